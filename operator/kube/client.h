@@ -1,0 +1,105 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kube/config.h"
+#include "kube/errors.h"
+#include "kube/http.h"
+#include "kube/rate_limiter.h"
+#include "kube/resource.h"
+#include "kube/watch.h"
+
+namespace secprov::kube {
+
+using Json = nlohmann::json;
+
+struct ListOptions {
+  std::string label_selector;
+  std::string field_selector;
+  std::optional<int> limit;   // page size; the client follows `continue` unless paged() is used
+  std::string continue_token;
+  std::string resource_version;  // "" = most recent (quorum read)
+};
+
+struct ObjectList {
+  std::vector<Json> items;
+  std::string resource_version;  // of the list, to start a watch from
+  std::string continue_token;    // non-empty when more pages remain
+};
+
+enum class Propagation { Default, Background, Foreground, Orphan };
+
+struct DeleteOptions {
+  Propagation propagation = Propagation::Default;
+  std::optional<std::string> precondition_uid;
+  std::optional<std::string> precondition_resource_version;
+};
+
+struct ApplyOptions {
+  std::string field_manager;
+  // Take over fields owned by other managers. Only for objects this operator owns.
+  bool force = false;
+};
+
+struct ClientOptions {
+  double qps = 50;   // client-side limit, as client-go's QPS/Burst
+  int burst = 100;
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  // The server ends each watch after this; must stay below the transport inactivity timeout.
+  std::chrono::seconds watch_timeout{std::chrono::seconds(240)};
+  int max_throttle_retries = 3;  // 429 answers retried after Retry-After
+  std::string user_agent = "secprov-operator";
+};
+
+// Typed REST verbs over an HttpTransport. Thread-safe. Every failure is an ApiError.
+class Client {
+ public:
+  Client(ClusterConfig config, ClientOptions options, std::unique_ptr<HttpTransport> transport);
+  // Builds the cpprestsdk transport for `config`.
+  static std::shared_ptr<Client> connect(ClusterConfig config, ClientOptions options = {});
+
+  Json get(const ResourceType& type, const std::string& ns, const std::string& name,
+           const std::string& subresource = {});
+  // Follows continue tokens until the last page unless options.limit is set and
+  // options.continue_token is used by the caller for manual paging (see list_page).
+  ObjectList list(const ResourceType& type, const std::string& ns, const ListOptions& options = {});
+  ObjectList list_page(const ResourceType& type, const std::string& ns, const ListOptions& options);
+  Json create(const ResourceType& type, const std::string& ns, const Json& object);
+  // PUT with the object's metadata.resourceVersion: Conflict when it is stale.
+  Json update(const ResourceType& type, const std::string& ns, const Json& object,
+              const std::string& subresource = {});
+  Json merge_patch(const ResourceType& type, const std::string& ns, const std::string& name,
+                   const Json& patch, const std::string& subresource = {});
+  // Server-side apply (application/apply-patch+yaml, sent as JSON).
+  Json apply(const ResourceType& type, const std::string& ns, const Json& object,
+             const ApplyOptions& options, const std::string& subresource = {});
+  // Returns the server's answer (the object being deleted, or a Status).
+  Json remove(const ResourceType& type, const std::string& ns, const std::string& name,
+              const DeleteOptions& options = {});
+
+  std::unique_ptr<WatchStream> watch(const ResourceType& type, const std::string& ns,
+                                     const WatchOptions& options);
+
+  const ClusterConfig& config() const { return config_; }
+  const ClientOptions& options() const { return options_; }
+  std::uint64_t requests_sent() const;  // for idempotence checks and metrics
+
+ private:
+  HttpResponse send(HttpRequest request);
+  HttpRequest prepare(std::string method, std::string target, std::string body,
+                      std::string content_type);
+
+  ClusterConfig config_;
+  ClientOptions options_;
+  std::unique_ptr<HttpTransport> transport_;
+  TokenBucket limiter_;
+  std::atomic<std::uint64_t> requests_sent_{0};
+};
+
+}  // namespace secprov::kube

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace secprov::kube {
+
+// The project's own small HTTP interface. Only kube/cpprest_transport.cpp knows the
+// library behind it, so it can be replaced without touching callers.
+
+using HttpHeaders = std::map<std::string, std::string>;  // names lower-cased
+
+struct HttpRequest {
+  std::string method;  // GET, POST, PUT, PATCH, DELETE
+  std::string target;  // path and query, e.g. /api/v1/namespaces/x/configmaps?limit=10
+  HttpHeaders headers;
+  std::string body;
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+};
+
+struct HttpResponse {
+  int status = 0;
+  HttpHeaders headers;
+  std::string body;
+};
+
+// A response whose body is read line by line as it arrives (watch streams).
+class HttpLineStream {
+ public:
+  virtual ~HttpLineStream() = default;
+  virtual int status() const = 0;
+  virtual const HttpHeaders& headers() const = 0;
+  // The next complete line without its newline; nullopt when the stream ended.
+  // Throws ApiError(Transport) when the connection broke.
+  virtual std::optional<std::string> read_line() = 0;
+  // Closes the stream; a blocked read_line returns nullopt. Safe from any thread.
+  virtual void cancel() = 0;
+};
+
+// TLS material in memory (PEM); files are read by the config layer.
+struct TlsSettings {
+  std::string ca_pem;           // empty: system trust store
+  std::string client_cert_pem;  // empty: no client certificate
+  std::string client_key_pem;
+  bool insecure_skip_verify = false;
+};
+
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  // Throws ApiError(Transport|Timeout) when no HTTP answer arrived; any status is returned.
+  virtual HttpResponse send(const HttpRequest& request) = 0;
+  // Opens a streaming request; returns once headers arrived.
+  virtual std::unique_ptr<HttpLineStream> open_stream(const HttpRequest& request) = 0;
+};
+
+// base_url: scheme://host:port (no trailing slash). inactivity_timeout bounds a silent stream.
+std::unique_ptr<HttpTransport> make_cpprest_transport(const std::string& base_url,
+                                                      const TlsSettings& tls,
+                                                      std::chrono::seconds inactivity_timeout);
+
+}  // namespace secprov::kube

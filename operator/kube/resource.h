@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace secprov::kube {
+
+// Identifies a REST resource (group/version/plural) and knows its URL paths.
+struct ResourceType {
+  std::string group;    // "" for the core group
+  std::string version;  // v1
+  std::string plural;   // configmaps
+  std::string kind;     // ConfigMap
+  bool namespaced = true;
+
+  std::string api_version() const;  // "v1" or "group/version"
+  // Collection path: namespace empty means all namespaces (or a cluster-scoped resource).
+  std::string collection_path(std::string_view ns) const;
+  std::string object_path(std::string_view ns, std::string_view name) const;
+
+  bool operator==(const ResourceType&) const = default;
+};
+
+namespace resources {
+ResourceType config_maps();
+ResourceType secrets();
+ResourceType namespaces();
+ResourceType pods();
+ResourceType events();
+ResourceType leases();
+ResourceType service_accounts();
+ResourceType custom_resource_definitions();
+ResourceType security_profiles();
+ResourceType trust_domains();
+}  // namespace resources
+
+}  // namespace secprov::kube

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "kube/http.h"
+
+namespace secprov::kube {
+
+struct WatchOptions {
+  std::string resource_version;  // resume point; "" = start now (after a list)
+  std::string label_selector;
+  std::string field_selector;
+  bool allow_bookmarks = true;
+  std::chrono::seconds timeout{240};  // server-side timeoutSeconds
+};
+
+enum class WatchEventType { Added, Modified, Deleted, Bookmark };
+
+struct WatchEvent {
+  WatchEventType type;
+  nlohmann::json object;
+  std::string resource_version() const;
+};
+
+// One watch request's stream of events. next() blocks until an event arrives.
+//  - nullopt: the server ended the stream normally (timeout) or it was cancelled: re-watch
+//    from the last resourceVersion.
+//  - throws ApiError(Gone) on an in-stream 410 ERROR event: relist.
+//  - throws ApiError(other kind) on other ERROR events, and ApiError(Decode) on a garbage
+//    line; ApiError(Transport) when the connection broke mid-stream.
+class WatchStream {
+ public:
+  explicit WatchStream(std::unique_ptr<HttpLineStream> stream);
+  std::optional<WatchEvent> next();
+  void cancel();
+
+ private:
+  std::unique_ptr<HttpLineStream> stream_;
+};
+
+// Parses one watch line; exposed for unit tests.
+WatchEvent parse_watch_line(const std::string& line);
+
+}  // namespace secprov::kube
