@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what building and testing secprov needs on Debian 12. Safe to re-run:
+# packages already present are skipped, and the Go control plane is rebuilt only
+# when its sources changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libcpprest-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
+  libgtest-dev libgmock-dev googletest prometheus-cpp-dev libcli11-dev
+  golang-go
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A newer Go already on PATH is enough; Debian's golang-go is only the fallback.
+if command -v go >/dev/null 2>&1; then
+  missing=("${missing[@]/golang-go}")
+fi
+missing=(${missing[@]+"${missing[@]}"})
+if ((${#missing[@]})); then
+  echo "==> apt-get install ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "==> building kubectl from the Go module proxy"
+  tests/controlplane/build-kubectl.sh
+fi
+
+echo "==> building the local control plane"
+tests/controlplane/build.sh
