@@ -1,0 +1,283 @@
+#include "crypto/detail/ossl.h"
+
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/obj_mac.h>
+
+#include <array>
+#include <climits>
+#include <ctime>
+#include <new>
+
+#include "crypto/errors.h"
+
+namespace secprov::crypto::detail {
+
+// ---- Handle reference counting (declared in crypto/handle.h) ----
+
+void release(evp_pkey_st* p) noexcept {
+  EVP_PKEY_free(p);
+}
+evp_pkey_st* retain(evp_pkey_st* p) {
+  if (EVP_PKEY_up_ref(p) != 1) throw std::bad_alloc();
+  return p;
+}
+void release(x509_st* p) noexcept {
+  X509_free(p);
+}
+x509_st* retain(x509_st* p) {
+  if (X509_up_ref(p) != 1) throw std::bad_alloc();
+  return p;
+}
+void release(X509_req_st* p) noexcept {
+  X509_REQ_free(p);
+}
+X509_req_st* retain(X509_req_st* p) {
+  X509_REQ* copy = X509_REQ_dup(p);  // X509_REQ has no reference count
+  if (copy == nullptr) throw std::bad_alloc();
+  return copy;
+}
+
+// ---- deleters ----
+
+void openssl_free(void* p) noexcept {
+  OPENSSL_free(p);
+}
+void free_extension_stack(STACK_OF(X509_EXTENSION) * s) noexcept {
+  sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free);
+}
+void free_asn1_type_stack(STACK_OF(ASN1_TYPE) * s) noexcept {
+  sk_ASN1_TYPE_pop_free(s, ASN1_TYPE_free);
+}
+void free_x509_stack_shallow(STACK_OF(X509) * s) noexcept {
+  sk_X509_free(s);
+}
+
+// ---- errors ----
+
+std::string drain_errors() {
+  std::string out;
+  unsigned long code = 0;
+  // Library and reason strings only: the optional error data is left out on purpose.
+  while ((code = ERR_get_error()) != 0) {
+    std::array<char, 256> buf{};
+    ERR_error_string_n(code, buf.data(), buf.size());
+    if (!out.empty()) out += "; ";
+    out += buf.data();
+  }
+  return out;
+}
+
+void throw_openssl(const std::string& context) {
+  throw CryptoError(context, drain_errors());
+}
+
+// ---- bytes, BIOs ----
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 0x0f];
+  }
+  return out;
+}
+
+BioPtr memory_bio(std::string_view text) {
+  if (text.size() > static_cast<std::size_t>(INT_MAX)) throw CryptoError("PEM input too large");
+  BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+  if (!bio) throw_openssl("BIO_new_mem_buf");
+  return bio;
+}
+
+BioPtr new_memory_bio() {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) throw_openssl("BIO_new");
+  return bio;
+}
+
+std::string bio_contents(BIO* bio) {
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  if (size <= 0 || data == nullptr) return {};
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
+// ---- time ----
+
+std::chrono::system_clock::time_point from_asn1_time(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) throw_openssl("invalid ASN.1 time");
+  using namespace std::chrono;
+  const sys_days day{year{tm.tm_year + 1900} / month{static_cast<unsigned>(tm.tm_mon + 1)} /
+                     static_cast<unsigned>(tm.tm_mday)};
+  return time_point_cast<system_clock::duration>(day + hours{tm.tm_hour} + minutes{tm.tm_min} +
+                                                 seconds{tm.tm_sec});
+}
+
+Asn1TimePtr to_asn1_time(std::chrono::system_clock::time_point time) {
+  const auto secs = std::chrono::floor<std::chrono::seconds>(time).time_since_epoch().count();
+  // UTCTime up to 2049, GeneralizedTime from 2050 (RFC 5280 4.1.2.5).
+  Asn1TimePtr out(ASN1_TIME_set(nullptr, static_cast<time_t>(secs)));
+  if (!out) throw_openssl("ASN1_TIME_set");
+  return out;
+}
+
+// ---- names ----
+
+std::string asn1_string_bytes(const ASN1_STRING* s) {
+  if (s == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<std::size_t>(ASN1_STRING_length(s)));
+}
+
+namespace {
+
+std::string name_entry_utf8(const X509_NAME* name, int nid) {
+  const int index = X509_NAME_get_index_by_NID(name, nid, -1);
+  if (index < 0) return {};
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+  unsigned char* utf8 = nullptr;
+  const int length = ASN1_STRING_to_UTF8(&utf8, data);
+  if (length < 0) {
+    ERR_clear_error();
+    return {};
+  }
+  OpensslBytePtr owned(utf8);
+  return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
+}
+
+}  // namespace
+
+DistinguishedName to_distinguished_name(const X509_NAME* name) {
+  DistinguishedName dn;
+  if (name == nullptr) return dn;
+  dn.country = name_entry_utf8(name, NID_countryName);
+  dn.organization = name_entry_utf8(name, NID_organizationName);
+  dn.organizational_unit = name_entry_utf8(name, NID_organizationalUnitName);
+  dn.common_name = name_entry_utf8(name, NID_commonName);
+  return dn;
+}
+
+// ---- keys ----
+
+std::string public_key_sha256(const EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int length = i2d_PUBKEY(key, &der);
+  if (length <= 0) throw_openssl("i2d_PUBKEY");
+  OpensslBytePtr owned(der);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int md_length = 0;
+  if (EVP_Digest(der, static_cast<std::size_t>(length), md.data(), &md_length, EVP_sha256(),
+                 nullptr) != 1) {
+    throw_openssl("EVP_Digest");
+  }
+  return to_hex(md.data(), md_length);
+}
+
+namespace {
+
+int ec_curve_nid(const EVP_PKEY* key) {
+  std::array<char, 80> group{};
+  std::size_t length = 0;
+  if (EVP_PKEY_get_group_name(key, group.data(), group.size(), &length) != 1) {
+    ERR_clear_error();
+    return NID_undef;
+  }
+  return OBJ_txt2nid(group.data());
+}
+
+}  // namespace
+
+std::optional<KeyAlgorithm> key_algorithm_of(const EVP_PKEY* key) {
+  if (key == nullptr) return std::nullopt;
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA:
+      switch (EVP_PKEY_get_bits(key)) {
+        case 2048:
+          return KeyAlgorithm::Rsa2048;
+        case 3072:
+          return KeyAlgorithm::Rsa3072;
+        case 4096:
+          return KeyAlgorithm::Rsa4096;
+        default:
+          return std::nullopt;
+      }
+    case EVP_PKEY_EC:
+      switch (ec_curve_nid(key)) {
+        case NID_X9_62_prime256v1:
+          return KeyAlgorithm::EcdsaP256;
+        case NID_secp384r1:
+          return KeyAlgorithm::EcdsaP384;
+        default:
+          return std::nullopt;
+      }
+    default:
+      return std::nullopt;
+  }
+}
+
+const EVP_MD* signature_digest_for(const EVP_PKEY* key) {
+  if (key == nullptr) return nullptr;
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA:
+      return EVP_PKEY_get_bits(key) >= 2048 ? EVP_sha256() : nullptr;
+    case EVP_PKEY_EC:
+      switch (ec_curve_nid(key)) {
+        case NID_X9_62_prime256v1:
+          return EVP_sha256();
+        case NID_secp384r1:
+          return EVP_sha384();
+        case NID_secp521r1:
+          return EVP_sha512();
+        default:
+          return nullptr;
+      }
+    default:
+      return nullptr;
+  }
+}
+
+// ---- subjectAltName ----
+
+namespace {
+
+std::string ip_to_text(const ASN1_OCTET_STRING* ip) {
+  const std::string raw = asn1_string_bytes(ip);
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  const int family = raw.size() == 4 ? AF_INET : raw.size() == 16 ? AF_INET6 : -1;
+  if (family < 0 || inet_ntop(family, raw.data(), text.data(), text.size()) == nullptr) {
+    return "invalid:" + to_hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+  }
+  return text.data();
+}
+
+}  // namespace
+
+SubjectAltNames read_general_names(const GENERAL_NAMES* names) {
+  SubjectAltNames out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    int type = 0;
+    const void* value = GENERAL_NAME_get0_value(name, &type);
+    switch (type) {
+      case GEN_DNS:
+        out.dns_names.push_back(asn1_string_bytes(static_cast<const ASN1_STRING*>(value)));
+        break;
+      case GEN_URI:
+        out.uris.push_back(asn1_string_bytes(static_cast<const ASN1_STRING*>(value)));
+        break;
+      case GEN_IPADD:
+        out.ip_addresses.push_back(ip_to_text(static_cast<const ASN1_OCTET_STRING*>(value)));
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace secprov::crypto::detail

@@ -1,0 +1,103 @@
+#pragma once
+
+// Internal to secprov_crypto: OpenSSL RAII helpers. Never include from outside operator/crypto.
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/certificate.h"
+#include "crypto/csr.h"
+#include "crypto/key.h"
+#include "crypto/template.h"
+
+namespace secprov::crypto::detail {
+
+template <auto Free>
+struct FreeFn {
+  template <typename T>
+  void operator()(T* p) const noexcept {
+    Free(p);
+  }
+};
+template <typename T, auto Free>
+using Ptr = std::unique_ptr<T, FreeFn<Free>>;
+
+void openssl_free(void* p) noexcept;
+void free_extension_stack(STACK_OF(X509_EXTENSION) * s) noexcept;
+void free_asn1_type_stack(STACK_OF(ASN1_TYPE) * s) noexcept;
+void free_x509_stack_shallow(STACK_OF(X509) * s) noexcept;  // does not free the certificates
+
+using BioPtr = Ptr<BIO, BIO_free_all>;
+using PkeyPtr = Ptr<EVP_PKEY, EVP_PKEY_free>;
+using X509Ptr = Ptr<X509, X509_free>;
+using ReqPtr = Ptr<X509_REQ, X509_REQ_free>;
+using NamePtr = Ptr<X509_NAME, X509_NAME_free>;
+using ExtensionPtr = Ptr<X509_EXTENSION, X509_EXTENSION_free>;
+using ExtensionStackPtr = Ptr<STACK_OF(X509_EXTENSION), free_extension_stack>;
+using GeneralNamePtr = Ptr<GENERAL_NAME, GENERAL_NAME_free>;
+using GeneralNamesPtr = Ptr<GENERAL_NAMES, GENERAL_NAMES_free>;
+using Asn1ObjectPtr = Ptr<ASN1_OBJECT, ASN1_OBJECT_free>;
+using Asn1TimePtr = Ptr<ASN1_TIME, ASN1_TIME_free>;
+using Asn1TypeStackPtr = Ptr<STACK_OF(ASN1_TYPE), free_asn1_type_stack>;
+using BignumPtr = Ptr<BIGNUM, BN_free>;
+using OpensslCharPtr = Ptr<char, openssl_free>;
+using OpensslBytePtr = Ptr<unsigned char, openssl_free>;
+
+// The only door into the value types' OpenSSL objects.
+struct Access {
+  static EVP_PKEY* pkey(const PrivateKey& key) noexcept { return key.key_.get(); }
+  static X509* x509(const Certificate& cert) noexcept { return cert.cert_.get(); }
+  static X509_REQ* req(const CertificateSigningRequest& csr) noexcept { return csr.req_.get(); }
+  static PrivateKey wrap(PkeyPtr key) noexcept {
+    return PrivateKey(Handle<evp_pkey_st>(key.release()));
+  }
+  static Certificate wrap(X509Ptr cert) noexcept {
+    return Certificate(Handle<x509_st>(cert.release()));
+  }
+  static CertificateSigningRequest wrap(ReqPtr req) noexcept {
+    return CertificateSigningRequest(Handle<X509_req_st>(req.release()));
+  }
+};
+
+// Drains this thread's OpenSSL error queue into "lib: reason; lib: reason".
+std::string drain_errors();
+// Throws CryptoError(context, drained errors).
+[[noreturn]] void throw_openssl(const std::string& context);
+
+std::string to_hex(const unsigned char* data, std::size_t size);
+// Read-only memory BIO over text (which must outlive it).
+BioPtr memory_bio(std::string_view text);
+BioPtr new_memory_bio();
+std::string bio_contents(BIO* bio);
+
+std::chrono::system_clock::time_point from_asn1_time(const ASN1_TIME* time);
+Asn1TimePtr to_asn1_time(std::chrono::system_clock::time_point time);
+
+std::string asn1_string_bytes(const ASN1_STRING* s);
+DistinguishedName to_distinguished_name(const X509_NAME* name);
+
+std::string public_key_sha256(const EVP_PKEY* key);
+std::optional<KeyAlgorithm> key_algorithm_of(const EVP_PKEY* key);
+// Digest for signing with key (see CertificateAuthority); nullptr if we do not sign with it.
+const EVP_MD* signature_digest_for(const EVP_PKEY* key);
+
+struct SubjectAltNames {
+  std::vector<std::string> dns_names;
+  std::vector<std::string> uris;
+  std::vector<std::string> ip_addresses;
+};
+SubjectAltNames read_general_names(const GENERAL_NAMES* names);
+
+}  // namespace secprov::crypto::detail

@@ -1,0 +1,104 @@
+#include "crypto/encoding.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <climits>
+#include <cstdint>
+#include <vector>
+
+#include "crypto/detail/ossl.h"
+#include "crypto/errors.h"
+
+namespace secprov::crypto {
+namespace {
+
+constexpr std::string_view kAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int decode_char(char c) noexcept {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), md.data(), &length, EVP_sha256(), nullptr) != 1) {
+    detail::throw_openssl("SHA-256");
+  }
+  return detail::to_hex(md.data(), length);
+}
+
+std::string random_base64(std::size_t bytes) {
+  if (bytes > static_cast<std::size_t>(INT_MAX)) throw CryptoError("random_base64: too many bytes");
+  std::vector<unsigned char> buffer(bytes);
+  if (bytes > 0 && RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
+    detail::throw_openssl("RAND_bytes");
+  }
+  std::string encoded =
+      base64_encode(std::string_view(reinterpret_cast<const char*>(buffer.data()), bytes));
+  OPENSSL_cleanse(buffer.data(), buffer.size());
+  return encoded;
+}
+
+std::string base64_encode(std::string_view data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  const auto byte = [&](std::size_t at) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(data[at]));
+  };
+  for (; i + 3 <= data.size(); i += 3) {
+    const std::uint32_t group = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    out += kAlphabet[group >> 18 & 0x3f];
+    out += kAlphabet[group >> 12 & 0x3f];
+    out += kAlphabet[group >> 6 & 0x3f];
+    out += kAlphabet[group & 0x3f];
+  }
+  const std::size_t rest = data.size() - i;
+  if (rest > 0) {
+    const std::uint32_t group = byte(i) << 16 | (rest == 2 ? byte(i + 1) << 8 : 0);
+    out += kAlphabet[group >> 18 & 0x3f];
+    out += kAlphabet[group >> 12 & 0x3f];
+    out += rest == 2 ? kAlphabet[group >> 6 & 0x3f] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    const std::size_t padding =
+        last ? static_cast<std::size_t>(text[i + 3] == '=') + (text[i + 2] == '=') : 0;
+    if (padding == 1 && text[i + 3] != '=') return std::nullopt;  // "x=y=" style
+    std::uint32_t group = 0;
+    for (std::size_t j = 0; j < 4; ++j) {
+      const int value = j >= 4 - padding ? 0 : decode_char(text[i + j]);
+      if (value < 0) return std::nullopt;
+      group = group << 6 | static_cast<std::uint32_t>(value);
+    }
+    // Canonical encoding only: the bits under the padding must be zero.
+    if ((padding == 1 && (group & 0xff) != 0) || (padding == 2 && (group & 0xffff) != 0)) {
+      return std::nullopt;
+    }
+    out += static_cast<char>(group >> 16 & 0xff);
+    if (padding < 2) out += static_cast<char>(group >> 8 & 0xff);
+    if (padding < 1) out += static_cast<char>(group & 0xff);
+  }
+  return out;
+}
+
+}  // namespace secprov::crypto

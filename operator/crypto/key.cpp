@@ -1,0 +1,101 @@
+#include "crypto/key.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <array>
+#include <cstddef>
+#include <utility>
+
+#include "crypto/detail/ossl.h"
+#include "crypto/errors.h"
+
+namespace secprov::crypto {
+namespace {
+
+using detail::Access;
+
+struct AlgorithmName {
+  KeyAlgorithm algorithm;
+  std::string_view name;
+};
+constexpr std::array<AlgorithmName, 5> kAlgorithmNames{{
+    {KeyAlgorithm::EcdsaP256, "ECDSA-P256"},
+    {KeyAlgorithm::EcdsaP384, "ECDSA-P384"},
+    {KeyAlgorithm::Rsa2048, "RSA-2048"},
+    {KeyAlgorithm::Rsa3072, "RSA-3072"},
+    {KeyAlgorithm::Rsa4096, "RSA-4096"},
+}};
+
+// Refuses to decrypt: OpenSSL would otherwise prompt on the terminal for a passphrase.
+int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) {
+  return -1;
+}
+
+EVP_PKEY* generate_key(KeyAlgorithm algorithm) {
+  switch (algorithm) {
+    case KeyAlgorithm::EcdsaP256:
+      return EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+    case KeyAlgorithm::EcdsaP384:
+      return EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+    case KeyAlgorithm::Rsa2048:
+      return EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(2048));
+    case KeyAlgorithm::Rsa3072:
+      return EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(3072));
+    case KeyAlgorithm::Rsa4096:
+      return EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(4096));
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string_view to_string(KeyAlgorithm algorithm) noexcept {
+  for (const auto& entry : kAlgorithmNames) {
+    if (entry.algorithm == algorithm) return entry.name;
+  }
+  return "unknown";
+}
+
+std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view text) noexcept {
+  for (const auto& entry : kAlgorithmNames) {
+    if (entry.name == text) return entry.algorithm;
+  }
+  return std::nullopt;
+}
+
+PrivateKey PrivateKey::generate(KeyAlgorithm algorithm) {
+  ERR_clear_error();
+  detail::PkeyPtr key(generate_key(algorithm));
+  if (!key) detail::throw_openssl("generating " + std::string(to_string(algorithm)) + " key");
+  return Access::wrap(std::move(key));
+}
+
+PrivateKey PrivateKey::from_pem(std::string_view pem) {
+  ERR_clear_error();
+  const detail::BioPtr bio = detail::memory_bio(pem);
+  detail::PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
+  if (!key) detail::throw_openssl("no usable unencrypted private key in PEM");
+  return Access::wrap(std::move(key));
+}
+
+std::string PrivateKey::to_pkcs8_pem() const {
+  // Secure-heap BIO: the buffer holding the PEM is cleansed when freed.
+  const detail::BioPtr bio(BIO_new(BIO_s_secmem()));
+  if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr,
+                                            nullptr) != 1) {
+    detail::throw_openssl("writing PKCS#8 private key");
+  }
+  return detail::bio_contents(bio.get());
+}
+
+std::optional<KeyAlgorithm> PrivateKey::algorithm() const {
+  return detail::key_algorithm_of(key_.get());
+}
+
+std::string PrivateKey::public_key_sha256() const {
+  return detail::public_key_sha256(key_.get());
+}
+
+}  // namespace secprov::crypto

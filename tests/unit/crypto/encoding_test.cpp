@@ -1,0 +1,59 @@
+#include "crypto/encoding.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace secprov::crypto {
+namespace {
+
+TEST(Sha256Hex, KnownVectors) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Base64, Rfc4648Vectors) {
+  const std::pair<std::string, std::string> vectors[] = {
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
+  };
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(base64_encode(plain), encoded);
+    EXPECT_EQ(base64_decode(encoded), plain) << encoded;
+  }
+}
+
+TEST(Base64, BinaryRoundTrip) {
+  std::string all;
+  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  for (std::size_t length = 0; length <= all.size(); length += 37) {
+    const std::string data = all.substr(0, length) + all.substr(256 - length % 7);
+    EXPECT_EQ(base64_decode(base64_encode(data)), data);
+  }
+  EXPECT_EQ(base64_encode(std::string("\xfb\xff", 2)), "+/8=");
+}
+
+TEST(Base64, RejectsMalformedInput) {
+  for (const char* bad : {"Zg=", "Z===", "====", "Zm9v\n", "Zm 9", "Zm=v",
+                          "Zg==Zg==", "Zh==", "Zm9=", "Zm-v", "Zm_v"}) {
+    EXPECT_EQ(base64_decode(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(RandomBase64, DecodesToRequestedLengthAndDiffers) {
+  const std::string a = random_base64(32);
+  const std::string b = random_base64(32);
+  EXPECT_EQ(a.size(), 44u);
+  ASSERT_TRUE(base64_decode(a).has_value());
+  EXPECT_EQ(base64_decode(a)->size(), 32u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(random_base64(0), "");
+}
+
+}  // namespace
+}  // namespace secprov::crypto
