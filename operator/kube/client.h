@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,7 +24,7 @@ using Json = nlohmann::json;
 struct ListOptions {
   std::string label_selector;
   std::string field_selector;
-  std::optional<int> limit;   // page size; the client follows `continue` unless paged() is used
+  std::optional<int> limit;   // page size; list() follows `continue`, list_page() does not
   std::string continue_token;
   std::string resource_version;  // "" = most recent (quorum read)
 };
@@ -53,7 +55,7 @@ struct ClientOptions {
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   // The server ends each watch after this; must stay below the transport inactivity timeout.
   std::chrono::seconds watch_timeout{std::chrono::seconds(240)};
-  int max_throttle_retries = 3;  // 429 answers retried after Retry-After
+  int max_throttle_retries = 3;  // 429 answers retried after Retry-After (1 s when absent)
   std::string user_agent = "secprov-operator";
 };
 
@@ -61,39 +63,50 @@ struct ClientOptions {
 class Client {
  public:
   Client(ClusterConfig config, ClientOptions options, std::unique_ptr<HttpTransport> transport);
-  // Builds the cpprestsdk transport for `config`.
+  // Builds the cpprestsdk transport for `config` (inactivity timeout: watch_timeout + 30 s).
+  // Throws ConfigError when the TLS material is unusable.
   static std::shared_ptr<Client> connect(ClusterConfig config, ClientOptions options = {});
 
   Json get(const ResourceType& type, const std::string& ns, const std::string& name,
            const std::string& subresource = {});
   // Follows continue tokens until the last page unless options.limit is set and
   // options.continue_token is used by the caller for manual paging (see list_page).
+  // Items get apiVersion/kind filled in from `type` (the server omits them in lists).
   ObjectList list(const ResourceType& type, const std::string& ns, const ListOptions& options = {});
   ObjectList list_page(const ResourceType& type, const std::string& ns, const ListOptions& options);
+  // create/update/apply: `ns` empty takes object.metadata.namespace (namespaced types).
   Json create(const ResourceType& type, const std::string& ns, const Json& object);
   // PUT with the object's metadata.resourceVersion: Conflict when it is stale.
   Json update(const ResourceType& type, const std::string& ns, const Json& object,
               const std::string& subresource = {});
   Json merge_patch(const ResourceType& type, const std::string& ns, const std::string& name,
                    const Json& patch, const std::string& subresource = {});
-  // Server-side apply (application/apply-patch+yaml, sent as JSON).
+  // Server-side apply (application/apply-patch+yaml, sent as JSON). apiVersion/kind are
+  // filled in from `type` when missing. Throws std::invalid_argument without field_manager.
   Json apply(const ResourceType& type, const std::string& ns, const Json& object,
              const ApplyOptions& options, const std::string& subresource = {});
-  // Returns the server's answer (the object being deleted, or a Status).
+  // DELETE with a DeleteOptions body. Returns the server's answer (the object being
+  // deleted, or a Status).
   Json remove(const ResourceType& type, const std::string& ns, const std::string& name,
               const DeleteOptions& options = {});
 
+  // Returns once the server accepted the watch (headers arrived); a non-2xx answer throws.
   std::unique_ptr<WatchStream> watch(const ResourceType& type, const std::string& ns,
                                      const WatchOptions& options);
 
   const ClusterConfig& config() const { return config_; }
   const ClientOptions& options() const { return options_; }
+  // HTTP requests handed to the transport, retries and watches included.
   std::uint64_t requests_sent() const;  // for idempotence checks and metrics
 
  private:
+  // Rate limit, bearer token, 429 retries; non-2xx throws error_from_response.
   HttpResponse send(HttpRequest request);
+  std::unique_ptr<HttpLineStream> open_stream(HttpRequest request);
   HttpRequest prepare(std::string method, std::string target, std::string body,
                       std::string content_type);
+  // Sets the Authorization header from config_.token (read per attempt: tokens rotate).
+  void authorize(HttpRequest& request);
 
   ClusterConfig config_;
   ClientOptions options_;

@@ -44,7 +44,9 @@ class ApiError : public std::runtime_error {
            std::optional<std::chrono::seconds> retry_after = std::nullopt);
 
   ErrorKind kind() const noexcept { return kind_; }
-  int http_status() const noexcept { return http_status_; }
+  int http_status() const noexcept { return http_status_; }  // 0 when no HTTP answer arrived
+  // The server's (or transport's) message alone; what() adds kind, status and reason.
+  const std::string& message() const noexcept { return message_; }
   const std::string& reason() const noexcept { return reason_; }
   const std::vector<StatusCause>& causes() const noexcept { return causes_; }
   std::optional<std::chrono::seconds> retry_after() const noexcept { return retry_after_; }
@@ -54,12 +56,15 @@ class ApiError : public std::runtime_error {
  private:
   ErrorKind kind_;
   int http_status_;
+  std::string message_;
   std::string reason_;
   std::vector<StatusCause> causes_;
   std::optional<std::chrono::seconds> retry_after_;
 };
 
-// Decodes a non-2xx answer (a metav1.Status body where the server sent one).
+// Decodes a non-2xx answer (a metav1.Status body where the server sent one). The kind follows
+// the HTTP status (409 split by reason); the reason decides only where the status does not.
+// retry_after_header: the Retry-After value in seconds (falls back to details.retryAfterSeconds).
 ApiError error_from_response(int http_status, std::string_view body,
                              std::optional<std::string_view> retry_after_header);
 

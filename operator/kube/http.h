@@ -19,6 +19,8 @@ struct HttpRequest {
   std::string target;  // path and query, e.g. /api/v1/namespaces/x/configmaps?limit=10
   HttpHeaders headers;
   std::string body;
+  // send(): the whole exchange. open_stream(): until the headers arrive; after that the
+  // transport's inactivity timeout bounds silence on the stream.
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
 };
 
@@ -53,12 +55,15 @@ class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   // Throws ApiError(Transport|Timeout) when no HTTP answer arrived; any status is returned.
+  // Implementations must be safe to call from several threads at once.
   virtual HttpResponse send(const HttpRequest& request) = 0;
   // Opens a streaming request; returns once headers arrived.
   virtual std::unique_ptr<HttpLineStream> open_stream(const HttpRequest& request) = 0;
 };
 
 // base_url: scheme://host:port (no trailing slash). inactivity_timeout bounds a silent stream.
+// Thread-safe. Throws ConfigError when OpenSSL rejects the TLS material (names the field,
+// e.g. "tls.client_key_pem"; never its content).
 std::unique_ptr<HttpTransport> make_cpprest_transport(const std::string& base_url,
                                                       const TlsSettings& tls,
                                                       std::chrono::seconds inactivity_timeout);

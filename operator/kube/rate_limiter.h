@@ -10,6 +10,7 @@ namespace secprov::kube {
 class TokenBucket {
  public:
   using Clock = std::chrono::steady_clock;
+  // qps <= 0: no limit. burst is at least 1. The bucket starts full.
   TokenBucket(double qps, int burst);
   void acquire();
   // Non-blocking: how long the caller would have to wait at `now` (zero: took a token).

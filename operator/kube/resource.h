@@ -14,8 +14,10 @@ struct ResourceType {
   bool namespaced = true;
 
   std::string api_version() const;  // "v1" or "group/version"
-  // Collection path: namespace empty means all namespaces (or a cluster-scoped resource).
+  // Collection path: namespace empty means all namespaces (or a cluster-scoped resource);
+  // a namespace given for a cluster-scoped resource is ignored.
   std::string collection_path(std::string_view ns) const;
+  // Throws std::invalid_argument for an empty name, or an empty ns on a namespaced type.
   std::string object_path(std::string_view ns, std::string_view name) const;
 
   bool operator==(const ResourceType&) const = default;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,13 +16,14 @@ struct WatchOptions {
   std::string label_selector;
   std::string field_selector;
   bool allow_bookmarks = true;
-  std::chrono::seconds timeout{240};  // server-side timeoutSeconds
+  // Server-side timeoutSeconds; Client::watch caps it at ClientOptions::watch_timeout.
+  std::chrono::seconds timeout{240};
 };
 
 enum class WatchEventType { Added, Modified, Deleted, Bookmark };
 
 struct WatchEvent {
-  WatchEventType type;
+  WatchEventType type = WatchEventType::Added;
   nlohmann::json object;
   std::string resource_version() const;
 };
@@ -35,14 +37,16 @@ struct WatchEvent {
 class WatchStream {
  public:
   explicit WatchStream(std::unique_ptr<HttpLineStream> stream);
+  // Skips empty lines (keep-alives).
   std::optional<WatchEvent> next();
+  // Safe from another thread: a blocked next() returns nullopt.
   void cancel();
 
  private:
   std::unique_ptr<HttpLineStream> stream_;
 };
 
-// Parses one watch line; exposed for unit tests.
+// Parses one watch line; exposed for unit tests. Throws as described for WatchStream::next.
 WatchEvent parse_watch_line(const std::string& line);
 
 }  // namespace secprov::kube

@@ -1,0 +1,716 @@
+#include "api/securityprofile.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "api/detail/checks.h"
+#include "api/detail/json_reader.h"
+#include "api/detail/syntax.h"
+#include "api/duration.h"
+
+namespace secprov::api {
+namespace {
+
+using detail::Checks;
+using detail::index_path;
+using detail::ObjectReader;
+using detail::Required;
+using detail::Strictness;
+using nlohmann::json;
+
+constexpr std::string_view kUuidPattern =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+constexpr std::string_view kDnsLabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+constexpr std::string_view kDnsSubdomainPattern =
+    R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)";
+constexpr std::string_view kDnsNamePattern =
+    R"(^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)";
+constexpr std::string_view kHttpsUrlPattern = R"(^https://[^\s/?#]+(/[^\s?#]*)?$)";
+constexpr std::string_view kScopePattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$";
+constexpr std::string_view kProposalPattern = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
+// ---------------------------------------------------------------- parse
+
+// keyAlgorithm is validated by CEL in the CRD (so the message can name the RSA minimum);
+// parse reports the same message.
+std::optional<KeyAlgorithm> read_key_algorithm(ObjectReader& r, const std::string& cel_path,
+                                               FieldErrors& errs) {
+  auto s = r.string("keyAlgorithm");
+  if (!s) return std::nullopt;
+  auto k = parse_enum<KeyAlgorithm>(*s);
+  if (!k) {
+    const std::string msg =
+        s->starts_with("RSA-")
+            ? cel_path + " " + *s +
+                  " is not allowed: RSA keys must be at least 2048 bits (RSA-2048, RSA-3072 or "
+                  "RSA-4096)"
+            : cel_path + " must be one of ECDSA-P256, ECDSA-P384, RSA-2048, RSA-3072, RSA-4096";
+    errs.push_back({FieldErrorType::Invalid, r.child("keyAlgorithm"), msg});
+  }
+  return k;
+}
+
+template <ApiEnum E>
+void read_enum_list(ObjectReader& r, std::string_view key, std::vector<E>& out, FieldErrors& errs) {
+  if (const json* a = r.array(key)) out = detail::read_enum_array<E>(*a, r.child(key), errs);
+}
+
+void read_string_list(ObjectReader& r, std::string_view key, std::vector<std::string>& out,
+                      FieldErrors& errs) {
+  if (const json* a = r.array(key)) out = detail::read_string_array(*a, r.child(key), errs);
+}
+
+void parse_certificate(const json& j, const std::string& path, CertificateSpec& c,
+                       FieldErrors& errs) {
+  ObjectReader r(j, path, errs);
+  if (auto v = read_key_algorithm(r, "spec.sbi.tls.certificate.keyAlgorithm", errs)) {
+    c.key_algorithm = *v;
+  }
+  if (auto v = r.string("duration")) c.duration = *v;
+  if (auto v = r.string("renewBefore")) c.renew_before = *v;
+  c.service_name = r.string("serviceName");
+  read_string_list(r, "extraDnsNames", c.extra_dns_names, errs);
+  if (auto v = r.enumeration<RotationPolicy>("rotationPolicy")) c.rotation_policy = *v;
+  r.finish();
+}
+
+void parse_tls(const json& j, const std::string& path, TlsSpec& t, FieldErrors& errs) {
+  ObjectReader r(j, path, errs);
+  if (auto v = r.enumeration<TlsMode>("mode")) t.mode = *v;
+  if (auto v = r.enumeration<TlsVersion>("minVersion")) t.min_version = *v;
+  if (auto v = r.enumeration<TlsVersion>("maxVersion")) t.max_version = *v;
+  read_enum_list(r, "tls12CipherSuites", t.tls12_cipher_suites, errs);
+  read_enum_list(r, "tls13CipherSuites", t.tls13_cipher_suites, errs);
+  read_enum_list(r, "groups", t.groups, errs);
+  if (const json* c = r.object("certificate")) {
+    parse_certificate(*c, r.child("certificate"), t.certificate, errs);
+  }
+  r.finish();
+}
+
+OAuth2Spec parse_oauth2(const json& j, const std::string& path, FieldErrors& errs) {
+  ObjectReader r(j, path, errs);
+  OAuth2Spec o;
+  if (auto v = r.boolean("enabled")) o.enabled = *v;
+  o.nrf_api_root = r.string("nrfApiRoot");
+  o.nrf_instance_id = r.string("nrfInstanceId");
+  if (auto v = r.enumeration<OAuth2Role>("role")) o.role = *v;
+  read_string_list(r, "scopes", o.scopes, errs);
+  read_enum_list(r, "acceptedAlgorithms", o.accepted_algorithms, errs);
+  r.finish();
+  return o;
+}
+
+void parse_sbi(const json& j, const std::string& path, SbiSpec& s, FieldErrors& errs) {
+  ObjectReader r(j, path, errs);
+  if (const json* t = r.object("tls")) parse_tls(*t, r.child("tls"), s.tls, errs);
+  if (const json* o = r.object("oauth2")) s.oauth2 = parse_oauth2(*o, r.child("oauth2"), errs);
+  r.finish();
+}
+
+void parse_proposals(const json& j, const std::string& path, std::vector<std::string>& proposals,
+                     std::string& lifetime, FieldErrors& errs) {
+  ObjectReader r(j, path, errs);
+  read_string_list(r, "proposals", proposals, errs);
+  if (auto v = r.string("lifetime")) lifetime = *v;
+  r.finish();
+}
+
+IpsecInterfaceSpec parse_interface(const json& j, const std::string& path, FieldErrors& errs) {
+  ObjectReader r(j, path, errs);
+  IpsecInterfaceSpec i;
+  if (auto v = r.enumeration<IpsecInterface>("name", Required::Yes)) i.name = *v;
+  i.local_address = r.string("localAddress");
+  if (const json* peers = r.array("peers", Required::Yes)) {
+    for (std::size_t k = 0; k < peers->size(); ++k) {
+      ObjectReader pr((*peers)[k], index_path(r.child("peers"), k), errs);
+      IpsecPeer p;
+      if (auto v = pr.string("name", Required::Yes)) p.name = *v;
+      if (auto v = pr.string("address", Required::Yes)) p.address = *v;
+      p.remote_id = pr.string("remoteId");
+      pr.finish();
+      if (pr.valid()) i.peers.push_back(std::move(p));
+    }
+  }
+  if (auto v = r.enumeration<IpsecMode>("mode")) i.mode = *v;
+  if (const json* ike = r.object("ike")) {
+    parse_proposals(*ike, r.child("ike"), i.ike.proposals, i.ike.lifetime, errs);
+  }
+  if (const json* esp = r.object("esp")) {
+    parse_proposals(*esp, r.child("esp"), i.esp.proposals, i.esp.lifetime, errs);
+  }
+  if (auto v = r.enumeration<IpsecAuthentication>("authentication")) i.authentication = *v;
+  if (const json* ts = r.object("trafficSelectors")) {
+    ObjectReader tr(*ts, r.child("trafficSelectors"), errs);
+    TrafficSelectors sel;
+    read_string_list(tr, "local", sel.local, errs);
+    read_string_list(tr, "remote", sel.remote, errs);
+    tr.finish();
+    i.traffic_selectors = std::move(sel);
+  }
+  r.finish();
+  return i;
+}
+
+IpsecSpec parse_ipsec(const json& j, const std::string& path, FieldErrors& errs) {
+  ObjectReader r(j, path, errs);
+  IpsecSpec s;
+  if (const json* a = r.array("interfaces")) {
+    for (std::size_t k = 0; k < a->size(); ++k) {
+      s.interfaces.push_back(parse_interface((*a)[k], index_path(r.child("interfaces"), k), errs));
+    }
+  }
+  r.finish();
+  return s;
+}
+
+N32Spec parse_n32(const json& j, const std::string& path, FieldErrors& errs) {
+  ObjectReader r(j, path, errs);
+  N32Spec n;
+  if (auto v = r.enumeration<N32Capability>("capability")) n.capability = *v;
+  if (const json* a = r.array("remotePlmns")) {
+    for (std::size_t k = 0; k < a->size(); ++k) {
+      ObjectReader pr((*a)[k], index_path(r.child("remotePlmns"), k), errs);
+      PlmnId p;
+      if (auto v = pr.string("mcc", Required::Yes)) p.mcc = *v;
+      if (auto v = pr.string("mnc", Required::Yes)) p.mnc = *v;
+      pr.finish();
+      if (pr.valid()) n.remote_plmns.push_back(std::move(p));
+    }
+  }
+  read_string_list(r, "remoteSeppFqdns", n.remote_sepp_fqdns, errs);
+  if (const json* a = r.array("jweCipherSuites")) {
+    n.jwe_cipher_suites =
+        detail::read_enum_array<JweCipherSuite>(*a, r.child("jweCipherSuites"), errs);
+  }
+  r.finish();
+  return n;
+}
+
+void parse_spec(const json& j, const std::string& path, SecurityProfileSpec& s, FieldErrors& errs) {
+  ObjectReader r(j, path, errs);
+  if (auto v = r.enumeration<NfType>("nfType", Required::Yes)) s.nf_type = *v;
+  s.nf_instance_id = r.string("nfInstanceId");
+  if (const json* sel = r.object("selector", Required::Yes)) {
+    ObjectReader sr(*sel, r.child("selector"), errs);
+    if (const json* ml = sr.object("matchLabels", Required::Yes)) {
+      for (const auto& [k, v] : ml->items()) {
+        if (!v.is_string()) {
+          detail::type_error(errs, sr.child("matchLabels") + "." + k, "string");
+          continue;
+        }
+        s.selector.match_labels.emplace(k, v.get<std::string>());
+      }
+    }
+    sr.finish();
+  }
+  if (const json* tdr = r.object("trustDomainRef", Required::Yes)) {
+    ObjectReader tr(*tdr, r.child("trustDomainRef"), errs);
+    if (auto v = tr.string("name", Required::Yes)) s.trust_domain_ref.name = *v;
+    tr.finish();
+  }
+  if (const json* sbi = r.object("sbi")) parse_sbi(*sbi, r.child("sbi"), s.sbi, errs);
+  if (const json* ipsec = r.object("ipsec")) s.ipsec = parse_ipsec(*ipsec, r.child("ipsec"), errs);
+  if (const json* n32 = r.object("n32")) s.n32 = parse_n32(*n32, r.child("n32"), errs);
+  if (const json* out = r.object("outputs")) {
+    ObjectReader orr(*out, r.child("outputs"), errs);
+    if (auto v = orr.boolean("open5gs")) s.outputs.open5gs = *v;
+    if (auto v = orr.boolean("free5gc")) s.outputs.free5gc = *v;
+    orr.finish();
+  }
+  if (auto v = r.enumeration<DriftPolicy>("driftPolicy")) s.drift_policy = *v;
+  if (auto v = r.enumeration<DeletionPolicy>("deletionPolicy")) s.deletion_policy = *v;
+  r.finish();
+}
+
+void parse_status(const json& j, const std::string& path, SecurityProfileStatus& s,
+                  FieldErrors& errs) {
+  ObjectReader r(j, path, errs, Strictness::IgnoreUnknown);
+  if (auto v = r.integer("observedGeneration")) s.observed_generation = *v;
+  if (const json* a = r.array("conditions")) {
+    for (std::size_t k = 0; k < a->size(); ++k) {
+      auto c = parse_condition((*a)[k], index_path(r.child("conditions"), k));
+      if (c) {
+        s.conditions.push_back(std::move(c).value());
+      } else {
+        errs.insert(errs.end(), c.errors().begin(), c.errors().end());
+      }
+    }
+  }
+  s.nf_instance_id = r.string("nfInstanceId");
+  if (const json* c = r.object("certificate")) {
+    ObjectReader cr(*c, r.child("certificate"), errs, Strictness::IgnoreUnknown);
+    CertificateStatus cs;
+    if (auto v = cr.string("serialNumber")) cs.serial_number = *v;
+    if (auto v = cr.string("sha256Fingerprint")) cs.sha256_fingerprint = *v;
+    cs.not_before = cr.timestamp("notBefore");
+    cs.not_after = cr.timestamp("notAfter");
+    cs.renewal_time = cr.timestamp("renewalTime");
+    s.certificate = std::move(cs);
+  }
+  if (const json* a = r.array("objects")) {
+    for (std::size_t k = 0; k < a->size(); ++k) {
+      ObjectReader orr((*a)[k], index_path(r.child("objects"), k), errs, Strictness::IgnoreUnknown);
+      GeneratedObject o;
+      if (auto v = orr.string("kind", Required::Yes)) o.kind = *v;
+      if (auto v = orr.string("name", Required::Yes)) o.name = *v;
+      if (auto v = orr.string("digest")) o.digest = *v;
+      o.state = orr.enumeration<ObjectState>("state");
+      s.objects.push_back(std::move(o));
+    }
+  }
+  if (const json* a = r.array("driftFindings")) {
+    for (std::size_t k = 0; k < a->size(); ++k) {
+      ObjectReader fr((*a)[k], index_path(r.child("driftFindings"), k), errs,
+                      Strictness::IgnoreUnknown);
+      DriftFinding f;
+      if (auto v = fr.string("kind", Required::Yes)) f.kind = *v;
+      if (auto v = fr.string("name", Required::Yes)) f.name = *v;
+      if (auto v = fr.string("field", Required::Yes)) f.field = *v;
+      if (auto v = fr.string("reason", Required::Yes)) f.reason = *v;
+      if (auto v = fr.timestamp("detectedAt", Required::Yes)) f.detected_at = *v;
+      if (auto v = fr.enumeration<DriftAction>("action", Required::Yes)) f.action = *v;
+      s.drift_findings.push_back(std::move(f));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- validate
+
+std::string join(const std::string& parent, std::string_view key) {
+  return detail::join_path(parent, key);
+}
+
+template <ApiEnum E>
+std::string enum_key(const E& e) {
+  return std::string(to_string(e));
+}
+std::string string_key(const std::string& s) {
+  return s;
+}
+
+// A Go-duration field with its CRD schema: maxLength 32 and the duration pattern.
+// Returns the value when it is well-formed (so CEL-like rules can run).
+std::optional<std::chrono::nanoseconds> check_duration(Checks& c, const std::string& path,
+                                                       const std::string& value) {
+  if (!c.max_length(path, value, 32)) return std::nullopt;
+  auto d = parse_go_duration_ns(value);
+  c.pattern(path, value, d.has_value(), kDurationPattern);
+  return d;
+}
+
+void validate_certificate(Checks& c, const std::string& path, const CertificateSpec& cert) {
+  using namespace std::chrono;
+  const std::string dpath = join(path, "duration");
+  const std::string rpath = join(path, "renewBefore");
+  auto d = check_duration(c, dpath, cert.duration);
+  if (d) {
+    c.rule(dpath, *d <= kMaxCertificateDuration,
+           "spec.sbi.tls.certificate.duration must be at most 26280h (3 years)");
+    c.rule(dpath, *d >= kMinCertificateDuration,
+           "spec.sbi.tls.certificate.duration must be at least 1h");
+  }
+  auto rb = check_duration(c, rpath, cert.renew_before);
+  if (rb) {
+    c.rule(rpath, *rb >= kMinRenewBefore,
+           "spec.sbi.tls.certificate.renewBefore must be at least 5m");
+  }
+  if (d && rb) {
+    c.rule(rpath, *rb < *d, "spec.sbi.tls.certificate.renewBefore must be shorter than duration");
+  }
+  if (cert.service_name) {
+    const std::string p = join(path, "serviceName");
+    if (c.max_length(p, *cert.service_name, 63)) {
+      c.pattern(p, *cert.service_name, detail::is_dns_label(*cert.service_name), kDnsLabelPattern);
+    }
+  }
+  const std::string epath = join(path, "extraDnsNames");
+  c.max_items(epath, cert.extra_dns_names.size(), 32);
+  c.unique(epath, cert.extra_dns_names, string_key);
+  for (std::size_t i = 0; i < cert.extra_dns_names.size(); ++i) {
+    const auto& n = cert.extra_dns_names[i];
+    const std::string p = index_path(epath, i);
+    if (c.max_length(p, n, 253))
+      c.pattern(p, n, detail::is_dns_name_with_wildcard(n), kDnsNamePattern);
+  }
+}
+
+void validate_tls(Checks& c, const std::string& path, const TlsSpec& t) {
+  c.rule(join(path, "minVersion"), t.min_version <= t.max_version,
+         "spec.sbi.tls.minVersion must not be greater than maxVersion");
+  const std::string p12 = join(path, "tls12CipherSuites");
+  c.min_items(p12, t.tls12_cipher_suites.size(), 1);
+  c.max_items(p12, t.tls12_cipher_suites.size(), 8);
+  c.unique(p12, t.tls12_cipher_suites, enum_key<Tls12CipherSuite>);
+  const std::string p13 = join(path, "tls13CipherSuites");
+  c.min_items(p13, t.tls13_cipher_suites.size(), 1);
+  c.max_items(p13, t.tls13_cipher_suites.size(), 3);
+  c.unique(p13, t.tls13_cipher_suites, enum_key<Tls13CipherSuite>);
+  const std::string pg = join(path, "groups");
+  c.min_items(pg, t.groups.size(), 1);
+  c.max_items(pg, t.groups.size(), 5);
+  c.unique(pg, t.groups, enum_key<TlsGroup>);
+  validate_certificate(c, join(path, "certificate"), t.certificate);
+}
+
+void validate_oauth2(Checks& c, const std::string& path, const OAuth2Spec& o) {
+  c.rule(join(path, "nrfApiRoot"), !o.enabled || o.nrf_api_root.has_value(),
+         "spec.sbi.oauth2.nrfApiRoot is required when oauth2 is enabled");
+  if (o.nrf_api_root) {
+    const std::string p = join(path, "nrfApiRoot");
+    if (c.max_length(p, *o.nrf_api_root, 2048)) {
+      c.pattern(p, *o.nrf_api_root, detail::is_https_url(*o.nrf_api_root), kHttpsUrlPattern);
+    }
+  }
+  if (o.nrf_instance_id) {
+    const std::string p = join(path, "nrfInstanceId");
+    if (c.max_length(p, *o.nrf_instance_id, 36)) {
+      c.pattern(p, *o.nrf_instance_id, detail::is_uuid(*o.nrf_instance_id), kUuidPattern);
+    }
+  }
+  const std::string sp = join(path, "scopes");
+  c.max_items(sp, o.scopes.size(), 64);
+  c.unique(sp, o.scopes, string_key);
+  for (std::size_t i = 0; i < o.scopes.size(); ++i) {
+    const std::string p = index_path(sp, i);
+    if (c.max_length(p, o.scopes[i], 128)) {
+      c.pattern(p, o.scopes[i], detail::is_oauth2_scope(o.scopes[i]), kScopePattern);
+    }
+  }
+  const std::string ap = join(path, "acceptedAlgorithms");
+  c.min_items(ap, o.accepted_algorithms.size(), 1);
+  c.max_items(ap, o.accepted_algorithms.size(), 10);
+  c.unique(ap, o.accepted_algorithms, enum_key<JwsAlgorithm>);
+}
+
+void validate_proposals(Checks& c, const std::string& path, const std::vector<std::string>& props,
+                        const std::string& lifetime) {
+  const std::string pp = join(path, "proposals");
+  c.min_items(pp, props.size(), 1);
+  c.max_items(pp, props.size(), 8);
+  for (std::size_t i = 0; i < props.size(); ++i) {
+    const std::string p = index_path(pp, i);
+    if (!c.max_length(p, props[i], 128)) continue;
+    c.pattern(p, props[i], detail::is_ipsec_proposal(props[i]), kProposalPattern);
+    c.rule(p, !detail::has_weak_ipsec_algorithm(props[i]),
+           "proposal uses a weak algorithm (des, 3des, md5, modp768 or modp1024)");
+  }
+  check_duration(c, join(path, "lifetime"), lifetime);
+}
+
+void validate_cidrs(Checks& c, const std::string& path, const std::vector<std::string>& cidrs) {
+  c.max_items(path, cidrs.size(), 16);
+  c.unique(path, cidrs, string_key);
+  for (std::size_t i = 0; i < cidrs.size(); ++i) {
+    const std::string p = index_path(path, i);
+    if (c.max_length(p, cidrs[i], 49)) {
+      c.rule(p, detail::is_cidr(cidrs[i]), "traffic selector must be a CIDR such as 10.0.0.0/24");
+    }
+  }
+}
+
+void validate_ipsec(Checks& c, const std::string& path, const IpsecSpec& s) {
+  const std::string ip = join(path, "interfaces");
+  c.max_items(ip, s.interfaces.size(), 5);
+  c.unique(ip, s.interfaces, [](const IpsecInterfaceSpec& i) { return enum_key(i.name); });
+  for (std::size_t k = 0; k < s.interfaces.size(); ++k) {
+    const auto& itf = s.interfaces[k];
+    const std::string p = index_path(ip, k);
+    if (itf.local_address) {
+      const std::string lp = join(p, "localAddress");
+      if (c.max_length(lp, *itf.local_address, 45)) {
+        c.rule(lp, detail::is_ip(*itf.local_address),
+               "localAddress must be an IPv4 or IPv6 address");
+      }
+    }
+    const std::string pp = join(p, "peers");
+    c.min_items(pp, itf.peers.size(), 1);
+    c.max_items(pp, itf.peers.size(), 16);
+    c.unique(pp, itf.peers, [](const IpsecPeer& peer) { return peer.name; });
+    for (std::size_t n = 0; n < itf.peers.size(); ++n) {
+      const auto& peer = itf.peers[n];
+      const std::string peer_path = index_path(pp, n);
+      const std::string np = join(peer_path, "name");
+      c.min_length(np, peer.name, 1);
+      if (c.max_length(np, peer.name, 63) && !peer.name.empty()) {
+        c.pattern(np, peer.name, detail::is_dns_label(peer.name), kDnsLabelPattern);
+      }
+      const std::string ap = join(peer_path, "address");
+      if (c.max_length(ap, peer.address, 253)) {
+        c.rule(ap, detail::is_ip(peer.address) || detail::is_dns_subdomain(peer.address),
+               "address must be an IP address or a lowercase FQDN");
+      }
+      if (peer.remote_id) c.max_length(join(peer_path, "remoteId"), *peer.remote_id, 255);
+    }
+    validate_proposals(c, join(p, "ike"), itf.ike.proposals, itf.ike.lifetime);
+    validate_proposals(c, join(p, "esp"), itf.esp.proposals, itf.esp.lifetime);
+    if (itf.traffic_selectors) {
+      const std::string tp = join(p, "trafficSelectors");
+      validate_cidrs(c, join(tp, "local"), itf.traffic_selectors->local);
+      validate_cidrs(c, join(tp, "remote"), itf.traffic_selectors->remote);
+    }
+  }
+}
+
+void validate_n32(Checks& c, const std::string& path, const N32Spec& n) {
+  c.rule(join(path, "jweCipherSuites"),
+         !n.jwe_cipher_suites.has_value() || n.capability == N32Capability::PRINS,
+         "spec.n32.jweCipherSuites is only allowed when capability is PRINS");
+  const std::string pp = join(path, "remotePlmns");
+  c.max_items(pp, n.remote_plmns.size(), 64);
+  c.unique(pp, n.remote_plmns, [](const PlmnId& p) { return p.mcc + "-" + p.mnc; });
+  for (std::size_t i = 0; i < n.remote_plmns.size(); ++i) {
+    const std::string p = index_path(pp, i);
+    const auto& plmn = n.remote_plmns[i];
+    c.pattern(join(p, "mcc"), plmn.mcc, detail::is_digits(plmn.mcc, 3, 3), "^[0-9]{3}$");
+    c.pattern(join(p, "mnc"), plmn.mnc, detail::is_digits(plmn.mnc, 2, 3), "^[0-9]{2,3}$");
+  }
+  const std::string fp = join(path, "remoteSeppFqdns");
+  c.max_items(fp, n.remote_sepp_fqdns.size(), 64);
+  c.unique(fp, n.remote_sepp_fqdns, string_key);
+  for (std::size_t i = 0; i < n.remote_sepp_fqdns.size(); ++i) {
+    const std::string p = index_path(fp, i);
+    const auto& f = n.remote_sepp_fqdns[i];
+    if (c.max_length(p, f, 253)) c.pattern(p, f, detail::is_dns_subdomain(f), kDnsSubdomainPattern);
+  }
+  if (n.jwe_cipher_suites) {
+    const std::string jp = join(path, "jweCipherSuites");
+    c.max_items(jp, n.jwe_cipher_suites->size(), 2);
+    c.unique(jp, *n.jwe_cipher_suites, enum_key<JweCipherSuite>);
+  }
+}
+
+json time_json(Timestamp t) {
+  return format_rfc3339(t);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- public
+
+Result<SecurityProfile> parse_security_profile(const json& resource) {
+  FieldErrors errs;
+  ObjectReader r(resource, "", errs);
+  SecurityProfile p;
+  if (auto v = r.string("apiVersion"); v && *v != kApiVersion) {
+    errs.push_back({FieldErrorType::Invalid, "apiVersion",
+                    "Invalid value: \"" + *v + "\": must be " + std::string(kApiVersion)});
+  }
+  if (auto v = r.string("kind"); v && *v != kSecurityProfileKind) {
+    errs.push_back({FieldErrorType::Invalid, "kind",
+                    "Invalid value: \"" + *v + "\": must be " + std::string(kSecurityProfileKind)});
+  }
+  if (const json* md = r.object("metadata")) p.metadata = parse_object_meta(*md, errs);
+  if (const json* spec = r.object("spec", Required::Yes)) parse_spec(*spec, "spec", p.spec, errs);
+  if (const json* st = r.object("status")) parse_status(*st, "status", p.status, errs);
+  r.finish();
+  if (!errs.empty()) return errs;
+  return p;
+}
+
+Result<SecurityProfileStatus> parse_security_profile_status(const json& status) {
+  FieldErrors errs;
+  SecurityProfileStatus s;
+  parse_status(status, "status", s, errs);
+  if (!errs.empty()) return errs;
+  return s;
+}
+
+FieldErrors validate(const SecurityProfile& profile) {
+  FieldErrors errs;
+  Checks c(errs);
+  const auto& s = profile.spec;
+  c.rule("spec.n32", !s.n32.has_value() || s.nf_type == NfType::SEPP,
+         "spec.n32 is only allowed when nfType is SEPP");
+  if (s.nf_instance_id && c.max_length("spec.nfInstanceId", *s.nf_instance_id, 36)) {
+    c.pattern("spec.nfInstanceId", *s.nf_instance_id, detail::is_uuid(*s.nf_instance_id),
+              kUuidPattern);
+  }
+  const std::string ml = "spec.selector.matchLabels";
+  c.min_properties(ml, s.selector.match_labels.size(), 1);
+  c.max_properties(ml, s.selector.match_labels.size(), 32);
+  for (const auto& [k, v] : s.selector.match_labels) c.max_length(ml + "." + k, v, 63);
+  const std::string tdn = "spec.trustDomainRef.name";
+  c.min_length(tdn, s.trust_domain_ref.name, 1);
+  if (c.max_length(tdn, s.trust_domain_ref.name, 253) && !s.trust_domain_ref.name.empty()) {
+    c.pattern(tdn, s.trust_domain_ref.name, detail::is_dns_subdomain(s.trust_domain_ref.name),
+              kDnsSubdomainPattern);
+  }
+  validate_tls(c, "spec.sbi.tls", s.sbi.tls);
+  if (s.sbi.oauth2) validate_oauth2(c, "spec.sbi.oauth2", *s.sbi.oauth2);
+  if (s.ipsec) validate_ipsec(c, "spec.ipsec", *s.ipsec);
+  if (s.n32) validate_n32(c, "spec.n32", *s.n32);
+  return errs;
+}
+
+FieldErrors check_security_profile(const json& resource) {
+  auto p = parse_security_profile(resource);
+  if (!p) return p.errors();
+  return validate(*p);
+}
+
+namespace {
+
+template <ApiEnum E>
+json enum_list_json(const std::vector<E>& v) {
+  json a = json::array();
+  for (E e : v) a.push_back(std::string(to_string(e)));
+  return a;
+}
+
+json str(std::string_view v) {
+  return std::string(v);
+}
+
+}  // namespace
+
+json to_json(const SecurityProfileSpec& s) {
+  json j = json::object();
+  j["nfType"] = str(to_string(s.nf_type));
+  if (s.nf_instance_id) j["nfInstanceId"] = *s.nf_instance_id;
+  j["selector"]["matchLabels"] = s.selector.match_labels;
+  j["trustDomainRef"]["name"] = s.trust_domain_ref.name;
+  const auto& t = s.sbi.tls;
+  json tls{{"mode", str(to_string(t.mode))},
+           {"minVersion", str(to_string(t.min_version))},
+           {"maxVersion", str(to_string(t.max_version))},
+           {"tls12CipherSuites", enum_list_json(t.tls12_cipher_suites)},
+           {"tls13CipherSuites", enum_list_json(t.tls13_cipher_suites)},
+           {"groups", enum_list_json(t.groups)}};
+  const auto& c = t.certificate;
+  json cert{{"keyAlgorithm", str(to_string(c.key_algorithm))},
+            {"duration", c.duration},
+            {"renewBefore", c.renew_before},
+            {"rotationPolicy", str(to_string(c.rotation_policy))}};
+  if (c.service_name) cert["serviceName"] = *c.service_name;
+  if (!c.extra_dns_names.empty()) cert["extraDnsNames"] = c.extra_dns_names;
+  tls["certificate"] = std::move(cert);
+  j["sbi"]["tls"] = std::move(tls);
+  if (const auto& o = s.sbi.oauth2) {
+    json oj{{"enabled", o->enabled},
+            {"role", str(to_string(o->role))},
+            {"acceptedAlgorithms", enum_list_json(o->accepted_algorithms)}};
+    if (o->nrf_api_root) oj["nrfApiRoot"] = *o->nrf_api_root;
+    if (o->nrf_instance_id) oj["nrfInstanceId"] = *o->nrf_instance_id;
+    if (!o->scopes.empty()) oj["scopes"] = o->scopes;
+    j["sbi"]["oauth2"] = std::move(oj);
+  }
+  if (s.ipsec) {
+    json itfs = json::array();
+    for (const auto& i : s.ipsec->interfaces) {
+      json ij{{"name", str(to_string(i.name))},
+              {"mode", str(to_string(i.mode))},
+              {"ike", {{"proposals", i.ike.proposals}, {"lifetime", i.ike.lifetime}}},
+              {"esp", {{"proposals", i.esp.proposals}, {"lifetime", i.esp.lifetime}}},
+              {"authentication", str(to_string(i.authentication))}};
+      if (i.local_address) ij["localAddress"] = *i.local_address;
+      json peers = json::array();
+      for (const auto& p : i.peers) {
+        json pj{{"name", p.name}, {"address", p.address}};
+        if (p.remote_id) pj["remoteId"] = *p.remote_id;
+        peers.push_back(std::move(pj));
+      }
+      ij["peers"] = std::move(peers);
+      if (i.traffic_selectors) {
+        json ts = json::object();
+        if (!i.traffic_selectors->local.empty()) ts["local"] = i.traffic_selectors->local;
+        if (!i.traffic_selectors->remote.empty()) ts["remote"] = i.traffic_selectors->remote;
+        ij["trafficSelectors"] = std::move(ts);
+      }
+      itfs.push_back(std::move(ij));
+    }
+    j["ipsec"] = json::object();
+    if (!itfs.empty()) j["ipsec"]["interfaces"] = std::move(itfs);
+  }
+  if (s.n32) {
+    json nj{{"capability", str(to_string(s.n32->capability))}};
+    if (!s.n32->remote_plmns.empty()) {
+      json a = json::array();
+      for (const auto& p : s.n32->remote_plmns) a.push_back({{"mcc", p.mcc}, {"mnc", p.mnc}});
+      nj["remotePlmns"] = std::move(a);
+    }
+    if (!s.n32->remote_sepp_fqdns.empty()) nj["remoteSeppFqdns"] = s.n32->remote_sepp_fqdns;
+    if (s.n32->jwe_cipher_suites) nj["jweCipherSuites"] = enum_list_json(*s.n32->jwe_cipher_suites);
+    j["n32"] = std::move(nj);
+  }
+  j["outputs"] = {{"open5gs", s.outputs.open5gs}, {"free5gc", s.outputs.free5gc}};
+  j["driftPolicy"] = str(to_string(s.drift_policy));
+  j["deletionPolicy"] = str(to_string(s.deletion_policy));
+  return j;
+}
+
+json to_json(const CertificateStatus& c) {
+  json j = json::object();
+  if (!c.serial_number.empty()) j["serialNumber"] = c.serial_number;
+  if (!c.sha256_fingerprint.empty()) j["sha256Fingerprint"] = c.sha256_fingerprint;
+  if (c.not_before) j["notBefore"] = time_json(*c.not_before);
+  if (c.not_after) j["notAfter"] = time_json(*c.not_after);
+  if (c.renewal_time) j["renewalTime"] = time_json(*c.renewal_time);
+  return j;
+}
+
+json to_json(const GeneratedObject& o) {
+  json j{{"kind", o.kind}, {"name", o.name}};
+  if (!o.digest.empty()) j["digest"] = o.digest;
+  if (o.state) j["state"] = std::string(to_string(*o.state));
+  return j;
+}
+
+json to_json(const DriftFinding& f) {
+  return json{{"kind", f.kind},
+              {"name", f.name},
+              {"field", f.field},
+              {"reason", f.reason},
+              {"detectedAt", time_json(f.detected_at)},
+              {"action", std::string(to_string(f.action))}};
+}
+
+json to_json(const SecurityProfileStatus& s) {
+  json j = json::object();
+  j["observedGeneration"] = s.observed_generation;
+  if (!s.conditions.empty()) {
+    json a = json::array();
+    for (const auto& c : s.conditions) a.push_back(to_json(c));
+    j["conditions"] = std::move(a);
+  }
+  if (s.nf_instance_id) j["nfInstanceId"] = *s.nf_instance_id;
+  if (s.certificate) j["certificate"] = to_json(*s.certificate);
+  if (!s.objects.empty()) {
+    json a = json::array();
+    for (const auto& o : s.objects) a.push_back(to_json(o));
+    j["objects"] = std::move(a);
+  }
+  if (!s.drift_findings.empty()) {
+    json a = json::array();
+    for (const auto& f : s.drift_findings) a.push_back(to_json(f));
+    j["driftFindings"] = std::move(a);
+  }
+  return j;
+}
+
+std::string effective_service_name(const SecurityProfile& profile) {
+  const auto& sn = profile.spec.sbi.tls.certificate.service_name;
+  return sn ? *sn : profile.metadata.name;
+}
+
+std::optional<std::string> effective_nf_instance_id(const SecurityProfile& profile) {
+  if (profile.spec.nf_instance_id) return profile.spec.nf_instance_id;
+  return profile.status.nf_instance_id;
+}
+
+std::optional<std::chrono::seconds> certificate_duration(const SecurityProfile& profile) {
+  return parse_go_duration(profile.spec.sbi.tls.certificate.duration);
+}
+
+std::optional<std::chrono::seconds> certificate_renew_before(const SecurityProfile& profile) {
+  return parse_go_duration(profile.spec.sbi.tls.certificate.renew_before);
+}
+
+void add_drift_finding(SecurityProfileStatus& status, DriftFinding finding) {
+  status.drift_findings.insert(status.drift_findings.begin(), std::move(finding));
+  if (status.drift_findings.size() > kMaxDriftFindings) {
+    status.drift_findings.resize(kMaxDriftFindings);
+  }
+}
+
+}  // namespace secprov::api

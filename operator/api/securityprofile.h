@@ -1,0 +1,231 @@
+#pragma once
+// SecurityProfile (secprov.io/v1alpha1, namespaced): the security intent of one NF instance.
+// Field names follow the CRD (crds/secprov.io_securityprofiles.yaml) in snake_case.
+//
+//   parse_security_profile(json) -> Result<SecurityProfile>
+//       type checks, required fields, enums, unknown fields (as --validate=strict), and the
+//       CRD defaults applied exactly as the apiserver would.
+//   validate(profile) -> FieldErrors
+//       every pattern, length/count limit and x-kubernetes-validations rule of the CRD,
+//       with the CRD's messages.
+//   check_security_profile(json) -> FieldErrors   (parse errors, else validate errors)
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/condition.h"
+#include "api/constants.h"
+#include "api/enums.h"
+#include "api/errors.h"
+#include "api/meta.h"
+#include "api/time.h"
+
+namespace secprov::api {
+
+struct LabelSelector {
+  std::map<std::string, std::string> match_labels;
+  friend bool operator==(const LabelSelector&, const LabelSelector&) = default;
+};
+
+struct TrustDomainRef {
+  std::string name;
+  friend bool operator==(const TrustDomainRef&, const TrustDomainRef&) = default;
+};
+
+struct CertificateSpec {
+  KeyAlgorithm key_algorithm = kDefaultKeyAlgorithm;
+  std::string duration{kDefaultCertificateDuration};  // Go duration
+  std::string renew_before{kDefaultRenewBefore};      // Go duration
+  std::optional<std::string> service_name;            // see effective_service_name()
+  std::vector<std::string> extra_dns_names;
+  RotationPolicy rotation_policy = kDefaultRotationPolicy;
+  friend bool operator==(const CertificateSpec&, const CertificateSpec&) = default;
+};
+
+struct TlsSpec {
+  TlsMode mode = kDefaultTlsMode;
+  TlsVersion min_version = kDefaultMinTlsVersion;
+  TlsVersion max_version = kDefaultMaxTlsVersion;
+  std::vector<Tls12CipherSuite> tls12_cipher_suites{kDefaultTls12CipherSuites.begin(),
+                                                    kDefaultTls12CipherSuites.end()};
+  std::vector<Tls13CipherSuite> tls13_cipher_suites{kDefaultTls13CipherSuites.begin(),
+                                                    kDefaultTls13CipherSuites.end()};
+  std::vector<TlsGroup> groups{kDefaultTlsGroups.begin(), kDefaultTlsGroups.end()};
+  CertificateSpec certificate;
+  friend bool operator==(const TlsSpec&, const TlsSpec&) = default;
+};
+
+struct OAuth2Spec {
+  bool enabled = false;
+  std::optional<std::string> nrf_api_root;
+  std::optional<std::string> nrf_instance_id;
+  OAuth2Role role = kDefaultOAuth2Role;
+  std::vector<std::string> scopes;
+  std::vector<JwsAlgorithm> accepted_algorithms{kDefaultAcceptedAlgorithms.begin(),
+                                                kDefaultAcceptedAlgorithms.end()};
+  friend bool operator==(const OAuth2Spec&, const OAuth2Spec&) = default;
+};
+
+struct SbiSpec {
+  TlsSpec tls;
+  std::optional<OAuth2Spec> oauth2;  // absent: OAuth2 not configured
+  friend bool operator==(const SbiSpec&, const SbiSpec&) = default;
+};
+
+struct IpsecPeer {
+  std::string name;
+  std::string address;  // IP or FQDN
+  std::optional<std::string> remote_id;
+  friend bool operator==(const IpsecPeer&, const IpsecPeer&) = default;
+};
+
+struct IkeSpec {
+  std::vector<std::string> proposals{kDefaultIkeProposals.begin(), kDefaultIkeProposals.end()};
+  std::string lifetime{kDefaultIkeLifetime};
+  friend bool operator==(const IkeSpec&, const IkeSpec&) = default;
+};
+
+struct EspSpec {
+  std::vector<std::string> proposals{kDefaultEspProposals.begin(), kDefaultEspProposals.end()};
+  std::string lifetime{kDefaultEspLifetime};
+  friend bool operator==(const EspSpec&, const EspSpec&) = default;
+};
+
+struct TrafficSelectors {
+  std::vector<std::string> local;   // CIDRs
+  std::vector<std::string> remote;  // CIDRs
+  friend bool operator==(const TrafficSelectors&, const TrafficSelectors&) = default;
+};
+
+struct IpsecInterfaceSpec {
+  IpsecInterface name = IpsecInterface::N2;
+  std::optional<std::string> local_address;
+  std::vector<IpsecPeer> peers;
+  IpsecMode mode = kDefaultIpsecMode;
+  IkeSpec ike;
+  EspSpec esp;
+  IpsecAuthentication authentication = kDefaultIpsecAuthentication;
+  std::optional<TrafficSelectors> traffic_selectors;
+  friend bool operator==(const IpsecInterfaceSpec&, const IpsecInterfaceSpec&) = default;
+};
+
+struct IpsecSpec {
+  std::vector<IpsecInterfaceSpec> interfaces;
+  friend bool operator==(const IpsecSpec&, const IpsecSpec&) = default;
+};
+
+struct PlmnId {
+  std::string mcc;  // 3 digits
+  std::string mnc;  // 2 or 3 digits
+  friend bool operator==(const PlmnId&, const PlmnId&) = default;
+};
+
+struct N32Spec {
+  N32Capability capability = kDefaultN32Capability;
+  std::vector<PlmnId> remote_plmns;
+  std::vector<std::string> remote_sepp_fqdns;
+  std::optional<std::vector<JweCipherSuite>> jwe_cipher_suites;  // PRINS only
+  friend bool operator==(const N32Spec&, const N32Spec&) = default;
+};
+
+struct OutputsSpec {
+  bool open5gs = false;
+  bool free5gc = false;
+  friend bool operator==(const OutputsSpec&, const OutputsSpec&) = default;
+};
+
+struct SecurityProfileSpec {
+  NfType nf_type = NfType::AMF;
+  std::optional<std::string> nf_instance_id;
+  LabelSelector selector;
+  TrustDomainRef trust_domain_ref;
+  SbiSpec sbi;
+  std::optional<IpsecSpec> ipsec;
+  std::optional<N32Spec> n32;
+  OutputsSpec outputs;
+  DriftPolicy drift_policy = kDefaultDriftPolicy;
+  DeletionPolicy deletion_policy = kDefaultDeletionPolicy;
+  friend bool operator==(const SecurityProfileSpec&, const SecurityProfileSpec&) = default;
+};
+
+// ---- status ----
+
+struct CertificateStatus {
+  std::string serial_number;       // hex
+  std::string sha256_fingerprint;  // hex of SHA-256 over the DER certificate
+  std::optional<Timestamp> not_before;
+  std::optional<Timestamp> not_after;
+  std::optional<Timestamp> renewal_time;
+  friend bool operator==(const CertificateStatus&, const CertificateStatus&) = default;
+};
+
+struct GeneratedObject {
+  std::string kind;  // Secret, ConfigMap
+  std::string name;
+  std::string digest;  // "sha256:<hex>"
+  std::optional<ObjectState> state;
+  friend bool operator==(const GeneratedObject&, const GeneratedObject&) = default;
+};
+
+struct DriftFinding {
+  std::string kind;
+  std::string name;
+  std::string field;   // data key or field path, never the value
+  std::string reason;  // Modified, Removed, Added, ...
+  Timestamp detected_at{};
+  DriftAction action = DriftAction::Repaired;
+  friend bool operator==(const DriftFinding&, const DriftFinding&) = default;
+};
+
+struct SecurityProfileStatus {
+  std::int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+  std::optional<std::string> nf_instance_id;
+  std::optional<CertificateStatus> certificate;
+  std::vector<GeneratedObject> objects;      // at most kMaxStatusObjects
+  std::vector<DriftFinding> drift_findings;  // newest first, at most kMaxDriftFindings
+  friend bool operator==(const SecurityProfileStatus&, const SecurityProfileStatus&) = default;
+};
+
+struct SecurityProfile {
+  ObjectMeta metadata;
+  SecurityProfileSpec spec;
+  SecurityProfileStatus status;
+  friend bool operator==(const SecurityProfile&, const SecurityProfile&) = default;
+};
+
+// ---- parse / validate ----
+
+Result<SecurityProfile> parse_security_profile(const nlohmann::json& resource);
+FieldErrors validate(const SecurityProfile& profile);
+FieldErrors check_security_profile(const nlohmann::json& resource);
+
+// Status alone (e.g. from a watch event); unknown status fields are ignored.
+Result<SecurityProfileStatus> parse_security_profile_status(const nlohmann::json& status);
+// omitempty-style: absent optionals and empty lists are left out.
+nlohmann::json to_json(const SecurityProfileStatus& status);
+// The spec as the apiserver would store it after defaulting (absent optionals and empty
+// lists without a default are left out).
+nlohmann::json to_json(const SecurityProfileSpec& spec);
+nlohmann::json to_json(const CertificateStatus& c);
+nlohmann::json to_json(const GeneratedObject& o);
+nlohmann::json to_json(const DriftFinding& f);
+
+// ---- helpers ----
+
+// spec.sbi.tls.certificate.serviceName, or the profile's name when absent.
+std::string effective_service_name(const SecurityProfile& profile);
+// spec.nfInstanceId, else status.nfInstanceId, else nullopt (the controller generates one).
+std::optional<std::string> effective_nf_instance_id(const SecurityProfile& profile);
+// Certificate duration / renewBefore as seconds (valid profiles only; nullopt otherwise).
+std::optional<std::chrono::seconds> certificate_duration(const SecurityProfile& profile);
+std::optional<std::chrono::seconds> certificate_renew_before(const SecurityProfile& profile);
+// Prepends a finding and keeps the newest kMaxDriftFindings.
+void add_drift_finding(SecurityProfileStatus& status, DriftFinding finding);
+
+}  // namespace secprov::api

@@ -1,0 +1,175 @@
+#include "api/trustdomain.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/detail/checks.h"
+#include "api/detail/json_reader.h"
+#include "api/detail/syntax.h"
+#include "api/duration.h"
+
+namespace secprov::api {
+namespace {
+
+using detail::Checks;
+using detail::index_path;
+using detail::ObjectReader;
+using detail::Required;
+using detail::Strictness;
+using nlohmann::json;
+
+constexpr std::string_view kDnsSubdomainPattern =
+    R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)";
+
+void parse_spec(const json& j, TrustDomainSpec& s, FieldErrors& errs) {
+  ObjectReader r(j, "spec", errs);
+  if (auto v = r.string("domain", Required::Yes)) s.domain = *v;
+  if (auto v = r.string("country", Required::Yes)) s.country = *v;
+  s.organization = r.string("organization");
+  if (const json* ca = r.object("ca", Required::Yes)) {
+    ObjectReader cr(*ca, "spec.ca", errs);
+    if (const json* g = cr.object("generate")) {
+      ObjectReader gr(*g, "spec.ca.generate", errs);
+      CaGenerate gen;
+      if (auto v = gr.string("keyAlgorithm")) {
+        if (auto k = parse_enum<KeyAlgorithm>(*v)) {
+          gen.key_algorithm = *k;
+        } else {
+          const std::string p = "spec.ca.generate.keyAlgorithm";
+          errs.push_back(
+              {FieldErrorType::Invalid, p,
+               v->starts_with("RSA-")
+                   ? p + " " + *v +
+                         " is not allowed: RSA keys must be at least 2048 bits (RSA-2048, "
+                         "RSA-3072 or RSA-4096)"
+                   : p + " must be one of ECDSA-P256, ECDSA-P384, RSA-2048, RSA-3072, RSA-4096"});
+        }
+      }
+      if (auto v = gr.string("duration")) gen.duration = *v;
+      gr.finish();
+      s.ca.generate = std::move(gen);
+    }
+    if (const json* sr = cr.object("secretRef")) {
+      ObjectReader srr(*sr, "spec.ca.secretRef", errs);
+      SecretRef ref;
+      if (auto v = srr.string("name", Required::Yes)) ref.name = *v;
+      srr.finish();
+      s.ca.secret_ref = std::move(ref);
+    }
+    cr.finish();
+  }
+  r.finish();
+}
+
+void parse_status(const json& j, TrustDomainStatus& s, FieldErrors& errs) {
+  ObjectReader r(j, "status", errs, Strictness::IgnoreUnknown);
+  if (auto v = r.integer("observedGeneration")) s.observed_generation = *v;
+  if (const json* a = r.array("conditions")) {
+    for (std::size_t k = 0; k < a->size(); ++k) {
+      auto c = parse_condition((*a)[k], index_path("status.conditions", k));
+      if (c) {
+        s.conditions.push_back(std::move(c).value());
+      } else {
+        errs.insert(errs.end(), c.errors().begin(), c.errors().end());
+      }
+    }
+  }
+  if (auto v = r.string("caFingerprint")) s.ca_fingerprint = *v;
+  s.ca_not_after = r.timestamp("caNotAfter");
+  if (auto v = r.string("caSecretName")) s.ca_secret_name = *v;
+}
+
+}  // namespace
+
+Result<TrustDomain> parse_trust_domain(const json& resource) {
+  FieldErrors errs;
+  ObjectReader r(resource, "", errs);
+  TrustDomain d;
+  if (auto v = r.string("apiVersion"); v && *v != kApiVersion) {
+    errs.push_back({FieldErrorType::Invalid, "apiVersion",
+                    "Invalid value: \"" + *v + "\": must be " + std::string(kApiVersion)});
+  }
+  if (auto v = r.string("kind"); v && *v != kTrustDomainKind) {
+    errs.push_back({FieldErrorType::Invalid, "kind",
+                    "Invalid value: \"" + *v + "\": must be " + std::string(kTrustDomainKind)});
+  }
+  if (const json* md = r.object("metadata")) d.metadata = parse_object_meta(*md, errs);
+  if (const json* spec = r.object("spec", Required::Yes)) parse_spec(*spec, d.spec, errs);
+  if (const json* st = r.object("status")) parse_status(*st, d.status, errs);
+  r.finish();
+  if (!errs.empty()) return errs;
+  return d;
+}
+
+Result<TrustDomainStatus> parse_trust_domain_status(const json& status) {
+  FieldErrors errs;
+  TrustDomainStatus s;
+  parse_status(status, s, errs);
+  if (!errs.empty()) return errs;
+  return s;
+}
+
+FieldErrors validate(const TrustDomain& domain) {
+  FieldErrors errs;
+  Checks c(errs);
+  const auto& s = domain.spec;
+  c.min_length("spec.domain", s.domain, 1);
+  if (c.max_length("spec.domain", s.domain, 253) && !s.domain.empty()) {
+    c.pattern("spec.domain", s.domain, detail::is_dns_subdomain(s.domain), kDnsSubdomainPattern);
+  }
+  c.pattern("spec.country", s.country, detail::is_country_code(s.country), "^[A-Z]{2}$");
+  if (s.organization) {
+    c.min_length("spec.organization", *s.organization, 1);
+    c.max_length("spec.organization", *s.organization, 64);
+  }
+  c.rule("spec.ca", s.ca.generate.has_value() != s.ca.secret_ref.has_value(),
+         "spec.ca: exactly one of generate or secretRef must be set");
+  if (s.ca.generate) {
+    const std::string p = "spec.ca.generate.duration";
+    const auto& text = s.ca.generate->duration;
+    if (c.max_length(p, text, 32)) {
+      auto d = parse_go_duration_ns(text);
+      c.pattern(p, text, d.has_value(), kDurationPattern);
+      if (d) c.rule(p, *d >= kMinCaDuration, "spec.ca.generate.duration must be at least 24h");
+    }
+  }
+  if (s.ca.secret_ref) {
+    const std::string p = "spec.ca.secretRef.name";
+    const auto& n = s.ca.secret_ref->name;
+    c.min_length(p, n, 1);
+    if (c.max_length(p, n, 253) && !n.empty()) {
+      c.pattern(p, n, detail::is_dns_subdomain(n), kDnsSubdomainPattern);
+    }
+  }
+  return errs;
+}
+
+FieldErrors check_trust_domain(const json& resource) {
+  auto d = parse_trust_domain(resource);
+  if (!d) return d.errors();
+  return validate(*d);
+}
+
+json to_json(const TrustDomainStatus& s) {
+  json j = json::object();
+  j["observedGeneration"] = s.observed_generation;
+  if (!s.conditions.empty()) {
+    json a = json::array();
+    for (const auto& c : s.conditions) a.push_back(to_json(c));
+    j["conditions"] = std::move(a);
+  }
+  if (!s.ca_fingerprint.empty()) j["caFingerprint"] = s.ca_fingerprint;
+  if (s.ca_not_after) j["caNotAfter"] = format_rfc3339(*s.ca_not_after);
+  if (!s.ca_secret_name.empty()) j["caSecretName"] = s.ca_secret_name;
+  return j;
+}
+
+std::string effective_organization(const TrustDomain& domain) {
+  return domain.spec.organization ? *domain.spec.organization : domain.spec.domain;
+}
+
+std::optional<std::chrono::seconds> ca_duration(const TrustDomain& domain) {
+  if (!domain.spec.ca.generate) return std::nullopt;
+  return parse_go_duration(domain.spec.ca.generate->duration);
+}
+
+}  // namespace secprov::api

@@ -1,0 +1,186 @@
+// secprov-operator: reconciles SecurityProfiles and TrustDomains into Secrets and ConfigMaps.
+#include <CLI/CLI.hpp>
+#include <prometheus/registry.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <stop_token>
+#include <thread>
+
+#include "controllers/manager.h"
+#include "http/probes.h"
+#include "http/server.h"
+#include "kube/client.h"
+#include "kube/config.h"
+#include "runtime/events.h"
+#include "runtime/leader_election.h"
+
+namespace {
+
+struct Flags {
+  std::string kubeconfig;
+  std::string context;
+  std::string operator_namespace = "secprov-system";
+  bool leader_elect = false;
+  std::string lease_name = "secprov-operator";
+  std::string identity;
+  double lease_duration = 15, renew_deadline = 10, retry_period = 2;
+  std::string probe_address = "0.0.0.0";
+  int probe_port = 8081;
+  int workers = 2;
+  double qps = 50;
+  int burst = 100;
+  std::string log_level = "info";
+  std::string log_format = "text";
+};
+
+void configure_logging(const Flags& flags) {
+  auto logger = spdlog::stderr_logger_mt("secprov");
+  if (flags.log_format == "json") {
+    logger->set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","thread":%t,"msg":"%v"})",
+        spdlog::pattern_time_type::utc);
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v", spdlog::pattern_time_type::utc);
+  }
+  logger->set_level(spdlog::level::from_str(flags.log_level));
+  spdlog::set_default_logger(logger);
+}
+
+std::string default_identity() {
+  if (const char* pod = std::getenv("POD_NAME")) return pod;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + "_" + std::to_string(::getpid());
+}
+
+std::chrono::milliseconds seconds(double s) {
+  return std::chrono::milliseconds(static_cast<long>(s * 1000));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  CLI::App app{"secprov-operator: security configuration for 5G Core network functions"};
+  app.add_option("--kubeconfig", flags.kubeconfig, "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");
+  app.add_option("--context", flags.context, "kubeconfig context (default: current-context)");
+  app.add_option("--namespace", flags.operator_namespace, "the operator's namespace (CA key pairs, Lease)");
+  app.add_flag("--leader-elect", flags.leader_elect, "elect a leader through a Lease; only it reconciles");
+  app.add_option("--lease-name", flags.lease_name, "name of the leader election Lease");
+  app.add_option("--identity", flags.identity, "leader election identity (default: $POD_NAME or host_pid)");
+  app.add_option("--lease-duration", flags.lease_duration, "seconds")->check(CLI::PositiveNumber);
+  app.add_option("--renew-deadline", flags.renew_deadline, "seconds")->check(CLI::PositiveNumber);
+  app.add_option("--retry-period", flags.retry_period, "seconds")->check(CLI::PositiveNumber);
+  app.add_option("--probe-address", flags.probe_address, "address of /healthz, /readyz, /metrics");
+  app.add_option("--probe-port", flags.probe_port, "port of /healthz, /readyz, /metrics")->check(CLI::Range(1, 65535));
+  app.add_option("--workers", flags.workers, "reconcile workers per controller")->check(CLI::Range(1, 64));
+  app.add_option("--kube-api-qps", flags.qps, "client-side request rate limit")->check(CLI::PositiveNumber);
+  app.add_option("--kube-api-burst", flags.burst, "client-side burst")->check(CLI::PositiveNumber);
+  app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_option("--log-format", flags.log_format, "text|json")->check(CLI::IsMember({"text", "json"}));
+  CLI11_PARSE(app, argc, argv);
+  configure_logging(flags);
+  if (flags.identity.empty()) flags.identity = default_identity();
+  if (!(flags.renew_deadline < flags.lease_duration && flags.retry_period < flags.renew_deadline)) {
+    spdlog::error("--retry-period < --renew-deadline < --lease-duration is required");
+    return 2;
+  }
+
+  // Signals are taken by one thread with sigwait, so no handler runs in arbitrary context.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  secprov::kube::ClusterConfig config;
+  try {
+    config = secprov::kube::load_default_config(
+        flags.kubeconfig.empty() ? std::nullopt : std::optional<std::filesystem::path>(flags.kubeconfig),
+        flags.context.empty() ? std::nullopt : std::optional<std::string>(flags.context));
+  } catch (const secprov::kube::ConfigError& e) {
+    spdlog::error("invalid configuration: {}: {}", e.field(), e.reason());
+    return 2;
+  }
+  spdlog::info("connecting to {} ({})", config.server, config.source);
+  secprov::kube::ClientOptions client_options;
+  client_options.qps = flags.qps;
+  client_options.burst = flags.burst;
+  const auto client = secprov::kube::Client::connect(config, client_options);
+
+  const auto registry = std::make_shared<prometheus::Registry>();
+  secprov::runtime::EventRecorderOptions event_options;
+  event_options.host = flags.identity;
+  const auto events = std::make_shared<secprov::runtime::EventRecorder>(client, event_options);
+
+  secprov::controllers::Manager manager(
+      client, {.operator_namespace = flags.operator_namespace,
+               .workers = flags.workers,
+               .resync_period = std::chrono::minutes(10),
+               .registry = registry,
+               .events = events});
+
+  const auto server = secprov::http::start_server(
+      {.address = flags.probe_address, .port = static_cast<std::uint16_t>(flags.probe_port), .tls = std::nullopt},
+      secprov::http::operational_routes({{"ping", [] { return true; }}},
+                                        {{"informers", [&manager] { return manager.caches_synced(); }}},
+                                        registry));
+
+  std::stop_source stop;
+  std::jthread signal_waiter([&stop, signals](std::stop_token) {
+    int received = 0;
+    sigwait(&signals, &received);
+    spdlog::info("received signal {}, shutting down", received);
+    stop.request_stop();
+  });
+
+  manager.start_caches();
+  int exit_code = 0;
+  if (!flags.leader_elect) {
+    manager.run_controllers(stop.get_token());
+  } else {
+    std::atomic<bool> lost{false};
+    secprov::runtime::LeaderElector elector(
+        client,
+        {.ns = flags.operator_namespace,
+         .name = flags.lease_name,
+         .identity = flags.identity,
+         .lease_duration = seconds(flags.lease_duration),
+         .renew_deadline = seconds(flags.renew_deadline),
+         .retry_period = seconds(flags.retry_period),
+         .release_on_cancel = true},
+        {.on_started_leading =
+             [&manager, &flags](std::stop_token leading) {
+               spdlog::info("{} became leader", flags.identity);
+               manager.run_controllers(leading);
+             },
+         .on_stopped_leading =
+             [&lost, &stop, &flags] {
+               if (!stop.stop_requested()) {
+                 spdlog::error("{} lost leadership; exiting so nothing reconciles without the lease",
+                               flags.identity);
+                 lost = true;
+                 stop.request_stop();
+               }
+             },
+         .on_new_leader = [](const std::string& leader) { spdlog::info("leader is now {}", leader); }},
+        registry);
+    elector.run(stop.get_token());
+    exit_code = lost ? 1 : 0;
+  }
+
+  manager.stop_caches();
+  events->flush();
+  server->stop();
+  if (!stop.stop_requested()) stop.request_stop();
+  // Wake the signal thread if shutdown did not come from a signal.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  spdlog::info("stopped");
+  return exit_code;
+}

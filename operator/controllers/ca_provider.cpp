@@ -1,0 +1,60 @@
+#include "controllers/ca_provider.h"
+
+#include "crypto/encoding.h"
+#include "crypto/errors.h"
+#include "runtime/object.h"
+
+namespace secprov::controllers {
+
+std::string ca_secret_name(const api::TrustDomain& domain) {
+  if (domain.spec.ca.secret_ref) return domain.spec.ca.secret_ref->name;
+  return domain.metadata.name + "-ca-keypair";
+}
+
+CaProvider::CaProvider(std::shared_ptr<runtime::Store> operator_secrets,
+                       std::string operator_namespace)
+    : secrets_(std::move(operator_secrets)), namespace_(std::move(operator_namespace)) {}
+
+CaProvider::Result CaProvider::get(const api::TrustDomain& domain,
+                                   std::chrono::system_clock::time_point now) {
+  const std::string name = ca_secret_name(domain);
+  const auto secret = secrets_->get({namespace_, name});
+  if (!secret) {
+    return {nullptr, {"CASecretNotFound", "Secret " + namespace_ + "/" + name + " not found"}};
+  }
+  const std::string version = runtime::resource_version_of(*secret);
+  {
+    const std::lock_guard lock(mutex_);
+    const auto found = loaded_.find(name);
+    if (found != loaded_.end() && found->second.resource_version == version) {
+      return {found->second.ca, {}};
+    }
+  }
+  const auto data = secret->value("data", nlohmann::json::object());
+  const auto decode = [&](const char* key) -> std::optional<std::string> {
+    if (!data.contains(key) || !data[key].is_string()) return std::nullopt;
+    return crypto::base64_decode(data[key].get<std::string>());
+  };
+  const auto cert_pem = decode("tls.crt");
+  const auto key_pem = decode("tls.key");
+  if (!cert_pem || !key_pem) {
+    return {nullptr,
+            {"InvalidCA", "Secret " + namespace_ + "/" + name +
+                              " must hold base64 PEM data keys tls.crt and tls.key"}};
+  }
+  try {
+    auto ca = std::make_shared<const crypto::CertificateAuthority>(
+        crypto::CertificateAuthority::load(*cert_pem, *key_pem, now));
+    const std::lock_guard lock(mutex_);
+    loaded_[name] = Entry{version, ca};
+    return {ca, {}};
+  } catch (const crypto::InvalidCaError& e) {
+    return {nullptr, {"InvalidCA", "Secret " + namespace_ + "/" + name + ": " +
+                                       std::string(crypto::to_string(e.reason()))}};
+  } catch (const crypto::CryptoError&) {
+    return {nullptr, {"InvalidCA", "Secret " + namespace_ + "/" + name +
+                                       ": tls.crt or tls.key cannot be parsed"}};
+  }
+}
+
+}  // namespace secprov::controllers

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "controllers/context.h"
+#include "kube/client.h"
+#include "runtime/controller.h"
+#include "runtime/reflector.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace secprov::controllers {
+
+struct ManagerOptions {
+  std::string operator_namespace = "secprov-system";
+  int workers = 2;
+  std::chrono::milliseconds resync_period{std::chrono::minutes(10)};
+  std::shared_ptr<prometheus::Registry> registry;
+  std::shared_ptr<runtime::EventRecorder> events;
+};
+
+// Wires the caches and the controllers. Caches run in every replica (a standby is warm);
+// controllers run only in the leader.
+class Manager {
+ public:
+  Manager(std::shared_ptr<kube::Client> client, ManagerOptions options);
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  void start_caches();
+  bool caches_synced() const;
+  // Blocks until `stop` is requested, then drains the work queues.
+  void run_controllers(std::stop_token stop);
+  void stop_caches();
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+  std::vector<std::jthread> cache_threads_;
+};
+
+}  // namespace secprov::controllers

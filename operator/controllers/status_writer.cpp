@@ -1,0 +1,23 @@
+#include "controllers/status_writer.h"
+
+#include "controllers/context.h"
+
+namespace secprov::controllers {
+
+bool write_status_if_changed(kube::Client& client, const kube::ResourceType& type,
+                             const nlohmann::json& object, const nlohmann::json& status) {
+  if (object.value("status", nlohmann::json::object()) == status) return false;
+  const auto& metadata = object.at("metadata");
+  nlohmann::json patch = {{"apiVersion", type.api_version()},
+                          {"kind", type.kind},
+                          {"metadata", {{"name", metadata.at("name")}}},
+                          {"status", status}};
+  const std::string ns = metadata.value("namespace", std::string{});
+  if (!ns.empty()) patch["metadata"]["namespace"] = ns;
+  // The operator is the only writer of these status fields, so it takes them (force).
+  client.apply(type, ns, patch, kube::ApplyOptions{.field_manager = kFieldManager, .force = true},
+               "status");
+  return true;
+}
+
+}  // namespace secprov::controllers

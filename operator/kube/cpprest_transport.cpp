@@ -1,0 +1,300 @@
+// The only file that knows cpprestsdk (and, through boost::asio::ssl, OpenSSL contexts).
+#include <cpprest/containerstream.h>
+#include <cpprest/http_client.h>
+
+#include <algorithm>
+#include <cctype>
+#include <condition_variable>
+#include <exception>
+#include <future>
+#include <mutex>
+#include <system_error>
+#include <utility>
+#include <variant>
+
+#include "kube/errors.h"
+#include "kube/http.h"
+
+namespace secprov::kube {
+namespace {
+
+namespace http = web::http;
+using http::client::http_client;
+using http::client::http_client_config;
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+HttpHeaders to_headers(const http::http_headers& headers) {
+  HttpHeaders out;
+  for (const auto& [name, value] : headers) out[lower(name)] = value;
+  return out;
+}
+
+bool is_timeout(const std::error_code& code) {
+  return code == std::errc::timed_out || code.value() == static_cast<int>(std::errc::timed_out);
+}
+
+// Maps whatever a cpprest task threw to ApiError. Messages come from the library
+// (e.g. "Failed to connect to any resolved endpoint"), never from request contents.
+ApiError to_api_error(std::exception_ptr error, const std::string& what_request) {
+  try {
+    std::rethrow_exception(std::move(error));
+  } catch (const ApiError& e) {
+    return e;
+  } catch (const http::http_exception& e) {
+    if (is_timeout(e.error_code())) {
+      return ApiError(ErrorKind::Timeout, 0, what_request + ": " + e.what());
+    }
+    return ApiError(ErrorKind::Transport, 0, what_request + ": " + e.what());
+  } catch (const pplx::task_canceled&) {
+    return ApiError(ErrorKind::Transport, 0, what_request + ": cancelled");
+  } catch (const std::exception& e) {
+    return ApiError(ErrorKind::Transport, 0, what_request + ": " + e.what());
+  } catch (...) {
+    return ApiError(ErrorKind::Transport, 0, what_request + ": unknown error");
+  }
+}
+
+std::string describe(const HttpRequest& request) {
+  // The path only: the query may carry continue tokens, which are long and useless in logs.
+  return request.method + " " + request.target.substr(0, request.target.find('?'));
+}
+
+http::http_request to_cpprest(const HttpRequest& request) {
+  http::http_request message(request.method);
+  message.set_request_uri(request.target);
+  std::string content_type = "application/octet-stream";
+  for (const auto& [name, value] : request.headers) {
+    if (lower(name) == "content-type") {
+      content_type = value;  // set_body owns this header
+    } else {
+      message.headers().add(name, value);
+    }
+  }
+  if (!request.body.empty()) message.set_body(request.body, content_type);
+  return message;
+}
+
+// Waits for `task` on the caller's thread (never inside a continuation: the cpprest pool
+// would deadlock) with a deadline; cancels the request when the deadline passes.
+template <typename T>
+T wait_for(const pplx::task<T>& task, pplx::cancellation_token_source& cancel,
+           std::chrono::milliseconds timeout, const std::string& what_request) {
+  auto promise = std::make_shared<std::promise<T>>();
+  std::future<T> future = promise->get_future();
+  task.then([promise](const pplx::task<T>& done) {
+    try {
+      promise->set_value(done.get());  // already finished: get() does not block here
+    } catch (...) {
+      promise->set_exception(std::current_exception());
+    }
+  });
+  if (future.wait_for(timeout) == std::future_status::timeout) {
+    cancel.cancel();
+    throw ApiError(ErrorKind::Timeout, 0,
+                   what_request + ": no answer within " + std::to_string(timeout.count()) + " ms");
+  }
+  try {
+    return future.get();
+  } catch (...) {
+    throw to_api_error(std::current_exception(), what_request);
+  }
+}
+
+// Loads the in-memory PEM material into an OpenSSL context via asio (no files on disk).
+void configure_tls(boost::asio::ssl::context& context, const TlsSettings& tls) {
+  // An encrypted key would otherwise make OpenSSL prompt on the terminal.
+  context.set_password_callback(
+      [](std::size_t, boost::asio::ssl::context::password_purpose) { return std::string{}; });
+  const auto step = [](const char* field, auto&& load) {
+    try {
+      load();
+    } catch (const boost::system::system_error& e) {
+      throw ConfigError(field, std::string("rejected by OpenSSL: ") + e.code().message());
+    }
+  };
+  if (!tls.ca_pem.empty()) {
+    step("tls.ca_pem", [&] { context.add_certificate_authority(boost::asio::buffer(tls.ca_pem)); });
+  }
+  if (!tls.client_cert_pem.empty()) {
+    step("tls.client_cert_pem",
+         [&] { context.use_certificate_chain(boost::asio::buffer(tls.client_cert_pem)); });
+    // Loaded after the certificate, so OpenSSL also checks that they belong together.
+    step("tls.client_key_pem", [&] {
+      context.use_private_key(boost::asio::buffer(tls.client_key_pem),
+                              boost::asio::ssl::context::pem);
+    });
+  }
+}
+
+// State shared between a stream and the continuation of its pending read, which may
+// outlive the stream (cancel() returns without waiting for cpprest to notice).
+struct ReadState {
+  struct EndOfStream {};
+  using Result = std::variant<std::string, EndOfStream, std::exception_ptr>;
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool cancelled = false;
+  std::optional<Result> result;  // of the read in flight
+};
+
+class CpprestLineStream final : public HttpLineStream {
+ public:
+  CpprestLineStream(const http::http_response& response, pplx::cancellation_token_source cancel,
+                    std::string what)
+      : status_(response.status_code()),
+        headers_(to_headers(response.headers())),
+        body_(response.body()),
+        cancel_(std::move(cancel)),
+        what_(std::move(what)) {}
+
+  ~CpprestLineStream() override { cancel(); }  // closes the connection
+  CpprestLineStream(const CpprestLineStream&) = delete;
+  CpprestLineStream& operator=(const CpprestLineStream&) = delete;
+
+  int status() const override { return status_; }
+  const HttpHeaders& headers() const override { return headers_; }
+
+  std::optional<std::string> read_line() override {
+    if (ended_) return std::nullopt;
+    {
+      const std::lock_guard lock(state_->mutex);
+      if (state_->cancelled) return std::nullopt;
+      state_->result.reset();
+    }
+    start_read();
+    std::unique_lock lock(state_->mutex);
+    state_->changed.wait(lock, [&] { return state_->cancelled || state_->result.has_value(); });
+    if (state_->cancelled) {
+      ended_ = true;
+      return std::nullopt;
+    }
+    ReadState::Result result = std::move(*state_->result);
+    state_->result.reset();
+    lock.unlock();
+
+    if (auto* line = std::get_if<std::string>(&result)) return std::move(*line);
+    ended_ = true;
+    if (auto* error = std::get_if<std::exception_ptr>(&result)) {
+      throw to_api_error(*error, what_ + " (stream)");
+    }
+    return std::nullopt;  // EndOfStream
+  }
+
+  void cancel() override {
+    {
+      const std::lock_guard lock(state_->mutex);
+      if (state_->cancelled) return;
+      state_->cancelled = true;
+    }
+    state_->changed.notify_all();
+    cancel_.cancel();
+  }
+
+ private:
+  void start_read() {
+    // A fresh buffer per line, so no bytes of the previous line linger.
+    auto line = std::make_shared<concurrency::streams::container_buffer<std::string>>();
+    auto body = body_;
+    body.read_line(*line).then([state = state_, line, body](const pplx::task<std::size_t>& done) {
+      ReadState::Result result;
+      try {
+        const std::size_t count = done.get();  // finished: does not block
+        // read_line answers 0 both for an empty line and at the end; only the end sets eof.
+        if (count == 0 && line->collection().empty() && body.is_eof()) {
+          result = ReadState::EndOfStream{};
+        } else {
+          result = std::move(line->collection());
+        }
+      } catch (...) {
+        result = std::current_exception();
+      }
+      {
+        const std::lock_guard lock(state->mutex);
+        state->result = std::move(result);
+      }
+      state->changed.notify_all();
+    });
+  }
+
+  const int status_;
+  const HttpHeaders headers_;
+  concurrency::streams::istream body_;
+  pplx::cancellation_token_source cancel_;  // a handle: copies share the source
+  const std::string what_;
+  std::shared_ptr<ReadState> state_ = std::make_shared<ReadState>();
+  bool ended_ = false;  // only touched by the reading thread
+};
+
+class CpprestTransport final : public HttpTransport {
+ public:
+  CpprestTransport(const std::string& base_url, const http_client_config& config)
+      : client_(base_url, config) {}
+
+  HttpResponse send(const HttpRequest& request) override {
+    const std::string what = describe(request);
+    pplx::cancellation_token_source cancel;
+    pplx::task<http::http_response> response;
+    try {
+      response = client_.request(to_cpprest(request), cancel.get_token());
+    } catch (...) {
+      throw to_api_error(std::current_exception(), what);  // e.g. a malformed URI
+    }
+    auto answer = response.then([](http::http_response reply) {
+      return reply.extract_vector().then([reply](const std::vector<unsigned char>& body) {
+        HttpResponse out;
+        out.status = reply.status_code();
+        out.headers = to_headers(reply.headers());
+        out.body.assign(body.begin(), body.end());
+        return out;
+      });
+    });
+    return wait_for(answer, cancel, request.timeout, what);
+  }
+
+  std::unique_ptr<HttpLineStream> open_stream(const HttpRequest& request) override {
+    std::string what = describe(request);
+    pplx::cancellation_token_source cancel;
+    pplx::task<http::http_response> response;
+    try {
+      response = client_.request(to_cpprest(request), cancel.get_token());
+    } catch (...) {
+      throw to_api_error(std::current_exception(), what);
+    }
+    // Returns as soon as the headers are in; the body keeps arriving.
+    const http::http_response headers = wait_for(response, cancel, request.timeout, what);
+    return std::make_unique<CpprestLineStream>(headers, cancel, std::move(what));
+  }
+
+ private:
+  http_client client_;  // thread-safe: one connection pool shared by all requests
+};
+
+}  // namespace
+
+std::unique_ptr<HttpTransport> make_cpprest_transport(const std::string& base_url,
+                                                      const TlsSettings& tls,
+                                                      std::chrono::seconds inactivity_timeout) {
+  // Fail here, naming the field, rather than later as an opaque handshake failure.
+  {
+    boost::asio::ssl::context probe(boost::asio::ssl::context::tls_client);
+    configure_tls(probe, tls);
+  }
+  http_client_config config;
+  config.set_timeout(inactivity_timeout);  // cpprest's timer restarts on every read
+  config.set_validate_certificates(!tls.insecure_skip_verify);
+  config.set_ssl_context_callback(
+      [tls](boost::asio::ssl::context& context) { configure_tls(context, tls); });
+  try {
+    return std::make_unique<CpprestTransport>(base_url, config);
+  } catch (const std::exception& e) {
+    throw ConfigError("server", std::string("not a usable URL: ") + e.what());
+  }
+}
+
+}  // namespace secprov::kube

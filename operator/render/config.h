@@ -1,0 +1,27 @@
+#pragma once
+// The NF's security ConfigMap: one neutral document with the effective settings
+// (security.yaml) plus, on request, native fragments for Open5GS and free5GC that point
+// at the mounted files (see names.h). The YAML is emitted deterministically: fixed key
+// order, list-map and set entries without semantic order sorted, everything else in spec
+// order (cipher suites, groups and proposals are preferences).
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "api/securityprofile.h"
+
+namespace secprov::render {
+
+// The documents alone (nf_instance_id: the effective NF instance ID, spec or generated).
+std::string security_yaml(const api::SecurityProfile& profile, const std::string& nf_instance_id);
+std::string open5gs_yaml(const api::SecurityProfile& profile);
+std::string free5gc_yaml(const api::SecurityProfile& profile);
+
+// ConfigMap "<profile>-security" with security.yaml, and open5gs.yaml / free5gc.yaml when
+// spec.outputs asks for them; managed labels, owner reference, content-digest annotation.
+// Throws std::invalid_argument when nf_instance_id is empty or the profile has no name,
+// namespace or uid.
+nlohmann::json security_config_map(const api::SecurityProfile& profile,
+                                   const std::string& nf_instance_id);
+
+}  // namespace secprov::render

@@ -1,0 +1,222 @@
+#include "render/ipsec.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+#include <string_view>
+
+#include "crypto/encoding.h"
+#include "render/detail/common.h"
+#include "render/labels.h"
+#include "render/names.h"
+
+namespace secprov::render {
+
+namespace {
+
+// A swanctl.conf (strongswan.conf syntax) writer. Values made only of "safe" characters are
+// written bare; anything else is double-quoted with '"' and '\' escaped. Control characters
+// cannot be written safely and are refused, so no input can open or close a section.
+class ConfWriter {
+ public:
+  void comment(std::string_view text) { out_ += "# " + std::string(text) + "\n"; }
+  void open(std::string_view section) {
+    indent();
+    out_ += std::string(section) + " {\n";
+    ++depth_;
+  }
+  void close() {
+    --depth_;
+    indent();
+    out_ += "}\n";
+  }
+  void set(std::string_view key, std::string_view value) {
+    indent();
+    out_ += std::string(key) + " = " + quote(value) + "\n";
+  }
+  std::string str() && { return std::move(out_); }
+
+ private:
+  static bool safe(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view("._:@/%,+-*").find(c) != std::string_view::npos;
+  }
+  static std::string quote(std::string_view value) {
+    for (char c : value) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        throw std::invalid_argument("swanctl_conf: value contains a control character");
+      }
+    }
+    if (!value.empty() && std::all_of(value.begin(), value.end(), safe)) return std::string(value);
+    std::string q = "\"";
+    for (char c : value) {
+      if (c == '"' || c == '\\') q += '\\';
+      q += c;
+    }
+    return q + "\"";
+  }
+  void indent() { out_.append(static_cast<std::size_t>(depth_) * 2, ' '); }
+
+  std::string out_;
+  int depth_ = 0;
+};
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ',';
+    out += item;
+  }
+  return out;
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    const auto u = static_cast<unsigned char>(c);
+    out += kDigits[u >> 4];
+    out += kDigits[u & 0x0f];
+  }
+  return out;
+}
+
+const std::string& required_psk(const IpsecMaterial& material, const std::string& name) {
+  const auto it = material.pre_shared_keys.find(name);
+  if (it == material.pre_shared_keys.end() || it->second.empty()) {
+    throw std::invalid_argument("ipsec: pre-shared key " + name + " is missing");
+  }
+  return it->second;
+}
+
+bool has_interfaces(const api::SecurityProfile& p) {
+  return p.spec.ipsec && !p.spec.ipsec->interfaces.empty();
+}
+
+}  // namespace
+
+std::string ipsec_connection_name(api::IpsecInterface interface, const std::string& peer) {
+  return detail::lower(api::to_string(interface)) + "-" + peer;
+}
+
+std::string pre_shared_key_name(api::IpsecInterface interface, const std::string& peer) {
+  return "psk-" + ipsec_connection_name(interface, peer);
+}
+
+std::vector<std::string> required_pre_shared_keys(const api::SecurityProfile& profile) {
+  std::vector<std::string> names;
+  for (const auto* i : detail::sorted_interfaces(profile)) {
+    if (i->authentication != api::IpsecAuthentication::PreSharedKey) continue;
+    for (const auto* peer : detail::sorted_peers(*i)) {
+      names.push_back(pre_shared_key_name(i->name, peer->name));
+    }
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+std::string swanctl_conf(const api::SecurityProfile& profile, const IpsecMaterial& material) {
+  const auto interfaces = detail::sorted_interfaces(profile);
+  const std::string local_id = primary_dns_name(profile);
+  const bool any_certificate = std::any_of(interfaces.begin(), interfaces.end(), [](const auto* i) {
+    return i->authentication == api::IpsecAuthentication::Certificate;
+  });
+
+  ConfWriter w;
+  w.comment("strongSwan swanctl.conf rendered by secprov from SecurityProfile " +
+            profile.metadata.namespace_ + "/" + profile.metadata.name +
+            ". Generated: do not edit.");
+  w.comment("Load with: swanctl --load-all --file " + std::string(kSwanctlConfFile));
+  if (any_certificate) {
+    w.comment("Certificate authentication: swanctl reads the private key from the private/");
+    w.comment("folder next to this file: mount tls.key at " + std::string(kIpsecPrivateKeyFile));
+  }
+  struct Psk {
+    std::string section;
+    std::string remote_id;
+    const std::string* secret;
+  };
+  std::vector<Psk> psks;
+
+  w.open("connections");
+  for (const auto* i : interfaces) {
+    const bool cert = i->authentication == api::IpsecAuthentication::Certificate;
+    const std::string auth = cert ? "pubkey" : "psk";
+    const std::string iface = std::string(api::to_string(i->name));
+    const long long ike_rekey = detail::duration_seconds(i->ike.lifetime, iface + " ike.lifetime");
+    const long long esp_rekey = detail::duration_seconds(i->esp.lifetime, iface + " esp.lifetime");
+    for (const auto* peer : detail::sorted_peers(*i)) {
+      const std::string name = ipsec_connection_name(i->name, peer->name);
+      const std::string remote_id = peer->remote_id.value_or(peer->address);
+      w.open(name);
+      w.set("version", "2");
+      w.set("local_addrs", i->local_address.value_or("%any"));
+      w.set("remote_addrs", peer->address);
+      w.set("proposals", join(i->ike.proposals));
+      w.set("rekey_time", std::to_string(ike_rekey) + "s");
+      w.open("local");
+      w.set("auth", auth);
+      if (cert) w.set("certs", kTlsCertificateFile);
+      w.set("id", local_id);
+      w.close();
+      w.open("remote");
+      w.set("auth", auth);
+      if (cert) w.set("cacerts", kCaBundleFile);
+      w.set("id", remote_id);
+      w.close();
+      w.open("children");
+      w.open(name);
+      w.set("mode", detail::lower(api::to_string(i->mode)));
+      w.set("esp_proposals", join(i->esp.proposals));
+      w.set("rekey_time", std::to_string(esp_rekey) + "s");
+      if (i->traffic_selectors && !i->traffic_selectors->local.empty()) {
+        w.set("local_ts", join(i->traffic_selectors->local));
+      }
+      if (i->traffic_selectors && !i->traffic_selectors->remote.empty()) {
+        w.set("remote_ts", join(i->traffic_selectors->remote));
+      }
+      w.set("start_action", "trap");
+      w.close();
+      w.close();
+      w.close();
+      if (!cert) {
+        psks.push_back({"ike-" + name, remote_id,
+                        &required_psk(material, pre_shared_key_name(i->name, peer->name))});
+      }
+    }
+  }
+  w.close();
+
+  if (!psks.empty()) {
+    w.open("secrets");
+    for (const auto& psk : psks) {
+      w.open(psk.section);
+      w.set("id", psk.remote_id);
+      // 0x<hex>: the exact bytes of the PSK string, so the peer configures the same string
+      // (a bare value starting with "0x" or "0s" would be decoded by strongSwan).
+      w.set("secret", "0x" + hex(*psk.secret));
+      w.close();
+    }
+    w.close();
+  }
+  return std::move(w).str();
+}
+
+std::optional<nlohmann::json> ipsec_secret(const api::SecurityProfile& profile,
+                                           const IpsecMaterial& material) {
+  if (!has_interfaces(profile)) return std::nullopt;
+  detail::require_identity(profile);
+  nlohmann::json data = {
+      {std::string(kSwanctlConfKey), crypto::base64_encode(swanctl_conf(profile, material))}};
+  for (const auto& name : required_pre_shared_keys(profile)) {
+    data[name] = crypto::base64_encode(required_psk(material, name));
+  }
+  return detail::make_object("Secret", ipsec_secret_name(profile), profile.metadata.namespace_,
+                             managed_labels(profile), owner_reference(profile), std::move(data),
+                             "Opaque");
+}
+
+}  // namespace secprov::render

@@ -1,0 +1,41 @@
+#pragma once
+// Labels, annotations and owner references on everything the operator generates. The
+// controllers, the cache's label selector and the renderers use these same strings.
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "api/securityprofile.h"
+
+namespace secprov::render {
+
+inline constexpr std::string_view kManagedByLabel = "app.kubernetes.io/managed-by";
+inline constexpr std::string_view kManagedByValue = "secprov";
+inline constexpr std::string_view kPartOfLabel = "app.kubernetes.io/part-of";
+inline constexpr std::string_view kPartOfValue = "secprov";
+inline constexpr std::string_view kProfileLabel = "secprov.io/profile";
+inline constexpr std::string_view kTrustDomainLabel = "secprov.io/trust-domain";
+// "sha256:<hex>" of the object's managed data (see digest.h).
+inline constexpr std::string_view kContentDigestAnnotation = "secprov.io/content-digest";
+// Label selector of everything the operator generates (the informers' cache filter).
+inline constexpr std::string_view kManagedSelector = "app.kubernetes.io/managed-by=secprov";
+
+// A label value for an object name: the name itself when it fits (<= 63 characters), else
+// its first characters, '-' and 10 hex digits of its SHA-256 (deterministic, still unique).
+// Names are DNS subdomains, so only their length can make them invalid label values.
+std::string label_value(std::string_view name);
+
+// {managed-by, part-of, profile, trust-domain} of a profile's objects.
+std::map<std::string, std::string> managed_labels(const api::SecurityProfile& profile);
+// {managed-by, part-of, trust-domain}: objects shared by the profiles of a trust domain.
+std::map<std::string, std::string> trust_domain_labels(std::string_view trust_domain);
+// "app.kubernetes.io/managed-by=secprov,secprov.io/profile=<name>": a profile's objects.
+std::string profile_selector(std::string_view profile_name);
+
+// {apiVersion secprov.io/v1alpha1, kind SecurityProfile, name, uid, controller: true,
+//  blockOwnerDeletion: true}. Throws std::invalid_argument without name or uid.
+nlohmann::json owner_reference(const api::SecurityProfile& profile);
+
+}  // namespace secprov::render

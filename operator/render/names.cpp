@@ -1,0 +1,51 @@
+#include "render/names.h"
+
+#include <algorithm>
+
+#include "render/detail/common.h"
+
+namespace secprov::render {
+
+namespace {
+constexpr std::size_t kMaxObjectName = 253;  // DNS subdomain
+}  // namespace
+
+std::string tls_secret_name(const api::SecurityProfile& profile) {
+  return detail::bounded_name(profile.metadata.name, "-tls", kMaxObjectName);
+}
+
+std::string config_map_name(const api::SecurityProfile& profile) {
+  return detail::bounded_name(profile.metadata.name, "-security", kMaxObjectName);
+}
+
+std::string ipsec_secret_name(const api::SecurityProfile& profile) {
+  return detail::bounded_name(profile.metadata.name, "-ipsec", kMaxObjectName);
+}
+
+std::string trust_bundle_name(std::string_view trust_domain) {
+  return detail::bounded_name(trust_domain, "-ca", kMaxObjectName);
+}
+
+std::string nf_instance_uri(std::string_view nf_instance_id) {
+  return "urn:uuid:" + detail::lower(nf_instance_id);
+}
+
+std::vector<std::string> sbi_dns_names(const api::SecurityProfile& profile) {
+  const std::string svc = api::effective_service_name(profile);
+  const std::string& ns = profile.metadata.namespace_;
+  std::vector<std::string> names = {svc, svc + "." + ns, svc + "." + ns + ".svc",
+                                    svc + "." + ns + ".svc.cluster.local"};
+  for (const auto& extra : profile.spec.sbi.tls.certificate.extra_dns_names) {
+    if (std::find(names.begin(), names.end(), extra) == names.end()) names.push_back(extra);
+  }
+  return names;
+}
+
+std::string primary_dns_name(const api::SecurityProfile& profile) {
+  for (const auto& extra : profile.spec.sbi.tls.certificate.extra_dns_names) {
+    if (!extra.starts_with("*.")) return extra;
+  }
+  return api::effective_service_name(profile) + "." + profile.metadata.namespace_ + ".svc";
+}
+
+}  // namespace secprov::render

@@ -1,0 +1,35 @@
+#pragma once
+// The NF's TLS Secret and the trust bundle ConfigMap of a trust domain. Key material comes
+// in as parameters: the controllers generate or reuse it; rendering never creates keys.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "api/securityprofile.h"
+
+namespace secprov::render {
+
+struct TlsMaterial {
+  std::string certificate_chain_pem;  // leaf first, then intermediates
+  std::string private_key_pem;
+  std::string ca_bundle_pem;  // trust anchors of the trust domain
+};
+
+// Whether the profile needs an NF certificate: SBI TLS is not Disabled, or an IPsec
+// interface authenticates with Certificate.
+bool needs_certificate(const api::SecurityProfile& profile);
+
+// Secret "<profile>-tls", type kubernetes.io/tls, data tls.crt / tls.key / ca.crt (base64),
+// managed labels, owner reference and content-digest annotation.
+// Throws std::invalid_argument when the profile has no name, namespace or uid, or the
+// certificate or key is empty.
+nlohmann::json tls_secret(const api::SecurityProfile& profile, const TlsMaterial& material);
+
+// ConfigMap "<trustdomain>-ca" in `ns` with data ca.crt, labels managed-by, part-of and
+// trust-domain, content-digest annotation; no owner (the controller deletes it when no
+// profile in the namespace uses the trust domain any more).
+nlohmann::json trust_bundle_config_map(std::string_view trust_domain, std::string_view ns,
+                                       const std::string& ca_bundle_pem);
+
+}  // namespace secprov::render

@@ -1,0 +1,108 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "runtime/object.h"
+#include "runtime/rate_limiter.h"
+#include "runtime/reflector.h"
+#include "runtime/workqueue.h"
+
+namespace prometheus {
+class Counter;
+class Gauge;
+class Histogram;
+class Registry;
+}  // namespace prometheus
+
+namespace secprov::runtime {
+
+// What a reconcile asks for next (kube-rs' Action / controller-runtime's Result).
+struct ReconcileResult {
+  // Reconcile again after this delay (e.g. before a certificate's renewal time).
+  std::optional<std::chrono::milliseconds> requeue_after{};
+  // Reconcile again with the key's rate-limited backoff, without counting an error
+  // (e.g. waiting for another object to appear).
+  bool requeue = false;
+
+  static ReconcileResult Done() { return {}; }
+  static ReconcileResult RequeueAfter(std::chrono::milliseconds delay) { return {delay, false}; }
+  static ReconcileResult Requeue() { return {std::nullopt, true}; }
+};
+
+// Brings the world in line with one object's spec. Called for one key at a time (never
+// concurrently for the same key). Reads from stores, writes through kube::Client.
+// Errors are exceptions: the key is retried with per-key exponential backoff. Exception
+// messages are logged, so they must not carry secret data.
+class Reconciler {
+ public:
+  virtual ~Reconciler() = default;
+  virtual ReconcileResult reconcile(const ObjectKey& key) = 0;
+};
+
+struct ControllerOptions {
+  int workers = 2;
+  RateLimiterOptions rate_limiter{};
+  // How often run() checks the wait_for conditions before starting workers.
+  std::chrono::milliseconds sync_poll{100};
+};
+
+// A work queue plus N workers calling a Reconciler (controller-runtime's Controller).
+// Metrics (when a registry is given): controller_runtime_reconcile_total{controller,result},
+// controller_runtime_reconcile_errors_total{controller},
+// controller_runtime_reconcile_time_seconds{controller}, controller_runtime_active_workers
+// {controller}, and the queue's workqueue_* metrics with name=<controller>.
+class Controller {
+ public:
+  Controller(std::string name, Reconciler& reconciler, ControllerOptions options = {},
+             std::shared_ptr<prometheus::Registry> registry = nullptr);
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  void enqueue(const ObjectKey& key);
+  void enqueue_after(const ObjectKey& key, std::chrono::milliseconds delay);
+
+  // Handlers for the reflector of the primary resource: every add/update/delete (and resync)
+  // enqueues the object's own key. The controller must outlive the reflector's use of them.
+  EventHandlers handler_for_primary();
+  // Handlers for a reflector of owned objects: enqueue the keys of their controller owners of
+  // the given kind (on update: owners of both the old and the new object).
+  EventHandlers handler_for_owned(std::string owner_api_version, std::string owner_kind);
+
+  // Waits until every wait_for() is true (e.g. Reflector::has_synced), then runs `workers`
+  // threads until `stop` is requested; then stops taking keys, lets in-flight reconciles
+  // finish and returns. Keys enqueued before the caches synced are kept. Call once.
+  void run(std::stop_token stop, std::vector<std::function<bool()>> wait_for = {});
+
+  const std::string& name() const noexcept { return name_; }
+  WorkQueue& queue() noexcept { return queue_; }
+  int active_workers() const noexcept { return active_workers_.load(); }
+
+ private:
+  void worker();
+  void process(const ObjectKey& key);
+
+  const std::string name_;
+  Reconciler& reconciler_;
+  const ControllerOptions options_;
+  const std::shared_ptr<prometheus::Registry> registry_;
+  WorkQueue queue_;
+  std::atomic<int> active_workers_{0};
+
+  prometheus::Counter* success_ = nullptr;
+  prometheus::Counter* error_ = nullptr;
+  prometheus::Counter* requeue_ = nullptr;
+  prometheus::Counter* requeue_after_ = nullptr;
+  prometheus::Counter* errors_ = nullptr;
+  prometheus::Histogram* reconcile_time_ = nullptr;
+  prometheus::Gauge* active_workers_metric_ = nullptr;
+};
+
+}  // namespace secprov::runtime

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runtime/object.h"
+
+namespace secprov::runtime {
+
+// Objects are immutable once stored; readers share them without copying.
+using ObjectPtr = std::shared_ptr<const Json>;
+
+struct StoreOptions {
+  // Label keys to index (e.g. "secprov.io/profile"); by_label() works only for these.
+  std::vector<std::string> indexed_labels{};
+};
+
+// What a replace() changed, so the reflector can fire handlers after a relist.
+struct StoreDelta {
+  std::vector<ObjectPtr> added;
+  std::vector<std::pair<ObjectPtr, ObjectPtr>> updated;  // (old, new)
+  std::vector<ObjectPtr> deleted;                        // the last stored state
+  std::size_t unchanged = 0;  // same resourceVersion (or same content when it is absent)
+};
+
+// Thread-safe cache of objects by key, with indexes by owner UID and by configured labels.
+// Every result is ordered by key, so callers iterating it are deterministic.
+class Store {
+ public:
+  explicit Store(StoreOptions options = {});
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Replaces the whole content (after a list) and records the list's resourceVersion.
+  // Objects without metadata.name are skipped.
+  StoreDelta replace(std::vector<Json> objects, std::string resource_version);
+  // Inserts or replaces by key; returns the previous object (null when new).
+  // Throws std::invalid_argument when the object has no metadata.name.
+  ObjectPtr upsert(Json object);
+  ObjectPtr upsert(ObjectPtr object);
+  // Removes by key; returns the removed object (null when absent).
+  ObjectPtr erase(const ObjectKey& key);
+
+  ObjectPtr get(const ObjectKey& key) const;
+  std::vector<ObjectPtr> list() const;
+  std::vector<ObjectPtr> list(std::string_view ns) const;
+  std::vector<ObjectKey> keys() const;
+  std::size_t size() const;
+
+  // Objects whose label `key` equals `value`. Throws std::invalid_argument when `key` is
+  // not one of StoreOptions::indexed_labels (a scan would hide a missing index).
+  std::vector<ObjectPtr> by_label(std::string_view key, std::string_view value) const;
+  // Objects with an ownerReference of this UID (controller or not).
+  std::vector<ObjectPtr> by_owner(std::string_view owner_uid) const;
+
+  // The resourceVersion the content is synced to (the last list or watch event).
+  std::string resource_version() const;
+  void set_resource_version(std::string resource_version);
+
+ private:
+  using KeySet = std::set<ObjectKey>;
+
+  void index_locked(const ObjectKey& key, const Json& object);
+  void unindex_locked(const ObjectKey& key, const Json& object);
+  ObjectPtr put_locked(const ObjectKey& key, ObjectPtr object);
+  std::vector<ObjectPtr> resolve_locked(const KeySet& keys) const;
+
+  const StoreOptions options_;
+  mutable std::shared_mutex mutex_;
+  std::map<ObjectKey, ObjectPtr> objects_;
+  std::map<std::string, KeySet, std::less<>> by_owner_;
+  // label key -> label value -> keys
+  std::map<std::string, std::map<std::string, KeySet, std::less<>>, std::less<>> by_label_;
+  std::string resource_version_;
+};
+
+}  // namespace secprov::runtime

@@ -1,0 +1,140 @@
+#include "operator_fixture.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace secprov::testing {
+namespace {
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+std::string http_get(int port, const std::string& path) {
+  std::string output;
+  run_command("curl -s --max-time 5 http://127.0.0.1:" + std::to_string(port) + path, &output);
+  return output;
+}
+
+void install_crds_once() {
+  static const bool installed = [] {
+    std::string output;
+    const int rc = kubectl("apply --server-side -f " + (cluster_paths().source_dir / "crds").string(),
+                           &output);
+    if (rc != 0) throw std::runtime_error("installing CRDs failed: " + output);
+    kubectl("wait --for=condition=Established --timeout=60s crd/securityprofiles.secprov.io "
+            "crd/trustdomains.secprov.io",
+            &output);
+    return true;
+  }();
+  (void)installed;
+}
+
+}  // namespace
+
+void OperatorTest::SetUp() {
+  ClusterTest::SetUp();
+  install_crds_once();
+}
+
+void OperatorTest::TearDown() {
+  for (auto& process : operators_) {
+    if (process->running()) {
+      process->signal(SIGTERM);
+      process->wait_for(std::chrono::seconds(15));
+    }
+  }
+  operators_.clear();
+  if (!trust_domain_.empty()) kubectl("delete trustdomain " + trust_domain_ + " --wait=false");
+  ClusterTest::TearDown();
+}
+
+std::size_t OperatorTest::start_operator(const std::string& identity, std::vector<std::string> extra) {
+  const int port = free_port();
+  std::vector<std::string> argv = {cluster_paths().operator_binary.string(),
+                                   "--kubeconfig", cluster_paths().admin_kubeconfig.string(),
+                                   "--namespace", namespace_,
+                                   "--identity", identity,
+                                   "--probe-address", "127.0.0.1",
+                                   "--probe-port", std::to_string(port)};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  const auto log = cluster_paths().binary_dir / "it" / "logs" / (namespace_ + "-" + identity + ".log");
+  operators_.push_back(std::make_unique<ChildProcess>(argv, log));
+  ports_.push_back(port);
+  const auto index = operators_.size() - 1;
+  EXPECT_TRUE(eventually([&] { return http_get(port, "/readyz").find("ok") != std::string::npos; },
+                         std::chrono::seconds(30)))
+      << "operator " << identity << " never became ready:\n"
+      << operators_.back()->log();
+  return index;
+}
+
+double OperatorTest::metric(std::size_t index, const std::string& name, const std::string& labels) const {
+  std::istringstream lines(http_get(ports_.at(index), "/metrics"));
+  double total = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name, 0) != 0 || line.size() <= name.size()) continue;
+    const char next = line[name.size()];
+    if (next != '{' && next != ' ') continue;
+    if (!labels.empty() && line.find(labels) == std::string::npos) continue;
+    total += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return total;
+}
+
+std::string OperatorTest::create_trust_domain() {
+  trust_domain_ = "td-" + namespace_;
+  if (trust_domain_.size() > 60) trust_domain_ = trust_domain_.substr(0, 60);
+  std::string output;
+  const int rc = apply_yaml("apiVersion: secprov.io/v1alpha1\nkind: TrustDomain\nmetadata:\n  name: " +
+                                trust_domain_ +
+                                "\nspec:\n  domain: 5gc.mnc001.mcc001.3gppnetwork.org\n  country: FR\n"
+                                "  ca:\n    generate:\n      keyAlgorithm: ECDSA-P256\n",
+                            &output);
+  EXPECT_EQ(rc, 0) << output;
+  return trust_domain_;
+}
+
+int OperatorTest::apply_yaml(const std::string& yaml, std::string* output) {
+  const auto file = cluster_paths().binary_dir / "it" / (namespace_ + "-apply.yaml");
+  {
+    std::ofstream out(file);
+    out << yaml;
+  }
+  return kubectl("apply --validate=strict -n " + namespace_ + " -f " + file.string(), output);
+}
+
+kube::Json OperatorTest::profile(const std::string& name) {
+  return client_->get(kube::resources::security_profiles(), namespace_, name);
+}
+
+bool OperatorTest::profile_condition(const std::string& name, const std::string& type,
+                                     const std::string& status) {
+  try {
+    const auto object = profile(name);
+    for (const auto& condition : object.value("status", kube::Json::object())
+                                     .value("conditions", kube::Json::array())) {
+      if (condition["type"] == type) {
+        return condition["status"] == status &&
+               condition["observedGeneration"] == object["metadata"]["generation"];
+      }
+    }
+  } catch (const kube::ApiError&) {
+  }
+  return false;
+}
+
+}  // namespace secprov::testing

@@ -1,0 +1,242 @@
+// SecurityProfiles end to end: applied with kubectl, reconciled by secprov-operator against
+// the real control plane, validated like cert-manager's e2e suite.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "api/time.h"
+#include "crypto/certificate.h"
+#include "crypto/encoding.h"
+#include "operator_fixture.h"
+
+namespace secprov::testing {
+namespace {
+
+using kube::Json;
+namespace resources = kube::resources;
+
+std::string decode(const Json& secret, const std::string& key) {
+  return crypto::base64_decode(secret["data"][key].get<std::string>()).value();
+}
+
+class ProfileTest : public OperatorTest {
+ protected:
+  std::string profile_yaml(const std::string& name, const std::string& extra_spec = {}) {
+    return "apiVersion: secprov.io/v1alpha1\nkind: SecurityProfile\nmetadata:\n  name: " + name +
+           "\nspec:\n  nfType: AMF\n  selector:\n    matchLabels: {app: nf}\n  nfInstanceId: 6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31\n"
+           "  trustDomainRef:\n    name: " +
+           trust_domain_ + "\n" + extra_spec;
+  }
+  bool ready(const std::string& name) { return profile_condition(name, "Ready", "True"); }
+  Json secret(const std::string& name) { return client_->get(resources::secrets(), namespace_, name); }
+  Json config_map(const std::string& name) {
+    return client_->get(resources::config_maps(), namespace_, name);
+  }
+  bool gone(const kube::ResourceType& type, const std::string& name) {
+    try {
+      client_->get(type, namespace_, name);
+      return false;
+    } catch (const kube::ApiError& e) {
+      return kube::is_not_found(e);
+    }
+  }
+};
+
+TEST_F(ProfileTest, IssuesACertificateThatValidatesLikeCertManagersE2E) {
+  create_trust_domain();
+  start_operator("op");
+  ASSERT_EQ(apply_yaml(profile_yaml("amf", "  sbi:\n    tls:\n      certificate:\n"
+                                           "        keyAlgorithm: ECDSA-P384\n"
+                                           "        extraDnsNames: [amf.5gc.example.org]\n"
+                                           "  outputs:\n    open5gs: true\n")),
+            0);
+  std::string output;
+  ASSERT_EQ(kubectl("wait --for=condition=Ready --timeout=60s -n " + namespace_ +
+                        " securityprofile/amf",
+                    &output),
+            0)
+      << output << operators_[0]->log();
+
+  const auto object = profile("amf");
+  const auto tls = secret("amf-tls");
+  EXPECT_EQ(tls["type"], "kubernetes.io/tls");
+  const auto chain = crypto::Certificate::parse_chain(decode(tls, "tls.crt"));
+  const auto roots = crypto::Certificate::parse_chain(decode(tls, "ca.crt"));
+  ASSERT_FALSE(chain.empty());
+  ASSERT_EQ(roots.size(), 1u);
+  const auto& leaf = chain.front();
+  EXPECT_EQ(crypto::verify_chain(leaf, {}, roots, std::chrono::system_clock::now()), std::nullopt);
+  EXPECT_EQ(leaf.uris(), std::vector<std::string>{"urn:uuid:6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31"});
+  const auto dns = leaf.dns_names();
+  EXPECT_NE(std::find(dns.begin(), dns.end(), "amf." + namespace_ + ".svc"), dns.end());
+  EXPECT_NE(std::find(dns.begin(), dns.end(), "amf." + namespace_ + ".svc.cluster.local"), dns.end());
+  EXPECT_NE(std::find(dns.begin(), dns.end(), "amf.5gc.example.org"), dns.end());
+  EXPECT_TRUE(leaf.san_critical());
+  EXPECT_EQ(leaf.key_algorithm(), crypto::KeyAlgorithm::EcdsaP384);
+  EXPECT_EQ(leaf.subject().country, "FR");
+  EXPECT_EQ(leaf.public_key_sha256(),
+            crypto::PrivateKey::from_pem(decode(tls, "tls.key")).public_key_sha256());
+  const auto& status = object["status"];
+  EXPECT_EQ(status["certificate"]["notAfter"],
+            api::format_rfc3339(std::chrono::time_point_cast<std::chrono::seconds>(leaf.not_after())));
+  EXPECT_EQ(status["certificate"]["serialNumber"], leaf.serial_hex());
+  EXPECT_EQ(status["nfInstanceId"], "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31");
+  const auto settings = config_map("amf-security");
+  EXPECT_TRUE(settings["data"].contains("security.yaml"));
+  EXPECT_TRUE(settings["data"].contains("open5gs.yaml"));
+  // The trust bundle of the namespace.
+  EXPECT_EQ(config_map(trust_domain_ + "-ca")["data"]["ca.crt"], decode(tls, "ca.crt"));
+  // No key material in status.
+  EXPECT_EQ(object["status"].dump().find("PRIVATE KEY"), std::string::npos);
+}
+
+TEST_F(ProfileTest, EnforceRepairsEditedRemovedAndDeletedObjectsAndKeepsForeignKeys) {
+  create_trust_domain();
+  start_operator("op");
+  ASSERT_EQ(apply_yaml(profile_yaml("smf")), 0);
+  ASSERT_TRUE(eventually([&] { return ready("smf"); }, std::chrono::seconds(60))) << operators_[0]->log();
+
+  // A foreign key added by another tool survives everything below.
+  client_->merge_patch(resources::config_maps(), namespace_, "smf-security",
+                       {{"data", {{"team-note", "keep me"}}}});
+  // Edit a managed key: repaired.
+  client_->merge_patch(resources::config_maps(), namespace_, "smf-security",
+                       {{"data", {{"security.yaml", "tampered"}}}});
+  EXPECT_TRUE(eventually([&] {
+    return config_map("smf-security")["data"]["security.yaml"] != "tampered";
+  })) << operators_[0]->log();
+  EXPECT_EQ(config_map("smf-security")["data"]["team-note"], "keep me");
+
+  // Remove the private key: a new key and certificate are issued.
+  const auto before = secret("smf-tls");
+  client_->merge_patch(resources::secrets(), namespace_, "smf-tls", {{"data", {{"tls.key", nullptr}}}});
+  EXPECT_TRUE(eventually([&] {
+    const auto now = secret("smf-tls");
+    return now["data"].contains("tls.key") && now["data"]["tls.crt"] != before["data"]["tls.crt"];
+  })) << operators_[0]->log();
+  const auto repaired = secret("smf-tls");
+  EXPECT_EQ(crypto::Certificate::parse_chain(decode(repaired, "tls.crt")).front().public_key_sha256(),
+            crypto::PrivateKey::from_pem(decode(repaired, "tls.key")).public_key_sha256());
+
+  // Delete the ConfigMap: recreated.
+  client_->remove(resources::config_maps(), namespace_, "smf-security");
+  EXPECT_TRUE(eventually([&] { return !gone(resources::config_maps(), "smf-security"); }));
+
+  // The findings are recorded as repaired.
+  EXPECT_TRUE(eventually([&] {
+    const auto findings = profile("smf")["status"].value("driftFindings", Json::array());
+    return findings.size() >= 3 && findings[0]["action"] == "Repaired";
+  })) << profile("smf")["status"].dump(2);
+  EXPECT_TRUE(eventually([&] { return profile_condition("smf", "Drifted", "False"); }));
+}
+
+TEST_F(ProfileTest, ReportLeavesDriftAndSaysSo) {
+  create_trust_domain();
+  start_operator("op");
+  ASSERT_EQ(apply_yaml(profile_yaml("nrf", "  driftPolicy: Report\n")), 0);
+  ASSERT_TRUE(eventually([&] { return ready("nrf"); }, std::chrono::seconds(60))) << operators_[0]->log();
+  client_->merge_patch(resources::config_maps(), namespace_, "nrf-security",
+                       {{"data", {{"security.yaml", "tampered"}}}});
+  EXPECT_TRUE(eventually([&] { return profile_condition("nrf", "Drifted", "True"); }))
+      << profile("nrf")["status"].dump(2);
+  EXPECT_EQ(config_map("nrf-security")["data"]["security.yaml"], "tampered");
+  const auto findings = profile("nrf")["status"]["driftFindings"];
+  ASSERT_FALSE(findings.empty());
+  EXPECT_EQ(findings[0]["field"], "data.security.yaml");
+  EXPECT_EQ(findings[0]["action"], "Reported");
+  std::string events;
+  kubectl("get events -n " + namespace_ + " --field-selector reason=DriftDetected -o name", &events);
+  EXPECT_FALSE(events.empty()) << "no DriftDetected warning Event";
+}
+
+TEST_F(ProfileTest, MissingTrustDomainStallsThenRecoversWhenCreated) {
+  start_operator("op");
+  trust_domain_ = "td-late-" + namespace_.substr(0, 40);
+  ASSERT_EQ(apply_yaml(profile_yaml("ausf")), 0);
+  EXPECT_TRUE(eventually([&] { return profile_condition("ausf", "Stalled", "True"); }))
+      << operators_[0]->log();
+  EXPECT_TRUE(gone(resources::secrets(), "ausf-tls"));
+  const auto stalled = profile("ausf");
+  bool names_domain = false;
+  for (const auto& c : stalled["status"]["conditions"]) {
+    if (c["type"] == "Ready") names_domain = c["reason"] == "TrustDomainNotFound";
+  }
+  EXPECT_TRUE(names_domain) << stalled["status"].dump(2);
+
+  std::string output;
+  ASSERT_EQ(apply_yaml("apiVersion: secprov.io/v1alpha1\nkind: TrustDomain\nmetadata:\n  name: " +
+                           trust_domain_ + "\nspec:\n  domain: 5gc.example.org\n  country: FR\n"
+                           "  ca:\n    generate: {}\n",
+                       &output),
+            0)
+      << output;
+  EXPECT_TRUE(eventually([&] { return ready("ausf"); }, std::chrono::seconds(60)))
+      << operators_[0]->log();
+}
+
+TEST_F(ProfileTest, RestartReissuesNothingThatIsStillValid) {
+  create_trust_domain();
+  start_operator("op");
+  ASSERT_EQ(apply_yaml(profile_yaml("udm")), 0);
+  ASSERT_TRUE(eventually([&] { return ready("udm"); }, std::chrono::seconds(60)));
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // let the last status write land
+  const auto tls_version = secret("udm-tls")["metadata"]["resourceVersion"];
+  const auto cm_version = config_map("udm-security")["metadata"]["resourceVersion"];
+  const auto profile_version = profile("udm")["metadata"]["resourceVersion"];
+
+  operators_[0]->signal(SIGKILL);
+  operators_[0]->wait_for(std::chrono::seconds(5));
+  const auto second = start_operator("op-again");
+  ASSERT_TRUE(eventually([&] {
+    return metric(second, "controller_runtime_reconcile_total", "controller=\"securityprofile\"") > 0;
+  }));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(secret("udm-tls")["metadata"]["resourceVersion"], tls_version);
+  EXPECT_EQ(config_map("udm-security")["metadata"]["resourceVersion"], cm_version);
+  EXPECT_EQ(profile("udm")["metadata"]["resourceVersion"], profile_version);
+}
+
+TEST_F(ProfileTest, DeletionDeletesOrRetainsPerPolicy) {
+  create_trust_domain();
+  start_operator("op");
+  ASSERT_EQ(apply_yaml(profile_yaml("pcf")), 0);
+  ASSERT_EQ(apply_yaml(profile_yaml("nef", "  deletionPolicy: Retain\n")), 0);
+  ASSERT_TRUE(eventually([&] { return ready("pcf") && ready("nef"); }, std::chrono::seconds(60)));
+
+  std::string output;
+  ASSERT_EQ(kubectl("delete -n " + namespace_ + " securityprofile pcf nef --timeout=60s", &output), 0)
+      << output;
+  EXPECT_TRUE(eventually([&] {
+    return gone(resources::secrets(), "pcf-tls") && gone(resources::config_maps(), "pcf-security");
+  }));
+  const auto retained = secret("nef-tls");
+  EXPECT_FALSE(retained["metadata"].contains("ownerReferences") &&
+               !retained["metadata"]["ownerReferences"].empty());
+  EXPECT_FALSE(gone(resources::config_maps(), "nef-security"));
+  // No profile uses the trust domain in this namespace any more: its bundle goes.
+  EXPECT_TRUE(eventually([&] { return gone(resources::config_maps(), trust_domain_ + "-ca"); }));
+}
+
+TEST_F(ProfileTest, TheSchemaRejectsEachInvalidSampleNamingTheField) {
+  const std::map<std::string, std::string> expected_field = {
+      {"tls-1.1.yaml", "minVersion"},       {"cbc-suite.yaml", "tls12CipherSuites"},
+      {"rsa-1024.yaml", "keyAlgorithm"},    {"duration-4y.yaml", "duration"},
+      {"renew-not-below.yaml", "renewBefore"}, {"bad-uuid.yaml", "nfInstanceId"},
+      {"unknown-nftype.yaml", "nfType"},    {"n32-on-amf.yaml", "n32"},
+      {"unknown-field.yaml", "unknown field"}};
+  const auto dir = cluster_paths().source_dir / "deploy" / "samples" / "invalid";
+  for (const auto& [file, field] : expected_field) {
+    std::string output;
+    // The samples name namespace 5gc; the test's own namespace is used instead.
+    const int rc = run_command("sed '/^  namespace:/d' " + (dir / file).string() + " | " +
+                                   cluster_paths().kubectl.string() + " --kubeconfig " +
+                                   cluster_paths().admin_kubeconfig.string() +
+                                   " apply --validate=strict -n " + namespace_ + " -f -",
+                               &output);
+    EXPECT_NE(rc, 0) << file << " was accepted";
+    EXPECT_NE(output.find(field), std::string::npos) << file << ": " << output;
+  }
+}
+
+}  // namespace
+}  // namespace secprov::testing

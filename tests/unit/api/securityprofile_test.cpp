@@ -1,0 +1,701 @@
+#include "api/securityprofile.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace secprov::api {
+namespace {
+
+using nlohmann::json;
+using testing::HasError;
+using testing::NoErrors;
+using namespace std::chrono;
+
+json minimal() {
+  return json::parse(R"({
+    "apiVersion": "secprov.io/v1alpha1",
+    "kind": "SecurityProfile",
+    "metadata": {"name": "amf", "namespace": "5gc", "uid": "u-1", "generation": 3,
+                 "resourceVersion": "42", "labels": {"a": "b"}},
+    "spec": {
+      "nfType": "AMF",
+      "selector": {"matchLabels": {"app": "amf"}},
+      "trustDomainRef": {"name": "mnc001-mcc001"}
+    }
+  })");
+}
+
+// minimal() with `value` set at JSON pointer `ptr`.
+json with(const std::string& ptr, json value) {
+  json j = minimal();
+  j[json::json_pointer(ptr)] = std::move(value);
+  return j;
+}
+
+json sepp_with_n32() {
+  json j = with("/spec/nfType", "SEPP");
+  j["spec"]["n32"] = {{"capability", "TLS"},
+                      {"remotePlmns", {{{"mcc", "002"}, {"mnc", "02"}}}},
+                      {"remoteSeppFqdns", {"sepp.5gc.mnc002.mcc002.3gppnetwork.org"}}};
+  return j;
+}
+
+json with_ipsec(json itf) {
+  json j = minimal();
+  j["spec"]["ipsec"]["interfaces"] = json::array({std::move(itf)});
+  return j;
+}
+
+json n2(json peers = json::array({{{"name", "gnb-1"}, {"address", "10.0.0.1"}}})) {
+  return json{{"name", "N2"}, {"peers", std::move(peers)}};
+}
+
+// ------------------------------------------------------------ parse + defaults
+
+TEST(SecurityProfileParse, MinimalProfileGetsAllDefaults) {
+  auto r = parse_security_profile(minimal());
+  ASSERT_TRUE(r.ok()) << testing::dump(r.errors());
+  const SecurityProfile& p = r.value();
+  EXPECT_EQ(p.metadata.name, "amf");
+  EXPECT_EQ(p.metadata.namespace_, "5gc");
+  EXPECT_EQ(p.metadata.uid, "u-1");
+  EXPECT_EQ(p.metadata.generation, 3);
+  EXPECT_EQ(p.metadata.resource_version, "42");
+  const auto& s = p.spec;
+  EXPECT_EQ(s.nf_type, NfType::AMF);
+  EXPECT_FALSE(s.nf_instance_id.has_value());
+  EXPECT_EQ(s.selector.match_labels.at("app"), "amf");
+  EXPECT_EQ(s.trust_domain_ref.name, "mnc001-mcc001");
+  const auto& t = s.sbi.tls;
+  EXPECT_EQ(t.mode, TlsMode::MutualTLS);
+  EXPECT_EQ(t.min_version, TlsVersion::V1_2);
+  EXPECT_EQ(t.max_version, TlsVersion::V1_3);
+  EXPECT_EQ(t.tls12_cipher_suites,
+            (std::vector<Tls12CipherSuite>{Tls12CipherSuite::ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                                           Tls12CipherSuite::ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                                           Tls12CipherSuite::ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+                                           Tls12CipherSuite::ECDHE_RSA_WITH_AES_256_GCM_SHA384}));
+  EXPECT_EQ(t.tls13_cipher_suites,
+            (std::vector<Tls13CipherSuite>{Tls13CipherSuite::AES_128_GCM_SHA256,
+                                           Tls13CipherSuite::AES_256_GCM_SHA384,
+                                           Tls13CipherSuite::CHACHA20_POLY1305_SHA256}));
+  EXPECT_EQ(t.groups,
+            (std::vector<TlsGroup>{TlsGroup::X25519, TlsGroup::secp256r1, TlsGroup::secp384r1}));
+  EXPECT_EQ(t.certificate.key_algorithm, KeyAlgorithm::EcdsaP256);
+  EXPECT_EQ(t.certificate.duration, "2160h");
+  EXPECT_EQ(t.certificate.renew_before, "720h");
+  EXPECT_EQ(t.certificate.rotation_policy, RotationPolicy::Always);
+  EXPECT_FALSE(t.certificate.service_name.has_value());
+  EXPECT_TRUE(t.certificate.extra_dns_names.empty());
+  EXPECT_FALSE(s.sbi.oauth2.has_value());
+  EXPECT_FALSE(s.ipsec.has_value());
+  EXPECT_FALSE(s.n32.has_value());
+  EXPECT_FALSE(s.outputs.open5gs);
+  EXPECT_FALSE(s.outputs.free5gc);
+  EXPECT_EQ(s.drift_policy, DriftPolicy::Enforce);
+  EXPECT_EQ(s.deletion_policy, DeletionPolicy::Delete);
+  EXPECT_TRUE(NoErrors(validate(p)));
+  // C++-side defaults
+  EXPECT_EQ(effective_service_name(p), "amf");
+  EXPECT_EQ(certificate_duration(p), hours(2160));
+  EXPECT_EQ(certificate_renew_before(p), hours(720));
+  EXPECT_FALSE(effective_nf_instance_id(p).has_value());
+}
+
+TEST(SecurityProfileParse, NestedDefaultsApplyInsidePresentObjects) {
+  json j = minimal();
+  j["spec"]["sbi"]["oauth2"] = {{"enabled", false}};
+  j["spec"]["ipsec"]["interfaces"] = json::array({n2()});
+  j["spec"]["nfType"] = "SEPP";
+  j["spec"]["n32"] = json::object();
+  auto r = parse_security_profile(j);
+  ASSERT_TRUE(r.ok()) << testing::dump(r.errors());
+  const auto& o = *r->spec.sbi.oauth2;
+  EXPECT_EQ(o.role, OAuth2Role::Both);
+  EXPECT_EQ(o.accepted_algorithms,
+            (std::vector<JwsAlgorithm>{JwsAlgorithm::ES256, JwsAlgorithm::RS256}));
+  const auto& i = r->spec.ipsec->interfaces.at(0);
+  EXPECT_EQ(i.mode, IpsecMode::Tunnel);
+  EXPECT_EQ(i.authentication, IpsecAuthentication::Certificate);
+  EXPECT_EQ(i.ike.proposals, (std::vector<std::string>{"aes256gcm16-prfsha384-ecp384",
+                                                       "aes128gcm16-prfsha256-ecp256"}));
+  EXPECT_EQ(i.ike.lifetime, "24h");
+  EXPECT_EQ(i.esp.proposals,
+            (std::vector<std::string>{"aes256gcm16-ecp384", "aes128gcm16-ecp256"}));
+  EXPECT_EQ(i.esp.lifetime, "8h");
+  EXPECT_EQ(r->spec.n32->capability, N32Capability::TLS);
+  EXPECT_FALSE(r->spec.n32->jwe_cipher_suites.has_value());
+}
+
+TEST(SecurityProfileParse, ExplicitValuesOverrideDefaults) {
+  json j = minimal();
+  j["spec"]["sbi"]["tls"] = {{"mode", "TLS"},
+                             {"minVersion", "1.3"},
+                             {"tls13CipherSuites", {"TLS_AES_256_GCM_SHA384"}},
+                             {"groups", {"secp384r1"}},
+                             {"certificate",
+                              {{"keyAlgorithm", "RSA-3072"},
+                               {"duration", "8760h"},
+                               {"renewBefore", "1h30m"},
+                               {"serviceName", "amf-sbi"},
+                               {"extraDnsNames", {"amf.5gc.example.org", "*.amf.example.org"}},
+                               {"rotationPolicy", "Never"}}}};
+  j["spec"]["nfInstanceId"] = "6F1E4C2A-8D3B-4A57-9C0E-2B7D5F1A9E31";
+  j["spec"]["outputs"] = {{"open5gs", true}};
+  j["spec"]["driftPolicy"] = "Report";
+  j["spec"]["deletionPolicy"] = "Retain";
+  auto r = parse_security_profile(j);
+  ASSERT_TRUE(r.ok()) << testing::dump(r.errors());
+  const auto& t = r->spec.sbi.tls;
+  EXPECT_EQ(t.mode, TlsMode::TLS);
+  EXPECT_EQ(t.min_version, TlsVersion::V1_3);
+  EXPECT_EQ(t.max_version, TlsVersion::V1_3);
+  EXPECT_EQ(t.tls13_cipher_suites,
+            std::vector<Tls13CipherSuite>{Tls13CipherSuite::AES_256_GCM_SHA384});
+  EXPECT_EQ(t.groups, std::vector<TlsGroup>{TlsGroup::secp384r1});
+  EXPECT_EQ(t.certificate.key_algorithm, KeyAlgorithm::Rsa3072);
+  EXPECT_EQ(t.certificate.rotation_policy, RotationPolicy::Never);
+  EXPECT_EQ(effective_service_name(r.value()), "amf-sbi");
+  EXPECT_EQ(certificate_renew_before(r.value()), seconds(5400));
+  EXPECT_TRUE(r->spec.outputs.open5gs);
+  EXPECT_FALSE(r->spec.outputs.free5gc);
+  EXPECT_EQ(r->spec.drift_policy, DriftPolicy::Report);
+  EXPECT_EQ(r->spec.deletion_policy, DeletionPolicy::Retain);
+  EXPECT_EQ(effective_nf_instance_id(r.value()), "6F1E4C2A-8D3B-4A57-9C0E-2B7D5F1A9E31");
+  EXPECT_TRUE(NoErrors(validate(r.value())));
+}
+
+TEST(SecurityProfileParse, NullMeansAbsent) {
+  json j = minimal();
+  j["spec"]["sbi"] = {{"tls", {{"mode", nullptr}, {"groups", nullptr}}}};
+  j["spec"]["ipsec"] = nullptr;
+  auto r = parse_security_profile(j);
+  ASSERT_TRUE(r.ok()) << testing::dump(r.errors());
+  EXPECT_EQ(r->spec.sbi.tls.mode, TlsMode::MutualTLS);
+  EXPECT_EQ(r->spec.sbi.tls.groups.size(), 3u);
+  EXPECT_FALSE(r->spec.ipsec.has_value());
+}
+
+TEST(SecurityProfileParse, RequiredFields) {
+  json j = minimal();
+  j["spec"].erase("nfType");
+  j["spec"].erase("selector");
+  j["spec"]["trustDomainRef"] = json::object();
+  const auto errs = check_security_profile(j);
+  EXPECT_TRUE(HasError(errs, "spec.nfType", "Required"));
+  EXPECT_TRUE(HasError(errs, "spec.selector", "Required"));
+  EXPECT_TRUE(HasError(errs, "spec.trustDomainRef.name", "Required"));
+  EXPECT_TRUE(HasError(check_security_profile(json::object()), "spec", "Required"));
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/selector", json::object())),
+                       "spec.selector.matchLabels", "Required"));
+}
+
+TEST(SecurityProfileParse, TypeErrors) {
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/nfType", 5)), "spec.nfType", "string"));
+  EXPECT_TRUE(
+      HasError(check_security_profile(with("/spec/sbi/tls", "yes")), "spec.sbi.tls", "object"));
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/outputs/open5gs", "true")),
+                       "spec.outputs.open5gs", "boolean"));
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/sbi/tls/groups", "X25519")),
+                       "spec.sbi.tls.groups", "array"));
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/selector/matchLabels/app", 1)),
+                       "spec.selector.matchLabels.app", "string"));
+  EXPECT_TRUE(HasError(check_security_profile(json::array()), "<root>", "object"));
+}
+
+TEST(SecurityProfileParse, RejectsWrongApiVersionAndKind) {
+  EXPECT_TRUE(HasError(check_security_profile(with("/apiVersion", "secprov.io/v1")), "apiVersion"));
+  EXPECT_TRUE(HasError(check_security_profile(with("/kind", "TrustDomain")), "kind"));
+}
+
+// ------------------------------------------------------------ unknown fields
+
+TEST(SecurityProfileUnknownFields, AreRejectedAtEveryDepth) {
+  for (const auto& [ptr, field] : std::vector<std::pair<std::string, std::string>>{
+           {"/spec/foo", "spec.foo"},
+           {"/spec/sbi/tls/ciphers", "spec.sbi.tls.ciphers"},
+           {"/spec/sbi/tls/certificate/keySize", "spec.sbi.tls.certificate.keySize"},
+           {"/spec/selector/matchExpressions", "spec.selector.matchExpressions"},
+           {"/spec/trustDomainRef/namespace", "spec.trustDomainRef.namespace"},
+           {"/spec/outputs/oai", "spec.outputs.oai"},
+           {"/extra", "extra"}}) {
+    EXPECT_TRUE(HasError(check_security_profile(with(ptr, "x")), field, "unknown field")) << ptr;
+  }
+  json j = with_ipsec(n2());
+  j["spec"]["ipsec"]["interfaces"][0]["peers"][0]["port"] = 500;
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.ipsec.interfaces[0].peers[0].port",
+                       "unknown field"));
+}
+
+TEST(SecurityProfileUnknownFields, MetadataAndStatusExtrasAreTolerated) {
+  json j = minimal();
+  j["metadata"]["managedFields"] = json::array();
+  j["status"] = {{"observedGeneration", 1}, {"futureField", true}};
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+}
+
+// ------------------------------------------------------------ nfType / nfInstanceId
+
+TEST(SecurityProfileRules, NfTypeMustBeTs29510) {
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/nfType", "AMFF")), "spec.nfType",
+                       "Unsupported value: \"AMFF\""));
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/nfType", "amf")), "spec.nfType"));
+  for (const char* ok : {"AMF", "SMF", "UPF", "NRF", "SEPP", "SCP", "5G_EIR"}) {
+    EXPECT_TRUE(NoErrors(check_security_profile(with("/spec/nfType", ok)))) << ok;
+  }
+}
+
+TEST(SecurityProfileRules, NfInstanceIdMustBeUuid) {
+  for (const char* bad :
+       {"6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e3", "6f1e4c2a8d3b4a579c0e2b7d5f1a9e31",
+        "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e3g", "{6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31}",
+        "urn:uuid:6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31", ""}) {
+    EXPECT_TRUE(
+        HasError(check_security_profile(with("/spec/nfInstanceId", bad)), "spec.nfInstanceId"))
+        << bad;
+  }
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/nfInstanceId", "x")), "spec.nfInstanceId",
+                       "should match"));
+  for (const char* ok :
+       {"6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31", "6F1E4C2A-8D3B-4A57-9C0E-2B7D5F1A9E31"}) {
+    EXPECT_TRUE(NoErrors(check_security_profile(with("/spec/nfInstanceId", ok)))) << ok;
+  }
+}
+
+// ------------------------------------------------------------ TLS
+
+TEST(SecurityProfileRules, TlsVersionsAtLeast12) {
+  for (const char* bad : {"1.0", "1.1", "SSLv3", "1.4"}) {
+    EXPECT_TRUE(HasError(check_security_profile(with("/spec/sbi/tls/minVersion", bad)),
+                         "spec.sbi.tls.minVersion", "Unsupported value"))
+        << bad;
+  }
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/sbi/tls/maxVersion", "1.1")),
+                       "spec.sbi.tls.maxVersion"));
+  EXPECT_TRUE(NoErrors(check_security_profile(with("/spec/sbi/tls/minVersion", "1.3"))));
+  EXPECT_TRUE(NoErrors(check_security_profile(with("/spec/sbi/tls/maxVersion", "1.2"))));
+}
+
+TEST(SecurityProfileRules, MinVersionNotAboveMaxVersion) {
+  json j = with("/spec/sbi/tls/minVersion", "1.3");
+  j["spec"]["sbi"]["tls"]["maxVersion"] = "1.2";
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.sbi.tls.minVersion",
+                       "spec.sbi.tls.minVersion must not be greater than maxVersion"));
+  j["spec"]["sbi"]["tls"]["maxVersion"] = "1.3";
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+}
+
+TEST(SecurityProfileRules, Tls12SuitesOnlyFromTheAllowList) {
+  for (const char* bad :
+       {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_RSA_WITH_NULL_SHA256",
+        "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", "ECDHE-ECDSA-AES128-GCM-SHA256"}) {
+    json j = with("/spec/sbi/tls/tls12CipherSuites",
+                  json::array({"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", bad}));
+    EXPECT_TRUE(HasError(check_security_profile(j), "spec.sbi.tls.tls12CipherSuites[1]",
+                         "Unsupported value"))
+        << bad;
+  }
+  EXPECT_TRUE(NoErrors(check_security_profile(
+      with("/spec/sbi/tls/tls12CipherSuites",
+           json::array({"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"})))));
+}
+
+TEST(SecurityProfileRules, Tls13SuitesAndGroupsOnlyFromTheAllowList) {
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/sbi/tls/tls13CipherSuites",
+                                                   json::array({"TLS_AES_128_CCM_8_SHA256"}))),
+                       "spec.sbi.tls.tls13CipherSuites[0]"));
+  EXPECT_TRUE(
+      HasError(check_security_profile(with("/spec/sbi/tls/groups", json::array({"ffdhe2048"}))),
+               "spec.sbi.tls.groups[0]"));
+  EXPECT_TRUE(NoErrors(
+      check_security_profile(with("/spec/sbi/tls/groups", json::array({"X448", "secp521r1"})))));
+}
+
+TEST(SecurityProfileRules, SuiteListsAreNonEmptySets) {
+  EXPECT_TRUE(
+      HasError(check_security_profile(with("/spec/sbi/tls/tls12CipherSuites", json::array())),
+               "spec.sbi.tls.tls12CipherSuites", "at least 1"));
+  EXPECT_TRUE(HasError(
+      check_security_profile(with("/spec/sbi/tls/groups", json::array({"X25519", "X25519"}))),
+      "spec.sbi.tls.groups[1]", "Duplicate"));
+}
+
+TEST(SecurityProfileRules, KeyAlgorithmRsaAtLeast2048) {
+  const auto errs =
+      check_security_profile(with("/spec/sbi/tls/certificate/keyAlgorithm", "RSA-1024"));
+  EXPECT_TRUE(HasError(errs, "spec.sbi.tls.certificate.keyAlgorithm", "at least 2048 bits"));
+  EXPECT_TRUE(HasError(errs, "spec.sbi.tls.certificate.keyAlgorithm", "keyAlgorithm RSA-1024"));
+  EXPECT_TRUE(
+      HasError(check_security_profile(with("/spec/sbi/tls/certificate/keyAlgorithm", "Ed25519")),
+               "spec.sbi.tls.certificate.keyAlgorithm", "must be one of"));
+  for (const char* ok : {"RSA-2048", "RSA-3072", "RSA-4096", "ECDSA-P256", "ECDSA-P384"}) {
+    EXPECT_TRUE(
+        NoErrors(check_security_profile(with("/spec/sbi/tls/certificate/keyAlgorithm", ok))))
+        << ok;
+  }
+}
+
+TEST(SecurityProfileRules, DurationAtMostThreeYears) {
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/sbi/tls/certificate/duration", "26281h")),
+                       "spec.sbi.tls.certificate.duration",
+                       "spec.sbi.tls.certificate.duration must be at most 26280h (3 years)"));
+  EXPECT_TRUE(
+      HasError(check_security_profile(with("/spec/sbi/tls/certificate/duration", "26280h1s")),
+               "spec.sbi.tls.certificate.duration"));
+  EXPECT_TRUE(
+      NoErrors(check_security_profile(with("/spec/sbi/tls/certificate/duration", "26280h"))));
+  EXPECT_TRUE(
+      NoErrors(check_security_profile(with("/spec/sbi/tls/certificate/duration", "1095h30m"))));
+}
+
+TEST(SecurityProfileRules, DurationAtLeastOneHourAndWellFormed) {
+  json j = with("/spec/sbi/tls/certificate/duration", "59m");
+  j["spec"]["sbi"]["tls"]["certificate"]["renewBefore"] = "10m";
+  EXPECT_TRUE(
+      HasError(check_security_profile(j), "spec.sbi.tls.certificate.duration", "at least 1h"));
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/sbi/tls/certificate/duration", "90d")),
+                       "spec.sbi.tls.certificate.duration", "should match"));
+  EXPECT_TRUE(HasError(check_security_profile(
+                           with("/spec/sbi/tls/certificate/duration", std::string(33, '1') + "h")),
+                       "spec.sbi.tls.certificate.duration", "Too long"));
+}
+
+TEST(SecurityProfileRules, RenewBeforeShorterThanDuration) {
+  json j = with("/spec/sbi/tls/certificate/renewBefore", "2160h");
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.sbi.tls.certificate.renewBefore",
+                       "spec.sbi.tls.certificate.renewBefore must be shorter than duration"));
+  j["spec"]["sbi"]["tls"]["certificate"]["renewBefore"] = "3000h";
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.sbi.tls.certificate.renewBefore"));
+  j["spec"]["sbi"]["tls"]["certificate"]["renewBefore"] = "2159h59m59s";
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+  // exact comparison below one second, as CEL does
+  j["spec"]["sbi"]["tls"]["certificate"]["duration"] = "2h0.5s";
+  j["spec"]["sbi"]["tls"]["certificate"]["renewBefore"] = "2h";
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+  j["spec"]["sbi"]["tls"]["certificate"]["renewBefore"] = "4m";
+  EXPECT_TRUE(
+      HasError(check_security_profile(j), "spec.sbi.tls.certificate.renewBefore", "at least 5m"));
+}
+
+TEST(SecurityProfileRules, CertificateNames) {
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/sbi/tls/certificate/serviceName", "AMF")),
+                       "spec.sbi.tls.certificate.serviceName"));
+  EXPECT_TRUE(
+      HasError(check_security_profile(with("/spec/sbi/tls/certificate/extraDnsNames",
+                                           json::array({"ok.example.org", "bad_name.org"}))),
+               "spec.sbi.tls.certificate.extraDnsNames[1]"));
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/sbi/tls/certificate/extraDnsNames",
+                                                   json::array({"a.org", "a.org"}))),
+                       "spec.sbi.tls.certificate.extraDnsNames[1]", "Duplicate"));
+  EXPECT_TRUE(NoErrors(check_security_profile(
+      with("/spec/sbi/tls/certificate/extraDnsNames", json::array({"*.amf.example.org"})))));
+}
+
+// ------------------------------------------------------------ OAuth2
+
+TEST(SecurityProfileRules, OAuth2EnabledNeedsNrfApiRoot) {
+  json j = with("/spec/sbi/oauth2", {{"enabled", true}});
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.sbi.oauth2.nrfApiRoot",
+                       "spec.sbi.oauth2.nrfApiRoot is required when oauth2 is enabled"));
+  j["spec"]["sbi"]["oauth2"]["nrfApiRoot"] = "https://nrf.5gc.svc:8443/base";
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+  EXPECT_TRUE(NoErrors(check_security_profile(with("/spec/sbi/oauth2", {{"enabled", false}}))));
+}
+
+TEST(SecurityProfileRules, OAuth2Fields) {
+  json j = with("/spec/sbi/oauth2", {{"enabled", true}, {"nrfApiRoot", "http://nrf"}});
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.sbi.oauth2.nrfApiRoot", "should match"));
+  j["spec"]["sbi"]["oauth2"]["nrfApiRoot"] = "https://nrf?x=1";
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.sbi.oauth2.nrfApiRoot"));
+  j["spec"]["sbi"]["oauth2"]["nrfApiRoot"] = "https://nrf";
+  j["spec"]["sbi"]["oauth2"]["nrfInstanceId"] = "nrf-1";
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.sbi.oauth2.nrfInstanceId"));
+  j["spec"]["sbi"]["oauth2"].erase("nrfInstanceId");
+  j["spec"]["sbi"]["oauth2"]["role"] = "Server";
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.sbi.oauth2.role"));
+  j["spec"]["sbi"]["oauth2"]["role"] = "Producer";
+  j["spec"]["sbi"]["oauth2"]["acceptedAlgorithms"] = {"none"};
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.sbi.oauth2.acceptedAlgorithms[0]"));
+  j["spec"]["sbi"]["oauth2"]["acceptedAlgorithms"] = {"ES384", "PS256"};
+  j["spec"]["sbi"]["oauth2"]["scopes"] = {"nnrf-disc", "bad scope"};
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.sbi.oauth2.scopes[1]"));
+  j["spec"]["sbi"]["oauth2"]["scopes"] = {"nnrf-disc", "nudm-sdm:am-data"};
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+}
+
+// ------------------------------------------------------------ IPsec
+
+TEST(SecurityProfileRules, IpsecInterfaceNamesAndUniqueness) {
+  json bad = n2();
+  bad["name"] = "N6";
+  EXPECT_TRUE(HasError(check_security_profile(with_ipsec(bad)), "spec.ipsec.interfaces[0].name"));
+  json j = with_ipsec(n2());
+  j["spec"]["ipsec"]["interfaces"].push_back(n2());
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.ipsec.interfaces[1]", "Duplicate"));
+  EXPECT_TRUE(NoErrors(check_security_profile(with_ipsec(n2()))));
+}
+
+TEST(SecurityProfileRules, IpsecPeers) {
+  EXPECT_TRUE(HasError(check_security_profile(with_ipsec(n2(json::array()))),
+                       "spec.ipsec.interfaces[0].peers", "at least 1"));
+  EXPECT_TRUE(HasError(check_security_profile(with_ipsec(n2(json::array({{{"name", "g"}}})))),
+                       "spec.ipsec.interfaces[0].peers[0].address", "Required"));
+  // (an all-digit name such as "010.0.0.1" is a syntactically valid FQDN for the CRD too)
+  for (const char* bad : {"10.0.0.1/24", "::ffff:10.0.0.1", "fe80::1%eth0", "Gnb.Example.Org",
+                          "gnb_1.example.org", "-gnb.example.org", ""}) {
+    json peers = json::array({{{"name", "g"}, {"address", bad}}});
+    EXPECT_TRUE(HasError(check_security_profile(with_ipsec(n2(peers))),
+                         "spec.ipsec.interfaces[0].peers[0].address",
+                         "address must be an IP address or a lowercase FQDN"))
+        << bad;
+  }
+  for (const char* ok :
+       {"10.0.0.1", "2001:db8::1", "::1", "gnb-1.ran.mnc001.mcc001.3gppnetwork.org", "gnb"}) {
+    json peers = json::array({{{"name", "g"}, {"address", ok}}});
+    EXPECT_TRUE(NoErrors(check_security_profile(with_ipsec(n2(peers))))) << ok;
+  }
+  json dup = json::array(
+      {{{"name", "g"}, {"address", "10.0.0.1"}}, {{"name", "g"}, {"address", "10.0.0.2"}}});
+  EXPECT_TRUE(HasError(check_security_profile(with_ipsec(n2(dup))),
+                       "spec.ipsec.interfaces[0].peers[1]", "Duplicate"));
+  json badname = json::array({{{"name", "GNB"}, {"address", "10.0.0.1"}}});
+  EXPECT_TRUE(HasError(check_security_profile(with_ipsec(n2(badname))),
+                       "spec.ipsec.interfaces[0].peers[0].name"));
+}
+
+TEST(SecurityProfileRules, IpsecLocalAddressAndTrafficSelectors) {
+  json i = n2();
+  i["localAddress"] = "gnb.example.org";
+  EXPECT_TRUE(HasError(check_security_profile(with_ipsec(i)),
+                       "spec.ipsec.interfaces[0].localAddress",
+                       "localAddress must be an IPv4 or IPv6 address"));
+  i["localAddress"] = "10.1.1.1";
+  i["trafficSelectors"] = {{"local", {"10.1.0.0/16", "10.1.1.1"}}, {"remote", {"2001:db8::/129"}}};
+  const auto errs = check_security_profile(with_ipsec(i));
+  EXPECT_TRUE(HasError(errs, "spec.ipsec.interfaces[0].trafficSelectors.local[1]",
+                       "traffic selector must be a CIDR"));
+  EXPECT_TRUE(HasError(errs, "spec.ipsec.interfaces[0].trafficSelectors.remote[0]"));
+  i["trafficSelectors"] = {{"local", {"10.1.0.0/16", "0.0.0.0/0"}}, {"remote", {"2001:db8::/64"}}};
+  EXPECT_TRUE(NoErrors(check_security_profile(with_ipsec(i))));
+  i["trafficSelectors"] = {{"local", {"10.1.0.0/016"}}};
+  EXPECT_TRUE(HasError(check_security_profile(with_ipsec(i)),
+                       "spec.ipsec.interfaces[0].trafficSelectors.local[0]"));
+}
+
+TEST(SecurityProfileRules, IpsecProposalsRefuseWeakAlgorithms) {
+  for (const char* bad : {"3des-sha1-modp2048", "aes128-md5-modp2048", "aes256-sha256-modp1024",
+                          "des-sha1", "aes128-sha256-modp768"}) {
+    json i = n2();
+    i["ike"] = {{"proposals", {bad}}};
+    EXPECT_TRUE(HasError(check_security_profile(with_ipsec(i)),
+                         "spec.ipsec.interfaces[0].ike.proposals[0]",
+                         "proposal uses a weak algorithm"))
+        << bad;
+    i.erase("ike");
+    i["esp"] = {{"proposals", {"aes256gcm16", bad}}};
+    EXPECT_TRUE(HasError(check_security_profile(with_ipsec(i)),
+                         "spec.ipsec.interfaces[0].esp.proposals[1]", "weak algorithm"))
+        << bad;
+  }
+  json i = n2();
+  i["ike"] = {{"proposals", {"aes256-sha384-modp3072", "aes256gcm16-prfsha384-ecp384"}},
+              {"lifetime", "4h"}};
+  i["esp"] = {{"proposals", {"aes256gcm16-modp2048", "aes128gcm16"}}, {"lifetime", "1h"}};
+  EXPECT_TRUE(NoErrors(check_security_profile(with_ipsec(i))));
+  i["ike"]["proposals"] = {"AES256-SHA384"};
+  EXPECT_TRUE(HasError(check_security_profile(with_ipsec(i)),
+                       "spec.ipsec.interfaces[0].ike.proposals[0]", "should match"));
+  i["ike"]["proposals"] = json::array();
+  EXPECT_TRUE(
+      HasError(check_security_profile(with_ipsec(i)), "spec.ipsec.interfaces[0].ike.proposals"));
+  i["ike"]["proposals"] = {"aes256gcm16-prfsha384-ecp384"};
+  i["ike"]["lifetime"] = "1 day";
+  EXPECT_TRUE(
+      HasError(check_security_profile(with_ipsec(i)), "spec.ipsec.interfaces[0].ike.lifetime"));
+}
+
+TEST(SecurityProfileRules, IpsecEnums) {
+  json i = n2();
+  i["mode"] = "BEET";
+  EXPECT_TRUE(HasError(check_security_profile(with_ipsec(i)), "spec.ipsec.interfaces[0].mode"));
+  i["mode"] = "Transport";
+  i["authentication"] = "EAP";
+  EXPECT_TRUE(
+      HasError(check_security_profile(with_ipsec(i)), "spec.ipsec.interfaces[0].authentication"));
+  i["authentication"] = "PreSharedKey";
+  EXPECT_TRUE(NoErrors(check_security_profile(with_ipsec(i))));
+}
+
+// ------------------------------------------------------------ N32
+
+TEST(SecurityProfileRules, N32OnlyOnSepp) {
+  json j = sepp_with_n32();
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+  j["spec"]["nfType"] = "AMF";
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32",
+                       "spec.n32 is only allowed when nfType is SEPP"));
+}
+
+TEST(SecurityProfileRules, N32Fields) {
+  json j = sepp_with_n32();
+  j["spec"]["n32"]["remotePlmns"] = {{{"mcc", "02"}, {"mnc", "1"}}};
+  auto errs = check_security_profile(j);
+  EXPECT_TRUE(HasError(errs, "spec.n32.remotePlmns[0].mcc"));
+  EXPECT_TRUE(HasError(errs, "spec.n32.remotePlmns[0].mnc"));
+  j["spec"]["n32"]["remotePlmns"] = {{{"mcc", "208"}, {"mnc", "093"}},
+                                     {{"mcc", "208"}, {"mnc", "093"}}};
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.remotePlmns[1]", "Duplicate"));
+  j["spec"]["n32"]["remotePlmns"] = {{{"mcc", "208"}, {"mnc", "093"}},
+                                     {{"mcc", "208"}, {"mnc", "93"}}};
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+  j["spec"]["n32"]["capability"] = "IPX";
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.capability"));
+  j["spec"]["n32"]["capability"] = "TLS";
+  j["spec"]["n32"]["remoteSeppFqdns"] = {"SEPP.example.org"};
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.remoteSeppFqdns[0]"));
+}
+
+TEST(SecurityProfileRules, JweSuitesOnlyWithPrins) {
+  json j = sepp_with_n32();
+  j["spec"]["n32"]["jweCipherSuites"] = {"A256GCM"};
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.jweCipherSuites",
+                       "spec.n32.jweCipherSuites is only allowed when capability is PRINS"));
+  j["spec"]["n32"]["capability"] = "PRINS";
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+  j["spec"]["n32"]["jweCipherSuites"] = {"A128CBC-HS256"};
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.jweCipherSuites[0]"));
+}
+
+// ------------------------------------------------------------ other rules
+
+TEST(SecurityProfileRules, SelectorAndTrustDomainRef) {
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/selector/matchLabels", json::object())),
+                       "spec.selector.matchLabels", "at least 1"));
+  EXPECT_TRUE(
+      HasError(check_security_profile(with("/spec/selector/matchLabels/app", std::string(64, 'a'))),
+               "spec.selector.matchLabels.app", "Too long"));
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/trustDomainRef/name", "Bad_Name")),
+                       "spec.trustDomainRef.name"));
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/trustDomainRef/name", "")),
+                       "spec.trustDomainRef.name"));
+}
+
+TEST(SecurityProfileRules, PolicyEnums) {
+  EXPECT_TRUE(
+      HasError(check_security_profile(with("/spec/driftPolicy", "Ignore")), "spec.driftPolicy"));
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/deletionPolicy", "Orphan")),
+                       "spec.deletionPolicy"));
+  EXPECT_TRUE(
+      HasError(check_security_profile(with("/spec/sbi/tls/mode", "mTLS")), "spec.sbi.tls.mode"));
+  EXPECT_TRUE(HasError(
+      check_security_profile(with("/spec/sbi/tls/certificate/rotationPolicy", "Sometimes")),
+      "spec.sbi.tls.certificate.rotationPolicy"));
+}
+
+TEST(SecurityProfileRules, ErrorsAreCollectedNotFirstOnly) {
+  json j = with("/spec/nfInstanceId", "nope");
+  j["spec"]["sbi"]["tls"]["certificate"]["duration"] = "40000h";
+  j["spec"]["sbi"]["oauth2"] = {{"enabled", true}};
+  const auto errs = check_security_profile(j);
+  EXPECT_TRUE(HasError(errs, "spec.nfInstanceId"));
+  EXPECT_TRUE(HasError(errs, "spec.sbi.tls.certificate.duration"));
+  EXPECT_TRUE(HasError(errs, "spec.sbi.oauth2.nrfApiRoot"));
+  EXPECT_EQ(errs.size(), 3u) << testing::dump(errs);
+}
+
+// ------------------------------------------------------------ status
+
+SecurityProfileStatus sample_status() {
+  const Timestamp t0 = sys_days{2025y / June / 1} + 12h;
+  SecurityProfileStatus s;
+  s.observed_generation = 4;
+  s.conditions = {{"Ready", ConditionStatus::True, 4, t0, "Provisioned", "certificate issued"},
+                  {"Drifted", ConditionStatus::False, 4, t0, "InSync", ""}};
+  s.nf_instance_id = "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31";
+  s.certificate = CertificateStatus{"0a1b2c", std::string(64, 'f'), t0, t0 + hours(2160),
+                                    t0 + hours(2160 - 720)};
+  s.objects = {{"Secret", "amf-sbi-tls", "sha256:abcd", ObjectState::InSync},
+               {"ConfigMap", "amf-open5gs", "sha256:ef01", ObjectState::Drifted}};
+  s.drift_findings = {
+      {"ConfigMap", "amf-open5gs", "data.amf.yaml", "Modified", t0, DriftAction::Repaired}};
+  return s;
+}
+
+TEST(SecurityProfileStatusJson, RoundTrips) {
+  const auto s = sample_status();
+  const json j = to_json(s);
+  EXPECT_EQ(j.at("observedGeneration"), 4);
+  EXPECT_EQ(j.at("certificate").at("notAfter"), "2025-08-30T12:00:00Z");
+  EXPECT_EQ(j.at("certificate").at("renewalTime"), "2025-07-31T12:00:00Z");
+  EXPECT_EQ(j.at("objects").at(1).at("state"), "Drifted");
+  EXPECT_EQ(j.at("driftFindings").at(0).at("action"), "Repaired");
+  auto back = parse_security_profile_status(j);
+  ASSERT_TRUE(back.ok()) << testing::dump(back.errors());
+  EXPECT_EQ(back.value(), s);
+  // and inside a whole resource
+  json res = minimal();
+  res["status"] = j;
+  auto p = parse_security_profile(res);
+  ASSERT_TRUE(p.ok()) << testing::dump(p.errors());
+  EXPECT_EQ(p->status, s);
+  EXPECT_EQ(effective_nf_instance_id(p.value()), "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31");
+}
+
+TEST(SecurityProfileStatusJson, OmitsEmptyParts) {
+  const json j = to_json(SecurityProfileStatus{});
+  EXPECT_EQ(j, (json{{"observedGeneration", 0}}));
+}
+
+TEST(SecurityProfileStatusJson, NeverCarriesKeyMaterialFields) {
+  const std::string text = to_json(sample_status()).dump();
+  for (const char* forbidden : {"PRIVATE KEY", "tls.key", "privateKey", "psk"}) {
+    EXPECT_EQ(text.find(forbidden), std::string::npos) << forbidden;
+  }
+}
+
+TEST(SecurityProfileStatusJson, BadStatusIsReported) {
+  json j = to_json(sample_status());
+  j["certificate"]["notAfter"] = "next year";
+  j["objects"][0]["state"] = "Lost";
+  auto r = parse_security_profile_status(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(HasError(r.errors(), "status.certificate.notAfter"));
+  EXPECT_TRUE(HasError(r.errors(), "status.objects[0].state"));
+}
+
+TEST(DriftFindings, AreBoundedNewestFirst) {
+  SecurityProfileStatus s;
+  const Timestamp t0 = sys_days{2025y / June / 1};
+  for (int i = 0; i < 30; ++i) {
+    add_drift_finding(s, {"Secret", "amf-sbi-tls", "data.tls.crt", "Modified", t0 + seconds(i),
+                          DriftAction::Reported});
+  }
+  ASSERT_EQ(s.drift_findings.size(), kMaxDriftFindings);
+  EXPECT_EQ(s.drift_findings.front().detected_at, t0 + seconds(29));
+  EXPECT_EQ(s.drift_findings.back().detected_at, t0 + seconds(10));
+}
+
+// ------------------------------------------------------------ spec to_json
+
+TEST(SecurityProfileSpecJson, MinimalSpecSerialisesWithDefaults) {
+  auto p = parse_security_profile(minimal());
+  ASSERT_TRUE(p.ok());
+  const json j = to_json(p->spec);
+  EXPECT_EQ(j.at("sbi").at("tls").at("mode"), "MutualTLS");
+  EXPECT_EQ(j.at("sbi").at("tls").at("certificate").at("duration"), "2160h");
+  EXPECT_FALSE(j.contains("ipsec"));
+  EXPECT_FALSE(j.at("sbi").contains("oauth2"));
+  // parsing the serialised spec gives the same spec (defaults are a fixed point)
+  json res = minimal();
+  res["spec"] = j;
+  auto again = parse_security_profile(res);
+  ASSERT_TRUE(again.ok()) << testing::dump(again.errors());
+  EXPECT_EQ(again->spec, p->spec);
+}
+
+}  // namespace
+}  // namespace secprov::api
