@@ -29,10 +29,6 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if ! command -v kubectl >/dev/null 2>&1; then
-  echo "==> building kubectl from the Go module proxy"
-  tests/controlplane/build-kubectl.sh
-fi
-
-echo "==> building the local control plane"
+echo "==> building the local control plane and a kubectl of the same release"
 tests/controlplane/build.sh
+tests/controlplane/build-kubectl.sh

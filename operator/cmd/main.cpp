@@ -1,11 +1,11 @@
 // secprov-operator: reconciles SecurityProfiles and TrustDomains into Secrets and ConfigMaps.
-#include <CLI/CLI.hpp>
 #include <prometheus/registry.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdlib>
 #include <stop_token>
@@ -41,9 +41,8 @@ struct Flags {
 void configure_logging(const Flags& flags) {
   auto logger = spdlog::stderr_logger_mt("secprov");
   if (flags.log_format == "json") {
-    logger->set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","thread":%t,"msg":"%v"})",
-        spdlog::pattern_time_type::utc);
+    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","thread":%t,"msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
   } else {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v", spdlog::pattern_time_type::utc);
   }
@@ -67,23 +66,31 @@ std::chrono::milliseconds seconds(double s) {
 int main(int argc, char** argv) {
   Flags flags;
   CLI::App app{"secprov-operator: security configuration for 5G Core network functions"};
-  app.add_option("--kubeconfig", flags.kubeconfig, "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");
+  app.add_option("--kubeconfig", flags.kubeconfig,
+                 "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");
   app.add_option("--context", flags.context, "kubeconfig context (default: current-context)");
-  app.add_option("--namespace", flags.operator_namespace, "the operator's namespace (CA key pairs, Lease)");
-  app.add_flag("--leader-elect", flags.leader_elect, "elect a leader through a Lease; only it reconciles");
+  app.add_option("--namespace", flags.operator_namespace,
+                 "the operator's namespace (CA key pairs, Lease)");
+  app.add_flag("--leader-elect", flags.leader_elect,
+               "elect a leader through a Lease; only it reconciles");
   app.add_option("--lease-name", flags.lease_name, "name of the leader election Lease");
-  app.add_option("--identity", flags.identity, "leader election identity (default: $POD_NAME or host_pid)");
+  app.add_option("--identity", flags.identity,
+                 "leader election identity (default: $POD_NAME or host_pid)");
   app.add_option("--lease-duration", flags.lease_duration, "seconds")->check(CLI::PositiveNumber);
   app.add_option("--renew-deadline", flags.renew_deadline, "seconds")->check(CLI::PositiveNumber);
   app.add_option("--retry-period", flags.retry_period, "seconds")->check(CLI::PositiveNumber);
   app.add_option("--probe-address", flags.probe_address, "address of /healthz, /readyz, /metrics");
-  app.add_option("--probe-port", flags.probe_port, "port of /healthz, /readyz, /metrics")->check(CLI::Range(1, 65535));
-  app.add_option("--workers", flags.workers, "reconcile workers per controller")->check(CLI::Range(1, 64));
-  app.add_option("--kube-api-qps", flags.qps, "client-side request rate limit")->check(CLI::PositiveNumber);
+  app.add_option("--probe-port", flags.probe_port, "port of /healthz, /readyz, /metrics")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--workers", flags.workers, "reconcile workers per controller")
+      ->check(CLI::Range(1, 64));
+  app.add_option("--kube-api-qps", flags.qps, "client-side request rate limit")
+      ->check(CLI::PositiveNumber);
   app.add_option("--kube-api-burst", flags.burst, "client-side burst")->check(CLI::PositiveNumber);
   app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
-  app.add_option("--log-format", flags.log_format, "text|json")->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-format", flags.log_format, "text|json")
+      ->check(CLI::IsMember({"text", "json"}));
   CLI11_PARSE(app, argc, argv);
   configure_logging(flags);
   if (flags.identity.empty()) flags.identity = default_identity();
@@ -102,7 +109,8 @@ int main(int argc, char** argv) {
   secprov::kube::ClusterConfig config;
   try {
     config = secprov::kube::load_default_config(
-        flags.kubeconfig.empty() ? std::nullopt : std::optional<std::filesystem::path>(flags.kubeconfig),
+        flags.kubeconfig.empty() ? std::nullopt
+                                 : std::optional<std::filesystem::path>(flags.kubeconfig),
         flags.context.empty() ? std::nullopt : std::optional<std::string>(flags.context));
   } catch (const secprov::kube::ConfigError& e) {
     spdlog::error("invalid configuration: {}: {}", e.field(), e.reason());
@@ -119,18 +127,19 @@ int main(int argc, char** argv) {
   event_options.host = flags.identity;
   const auto events = std::make_shared<secprov::runtime::EventRecorder>(client, event_options);
 
-  secprov::controllers::Manager manager(
-      client, {.operator_namespace = flags.operator_namespace,
-               .workers = flags.workers,
-               .resync_period = std::chrono::minutes(10),
-               .registry = registry,
-               .events = events});
+  secprov::controllers::Manager manager(client, {.operator_namespace = flags.operator_namespace,
+                                                 .workers = flags.workers,
+                                                 .resync_period = std::chrono::minutes(10),
+                                                 .registry = registry,
+                                                 .events = events});
 
   const auto server = secprov::http::start_server(
-      {.address = flags.probe_address, .port = static_cast<std::uint16_t>(flags.probe_port), .tls = std::nullopt},
-      secprov::http::operational_routes({{"ping", [] { return true; }}},
-                                        {{"informers", [&manager] { return manager.caches_synced(); }}},
-                                        registry));
+      {.address = flags.probe_address,
+       .port = static_cast<std::uint16_t>(flags.probe_port),
+       .tls = std::nullopt},
+      secprov::http::operational_routes(
+          {{"ping", [] { return true; }}},
+          {{"informers", [&manager] { return manager.caches_synced(); }}}, registry));
 
   std::stop_source stop;
   std::jthread signal_waiter([&stop, signals](std::stop_token) {
@@ -163,13 +172,15 @@ int main(int argc, char** argv) {
          .on_stopped_leading =
              [&lost, &stop, &flags] {
                if (!stop.stop_requested()) {
-                 spdlog::error("{} lost leadership; exiting so nothing reconciles without the lease",
-                               flags.identity);
+                 spdlog::error(
+                     "{} lost leadership; exiting so nothing reconciles without the lease",
+                     flags.identity);
                  lost = true;
                  stop.request_stop();
                }
              },
-         .on_new_leader = [](const std::string& leader) { spdlog::info("leader is now {}", leader); }},
+         .on_new_leader =
+             [](const std::string& leader) { spdlog::info("leader is now {}", leader); }},
         registry);
     elector.run(stop.get_token());
     exit_code = lost ? 1 : 0;

@@ -49,11 +49,13 @@ CaProvider::Result CaProvider::get(const api::TrustDomain& domain,
     loaded_[name] = Entry{version, ca};
     return {ca, {}};
   } catch (const crypto::InvalidCaError& e) {
-    return {nullptr, {"InvalidCA", "Secret " + namespace_ + "/" + name + ": " +
-                                       std::string(crypto::to_string(e.reason()))}};
+    return {nullptr,
+            {"InvalidCA", "Secret " + namespace_ + "/" + name + ": " +
+                              std::string(crypto::to_string(e.reason()))}};
   } catch (const crypto::CryptoError&) {
-    return {nullptr, {"InvalidCA", "Secret " + namespace_ + "/" + name +
-                                       ": tls.crt or tls.key cannot be parsed"}};
+    return {nullptr,
+            {"InvalidCA",
+             "Secret " + namespace_ + "/" + name + ": tls.crt or tls.key cannot be parsed"}};
   }
 }
 

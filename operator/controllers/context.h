@@ -19,9 +19,9 @@ inline constexpr const char* kFieldManager = "secprov-operator";
 inline constexpr const char* kFinalizer = "secprov.io/cleanup";
 
 struct Stores {
-  std::shared_ptr<runtime::Store> profiles;             // SecurityProfiles, all namespaces
-  std::shared_ptr<runtime::Store> trust_domains;        // TrustDomains (cluster-scoped)
-  std::shared_ptr<runtime::Store> managed_secrets;      // label managed-by=secprov, data digests only
+  std::shared_ptr<runtime::Store> profiles;         // SecurityProfiles, all namespaces
+  std::shared_ptr<runtime::Store> trust_domains;    // TrustDomains (cluster-scoped)
+  std::shared_ptr<runtime::Store> managed_secrets;  // label managed-by=secprov, data digests only
   std::shared_ptr<runtime::Store> managed_config_maps;  // label managed-by=secprov
   std::shared_ptr<runtime::Store> operator_secrets;     // the operator namespace (CA key pairs)
 };

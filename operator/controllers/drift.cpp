@@ -11,8 +11,8 @@ Assessment assess(const AssessmentInput& input) {
   const bool already_reported = input.previous != nullptr && input.previous->state &&
                                 *input.previous->state != api::ObjectState::InSync;
   const auto finding = [&](std::string field, std::string reason) {
-    return api::DriftFinding{input.kind, input.name, std::move(field), std::move(reason), input.now,
-                             action};
+    return api::DriftFinding{input.kind,        input.name, std::move(field),
+                             std::move(reason), input.now,  action};
   };
 
   if (!observed.exists) {

@@ -60,7 +60,8 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   p.context.operator_namespace = options.operator_namespace;
   p.context.events = options.events;
   p.context.stores = Stores{store(), store(), store(), store(), store()};
-  p.cas = std::make_shared<CaProvider>(p.context.stores.operator_secrets, options.operator_namespace);
+  p.cas =
+      std::make_shared<CaProvider>(p.context.stores.operator_secrets, options.operator_namespace);
 
   const auto reflector = [&](const std::string& name, const kube::ResourceType& type,
                              const std::string& ns, const std::string& selector,
@@ -82,8 +83,8 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   // Only the operator's own objects are cached, and Secrets without their private values.
   auto* secrets = reflector("secrets", kube::resources::secrets(), "", managed_selector(),
                             p.context.stores.managed_secrets, strip_secret_data);
-  auto* config_maps = reflector("configmaps", kube::resources::config_maps(), "", managed_selector(),
-                                p.context.stores.managed_config_maps);
+  auto* config_maps = reflector("configmaps", kube::resources::config_maps(), "",
+                                managed_selector(), p.context.stores.managed_config_maps);
   auto* ca_secrets = reflector("ca-secrets", kube::resources::secrets(), options.operator_namespace,
                                "", p.context.stores.operator_secrets);
 
@@ -107,12 +108,14 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   // SecurityProfile: its own events, and those of the objects it owns.
   profiles->add_handlers(p.profiles->handler_for_primary());
   secrets->add_handlers(p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile"));
-  config_maps->add_handlers(p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile"));
+  config_maps->add_handlers(
+      p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile"));
   // A trust domain's change (its CA) reaches every profile using it and every bundle.
   domains->add_handlers(on_each([parts](const nlohmann::json& domain) {
     const std::string name = domain["metadata"].value("name", std::string{});
     for (const auto& profile : parts->context.stores.profiles->list()) {
-      if (trust_domain_of_profile(*profile) == name) parts->profiles->enqueue(runtime::key_of(*profile));
+      if (trust_domain_of_profile(*profile) == name)
+        parts->profiles->enqueue(runtime::key_of(*profile));
     }
     for (const auto& ns : namespaces_using(*parts->context.stores.profiles, name)) {
       parts->bundles->enqueue({ns, name});
@@ -131,8 +134,8 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   }));
   // Trust bundles: profiles coming and going, and edits of the bundle itself.
   profiles->add_handlers(on_each([parts](const nlohmann::json& profile) {
-    parts->bundles->enqueue({profile["metadata"].value("namespace", std::string{}),
-                             trust_domain_of_profile(profile)});
+    parts->bundles->enqueue(
+        {profile["metadata"].value("namespace", std::string{}), trust_domain_of_profile(profile)});
   }));
   config_maps->add_handlers(on_each([parts](const nlohmann::json& config_map) {
     const auto domain = runtime::label_of(config_map, render::kTrustDomainLabel);
@@ -142,13 +145,14 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   }));
 }
 
-Manager::~Manager() { stop_caches(); }
+Manager::~Manager() {
+  stop_caches();
+}
 
 void Manager::start_caches() {
   for (const auto& reflector : parts_->reflectors) {
-    cache_threads_.emplace_back([reflector = reflector.get()](std::stop_token stop) {
-      reflector->run(stop);
-    });
+    cache_threads_.emplace_back(
+        [reflector = reflector.get()](std::stop_token stop) { reflector->run(stop); });
   }
 }
 

@@ -63,7 +63,8 @@ Observation observe(const nlohmann::json* cached, const std::map<std::string, st
   }
 
   for (const auto& reference : metadata.value("ownerReferences", nlohmann::json::array())) {
-    if (reference.value("uid", std::string{}) == owner_uid && reference.value("controller", false)) {
+    if (reference.value("uid", std::string{}) == owner_uid &&
+        reference.value("controller", false)) {
       observation.owner_intact = true;
     }
   }
@@ -76,9 +77,10 @@ Observation observe(const nlohmann::json* cached, const std::map<std::string, st
   const std::map<std::string, std::string> actual =
       cached->contains(kCachedDigestsField)
           ? cached->at(kCachedDigestsField).get<std::map<std::string, std::string>>()
-          : (is_secret ? data_digests_of_secret_data(cached->value("data", nlohmann::json::object()))
-                       : data_digests_of_config_map_data(
-                             cached->value("data", nlohmann::json::object())));
+          : (is_secret
+                 ? data_digests_of_secret_data(cached->value("data", nlohmann::json::object()))
+                 : data_digests_of_config_map_data(
+                       cached->value("data", nlohmann::json::object())));
   std::map<std::string, std::string> recorded;
   try {
     recorded = nlohmann::json::parse(annotations.value(kDataDigestsAnnotation, std::string{"{}"}))

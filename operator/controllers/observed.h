@@ -5,10 +5,9 @@
 // public values (certificates), so drift is detected per key from digests.
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace secprov::controllers {
 
@@ -33,13 +32,15 @@ enum class KeyDrift { Modified, Removed };
 
 struct Observation {
   bool exists = false;
-  bool labels_intact = false;      // every label the operator sets is present with its value
-  bool owner_intact = false;       // the controller ownerReference points at the profile
-  std::string input_digest;        // from the annotation; empty when absent
+  bool labels_intact = false;  // every label the operator sets is present with its value
+  bool owner_intact = false;   // the controller ownerReference points at the profile
+  std::string input_digest;    // from the annotation; empty when absent
   std::map<std::string, KeyDrift> drifted_keys;  // managed keys changed since written
-  std::string content_digest;      // over the observed per-key digests ("sha256:...")
+  std::string content_digest;                    // over the observed per-key digests ("sha256:...")
 
-  bool drifted() const { return exists && (!labels_intact || !owner_intact || !drifted_keys.empty()); }
+  bool drifted() const {
+    return exists && (!labels_intact || !owner_intact || !drifted_keys.empty());
+  }
 };
 
 // Compares a cached object (Secret after strip_secret_data, or ConfigMap) with the labels,

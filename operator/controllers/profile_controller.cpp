@@ -27,12 +27,10 @@ api::Timestamp seconds_of(Clock::time_point t) {
 
 api::Condition condition(std::string type, bool status, std::int64_t generation, std::string reason,
                          std::string message = {}) {
-  return api::Condition{std::move(type),
-                        status ? api::ConditionStatus::True : api::ConditionStatus::False,
-                        generation,
-                        {},
-                        std::move(reason),
-                        std::move(message)};
+  return api::Condition{
+      std::move(type),   status ? api::ConditionStatus::True : api::ConditionStatus::False,
+      generation,        {},
+      std::move(reason), std::move(message)};
 }
 
 // A random (version 4) UUID for profiles that do not name their NF instance.
@@ -51,13 +49,15 @@ std::string random_uuid() {
   return text;
 }
 
-std::string input_digest(const Json& inputs) { return "sha256:" + crypto::sha256_hex(inputs.dump()); }
+std::string input_digest(const Json& inputs) {
+  return "sha256:" + crypto::sha256_hex(inputs.dump());
+}
 
 // Adds the annotations by which the next pass recognises its own writing.
 Json annotated(Json desired, const std::string& digest_of_inputs, bool is_secret) {
   const auto& data = desired.value("data", Json::object());
-  const auto digests = is_secret ? data_digests_of_secret_data(data)
-                                 : data_digests_of_config_map_data(data);
+  const auto digests =
+      is_secret ? data_digests_of_secret_data(data) : data_digests_of_config_map_data(data);
   auto& annotations = desired["metadata"]["annotations"];
   annotations[kInputDigestAnnotation] = digest_of_inputs;
   annotations[kDataDigestsAnnotation] = Json(digests).dump();
@@ -66,9 +66,8 @@ Json annotated(Json desired, const std::string& digest_of_inputs, bool is_secret
 
 const api::GeneratedObject* previous_entry(const api::SecurityProfileStatus& status,
                                            const std::string& kind, const std::string& name) {
-  const auto found = std::find_if(status.objects.begin(), status.objects.end(), [&](const auto& o) {
-    return o.kind == kind && o.name == name;
-  });
+  const auto found = std::find_if(status.objects.begin(), status.objects.end(),
+                                  [&](const auto& o) { return o.kind == kind && o.name == name; });
   return found == status.objects.end() ? nullptr : &*found;
 }
 
@@ -125,7 +124,9 @@ struct SecurityProfileReconciler::Pass {
 SecurityProfileReconciler::SecurityProfileReconciler(Context context,
                                                      std::shared_ptr<CaProvider> cas,
                                                      BundleNotifier bundle_changed)
-    : context_(std::move(context)), cas_(std::move(cas)), bundle_changed_(std::move(bundle_changed)) {}
+    : context_(std::move(context)),
+      cas_(std::move(cas)),
+      bundle_changed_(std::move(bundle_changed)) {}
 
 void SecurityProfileReconciler::apply_owned(const Json& desired, const Observation& observed) {
   const bool is_secret = desired.at("kind") == "Secret";
@@ -167,7 +168,8 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
   }
 
   const auto& certificate_spec = profile.spec.sbi.tls.certificate;
-  const auto renew_before = api::certificate_renew_before(profile).value_or(std::chrono::hours(720));
+  const auto renew_before =
+      api::certificate_renew_before(profile).value_or(std::chrono::hours(720));
   const auto duration = api::certificate_duration(profile).value_or(std::chrono::hours(2160));
   const auto dns_names = render::sbi_dns_names(profile);
   const std::string uri = "urn:uuid:" + pass.nf_instance_id;
@@ -175,17 +177,18 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
                                           .organization = api::effective_organization(pass.domain),
                                           .organizational_unit = {},
                                           .common_name = {}};
-  const std::string digest = input_digest(
-      {{"keyAlgorithm", api::to_string(certificate_spec.key_algorithm)},
-       {"duration", certificate_spec.duration},
-       {"dnsNames", dns_names},
-       {"uri", uri},
-       {"subject", {subject.country, subject.organization}},
-       {"ca", pass.ca.certificate().sha256_fingerprint()},
-       {"nfType", api::to_string(profile.spec.nf_type)},
-       {"labels", render::managed_labels(profile)}});
+  const std::string digest =
+      input_digest({{"keyAlgorithm", api::to_string(certificate_spec.key_algorithm)},
+                    {"duration", certificate_spec.duration},
+                    {"dnsNames", dns_names},
+                    {"uri", uri},
+                    {"subject", {subject.country, subject.organization}},
+                    {"ca", pass.ca.certificate().sha256_fingerprint()},
+                    {"nfType", api::to_string(profile.spec.nf_type)},
+                    {"labels", render::managed_labels(profile)}});
 
-  const auto observed = observe(cached.get(), render::managed_labels(profile), profile.metadata.uid);
+  const auto observed =
+      observe(cached.get(), render::managed_labels(profile), profile.metadata.uid);
   const auto* previous = previous_entry(profile.status, "Secret", name);
   outcome.assessment = assess({"Secret", name, &observed, previous, digest,
                                profile.spec.drift_policy, seconds_of(pass.now)});
@@ -205,8 +208,8 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
         if (const auto pem = crypto::base64_decode((*data)["tls.key"].get<std::string>())) {
           try {
             auto kept = crypto::PrivateKey::from_pem(*pem);
-            if (kept.algorithm() == crypto::parse_key_algorithm(
-                                        std::string(api::to_string(certificate_spec.key_algorithm)))) {
+            if (kept.algorithm() == crypto::parse_key_algorithm(std::string(
+                                        api::to_string(certificate_spec.key_algorithm)))) {
               key = std::move(kept);
             }
           } catch (const crypto::CryptoError&) {
@@ -233,22 +236,23 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
     const auto issued = pass.ca.sign(csr, request, pass.now);
     const std::string ca_pem = pass.ca.certificate().to_pem();
     const auto desired = annotated(
-        render::tls_secret(profile, render::TlsMaterial{issued.to_pem() + ca_pem,
-                                                        key->to_pkcs8_pem(), ca_pem}),
+        render::tls_secret(
+            profile, render::TlsMaterial{issued.to_pem() + ca_pem, key->to_pkcs8_pem(), ca_pem}),
         digest, true);
     apply_owned(desired, observed);
     outcome.wrote = true;
-    const std::string what = !leaf ? "Issued" : (outcome.assessment.repair ? "Reissued" : "Renewed");
+    const std::string what =
+        !leaf ? "Issued" : (outcome.assessment.repair ? "Reissued" : "Renewed");
     context_.events->record(pass.object, runtime::EventType::Normal, what,
                             what + " certificate serial " + issued.serial_hex() + " valid until " +
                                 api::format_rfc3339(seconds_of(issued.not_after())));
     leaf = issued;
     outcome.object = api::GeneratedObject{
-        "Secret", name,
-        combined_digest(data_digests_of_secret_data(desired.at("data"))), api::ObjectState::InSync};
+        "Secret", name, combined_digest(data_digests_of_secret_data(desired.at("data"))),
+        api::ObjectState::InSync};
   } else {
-    outcome.object = api::GeneratedObject{"Secret", name, observed.content_digest,
-                                          outcome.assessment.state};
+    outcome.object =
+        api::GeneratedObject{"Secret", name, observed.content_digest, outcome.assessment.state};
   }
   if (leaf) {
     outcome.certificate = certificate_status(*leaf, renew_before);
@@ -265,11 +269,12 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_config(c
   const std::string digest = input_digest(desired_plain);
   const auto desired = annotated(desired_plain, digest, false);
   const auto cached = context_.stores.managed_config_maps->get({ns, name});
-  const auto observed = observe(cached.get(), render::managed_labels(profile), profile.metadata.uid);
+  const auto observed =
+      observe(cached.get(), render::managed_labels(profile), profile.metadata.uid);
   Outcome outcome;
-  outcome.assessment = assess({"ConfigMap", name, &observed,
-                               previous_entry(profile.status, "ConfigMap", name), digest,
-                               profile.spec.drift_policy, seconds_of(pass.now)});
+  outcome.assessment =
+      assess({"ConfigMap", name, &observed, previous_entry(profile.status, "ConfigMap", name),
+              digest, profile.spec.drift_policy, seconds_of(pass.now)});
   if (outcome.assessment.action == Action::Write) {
     apply_owned(desired, observed);
     outcome.wrote = true;
@@ -298,13 +303,13 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_ipsec(co
   for (const auto& psk : render::required_pre_shared_keys(profile)) {
     placeholders.pre_shared_keys[psk] = "<" + psk + ">";
   }
-  const std::string digest =
-      input_digest({{"swanctl", render::swanctl_conf(profile, placeholders)},
-                    {"labels", render::managed_labels(profile)}});
-  const auto observed = observe(cached.get(), render::managed_labels(profile), profile.metadata.uid);
-  outcome.assessment = assess({"Secret", name, &observed,
-                               previous_entry(profile.status, "Secret", name), digest,
-                               profile.spec.drift_policy, seconds_of(pass.now)});
+  const std::string digest = input_digest({{"swanctl", render::swanctl_conf(profile, placeholders)},
+                                           {"labels", render::managed_labels(profile)}});
+  const auto observed =
+      observe(cached.get(), render::managed_labels(profile), profile.metadata.uid);
+  outcome.assessment =
+      assess({"Secret", name, &observed, previous_entry(profile.status, "Secret", name), digest,
+              profile.spec.drift_policy, seconds_of(pass.now)});
   if (outcome.assessment.action != Action::Write) {
     outcome.object =
         api::GeneratedObject{"Secret", name, observed.content_digest, outcome.assessment.state};
@@ -352,7 +357,7 @@ bool SecurityProfileReconciler::ensure_finalizer(const Json& object) {
 }
 
 runtime::ReconcileResult SecurityProfileReconciler::finalize(const Json& object,
-                                                            const api::SecurityProfile& profile) {
+                                                             const api::SecurityProfile& profile) {
   const auto& ns = profile.metadata.namespace_;
   auto finalizers = object["metadata"].value("finalizers", Json::array());
   const auto ours = std::find(finalizers.begin(), finalizers.end(), Json(kFinalizer));
@@ -374,10 +379,12 @@ runtime::ReconcileResult SecurityProfileReconciler::finalize(const Json& object,
     if (!cached) continue;
     Json references = Json::array();
     for (const auto& reference : (*cached)["metadata"].value("ownerReferences", Json::array())) {
-      if (reference.value("uid", std::string{}) != profile.metadata.uid) references.push_back(reference);
+      if (reference.value("uid", std::string{}) != profile.metadata.uid)
+        references.push_back(reference);
     }
     try {
-      context_.client->merge_patch(type, ns, name, {{"metadata", {{"ownerReferences", references}}}});
+      context_.client->merge_patch(type, ns, name,
+                                   {{"metadata", {{"ownerReferences", references}}}});
     } catch (const kube::ApiError& e) {
       if (!kube::is_not_found(e)) throw;
     }
@@ -402,9 +409,11 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
     const auto generation = (*object)["metadata"].value("generation", std::int64_t{0});
     status.observed_generation = generation;
     const std::string message = parsed.errors().front().message();
-    api::set_condition(status.conditions, condition("Ready", false, generation, "InvalidSpec", message),
+    api::set_condition(status.conditions,
+                       condition("Ready", false, generation, "InvalidSpec", message),
                        seconds_of(now));
-    api::set_condition(status.conditions, condition("Stalled", true, generation, "InvalidSpec", message),
+    api::set_condition(status.conditions,
+                       condition("Stalled", true, generation, "InvalidSpec", message),
                        seconds_of(now));
     write_status_if_changed(*context_.client, kube::resources::security_profiles(), *object,
                             api::to_json(status));
@@ -471,7 +480,8 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
     if (e.kind() == kube::ErrorKind::Conflict) {
       // Server-side apply refused to take fields another manager owns.
       return stalled("ObjectConflict", std::string("an object of this profile is owned by another "
-                                                   "manager: ") + e.what());
+                                                   "manager: ") +
+                                           e.what());
     }
     throw;
   }
@@ -488,10 +498,11 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
     for (const auto& finding : outcome.assessment.findings) {
       api::add_drift_finding(status, finding);
       const bool reported = finding.action == api::DriftAction::Reported;
-      context_.events->record(*object, reported ? runtime::EventType::Warning : runtime::EventType::Normal,
-                              reported ? "DriftDetected" : "DriftRepaired",
-                              finding.kind + " " + finding.name + " " +
-                                  (finding.field.empty() ? "" : finding.field + " ") + finding.reason);
+      context_.events->record(
+          *object, reported ? runtime::EventType::Warning : runtime::EventType::Normal,
+          reported ? "DriftDetected" : "DriftRepaired",
+          finding.kind + " " + finding.name + " " +
+              (finding.field.empty() ? "" : finding.field + " ") + finding.reason);
     }
     drifted = drifted || outcome.assessment.action == Action::ReportOnly;
     repaired = repaired || outcome.assessment.repair;
@@ -499,13 +510,13 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
       next_check = outcome.next_check;
     }
   }
-  api::set_condition(status.conditions,
-                     drifted ? condition("Drifted", true, generation, "DriftReported",
-                                         "generated objects differ from the desired state; policy "
-                                         "Report leaves them")
-                             : condition("Drifted", false, generation,
-                                         repaired ? "DriftRepaired" : "InSync"),
-                     seconds_of(now));
+  api::set_condition(
+      status.conditions,
+      drifted ? condition("Drifted", true, generation, "DriftReported",
+                          "generated objects differ from the desired state; policy "
+                          "Report leaves them")
+              : condition("Drifted", false, generation, repaired ? "DriftRepaired" : "InSync"),
+      seconds_of(now));
   api::set_condition(status.conditions, condition("Stalled", false, generation, "Provisioned"),
                      seconds_of(now));
   api::set_condition(status.conditions, condition("Reconciling", false, generation, "Provisioned"),
@@ -520,8 +531,9 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
                           api::to_json(status));
 
   if (next_check) {
-    const auto delay = std::max(std::chrono::milliseconds(100),
-                                std::chrono::duration_cast<std::chrono::milliseconds>(*next_check - now));
+    const auto delay =
+        std::max(std::chrono::milliseconds(100),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(*next_check - now));
     return runtime::ReconcileResult::RequeueAfter(delay);
   }
   return runtime::ReconcileResult::Done();

@@ -35,7 +35,8 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
 
  private:
   struct Pass;  // one reconcile's inputs
-  runtime::ReconcileResult finalize(const nlohmann::json& object, const api::SecurityProfile& profile);
+  runtime::ReconcileResult finalize(const nlohmann::json& object,
+                                    const api::SecurityProfile& profile);
   bool ensure_finalizer(const nlohmann::json& object);
   Outcome reconcile_tls(const Pass& pass);
   Outcome reconcile_config(const Pass& pass);

@@ -8,10 +8,15 @@ bool write_status_if_changed(kube::Client& client, const kube::ResourceType& typ
                              const nlohmann::json& object, const nlohmann::json& status) {
   if (object.value("status", nlohmann::json::object()) == status) return false;
   const auto& metadata = object.at("metadata");
-  nlohmann::json patch = {{"apiVersion", type.api_version()},
-                          {"kind", type.kind},
-                          {"metadata", {{"name", metadata.at("name")}}},
-                          {"status", status}};
+  nlohmann::json patch = {
+      {"apiVersion", type.api_version()},
+      {"kind", type.kind},
+      // A precondition: a status computed from a stale cache (our own
+      // writes not yet seen) gets Conflict and is recomputed, so nothing
+      // recorded by the previous pass (drift findings) is lost.
+      {"metadata",
+       {{"name", metadata.at("name")}, {"resourceVersion", metadata.at("resourceVersion")}}},
+      {"status", status}};
   const std::string ns = metadata.value("namespace", std::string{});
   if (!ns.empty()) patch["metadata"]["namespace"] = ns;
   // The operator is the only writer of these status fields, so it takes them (force).

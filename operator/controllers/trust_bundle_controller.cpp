@@ -12,15 +12,18 @@ namespace {
 bool uses_domain(const nlohmann::json& profile, const std::string& domain) {
   if (profile["metadata"].contains("deletionTimestamp")) return false;
   const auto spec = profile.value("spec", nlohmann::json::object());
-  return spec.value("trustDomainRef", nlohmann::json::object()).value("name", std::string{}) == domain;
+  return spec.value("trustDomainRef", nlohmann::json::object()).value("name", std::string{}) ==
+         domain;
 }
 
 }  // namespace
 
-std::vector<std::string> namespaces_using(const runtime::Store& profiles, const std::string& domain) {
+std::vector<std::string> namespaces_using(const runtime::Store& profiles,
+                                          const std::string& domain) {
   std::set<std::string> namespaces;
   for (const auto& profile : profiles.list()) {
-    if (uses_domain(*profile, domain)) namespaces.insert((*profile)["metadata"].value("namespace", ""));
+    if (uses_domain(*profile, domain))
+      namespaces.insert((*profile)["metadata"].value("namespace", ""));
   }
   return {namespaces.begin(), namespaces.end()};
 }
@@ -54,7 +57,8 @@ runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectK
   const auto ca = cas_->get(domain.value(), context_.now());
   if (!ca.ca) return runtime::ReconcileResult::Done();  // the trust domain reports why
 
-  const auto desired = render::trust_bundle_config_map(domain_name, ns, ca.ca->certificate().to_pem());
+  const auto desired =
+      render::trust_bundle_config_map(domain_name, ns, ca.ca->certificate().to_pem());
   if (cached) {
     // Keys and labels that other tools add are theirs; only the operator's are compared.
     bool intact = true;
@@ -68,8 +72,9 @@ runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectK
     }
     if (intact) return runtime::ReconcileResult::Done();
   }
-  context_.client->apply(kube::resources::config_maps(), ns, desired,
-                         kube::ApplyOptions{.field_manager = kFieldManager, .force = cached != nullptr});
+  context_.client->apply(
+      kube::resources::config_maps(), ns, desired,
+      kube::ApplyOptions{.field_manager = kFieldManager, .force = cached != nullptr});
   return runtime::ReconcileResult::Done();
 }
 

@@ -22,6 +22,7 @@ class TrustBundleReconciler final : public runtime::Reconciler {
 };
 
 // The namespaces whose profiles use `domain` (for fan-out when a CA changes).
-std::vector<std::string> namespaces_using(const runtime::Store& profiles, const std::string& domain);
+std::vector<std::string> namespaces_using(const runtime::Store& profiles,
+                                          const std::string& domain);
 
 }  // namespace secprov::controllers

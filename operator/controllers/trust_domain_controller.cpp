@@ -2,21 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include "controllers/status_writer.h"
 #include "crypto/encoding.h"
 #include "crypto/errors.h"
-#include "controllers/status_writer.h"
 
 namespace secprov::controllers {
 namespace {
 
-api::Condition condition(std::string type, bool status, std::int64_t generation,
-                         std::string reason, std::string message) {
-  return api::Condition{std::move(type),
-                        status ? api::ConditionStatus::True : api::ConditionStatus::False,
-                        generation,
-                        {},
-                        std::move(reason),
-                        std::move(message)};
+api::Condition condition(std::string type, bool status, std::int64_t generation, std::string reason,
+                         std::string message) {
+  return api::Condition{
+      std::move(type),   status ? api::ConditionStatus::True : api::ConditionStatus::False,
+      generation,        {},
+      std::move(reason), std::move(message)};
 }
 
 api::Timestamp seconds_of(std::chrono::system_clock::time_point t) {
@@ -30,8 +28,8 @@ TrustDomainReconciler::TrustDomainReconciler(Context context, std::shared_ptr<Ca
 
 void TrustDomainReconciler::generate_ca(const api::TrustDomain& domain,
                                         const nlohmann::json& object) {
-  const auto algorithm = crypto::parse_key_algorithm(std::string(api::to_string(
-      domain.spec.ca.generate->key_algorithm)));
+  const auto algorithm = crypto::parse_key_algorithm(
+      std::string(api::to_string(domain.spec.ca.generate->key_algorithm)));
   const auto validity = api::ca_duration(domain).value_or(std::chrono::hours(87600));
   const auto ca = crypto::CertificateAuthority::create_self_signed(
       algorithm.value_or(crypto::KeyAlgorithm::EcdsaP256),
@@ -48,7 +46,8 @@ void TrustDomainReconciler::generate_ca(const api::TrustDomain& domain,
        {{"name", ca_secret_name(domain)},
         {"namespace", context_.operator_namespace},
         {"labels",
-         {{"app.kubernetes.io/part-of", "secprov"}, {"secprov.io/trust-domain", domain.metadata.name}}},
+         {{"app.kubernetes.io/part-of", "secprov"},
+          {"secprov.io/trust-domain", domain.metadata.name}}},
         {"annotations", {{"secprov.io/generated-for", domain.metadata.name}}}}},
       {"data",
        {{"tls.crt", crypto::base64_encode(ca.certificate().to_pem())},
@@ -70,14 +69,15 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
   if (!object) return runtime::ReconcileResult::Done();
   const auto parsed = api::parse_trust_domain(*object);
   if (!parsed) {
-    spdlog::warn("TrustDomain {} is invalid: {}", key.to_string(), parsed.errors().front().message());
+    spdlog::warn("TrustDomain {} is invalid: {}", key.to_string(),
+                 parsed.errors().front().message());
     return runtime::ReconcileResult::Done();
   }
   const api::TrustDomain& domain = parsed.value();
   const auto now = context_.now();
 
-  if (domain.spec.ca.generate &&
-      !context_.stores.operator_secrets->get({context_.operator_namespace, ca_secret_name(domain)})) {
+  if (domain.spec.ca.generate && !context_.stores.operator_secrets->get(
+                                     {context_.operator_namespace, ca_secret_name(domain)})) {
     generate_ca(domain, *object);
     // The new Secret arrives through the watch and enqueues this domain again.
     return runtime::ReconcileResult::RequeueAfter(std::chrono::seconds(5));
@@ -101,12 +101,14 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
   } else {
     status.ca_fingerprint.clear();
     status.ca_not_after.reset();
-    api::set_condition(status.conditions,
-                       condition("Ready", false, generation, result.error.reason, result.error.message),
-                       seconds_of(now));
-    api::set_condition(status.conditions,
-                       condition("Stalled", true, generation, result.error.reason, result.error.message),
-                       seconds_of(now));
+    api::set_condition(
+        status.conditions,
+        condition("Ready", false, generation, result.error.reason, result.error.message),
+        seconds_of(now));
+    api::set_condition(
+        status.conditions,
+        condition("Stalled", true, generation, result.error.reason, result.error.message),
+        seconds_of(now));
   }
   if (write_status_if_changed(*context_.client, kube::resources::trust_domains(), *object,
                               api::to_json(status)) &&

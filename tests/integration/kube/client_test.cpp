@@ -1,7 +1,8 @@
 // The kube client against a real kube-apiserver: verbs, typed errors, server-side apply.
+#include "kube/client.h"
+
 #include <gtest/gtest.h>
 
-#include "kube/client.h"
 #include "support/cluster.h"
 #include "support/process.h"
 
@@ -72,8 +73,8 @@ TEST_F(ClientTest, CreatingAnExistingNameIsAlreadyExists) {
 }
 
 TEST_F(ClientTest, UpdateWithStaleResourceVersionIsConflict) {
-  const auto first = client_->create(resources::config_maps(), namespace_,
-                                     config_map("contended", {{"v", "1"}}));
+  const auto first =
+      client_->create(resources::config_maps(), namespace_, config_map("contended", {{"v", "1"}}));
   auto winner = first;
   winner["data"]["v"] = "2";
   client_->update(resources::config_maps(), namespace_, winner);
@@ -87,7 +88,8 @@ TEST_F(ClientTest, UpdateWithStaleResourceVersionIsConflict) {
 
 TEST_F(ClientTest, InvalidObjectCarriesFieldCauses) {
   try {
-    client_->create(resources::config_maps(), namespace_, config_map("Not_A_DNS_Name", Json::object()));
+    client_->create(resources::config_maps(), namespace_,
+                    config_map("Not_A_DNS_Name", Json::object()));
     FAIL() << "expected Invalid";
   } catch (const ApiError& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Invalid);
@@ -126,7 +128,8 @@ TEST_F(ClientTest, ListWithLabelSelectorAndPaging) {
 }
 
 TEST_F(ClientTest, MergePatchChangesOnlyTheGivenKeys) {
-  client_->create(resources::config_maps(), namespace_, config_map("patched", {{"a", "1"}, {"b", "2"}}));
+  client_->create(resources::config_maps(), namespace_,
+                  config_map("patched", {{"a", "1"}, {"b", "2"}}));
   const auto patched = client_->merge_patch(resources::config_maps(), namespace_, "patched",
                                             {{"data", {{"b", "3"}, {"a", nullptr}}}});
   EXPECT_FALSE(patched["data"].contains("a"));
@@ -157,10 +160,9 @@ TEST_F(ClientTest, ServerSideApplyLeavesAnotherManagersFieldsAlone) {
                              operator_manager);
             }),
             ErrorKind::Conflict);
-  const auto forced = client_->apply(
-      resources::config_maps(), namespace_,
-      config_map("shared", {{"owned", "b"}, {"foreign", "mine"}}),
-      kube::ApplyOptions{.field_manager = "secprov", .force = true});
+  const auto forced = client_->apply(resources::config_maps(), namespace_,
+                                     config_map("shared", {{"owned", "b"}, {"foreign", "mine"}}),
+                                     kube::ApplyOptions{.field_manager = "secprov", .force = true});
   EXPECT_EQ(forced["data"]["foreign"], "mine");
 }
 
@@ -176,8 +178,8 @@ TEST_F(ClientTest, DeleteWithStaleUidPreconditionIsConflict) {
 }
 
 TEST_F(ClientTest, OwnerReferenceCascadeDeletionByGarbageCollector) {
-  const auto owner = client_->create(resources::config_maps(), namespace_,
-                                     config_map("owner", Json::object()));
+  const auto owner =
+      client_->create(resources::config_maps(), namespace_, config_map("owner", Json::object()));
   auto dependent = config_map("dependent", Json::object());
   dependent["metadata"]["ownerReferences"] = Json::array({{{"apiVersion", "v1"},
                                                            {"kind", "ConfigMap"},
@@ -215,11 +217,11 @@ TEST(ClientAuth, RestrictedServiceAccountIsForbidden) {
   const auto& paths = cluster_paths();
   const auto out = paths.data_dir / "restricted.kubeconfig";
   std::string output;
-  const int rc = run_command((paths.source_dir / "build" / "bin" / "secprov-controlplane").string() +
-                                 " sa-kubeconfig --kubeconfig " + paths.admin_kubeconfig.string() +
-                                 " --namespace default --service-account restricted --out " +
-                                 out.string(),
-                             &output);
+  const int rc =
+      run_command((paths.source_dir / "build" / "bin" / "secprov-controlplane").string() +
+                      " sa-kubeconfig --kubeconfig " + paths.admin_kubeconfig.string() +
+                      " --namespace default --service-account restricted --out " + out.string(),
+                  &output);
   ASSERT_EQ(rc, 0) << output;
   const auto restricted = kube::Client::connect(kube::load_kubeconfig(out));
   try {

@@ -14,7 +14,7 @@ using kube::WatchEventType;
 namespace resources = kube::resources;
 
 kube::WatchOptions from(const std::string& resource_version,
-                       std::chrono::seconds timeout = std::chrono::seconds(240)) {
+                        std::chrono::seconds timeout = std::chrono::seconds(240)) {
   kube::WatchOptions options;
   options.resource_version = resource_version;
   options.timeout = timeout;
@@ -40,8 +40,7 @@ using WatchTest = ClusterTest;
 
 TEST_F(WatchTest, DeliversAddModifyDeleteInOrder) {
   const auto start = client_->list(resources::config_maps(), namespace_);
-  auto stream = client_->watch(resources::config_maps(), namespace_,
-                               from(start.resource_version));
+  auto stream = client_->watch(resources::config_maps(), namespace_, from(start.resource_version));
   client_->create(resources::config_maps(), namespace_, config_map("watched"));
   client_->merge_patch(resources::config_maps(), namespace_, "watched", {{"data", {{"k", "v"}}}});
   client_->remove(resources::config_maps(), namespace_, "watched");
@@ -57,10 +56,10 @@ TEST_F(WatchTest, DeliversAddModifyDeleteInOrder) {
 
 TEST_F(WatchTest, ResumesFromLastResourceVersionWithoutMissingOrDuplicating) {
   const auto start = client_->list(resources::config_maps(), namespace_);
-  auto first = client_->watch(resources::config_maps(), namespace_,
-                              from(start.resource_version));
+  auto first = client_->watch(resources::config_maps(), namespace_, from(start.resource_version));
   for (int i = 0; i < 3; ++i) {
-    client_->create(resources::config_maps(), namespace_, config_map("before-" + std::to_string(i)));
+    client_->create(resources::config_maps(), namespace_,
+                    config_map("before-" + std::to_string(i)));
   }
   const auto seen_before = read_events(*first, 3);
   ASSERT_EQ(seen_before.size(), 3u);
@@ -68,11 +67,11 @@ TEST_F(WatchTest, ResumesFromLastResourceVersionWithoutMissingOrDuplicating) {
   first->cancel();  // the connection drops
 
   for (int i = 0; i < 4; ++i) {
-    client_->create(resources::config_maps(), namespace_, config_map("during-" + std::to_string(i)));
+    client_->create(resources::config_maps(), namespace_,
+                    config_map("during-" + std::to_string(i)));
   }
 
-  auto resumed = client_->watch(resources::config_maps(), namespace_,
-                                from(last_rv));
+  auto resumed = client_->watch(resources::config_maps(), namespace_, from(last_rv));
   client_->create(resources::config_maps(), namespace_, config_map("after"));
   const auto seen_after = read_events(*resumed, 5);
   resumed->cancel();
@@ -87,9 +86,8 @@ TEST_F(WatchTest, ResumesFromLastResourceVersionWithoutMissingOrDuplicating) {
 
 TEST_F(WatchTest, ServerEndsTheStreamAtTimeoutSeconds) {
   const auto start = client_->list(resources::config_maps(), namespace_);
-  auto stream = client_->watch(
-      resources::config_maps(), namespace_,
-      from(start.resource_version, std::chrono::seconds(1)));
+  auto stream = client_->watch(resources::config_maps(), namespace_,
+                               from(start.resource_version, std::chrono::seconds(1)));
   std::optional<kube::WatchEvent> event;
   do {
     event = stream->next();

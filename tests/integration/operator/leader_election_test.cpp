@@ -13,19 +13,22 @@ class LeaderElectionTest : public OperatorTest {
  protected:
   std::string holder() {
     try {
-      return client_->get(kube::resources::leases(), namespace_, "secprov-operator")["spec"]
-          .value("holderIdentity", std::string{});
+      return client_->get(kube::resources::leases(), namespace_, "secprov-operator")["spec"].value(
+          "holderIdentity", std::string{});
     } catch (const kube::ApiError&) {
       return {};
     }
   }
   // Short lease timings keep the test quick; the defaults (15/10/2 s) are unit tested.
   std::vector<std::string> election_flags() {
-    return {"--leader-elect", "--lease-duration", "6", "--renew-deadline", "4", "--retry-period", "1"};
+    return {
+        "--leader-elect", "--lease-duration", "6", "--renew-deadline", "4", "--retry-period", "1"};
   }
   std::string profile_yaml(const std::string& name) {
     return "apiVersion: secprov.io/v1alpha1\nkind: SecurityProfile\nmetadata:\n  name: " + name +
-           "\nspec:\n  nfType: AMF\n  selector:\n    matchLabels: {app: nf}\n  trustDomainRef:\n    name: " + trust_domain_ + "\n";
+           "\nspec:\n  nfType: AMF\n  selector:\n    matchLabels: {app: nf}\n  trustDomainRef:\n   "
+           " name: " +
+           trust_domain_ + "\n";
   }
 };
 

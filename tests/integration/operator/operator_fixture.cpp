@@ -32,12 +32,13 @@ std::string http_get(int port, const std::string& path) {
 void install_crds_once() {
   static const bool installed = [] {
     std::string output;
-    const int rc = kubectl("apply --server-side -f " + (cluster_paths().source_dir / "crds").string(),
-                           &output);
+    const int rc = kubectl(
+        "apply --server-side -f " + (cluster_paths().source_dir / "crds").string(), &output);
     if (rc != 0) throw std::runtime_error("installing CRDs failed: " + output);
-    kubectl("wait --for=condition=Established --timeout=60s crd/securityprofiles.secprov.io "
-            "crd/trustdomains.secprov.io",
-            &output);
+    kubectl(
+        "wait --for=condition=Established --timeout=60s crd/securityprofiles.secprov.io "
+        "crd/trustdomains.secprov.io",
+        &output);
     return true;
   }();
   (void)installed;
@@ -62,16 +63,23 @@ void OperatorTest::TearDown() {
   ClusterTest::TearDown();
 }
 
-std::size_t OperatorTest::start_operator(const std::string& identity, std::vector<std::string> extra) {
+std::size_t OperatorTest::start_operator(const std::string& identity,
+                                         std::vector<std::string> extra) {
   const int port = free_port();
   std::vector<std::string> argv = {cluster_paths().operator_binary.string(),
-                                   "--kubeconfig", cluster_paths().admin_kubeconfig.string(),
-                                   "--namespace", namespace_,
-                                   "--identity", identity,
-                                   "--probe-address", "127.0.0.1",
-                                   "--probe-port", std::to_string(port)};
+                                   "--kubeconfig",
+                                   cluster_paths().admin_kubeconfig.string(),
+                                   "--namespace",
+                                   namespace_,
+                                   "--identity",
+                                   identity,
+                                   "--probe-address",
+                                   "127.0.0.1",
+                                   "--probe-port",
+                                   std::to_string(port)};
   argv.insert(argv.end(), extra.begin(), extra.end());
-  const auto log = cluster_paths().binary_dir / "it" / "logs" / (namespace_ + "-" + identity + ".log");
+  const auto log =
+      cluster_paths().binary_dir / "it" / "logs" / (namespace_ + "-" + identity + ".log");
   operators_.push_back(std::make_unique<ChildProcess>(argv, log));
   ports_.push_back(port);
   const auto index = operators_.size() - 1;
@@ -82,7 +90,8 @@ std::size_t OperatorTest::start_operator(const std::string& identity, std::vecto
   return index;
 }
 
-double OperatorTest::metric(std::size_t index, const std::string& name, const std::string& labels) const {
+double OperatorTest::metric(std::size_t index, const std::string& name,
+                            const std::string& labels) const {
   std::istringstream lines(http_get(ports_.at(index), "/metrics"));
   double total = 0;
   for (std::string line; std::getline(lines, line);) {
@@ -99,11 +108,11 @@ std::string OperatorTest::create_trust_domain() {
   trust_domain_ = "td-" + namespace_;
   if (trust_domain_.size() > 60) trust_domain_ = trust_domain_.substr(0, 60);
   std::string output;
-  const int rc = apply_yaml("apiVersion: secprov.io/v1alpha1\nkind: TrustDomain\nmetadata:\n  name: " +
-                                trust_domain_ +
-                                "\nspec:\n  domain: 5gc.mnc001.mcc001.3gppnetwork.org\n  country: FR\n"
-                                "  ca:\n    generate:\n      keyAlgorithm: ECDSA-P256\n",
-                            &output);
+  const int rc = apply_yaml(
+      "apiVersion: secprov.io/v1alpha1\nkind: TrustDomain\nmetadata:\n  name: " + trust_domain_ +
+          "\nspec:\n  domain: 5gc.mnc001.mcc001.3gppnetwork.org\n  country: FR\n"
+          "  ca:\n    generate:\n      keyAlgorithm: ECDSA-P256\n",
+      &output);
   EXPECT_EQ(rc, 0) << output;
   return trust_domain_;
 }
@@ -125,8 +134,8 @@ bool OperatorTest::profile_condition(const std::string& name, const std::string&
                                      const std::string& status) {
   try {
     const auto object = profile(name);
-    for (const auto& condition : object.value("status", kube::Json::object())
-                                     .value("conditions", kube::Json::array())) {
+    for (const auto& condition :
+         object.value("status", kube::Json::object()).value("conditions", kube::Json::array())) {
       if (condition["type"] == type) {
         return condition["status"] == status &&
                condition["observedGeneration"] == object["metadata"]["generation"];

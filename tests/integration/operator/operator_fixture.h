@@ -26,7 +26,8 @@ class OperatorTest : public ClusterTest {
   // kubectl apply of YAML text; returns exit code, output in `output`.
   int apply_yaml(const std::string& yaml, std::string* output = nullptr);
   kube::Json profile(const std::string& name);
-  bool profile_condition(const std::string& name, const std::string& type, const std::string& status);
+  bool profile_condition(const std::string& name, const std::string& type,
+                         const std::string& status);
 
   std::vector<std::unique_ptr<ChildProcess>> operators_;
   std::vector<int> ports_;

@@ -23,12 +23,15 @@ class ProfileTest : public OperatorTest {
  protected:
   std::string profile_yaml(const std::string& name, const std::string& extra_spec = {}) {
     return "apiVersion: secprov.io/v1alpha1\nkind: SecurityProfile\nmetadata:\n  name: " + name +
-           "\nspec:\n  nfType: AMF\n  selector:\n    matchLabels: {app: nf}\n  nfInstanceId: 6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31\n"
+           "\nspec:\n  nfType: AMF\n  selector:\n    matchLabels: {app: nf}\n  nfInstanceId: "
+           "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31\n"
            "  trustDomainRef:\n    name: " +
            trust_domain_ + "\n" + extra_spec;
   }
   bool ready(const std::string& name) { return profile_condition(name, "Ready", "True"); }
-  Json secret(const std::string& name) { return client_->get(resources::secrets(), namespace_, name); }
+  Json secret(const std::string& name) {
+    return client_->get(resources::secrets(), namespace_, name);
+  }
   Json config_map(const std::string& name) {
     return client_->get(resources::config_maps(), namespace_, name);
   }
@@ -45,16 +48,17 @@ class ProfileTest : public OperatorTest {
 TEST_F(ProfileTest, IssuesACertificateThatValidatesLikeCertManagersE2E) {
   create_trust_domain();
   start_operator("op");
-  ASSERT_EQ(apply_yaml(profile_yaml("amf", "  sbi:\n    tls:\n      certificate:\n"
-                                           "        keyAlgorithm: ECDSA-P384\n"
-                                           "        extraDnsNames: [amf.5gc.example.org]\n"
-                                           "  outputs:\n    open5gs: true\n")),
+  ASSERT_EQ(apply_yaml(profile_yaml("amf",
+                                    "  sbi:\n    tls:\n      certificate:\n"
+                                    "        keyAlgorithm: ECDSA-P384\n"
+                                    "        extraDnsNames: [amf.5gc.example.org]\n"
+                                    "  outputs:\n    open5gs: true\n")),
             0);
   std::string output;
-  ASSERT_EQ(kubectl("wait --for=condition=Ready --timeout=60s -n " + namespace_ +
-                        " securityprofile/amf",
-                    &output),
-            0)
+  ASSERT_EQ(
+      kubectl("wait --for=condition=Ready --timeout=60s -n " + namespace_ + " securityprofile/amf",
+              &output),
+      0)
       << output << operators_[0]->log();
 
   const auto object = profile("amf");
@@ -69,7 +73,8 @@ TEST_F(ProfileTest, IssuesACertificateThatValidatesLikeCertManagersE2E) {
   EXPECT_EQ(leaf.uris(), std::vector<std::string>{"urn:uuid:6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31"});
   const auto dns = leaf.dns_names();
   EXPECT_NE(std::find(dns.begin(), dns.end(), "amf." + namespace_ + ".svc"), dns.end());
-  EXPECT_NE(std::find(dns.begin(), dns.end(), "amf." + namespace_ + ".svc.cluster.local"), dns.end());
+  EXPECT_NE(std::find(dns.begin(), dns.end(), "amf." + namespace_ + ".svc.cluster.local"),
+            dns.end());
   EXPECT_NE(std::find(dns.begin(), dns.end(), "amf.5gc.example.org"), dns.end());
   EXPECT_TRUE(leaf.san_critical());
   EXPECT_EQ(leaf.key_algorithm(), crypto::KeyAlgorithm::EcdsaP384);
@@ -77,8 +82,9 @@ TEST_F(ProfileTest, IssuesACertificateThatValidatesLikeCertManagersE2E) {
   EXPECT_EQ(leaf.public_key_sha256(),
             crypto::PrivateKey::from_pem(decode(tls, "tls.key")).public_key_sha256());
   const auto& status = object["status"];
-  EXPECT_EQ(status["certificate"]["notAfter"],
-            api::format_rfc3339(std::chrono::time_point_cast<std::chrono::seconds>(leaf.not_after())));
+  EXPECT_EQ(
+      status["certificate"]["notAfter"],
+      api::format_rfc3339(std::chrono::time_point_cast<std::chrono::seconds>(leaf.not_after())));
   EXPECT_EQ(status["certificate"]["serialNumber"], leaf.serial_hex());
   EXPECT_EQ(status["nfInstanceId"], "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31");
   const auto settings = config_map("amf-security");
@@ -94,7 +100,8 @@ TEST_F(ProfileTest, EnforceRepairsEditedRemovedAndDeletedObjectsAndKeepsForeignK
   create_trust_domain();
   start_operator("op");
   ASSERT_EQ(apply_yaml(profile_yaml("smf")), 0);
-  ASSERT_TRUE(eventually([&] { return ready("smf"); }, std::chrono::seconds(60))) << operators_[0]->log();
+  ASSERT_TRUE(eventually([&] { return ready("smf"); }, std::chrono::seconds(60)))
+      << operators_[0]->log();
 
   // A foreign key added by another tool survives everything below.
   client_->merge_patch(resources::config_maps(), namespace_, "smf-security",
@@ -107,16 +114,20 @@ TEST_F(ProfileTest, EnforceRepairsEditedRemovedAndDeletedObjectsAndKeepsForeignK
   })) << operators_[0]->log();
   EXPECT_EQ(config_map("smf-security")["data"]["team-note"], "keep me");
 
-  // Remove the private key: a new key and certificate are issued.
+  // Replace the private key (a kubernetes.io/tls Secret cannot lose it): a new key and
+  // certificate are issued.
   const auto before = secret("smf-tls");
-  client_->merge_patch(resources::secrets(), namespace_, "smf-tls", {{"data", {{"tls.key", nullptr}}}});
+  client_->merge_patch(resources::secrets(), namespace_, "smf-tls",
+                       {{"data", {{"tls.key", crypto::base64_encode("tampered")}}}});
   EXPECT_TRUE(eventually([&] {
     const auto now = secret("smf-tls");
-    return now["data"].contains("tls.key") && now["data"]["tls.crt"] != before["data"]["tls.crt"];
+    return now["data"]["tls.key"] != crypto::base64_encode("tampered") &&
+           now["data"]["tls.crt"] != before["data"]["tls.crt"];
   })) << operators_[0]->log();
   const auto repaired = secret("smf-tls");
-  EXPECT_EQ(crypto::Certificate::parse_chain(decode(repaired, "tls.crt")).front().public_key_sha256(),
-            crypto::PrivateKey::from_pem(decode(repaired, "tls.key")).public_key_sha256());
+  EXPECT_EQ(
+      crypto::Certificate::parse_chain(decode(repaired, "tls.crt")).front().public_key_sha256(),
+      crypto::PrivateKey::from_pem(decode(repaired, "tls.key")).public_key_sha256());
 
   // Delete the ConfigMap: recreated.
   client_->remove(resources::config_maps(), namespace_, "smf-security");
@@ -134,7 +145,8 @@ TEST_F(ProfileTest, ReportLeavesDriftAndSaysSo) {
   create_trust_domain();
   start_operator("op");
   ASSERT_EQ(apply_yaml(profile_yaml("nrf", "  driftPolicy: Report\n")), 0);
-  ASSERT_TRUE(eventually([&] { return ready("nrf"); }, std::chrono::seconds(60))) << operators_[0]->log();
+  ASSERT_TRUE(eventually([&] { return ready("nrf"); }, std::chrono::seconds(60)))
+      << operators_[0]->log();
   client_->merge_patch(resources::config_maps(), namespace_, "nrf-security",
                        {{"data", {{"security.yaml", "tampered"}}}});
   EXPECT_TRUE(eventually([&] { return profile_condition("nrf", "Drifted", "True"); }))
@@ -145,7 +157,8 @@ TEST_F(ProfileTest, ReportLeavesDriftAndSaysSo) {
   EXPECT_EQ(findings[0]["field"], "data.security.yaml");
   EXPECT_EQ(findings[0]["action"], "Reported");
   std::string events;
-  kubectl("get events -n " + namespace_ + " --field-selector reason=DriftDetected -o name", &events);
+  kubectl("get events -n " + namespace_ + " --field-selector reason=DriftDetected -o name",
+          &events);
   EXPECT_FALSE(events.empty()) << "no DriftDetected warning Event";
 }
 
@@ -165,7 +178,8 @@ TEST_F(ProfileTest, MissingTrustDomainStallsThenRecoversWhenCreated) {
 
   std::string output;
   ASSERT_EQ(apply_yaml("apiVersion: secprov.io/v1alpha1\nkind: TrustDomain\nmetadata:\n  name: " +
-                           trust_domain_ + "\nspec:\n  domain: 5gc.example.org\n  country: FR\n"
+                           trust_domain_ +
+                           "\nspec:\n  domain: 5gc.example.org\n  country: FR\n"
                            "  ca:\n    generate: {}\n",
                        &output),
             0)
@@ -188,7 +202,8 @@ TEST_F(ProfileTest, RestartReissuesNothingThatIsStillValid) {
   operators_[0]->wait_for(std::chrono::seconds(5));
   const auto second = start_operator("op-again");
   ASSERT_TRUE(eventually([&] {
-    return metric(second, "controller_runtime_reconcile_total", "controller=\"securityprofile\"") > 0;
+    return metric(second, "controller_runtime_reconcile_total", "controller=\"securityprofile\"") >
+           0;
   }));
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_EQ(secret("udm-tls")["metadata"]["resourceVersion"], tls_version);
@@ -204,7 +219,8 @@ TEST_F(ProfileTest, DeletionDeletesOrRetainsPerPolicy) {
   ASSERT_TRUE(eventually([&] { return ready("pcf") && ready("nef"); }, std::chrono::seconds(60)));
 
   std::string output;
-  ASSERT_EQ(kubectl("delete -n " + namespace_ + " securityprofile pcf nef --timeout=60s", &output), 0)
+  ASSERT_EQ(kubectl("delete -n " + namespace_ + " securityprofile pcf nef --timeout=60s", &output),
+            0)
       << output;
   EXPECT_TRUE(eventually([&] {
     return gone(resources::secrets(), "pcf-tls") && gone(resources::config_maps(), "pcf-security");
@@ -219,10 +235,10 @@ TEST_F(ProfileTest, DeletionDeletesOrRetainsPerPolicy) {
 
 TEST_F(ProfileTest, TheSchemaRejectsEachInvalidSampleNamingTheField) {
   const std::map<std::string, std::string> expected_field = {
-      {"tls-1.1.yaml", "minVersion"},       {"cbc-suite.yaml", "tls12CipherSuites"},
-      {"rsa-1024.yaml", "keyAlgorithm"},    {"duration-4y.yaml", "duration"},
+      {"tls-1.1.yaml", "minVersion"},          {"cbc-suite.yaml", "tls12CipherSuites"},
+      {"rsa-1024.yaml", "keyAlgorithm"},       {"duration-4y.yaml", "duration"},
       {"renew-not-below.yaml", "renewBefore"}, {"bad-uuid.yaml", "nfInstanceId"},
-      {"unknown-nftype.yaml", "nfType"},    {"n32-on-amf.yaml", "n32"},
+      {"unknown-nftype.yaml", "nfType"},       {"n32-on-amf.yaml", "n32"},
       {"unknown-field.yaml", "unknown field"}};
   const auto dir = cluster_paths().source_dir / "deploy" / "samples" / "invalid";
   for (const auto& [file, field] : expected_field) {

@@ -1,12 +1,13 @@
 // The reflector against a real kube-apiserver: no missed or duplicated events across
 // stream ends, relist after 410 Gone, convergence after the control plane restarts.
+#include "runtime/reflector.h"
+
 #include <gtest/gtest.h>
 
 #include <mutex>
 #include <set>
 #include <thread>
 
-#include "runtime/reflector.h"
 #include "support/cluster.h"
 
 namespace secprov::testing {
@@ -90,7 +91,8 @@ TEST_F(ReflectorTest, StoreConvergesAfterTheControlPlaneRestarts) {
   const auto client = admin_client();  // same certificates, same port
   client->remove(resources::config_maps(), namespace_, "doomed");
   client->create(resources::config_maps(), namespace_, config_map("newcomer"));
-  client->merge_patch(resources::config_maps(), namespace_, "survivor", {{"data", {{"k", "changed"}}}});
+  client->merge_patch(resources::config_maps(), namespace_, "survivor",
+                      {{"data", {{"k", "changed"}}}});
 
   EXPECT_TRUE(eventually(
       [&] {

@@ -44,8 +44,8 @@ const ClusterPaths& cluster_paths() {
     p.data_dir = p.binary_dir / "it" / "controlplane";
     p.admin_kubeconfig = p.data_dir / "admin.kubeconfig";
     const auto built_kubectl = p.source_dir / "build" / "bin" / "kubectl";
-    p.kubectl = std::filesystem::exists(built_kubectl) ? built_kubectl
-                                                       : std::filesystem::path("kubectl");
+    p.kubectl =
+        std::filesystem::exists(built_kubectl) ? built_kubectl : std::filesystem::path("kubectl");
     p.operator_binary = p.binary_dir / "operator" / "cmd" / "secprov-operator";
     return p;
   }();
@@ -59,14 +59,18 @@ void start_control_plane_on(const std::string& port) {
 }
 }  // namespace
 
-void start_control_plane() { start_control_plane_on(""); }
+void start_control_plane() {
+  start_control_plane_on("");
+}
 
 void stop_control_plane() {
   run_or_throw((cluster_paths().source_dir / "tests/controlplane/stop.sh").string() + " " +
                cluster_paths().data_dir.string());
 }
 
-void ensure_control_plane() { start_control_plane(); }
+void ensure_control_plane() {
+  start_control_plane();
+}
 
 void restart_control_plane() {
   // Same port, so clients that hold the old address reconnect to the new process.
@@ -101,10 +105,11 @@ void ClusterTest::SetUp() {
   client_ = admin_client();
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   namespace_ = lowercase_dns_label(std::string("it-") + info->name()) + "-" + random_suffix();
-  client_->create(kube::resources::namespaces(), "",
-                  {{"apiVersion", "v1"},
-                   {"kind", "Namespace"},
-                   {"metadata", {{"name", namespace_}, {"labels", {{"secprov.io/test", "true"}}}}}});
+  client_->create(
+      kube::resources::namespaces(), "",
+      {{"apiVersion", "v1"},
+       {"kind", "Namespace"},
+       {"metadata", {{"name", namespace_}, {"labels", {{"secprov.io/test", "true"}}}}}});
 }
 
 void ClusterTest::TearDown() {

@@ -70,7 +70,9 @@ std::optional<int> ChildProcess::wait_for(std::chrono::milliseconds timeout) {
   }
 }
 
-bool ChildProcess::running() { return !wait_for(std::chrono::milliseconds(0)).has_value(); }
+bool ChildProcess::running() {
+  return !wait_for(std::chrono::milliseconds(0)).has_value();
+}
 
 std::string ChildProcess::log() const {
   std::ifstream in(log_file_);
