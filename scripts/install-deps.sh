@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config git ca-certificates curl openssl python3
   libcpprest-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev libgmock-dev googletest prometheus-cpp-dev libcli11-dev
   golang-go
@@ -14,13 +14,10 @@ packages=(
 
 missing=()
 for p in "${packages[@]}"; do
+  # A Go already on PATH is enough; Debian's golang-go is only the fallback.
+  [[ "$p" == golang-go ]] && command -v go >/dev/null 2>&1 && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# A newer Go already on PATH is enough; Debian's golang-go is only the fallback.
-if command -v go >/dev/null 2>&1; then
-  missing=("${missing[@]/golang-go}")
-fi
-missing=(${missing[@]+"${missing[@]}"})
 if ((${#missing[@]})); then
   echo "==> apt-get install ${missing[*]}"
   sudo_cmd=""
