@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "controllers/conditions.h"
 #include "controllers/status_writer.h"
 #include "crypto/authority.h"
 #include "crypto/encoding.h"
@@ -20,34 +21,6 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 using Json = nlohmann::json;
-
-api::Timestamp seconds_of(Clock::time_point t) {
-  return std::chrono::time_point_cast<std::chrono::seconds>(t);
-}
-
-api::Condition condition(std::string type, bool status, std::int64_t generation, std::string reason,
-                         std::string message = {}) {
-  return api::Condition{
-      std::move(type),   status ? api::ConditionStatus::True : api::ConditionStatus::False,
-      generation,        {},
-      std::move(reason), std::move(message)};
-}
-
-// A random (version 4) UUID for profiles that do not name their NF instance.
-std::string random_uuid() {
-  auto bytes = crypto::base64_decode(crypto::random_base64(16)).value();
-  bytes[6] = static_cast<char>((bytes[6] & 0x0F) | 0x40);
-  bytes[8] = static_cast<char>((bytes[8] & 0x3F) | 0x80);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string text;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
-    const auto byte = static_cast<unsigned char>(bytes[i]);
-    text += kHex[byte >> 4];
-    text += kHex[byte & 0x0F];
-  }
-  return text;
-}
 
 std::string input_digest(const Json& inputs) {
   return "sha256:" + crypto::sha256_hex(inputs.dump());
@@ -410,10 +383,10 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
     status.observed_generation = generation;
     const std::string message = parsed.errors().front().message();
     api::set_condition(status.conditions,
-                       condition("Ready", false, generation, "InvalidSpec", message),
+                       make_condition("Ready", false, generation, "InvalidSpec", message),
                        seconds_of(now));
     api::set_condition(status.conditions,
-                       condition("Stalled", true, generation, "InvalidSpec", message),
+                       make_condition("Stalled", true, generation, "InvalidSpec", message),
                        seconds_of(now));
     write_status_if_changed(*context_.client, kube::resources::security_profiles(), *object,
                             api::to_json(status));
@@ -429,11 +402,13 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
   const auto generation = profile.metadata.generation;
   status.observed_generation = generation;
   const auto stalled = [&](const std::string& reason, const std::string& message) {
-    api::set_condition(status.conditions, condition("Ready", false, generation, reason, message),
+    api::set_condition(status.conditions,
+                       make_condition("Ready", false, generation, reason, message),
                        seconds_of(now));
-    api::set_condition(status.conditions, condition("Stalled", true, generation, reason, message),
+    api::set_condition(status.conditions,
+                       make_condition("Stalled", true, generation, reason, message),
                        seconds_of(now));
-    api::set_condition(status.conditions, condition("Reconciling", false, generation, reason),
+    api::set_condition(status.conditions, make_condition("Reconciling", false, generation, reason),
                        seconds_of(now));
     if (write_status_if_changed(*context_.client, kube::resources::security_profiles(), *object,
                                 api::to_json(status))) {
@@ -466,7 +441,7 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
                      .get())) {
     nf_instance_id = *from_certificate;
   } else {
-    nf_instance_id = random_uuid();
+    nf_instance_id = crypto::random_uuid();
   }
   status.nf_instance_id = nf_instance_id;
 
@@ -512,20 +487,21 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
   }
   api::set_condition(
       status.conditions,
-      drifted ? condition("Drifted", true, generation, "DriftReported",
-                          "generated objects differ from the desired state; policy "
-                          "Report leaves them")
-              : condition("Drifted", false, generation, repaired ? "DriftRepaired" : "InSync"),
+      drifted ? make_condition("Drifted", true, generation, "DriftReported",
+                               "generated objects differ from the desired state; policy "
+                               "Report leaves them")
+              : make_condition("Drifted", false, generation, repaired ? "DriftRepaired" : "InSync"),
       seconds_of(now));
-  api::set_condition(status.conditions, condition("Stalled", false, generation, "Provisioned"),
-                     seconds_of(now));
-  api::set_condition(status.conditions, condition("Reconciling", false, generation, "Provisioned"),
+  api::set_condition(status.conditions, make_condition("Stalled", false, generation, "Provisioned"),
                      seconds_of(now));
   api::set_condition(status.conditions,
-                     drifted ? condition("Ready", false, generation, "Drifted",
-                                         "generated objects have drifted (policy Report)")
-                             : condition("Ready", true, generation, "Provisioned",
-                                         "all generated objects are in sync"),
+                     make_condition("Reconciling", false, generation, "Provisioned"),
+                     seconds_of(now));
+  api::set_condition(status.conditions,
+                     drifted ? make_condition("Ready", false, generation, "Drifted",
+                                              "generated objects have drifted (policy Report)")
+                             : make_condition("Ready", true, generation, "Provisioned",
+                                              "all generated objects are in sync"),
                      seconds_of(now));
   write_status_if_changed(*context_.client, kube::resources::security_profiles(), *object,
                           api::to_json(status));

@@ -2,26 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "controllers/conditions.h"
 #include "controllers/status_writer.h"
 #include "crypto/encoding.h"
 #include "crypto/errors.h"
 
 namespace secprov::controllers {
-namespace {
-
-api::Condition condition(std::string type, bool status, std::int64_t generation, std::string reason,
-                         std::string message) {
-  return api::Condition{
-      std::move(type),   status ? api::ConditionStatus::True : api::ConditionStatus::False,
-      generation,        {},
-      std::move(reason), std::move(message)};
-}
-
-api::Timestamp seconds_of(std::chrono::system_clock::time_point t) {
-  return std::chrono::time_point_cast<std::chrono::seconds>(t);
-}
-
-}  // namespace
 
 TrustDomainReconciler::TrustDomainReconciler(Context context, std::shared_ptr<CaProvider> cas)
     : context_(std::move(context)), cas_(std::move(cas)) {}
@@ -93,21 +79,22 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
     status.ca_fingerprint = certificate.sha256_fingerprint();
     status.ca_not_after = seconds_of(certificate.not_after());
     api::set_condition(status.conditions,
-                       condition("Ready", true, generation, "CAReady",
-                                 "CA " + status.ca_fingerprint.substr(0, 16) + " loaded"),
+                       make_condition("Ready", true, generation, "CAReady",
+                                      "CA " + status.ca_fingerprint.substr(0, 16) + " loaded"),
                        seconds_of(now));
-    api::set_condition(status.conditions, condition("Stalled", false, generation, "CAReady", ""),
+    api::set_condition(status.conditions,
+                       make_condition("Stalled", false, generation, "CAReady", ""),
                        seconds_of(now));
   } else {
     status.ca_fingerprint.clear();
     status.ca_not_after.reset();
     api::set_condition(
         status.conditions,
-        condition("Ready", false, generation, result.error.reason, result.error.message),
+        make_condition("Ready", false, generation, result.error.reason, result.error.message),
         seconds_of(now));
     api::set_condition(
         status.conditions,
-        condition("Stalled", true, generation, result.error.reason, result.error.message),
+        make_condition("Stalled", true, generation, result.error.reason, result.error.message),
         seconds_of(now));
   }
   if (write_status_if_changed(*context_.client, kube::resources::trust_domains(), *object,

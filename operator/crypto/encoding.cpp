@@ -38,16 +38,36 @@ std::string sha256_hex(std::string_view data) {
   return detail::to_hex(md.data(), length);
 }
 
-std::string random_base64(std::size_t bytes) {
-  if (bytes > static_cast<std::size_t>(INT_MAX)) throw CryptoError("random_base64: too many bytes");
-  std::vector<unsigned char> buffer(bytes);
-  if (bytes > 0 && RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
+std::string random_bytes(std::size_t bytes) {
+  if (bytes > static_cast<std::size_t>(INT_MAX)) throw CryptoError("random_bytes: too many bytes");
+  std::string buffer(bytes, '\0');
+  if (bytes > 0 &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(buffer.data()), static_cast<int>(bytes)) != 1) {
     detail::throw_openssl("RAND_bytes");
   }
-  std::string encoded =
-      base64_encode(std::string_view(reinterpret_cast<const char*>(buffer.data()), bytes));
+  return buffer;
+}
+
+std::string random_base64(std::size_t bytes) {
+  std::string buffer = random_bytes(bytes);
+  std::string encoded = base64_encode(buffer);
   OPENSSL_cleanse(buffer.data(), buffer.size());
   return encoded;
+}
+
+std::string random_uuid() {
+  std::string bytes = random_bytes(16);
+  bytes[6] = static_cast<char>((bytes[6] & 0x0F) | 0x40);  // version 4
+  bytes[8] = static_cast<char>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    text += kHex[byte >> 4];
+    text += kHex[byte & 0x0F];
+  }
+  return text;
 }
 
 std::string base64_encode(std::string_view data) {

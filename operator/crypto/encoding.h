@@ -10,6 +10,12 @@ namespace secprov::crypto {
 // Lowercase hex SHA-256 of data (like sha256sum).
 std::string sha256_hex(std::string_view data);
 
+// `bytes` bytes from the OpenSSL CSPRNG (RAND_bytes). Throws CryptoError if the RNG fails.
+std::string random_bytes(std::size_t bytes);
+
+// A random (version 4, RFC 4122) UUID in lowercase 8-4-4-4-12 form, e.g. an NF instance ID.
+std::string random_uuid();
+
 // `bytes` bytes from the OpenSSL CSPRNG (RAND_bytes), base64 encoded, e.g. IPsec pre-shared
 // keys. Throws CryptoError if the RNG fails.
 std::string random_base64(std::size_t bytes);

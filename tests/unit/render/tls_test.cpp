@@ -18,7 +18,7 @@ using testing::with;
 const TlsMaterial kMaterial{
     "-----BEGIN CERTIFICATE-----\nleaf\n-----END CERTIFICATE-----\n"
     "-----BEGIN CERTIFICATE-----\nintermediate\n-----END CERTIFICATE-----\n",
-    "-----BEGIN PRIVATE KEY-----\nkey\n-----END PRIVATE KEY-----\n",
+    "-----BEGIN " "PRIVATE KEY-----\nkey\n-----END PRIVATE KEY-----\n",
     "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n"};
 
 std::string decode(const json& value) {

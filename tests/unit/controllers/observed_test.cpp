@@ -1,0 +1,98 @@
+#include "controllers/observed.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/encoding.h"
+
+namespace secprov::controllers {
+namespace {
+
+using nlohmann::json;
+
+const std::map<std::string, std::string> kLabels = {{"app.kubernetes.io/managed-by", "secprov"},
+                                                    {"secprov.io/profile", "amf"}};
+
+// A Secret as the operator wrote it: data digests recorded in its annotation.
+json written_secret(const std::map<std::string, std::string>& plain) {
+  json data = json::object();
+  for (const auto& [key, value] : plain) data[key] = crypto::base64_encode(value);
+  return {{"kind", "Secret"},
+          {"metadata",
+           {{"labels", kLabels},
+            {"ownerReferences", json::array({{{"uid", "owner-1"}, {"controller", true}}})},
+            {"annotations",
+             {{kInputDigestAnnotation, "sha256:inputs"},
+              {kDataDigestsAnnotation, json(data_digests_of_secret_data(data)).dump()}}}}},
+          {"data", data}};
+}
+
+TEST(StripSecretData, KeepsOnlyPublicValuesAndDigestsOfAll) {
+  const auto stripped = strip_secret_data(
+      written_secret({{"tls.crt", "CERT"}, {"tls.key", "KEY"}, {"ca.crt", "CA"}}));
+  EXPECT_TRUE(stripped["data"].contains("tls.crt"));
+  EXPECT_TRUE(stripped["data"].contains("ca.crt"));
+  EXPECT_FALSE(stripped["data"].contains("tls.key"));
+  EXPECT_EQ(stripped.dump().find(crypto::base64_encode("KEY")), std::string::npos);
+  EXPECT_EQ(stripped[kCachedDigestsField]["tls.key"], crypto::sha256_hex("KEY"));
+}
+
+TEST(Observe, AnUntouchedObjectIsInSync) {
+  const auto cached = strip_secret_data(written_secret({{"tls.crt", "C"}, {"tls.key", "K"}}));
+  const auto observation = observe(&cached, kLabels, "owner-1");
+  EXPECT_TRUE(observation.exists);
+  EXPECT_FALSE(observation.drifted());
+  EXPECT_EQ(observation.input_digest, "sha256:inputs");
+}
+
+TEST(Observe, ReportsEachModifiedOrRemovedManagedKey) {
+  auto secret = written_secret({{"tls.crt", "C"}, {"tls.key", "K"}, {"ca.crt", "A"}});
+  secret["data"]["tls.key"] = crypto::base64_encode("tampered");
+  secret["data"].erase("ca.crt");
+  secret["data"]["foreign"] = crypto::base64_encode("added by someone else");
+  const auto cached = strip_secret_data(secret);
+  const auto observation = observe(&cached, kLabels, "owner-1");
+  EXPECT_TRUE(observation.drifted());
+  EXPECT_EQ(observation.drifted_keys,
+            (std::map<std::string, KeyDrift>{{"tls.key", KeyDrift::Modified},
+                                             {"ca.crt", KeyDrift::Removed}}));
+}
+
+TEST(Observe, AStrippedLabelOrOwnerIsDrift) {
+  auto secret = written_secret({{"tls.crt", "C"}});
+  secret["metadata"]["labels"].erase("secprov.io/profile");
+  EXPECT_FALSE(observe(&secret, kLabels, "owner-1").labels_intact);
+  EXPECT_TRUE(observe(&secret, kLabels, "owner-1").drifted());
+  const auto intact = written_secret({{"tls.crt", "C"}});
+  EXPECT_FALSE(observe(&intact, kLabels, "another-owner").owner_intact);
+}
+
+TEST(Observe, ConfigMapsAreComparedByValue) {
+  const json data = {{"security.yaml", "a: 1\n"}};
+  json config_map = {
+      {"kind", "ConfigMap"},
+      {"metadata",
+       {{"labels", kLabels},
+        {"ownerReferences", json::array({{{"uid", "o"}, {"controller", true}}})},
+        {"annotations",
+         {{kDataDigestsAnnotation, json(data_digests_of_config_map_data(data)).dump()}}}}},
+      {"data", data}};
+  EXPECT_FALSE(observe(&config_map, kLabels, "o").drifted());
+  config_map["data"]["security.yaml"] = "a: 2\n";
+  EXPECT_EQ(observe(&config_map, kLabels, "o").drifted_keys.at("security.yaml"),
+            KeyDrift::Modified);
+}
+
+TEST(Observe, AMissingObjectDoesNotExist) {
+  const auto observation = observe(nullptr, kLabels, "o");
+  EXPECT_FALSE(observation.exists);
+  EXPECT_FALSE(observation.drifted());
+}
+
+TEST(CombinedDigest, DependsOnEveryKeyAndDigest) {
+  EXPECT_EQ(combined_digest({{"a", "1"}, {"b", "2"}}), combined_digest({{"b", "2"}, {"a", "1"}}));
+  EXPECT_NE(combined_digest({{"a", "1"}}), combined_digest({{"a", "2"}}));
+  EXPECT_NE(combined_digest({{"a", "1"}}), combined_digest({{"b", "1"}}));
+}
+
+}  // namespace
+}  // namespace secprov::controllers
