@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <stop_token>
@@ -155,8 +156,12 @@ int main(int argc, char** argv) {
     manager.run_controllers(stop.get_token());
   } else {
     std::atomic<bool> lost{false};
+    // Its own client with short requests: a hung renew must fail before the renew deadline.
+    auto election_options = client_options;
+    election_options.request_timeout =
+        std::min(std::chrono::milliseconds(5000), seconds(flags.renew_deadline / 2));
     secprov::runtime::LeaderElector elector(
-        client,
+        secprov::kube::Client::connect(config, election_options),
         {.ns = flags.operator_namespace,
          .name = flags.lease_name,
          .identity = flags.identity,

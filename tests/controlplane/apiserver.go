@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -16,7 +17,7 @@ import (
 // startAPIServer configures kube-apiserver exactly as its command line would
 // (its own flag set only) and runs it in a goroutine. The returned channel
 // yields Run's result once the server has stopped (after ctx is cancelled).
-func startAPIServer(ctx context.Context, dataDir string, p *pkiFiles, listener net.Listener, port, etcdPort int) (<-chan error, error) {
+func startAPIServer(ctx context.Context, dataDir string, p *pkiFiles, listener net.Listener, port, etcdPort int, compaction time.Duration) (<-chan error, error) {
 	s := apiserveroptions.NewServerRunOptions()
 	fs := pflag.NewFlagSet("kube-apiserver", pflag.ContinueOnError)
 	for _, f := range s.Flags().FlagSets {
@@ -39,6 +40,12 @@ func startAPIServer(ctx context.Context, dataDir string, p *pkiFiles, listener n
 		"--service-cluster-ip-range=10.96.0.0/16",
 		"--allow-privileged=true",
 		"--profiling=false",
+		// Short, so resource versions expire within a test as they do on a busy cluster
+		// (a watch from a compacted version gets a real 410 Gone).
+		"--etcd-compaction-interval=" + compaction.String(),
+		// ConfigMap watches go to etcd, so compaction shows through them at once; other
+		// resources keep the watch cache.
+		"--watch-cache-sizes=configmaps#0",
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("kube-apiserver flags: %w", err)

@@ -5,7 +5,7 @@
 // deployment, replicaset). There is no scheduler and no kubelet: Pods stay
 // Pending.
 //
-//	secprov-controlplane --data-dir DIR [--port N] [--etcd-port N] [--v N]
+//	secprov-controlplane --data-dir DIR [--port N] [--etcd-port N] [--etcd-compaction-interval D] [--v N]
 //	secprov-controlplane sa-kubeconfig --kubeconfig DIR/admin.kubeconfig \
 //	    --namespace NS --service-account SA --out FILE [--duration 1h]
 package main
@@ -53,7 +53,7 @@ func main() {
 	fs := flag.NewFlagSet("secprov-controlplane", flag.ExitOnError)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage:
-  secprov-controlplane --data-dir DIR [--port N] [--etcd-port N] [--v N]
+  secprov-controlplane --data-dir DIR [--port N] [--etcd-port N] [--etcd-compaction-interval D] [--v N]
   secprov-controlplane sa-kubeconfig --kubeconfig KUBECONFIG --namespace NS --service-account SA --out FILE [--duration 1h] [--audience AUD]
   secprov-controlplane version
 
@@ -65,13 +65,14 @@ Flags:
 	port := fs.Int("port", 0, "kube-apiserver secure port on 127.0.0.1 (0 = pick a free one)")
 	etcdPort := fs.Int("etcd-port", 0, "etcd client port on 127.0.0.1 (0 = pick a free one)")
 	verbosity := fs.Int("v", 0, "klog verbosity; 0 logs only warnings and errors")
+	compaction := fs.Duration("etcd-compaction-interval", 20*time.Second, "how often kube-apiserver compacts etcd (kube-apiserver's default is 5m)")
 	_ = fs.Parse(os.Args[1:])
 	if *dataDir == "" || fs.NArg() != 0 {
 		fs.Usage()
 		os.Exit(2)
 	}
 	setupLogging(*verbosity)
-	if err := run(*dataDir, *port, *etcdPort); err != nil {
+	if err := run(*dataDir, *port, *etcdPort, *compaction); err != nil {
 		fmt.Fprintln(os.Stderr, "secprov-controlplane:", err)
 		klog.Flush()
 		os.Exit(1)
@@ -114,7 +115,7 @@ func (f lineFilter) Write(b []byte) (int, error) {
 	return f.w.Write(b)
 }
 
-func run(dataDir string, port, etcdPort int) error {
+func run(dataDir string, port, etcdPort int, compaction time.Duration) error {
 	start := time.Now()
 	dir, err := filepath.Abs(dataDir)
 	if err != nil {
@@ -193,7 +194,7 @@ func run(dataDir string, port, etcdPort int) error {
 
 	apiCtx, cancelAPI := context.WithCancel(context.Background())
 	defer cancelAPI()
-	apiDone, err := startAPIServer(apiCtx, dir, p, listener, port, etcdPort)
+	apiDone, err := startAPIServer(apiCtx, dir, p, listener, port, etcdPort, compaction)
 	if err != nil {
 		listener.Close()
 		return err

@@ -84,6 +84,21 @@ TEST_F(WatchTest, ResumesFromLastResourceVersionWithoutMissingOrDuplicating) {
   EXPECT_EQ(names, expected);
 }
 
+TEST_F(WatchTest, CompactedResourceVersionIsGone) {
+  // The control plane compacts etcd every 20 s, as a busy cluster's would be soon enough.
+  const std::string compacted = compacted_resource_version(*client_, namespace_);
+  ASSERT_FALSE(compacted.empty()) << "etcd never compacted the resource version";
+  try {
+    auto stream = client_->watch(resources::config_maps(), namespace_, from(compacted));
+    while (auto event = stream->next()) {
+      ASSERT_EQ(event->type, WatchEventType::Bookmark) << "an event came from a compacted version";
+    }
+    FAIL() << "expected Gone";
+  } catch (const kube::ApiError& e) {
+    EXPECT_EQ(e.kind(), kube::ErrorKind::Gone) << e.what();
+  }
+}
+
 TEST_F(WatchTest, ServerEndsTheStreamAtTimeoutSeconds) {
   const auto start = client_->list(resources::config_maps(), namespace_);
   auto stream = client_->watch(resources::config_maps(), namespace_,

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "api/time.h"
+#include "crypto/authority.h"
 #include "crypto/certificate.h"
 #include "crypto/encoding.h"
 #include "operator_fixture.h"
@@ -252,6 +253,145 @@ TEST_F(ProfileTest, TheSchemaRejectsEachInvalidSampleNamingTheField) {
     EXPECT_NE(rc, 0) << file << " was accepted";
     EXPECT_NE(output.find(field), std::string::npos) << file << ": " << output;
   }
+}
+
+TEST_F(ProfileTest, RenewsBeforeExpiryAndRotationNeverKeepsTheKey) {
+  create_trust_domain();
+  start_operator("op");
+  // Renewal is due 10 s after issuance: notAfter (1 h) minus renewBefore (59m50s).
+  const std::string short_lived =
+      "  sbi:\n    tls:\n      certificate:\n        duration: 1h\n        renewBefore: 59m50s\n";
+  ASSERT_EQ(apply_yaml(profile_yaml("rotating", short_lived)), 0);
+  ASSERT_EQ(apply_yaml(profile_yaml("keeping", short_lived + "        rotationPolicy: Never\n")),
+            0);
+  ASSERT_TRUE(
+      eventually([&] { return ready("rotating") && ready("keeping"); }, std::chrono::seconds(60)))
+      << operators_[0]->log();
+  const auto leaf_of = [&](const std::string& name) {
+    return crypto::Certificate::parse_chain(decode(secret(name + "-tls"), "tls.crt")).front();
+  };
+  const auto rotating_before = leaf_of("rotating");
+  const auto keeping_before = leaf_of("keeping");
+
+  ASSERT_TRUE(eventually(
+      [&] {
+        return leaf_of("rotating").serial_hex() != rotating_before.serial_hex() &&
+               leaf_of("keeping").serial_hex() != keeping_before.serial_hex();
+      },
+      std::chrono::seconds(60)))
+      << "no renewal within a minute\n"
+      << operators_[0]->log();
+  EXPECT_NE(leaf_of("rotating").public_key_sha256(), rotating_before.public_key_sha256())
+      << "rotationPolicy Always must bring a new key";
+  EXPECT_EQ(leaf_of("keeping").public_key_sha256(), keeping_before.public_key_sha256())
+      << "rotationPolicy Never must keep the key";
+  EXPECT_TRUE(eventually([&] {
+    return profile("keeping")["status"]["certificate"]["serialNumber"] ==
+           leaf_of("keeping").serial_hex();
+  }));
+  std::string events;
+  kubectl("get events -n " + namespace_ + " --field-selector reason=Renewed -o name", &events);
+  EXPECT_FALSE(events.empty()) << "no Renewed Event";
+}
+
+TEST_F(ProfileTest, AnImportedCaThatIsNotACaStallsAndRecoversWhenFixed) {
+  const auto now = std::chrono::system_clock::now();
+  const auto root =
+      crypto::CertificateAuthority::create_self_signed(crypto::KeyAlgorithm::EcdsaP256,
+                                                       {.country = "FR",
+                                                        .organization = "imported",
+                                                        .organizational_unit = {},
+                                                        .common_name = "imported root"},
+                                                       std::chrono::hours(24 * 365), now);
+  // A leaf certificate (CA:FALSE) with its own key: not usable as a CA.
+  const auto leaf_key = crypto::PrivateKey::generate(crypto::KeyAlgorithm::EcdsaP256);
+  crypto::CertificateTemplate request;
+  request.subject = {
+      .country = "FR", .organization = "imported", .organizational_unit = {}, .common_name = {}};
+  request.dns_names = {"not-a-ca.example.org"};
+  request.not_before = now;
+  request.not_after = now + std::chrono::hours(24);
+  const auto leaf =
+      root.sign(crypto::CertificateSigningRequest::create(leaf_key, request), request, now);
+  const auto ca_secret = [&](const crypto::Certificate& cert, const crypto::PrivateKey& key) {
+    return Json{{"apiVersion", "v1"},
+                {"kind", "Secret"},
+                {"metadata", {{"name", "imported-ca"}}},
+                {"type", "kubernetes.io/tls"},
+                {"data",
+                 {{"tls.crt", crypto::base64_encode(cert.to_pem())},
+                  {"tls.key", crypto::base64_encode(key.to_pkcs8_pem())}}}};
+  };
+  client_->create(resources::secrets(), namespace_, ca_secret(leaf, leaf_key));
+  start_operator("op");
+  trust_domain_ = "td-imported-" + namespace_.substr(0, 40);
+  std::string output;
+  ASSERT_EQ(apply_yaml("apiVersion: secprov.io/v1alpha1\nkind: TrustDomain\nmetadata:\n  name: " +
+                           trust_domain_ +
+                           "\nspec:\n  domain: 5gc.example.org\n  country: FR\n"
+                           "  ca:\n    secretRef:\n      name: imported-ca\n",
+                       &output),
+            0)
+      << output;
+  ASSERT_EQ(apply_yaml(profile_yaml("udr")), 0);
+  const auto domain_stalled = [&] {
+    const auto domain = client_->get(resources::trust_domains(), "", trust_domain_);
+    for (const auto& c :
+         domain.value("status", Json::object()).value("conditions", Json::array())) {
+      if (c["type"] == "Stalled" && c["status"] == "True") return c["reason"] == "InvalidCA";
+    }
+    return false;
+  };
+  EXPECT_TRUE(eventually(domain_stalled)) << operators_[0]->log();
+  EXPECT_TRUE(eventually([&] { return profile_condition("udr", "Stalled", "True"); }));
+  EXPECT_TRUE(gone(resources::secrets(), "udr-tls")) << "nothing may be issued from a bad CA";
+
+  auto fixed = ca_secret(root.certificate(), root.key());
+  client_->merge_patch(resources::secrets(), namespace_, "imported-ca", {{"data", fixed["data"]}});
+  ASSERT_TRUE(eventually([&] { return ready("udr"); }, std::chrono::seconds(60)))
+      << operators_[0]->log();
+  const auto issued =
+      crypto::Certificate::parse_chain(decode(secret("udr-tls"), "tls.crt")).front();
+  EXPECT_TRUE(issued.issued_by(root.certificate()));
+}
+
+TEST_F(ProfileTest, IpsecWithPreSharedKeysRendersSwanctlAndKeepsKeysAcrossReconciles) {
+  create_trust_domain();
+  start_operator("op");
+  ASSERT_EQ(apply_yaml(profile_yaml("upf",
+                                    "  sbi:\n    tls:\n      mode: TLS\n"
+                                    "  ipsec:\n    interfaces:\n      - name: N3\n"
+                                    "        peers:\n          - name: gnb-1\n"
+                                    "            address: 10.10.3.11\n"
+                                    "        authentication: PreSharedKey\n")),
+            0);
+  ASSERT_TRUE(eventually([&] { return ready("upf"); }, std::chrono::seconds(60)))
+      << operators_[0]->log();
+  const auto ipsec = secret("upf-ipsec");
+  const std::string swanctl = decode(ipsec, "swanctl.conf");
+  EXPECT_NE(swanctl.find("10.10.3.11"), std::string::npos) << swanctl;
+  EXPECT_NE(swanctl.find("secrets"), std::string::npos) << swanctl;
+  std::vector<std::string> psk_keys;
+  for (const auto& [key, value] : ipsec["data"].items()) {
+    if (key.rfind("psk-", 0) == 0) psk_keys.push_back(key);
+  }
+  ASSERT_EQ(psk_keys.size(), 1u);
+  EXPECT_GE(decode(ipsec, psk_keys[0]).size(), 32u);
+
+  // A spec change elsewhere re-renders, but the PSK the peer holds stays.
+  ASSERT_EQ(apply_yaml(profile_yaml("upf",
+                                    "  sbi:\n    tls:\n      mode: TLS\n"
+                                    "  outputs:\n    open5gs: true\n"
+                                    "  ipsec:\n    interfaces:\n      - name: N3\n"
+                                    "        peers:\n          - name: gnb-1\n"
+                                    "            address: 10.10.3.11\n"
+                                    "        esp:\n          lifetime: 4h\n"
+                                    "        authentication: PreSharedKey\n")),
+            0);
+  EXPECT_TRUE(eventually([&] {
+    return decode(secret("upf-ipsec"), "swanctl.conf") != swanctl && ready("upf");
+  })) << operators_[0]->log();
+  EXPECT_EQ(secret("upf-ipsec")["data"][psk_keys[0]], ipsec["data"][psk_keys[0]]);
 }
 
 }  // namespace

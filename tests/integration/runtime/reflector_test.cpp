@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "support/cluster.h"
 
@@ -104,6 +105,44 @@ TEST_F(ReflectorTest, StoreConvergesAfterTheControlPlaneRestarts) {
       << "store has " << store_->size() << " objects";
   const std::lock_guard lock(recorder_.mutex);
   EXPECT_EQ(recorder_.deleted.count("doomed"), 1u);
+}
+
+// Starts its first watch from a resource version etcd has compacted, as a reflector does
+// after a long disconnection; the real apiserver answers 410 Gone.
+class StaleFirstWatch : public runtime::ListerWatcher {
+ public:
+  StaleFirstWatch(std::shared_ptr<runtime::ListerWatcher> real, std::string compacted)
+      : real_(std::move(real)), compacted_(std::move(compacted)) {}
+  kube::ObjectList list(const kube::ListOptions& options) override { return real_->list(options); }
+  std::unique_ptr<kube::WatchStream> watch(const kube::WatchOptions& options) override {
+    auto first = options;
+    if (!compacted_.empty()) first.resource_version = std::exchange(compacted_, {});
+    return real_->watch(first);
+  }
+
+ private:
+  std::shared_ptr<runtime::ListerWatcher> real_;
+  std::string compacted_;
+};
+
+TEST_F(ReflectorTest, RelistsAfterGone) {
+  const std::string compacted = compacted_resource_version(*client_, namespace_);
+  ASSERT_FALSE(compacted.empty()) << "etcd never compacted the resource version";
+  client_->create(resources::config_maps(), namespace_, config_map("before"));
+  runtime::ReflectorOptions options;
+  options.name = "it-gone";
+  options.backoff_initial = std::chrono::milliseconds(50);
+  runtime::Reflector reflector(
+      std::make_shared<StaleFirstWatch>(
+          runtime::make_lister_watcher(client_, resources::config_maps(), namespace_,
+                                       "secprov.io/test=reflector"),
+          compacted),
+      store_, options);
+  std::jthread thread([&](std::stop_token stop) { reflector.run(stop); });
+  ASSERT_TRUE(eventually([&] { return reflector.lists() >= 2; }))
+      << "the reflector did not relist after 410 Gone";
+  client_->create(resources::config_maps(), namespace_, config_map("after"));
+  EXPECT_TRUE(eventually([&] { return store_->size() == 2; }));
 }
 
 }  // namespace

@@ -101,6 +101,39 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
+std::string compacted_resource_version(kube::Client& client, const std::string& ns,
+                                       std::chrono::seconds timeout) {
+  const auto marker = [&](const std::string& name) {
+    return client
+        .create(kube::resources::config_maps(), ns,
+                {{"apiVersion", "v1"},
+                 {"kind", "ConfigMap"},
+                 {"metadata", {{"name", name}}}})["metadata"]["resourceVersion"]
+        .get<std::string>();
+  };
+  const std::string old_version = marker("compaction-marker-0");
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (int round = 1; std::chrono::steady_clock::now() < deadline; ++round) {
+    // Newer revisions, so the compaction point moves past the old one.
+    marker("compaction-marker-" + std::to_string(round));
+    try {
+      kube::WatchOptions options;
+      options.resource_version = old_version;
+      options.timeout = std::chrono::seconds(2);
+      auto stream = client.watch(kube::resources::config_maps(), ns, options);
+      while (auto event = stream->next()) {
+        if (event->type != kube::WatchEventType::Bookmark) break;  // still served: not yet
+      }
+      stream->cancel();
+    } catch (const kube::ApiError& e) {
+      if (kube::is_gone(e)) return old_version;
+      throw;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+  }
+  return {};
+}
+
 void ClusterTest::SetUp() {
   client_ = admin_client();
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();

@@ -41,6 +41,12 @@ int kubectl(const std::string& args, std::string* output = nullptr);
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+// A resourceVersion of ConfigMaps in `ns` that etcd has compacted away: a watch from it
+// gets a real 410 Gone. Waits for the control plane's compaction (every 20 s). Empty if
+// none came within `timeout`.
+std::string compacted_resource_version(kube::Client& client, const std::string& ns,
+                                       std::chrono::seconds timeout = std::chrono::seconds(120));
+
 // Each test gets a fresh namespace, deleted afterwards.
 class ClusterTest : public ::testing::Test {
  protected:
