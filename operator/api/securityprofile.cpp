@@ -11,6 +11,7 @@
 namespace secprov::api {
 namespace {
 
+using detail::check_type_meta;
 using detail::Checks;
 using detail::index_path;
 using detail::ObjectReader;
@@ -492,14 +493,7 @@ Result<SecurityProfile> parse_security_profile(const json& resource) {
   FieldErrors errs;
   ObjectReader r(resource, "", errs);
   SecurityProfile p;
-  if (auto v = r.string("apiVersion"); v && *v != kApiVersion) {
-    errs.push_back({FieldErrorType::Invalid, "apiVersion",
-                    "Invalid value: \"" + *v + "\": must be " + std::string(kApiVersion)});
-  }
-  if (auto v = r.string("kind"); v && *v != kSecurityProfileKind) {
-    errs.push_back({FieldErrorType::Invalid, "kind",
-                    "Invalid value: \"" + *v + "\": must be " + std::string(kSecurityProfileKind)});
-  }
+  check_type_meta(r, kSecurityProfileKind, errs);
   if (const json* md = r.object("metadata")) p.metadata = parse_object_meta(*md, errs);
   if (const json* spec = r.object("spec", Required::Yes)) parse_spec(*spec, "spec", p.spec, errs);
   if (const json* st = r.object("status")) parse_status(*st, "status", p.status, errs);

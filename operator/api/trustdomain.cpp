@@ -10,6 +10,7 @@
 namespace secprov::api {
 namespace {
 
+using detail::check_type_meta;
 using detail::Checks;
 using detail::index_path;
 using detail::ObjectReader;
@@ -84,14 +85,7 @@ Result<TrustDomain> parse_trust_domain(const json& resource) {
   FieldErrors errs;
   ObjectReader r(resource, "", errs);
   TrustDomain d;
-  if (auto v = r.string("apiVersion"); v && *v != kApiVersion) {
-    errs.push_back({FieldErrorType::Invalid, "apiVersion",
-                    "Invalid value: \"" + *v + "\": must be " + std::string(kApiVersion)});
-  }
-  if (auto v = r.string("kind"); v && *v != kTrustDomainKind) {
-    errs.push_back({FieldErrorType::Invalid, "kind",
-                    "Invalid value: \"" + *v + "\": must be " + std::string(kTrustDomainKind)});
-  }
+  check_type_meta(r, kTrustDomainKind, errs);
   if (const json* md = r.object("metadata")) d.metadata = parse_object_meta(*md, errs);
   if (const json* spec = r.object("spec", Required::Yes)) parse_spec(*spec, d.spec, errs);
   if (const json* st = r.object("status")) parse_status(*st, d.status, errs);

@@ -1,5 +1,7 @@
 #include "api/detail/json_reader.h"
 
+#include "api/constants.h"
+
 namespace secprov::api::detail {
 
 std::string join_path(std::string_view parent, std::string_view key) {
@@ -150,6 +152,17 @@ std::vector<std::string> read_string_array(const nlohmann::json& arr, const std:
     out.push_back(arr[i].get<std::string>());
   }
   return out;
+}
+
+void check_type_meta(ObjectReader& resource, std::string_view kind, FieldErrors& errs) {
+  if (auto v = resource.string("apiVersion"); v && *v != kApiVersion) {
+    errs.push_back({FieldErrorType::Invalid, "apiVersion",
+                    "Invalid value: \"" + *v + "\": must be " + std::string(kApiVersion)});
+  }
+  if (auto v = resource.string("kind"); v && *v != kind) {
+    errs.push_back({FieldErrorType::Invalid, "kind",
+                    "Invalid value: \"" + *v + "\": must be " + std::string(kind)});
+  }
 }
 
 }  // namespace secprov::api::detail

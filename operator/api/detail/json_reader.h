@@ -71,6 +71,9 @@ class ObjectReader {
 };
 
 // Elements of an array of strings; non-strings are type errors.
+// apiVersion and kind of a secprov.io resource: each, when present, must be `kind`'s.
+void check_type_meta(ObjectReader& resource, std::string_view kind, FieldErrors& errs);
+
 std::vector<std::string> read_string_array(const nlohmann::json& arr, const std::string& path,
                                            FieldErrors& errs);
 
