@@ -394,5 +394,89 @@ TEST_F(ProfileTest, IpsecWithPreSharedKeysRendersSwanctlAndKeepsKeysAcrossReconc
   EXPECT_EQ(secret("upf-ipsec")["data"][psk_keys[0]], ipsec["data"][psk_keys[0]]);
 }
 
+TEST_F(ProfileTest, AStrippedLabelIsRepairedUnderEnforce) {
+  create_trust_domain();
+  start_operator("op");
+  ASSERT_EQ(apply_yaml(profile_yaml("bsf")), 0);
+  ASSERT_TRUE(eventually([&] { return ready("bsf"); }, std::chrono::seconds(60)));
+  // The object leaves the operator's label-selected cache: it must still be found and mended.
+  std::string output;
+  ASSERT_EQ(
+      kubectl("label -n " + namespace_ + " secret bsf-tls app.kubernetes.io/managed-by-", &output),
+      0)
+      << output;
+  EXPECT_TRUE(eventually([&] {
+    return secret("bsf-tls")["metadata"]
+               .value("labels", Json::object())
+               .value("app.kubernetes.io/managed-by", std::string{}) == "secprov";
+  })) << operators_[0]->log();
+  EXPECT_TRUE(eventually([&] { return ready("bsf"); }));
+}
+
+TEST_F(ProfileTest, KillNineMidReconcileThenRestartConvergesWithoutDuplicatesOrReissue) {
+  create_trust_domain();
+  start_operator("op");
+  std::string all;
+  for (int i = 0; i < 8; ++i) all += profile_yaml("nf-" + std::to_string(i)) + "---\n";
+  ASSERT_EQ(apply_yaml(all), 0);
+  // Killed as soon as reconciling has begun (some of the eight may not be issued yet).
+  ASSERT_TRUE(eventually([&] { return metric(0, "controller_runtime_reconcile_total") > 0; }));
+  operators_[0]->signal(SIGKILL);
+  operators_[0]->wait_for(std::chrono::seconds(5));
+
+  start_operator("op-after-crash");
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (int i = 0; i < 8; ++i) {
+          if (!ready("nf-" + std::to_string(i))) return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(90)))
+      << operators_[1]->log();
+  kube::ListOptions managed;
+  managed.label_selector = "app.kubernetes.io/managed-by=secprov";
+  EXPECT_EQ(client_->list(resources::secrets(), namespace_, managed).items.size(), 8u)
+      << "one TLS Secret per profile, no duplicates";
+  EXPECT_EQ(client_->list(resources::config_maps(), namespace_, managed).items.size(), 9u)
+      << "one settings ConfigMap per profile plus the trust bundle";
+
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::map<std::string, std::string> versions;
+  for (const auto& item : client_->list(resources::secrets(), namespace_, managed).items) {
+    versions[item["metadata"]["name"]] = item["metadata"]["resourceVersion"];
+  }
+  operators_[1]->signal(SIGKILL);
+  operators_[1]->wait_for(std::chrono::seconds(5));
+  const auto third = start_operator("op-third");
+  ASSERT_TRUE(eventually([&] {
+    return metric(third, "controller_runtime_reconcile_total", "controller=\"securityprofile\"") >=
+           8;
+  }));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  for (const auto& item : client_->list(resources::secrets(), namespace_, managed).items) {
+    EXPECT_EQ(versions[item["metadata"]["name"]], item["metadata"]["resourceVersion"])
+        << item["metadata"]["name"] << " was rewritten although still valid";
+  }
+}
+
+TEST_F(ProfileTest, KubectlShowsThePrinterColumns) {
+  create_trust_domain();
+  start_operator("op");
+  ASSERT_EQ(apply_yaml(profile_yaml("nssf")), 0);
+  ASSERT_TRUE(eventually([&] { return ready("nssf"); }, std::chrono::seconds(60)));
+  std::string output;
+  ASSERT_EQ(kubectl("get sp -n " + namespace_ + " nssf", &output), 0) << output;
+  for (const std::string column : {"NF", "TLS", "READY", "DRIFTED", "EXPIRES", "AGE"}) {
+    EXPECT_NE(output.find(column), std::string::npos) << column << " missing:\n" << output;
+  }
+  const auto not_after = profile("nssf")["status"]["certificate"]["notAfter"].get<std::string>();
+  EXPECT_NE(output.find(not_after), std::string::npos) << output;
+  EXPECT_NE(output.find("MutualTLS"), std::string::npos) << output;
+  EXPECT_EQ(output.find("<invalid>"), std::string::npos) << output;
+  ASSERT_EQ(kubectl("get secprov -n " + namespace_, &output), 0) << output;
+  EXPECT_NE(output.find("nssf"), std::string::npos) << "category secprov:\n" << output;
+}
+
 }  // namespace
 }  // namespace secprov::testing
