@@ -353,6 +353,14 @@ TEST_F(ProfileTest, AnImportedCaThatIsNotACaStallsAndRecoversWhenFixed) {
   const auto issued =
       crypto::Certificate::parse_chain(decode(secret("udr-tls"), "tls.crt")).front();
   EXPECT_TRUE(issued.issued_by(root.certificate()));
+
+  // Broken again: the profile stalls, and what it already has is left exactly as it is.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto provisioned = secret("udr-tls")["metadata"]["resourceVersion"];
+  client_->merge_patch(resources::secrets(), namespace_, "imported-ca",
+                       {{"data", ca_secret(leaf, leaf_key)["data"]}});
+  EXPECT_TRUE(eventually([&] { return profile_condition("udr", "Stalled", "True"); }));
+  EXPECT_EQ(secret("udr-tls")["metadata"]["resourceVersion"], provisioned);
 }
 
 TEST_F(ProfileTest, IpsecWithPreSharedKeysRendersSwanctlAndKeepsKeysAcrossReconciles) {
@@ -476,6 +484,36 @@ TEST_F(ProfileTest, KubectlShowsThePrinterColumns) {
   EXPECT_EQ(output.find("<invalid>"), std::string::npos) << output;
   ASSERT_EQ(kubectl("get secprov -n " + namespace_, &output), 0) << output;
   EXPECT_NE(output.find("nssf"), std::string::npos) << "category secprov:\n" << output;
+}
+
+TEST_F(ProfileTest, GeneratesAnNfInstanceIdOnceAndKeepsIt) {
+  create_trust_domain();
+  start_operator("op");
+  const std::string no_id =
+      "apiVersion: secprov.io/v1alpha1\nkind: SecurityProfile\nmetadata:\n"
+      "  name: scp\nspec:\n  nfType: SCP\n  selector:\n    matchLabels: {app: scp}\n"
+      "  trustDomainRef:\n    name: " +
+      trust_domain_ + "\n";
+  ASSERT_EQ(apply_yaml(no_id), 0);
+  ASSERT_TRUE(eventually([&] { return ready("scp"); }, std::chrono::seconds(60)));
+  const std::string id = profile("scp")["status"]["nfInstanceId"];
+  EXPECT_EQ(id.size(), 36u) << id;
+  const auto uris =
+      crypto::Certificate::parse_chain(decode(secret("scp-tls"), "tls.crt")).front().uris();
+  EXPECT_EQ(uris, std::vector<std::string>{"urn:uuid:" + id});
+
+  // A spec change reissues the certificate with the same NF instance ID.
+  const auto serial = profile("scp")["status"]["certificate"]["serialNumber"];
+  ASSERT_EQ(apply_yaml(
+                no_id +
+                "  sbi:\n    tls:\n      certificate:\n        extraDnsNames: [scp.example.org]\n"),
+            0);
+  ASSERT_TRUE(eventually([&] {
+    return profile("scp")["status"]["certificate"]["serialNumber"] != serial && ready("scp");
+  }));
+  EXPECT_EQ(profile("scp")["status"]["nfInstanceId"], id);
+  EXPECT_EQ(crypto::Certificate::parse_chain(decode(secret("scp-tls"), "tls.crt")).front().uris(),
+            std::vector<std::string>{"urn:uuid:" + id});
 }
 
 }  // namespace
