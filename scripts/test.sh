@@ -11,7 +11,8 @@ scripts/build.sh release
 scripts/build.sh sanitize
 
 echo "==> unit tests (ASan/UBSan)"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions="$root/tests/lsan.supp" \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j "$(nproc)"
 
 echo "==> unit and integration tests (release, real control plane)"
