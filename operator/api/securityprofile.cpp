@@ -24,11 +24,22 @@ constexpr std::string_view kUuidPattern =
 constexpr std::string_view kDnsLabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 constexpr std::string_view kDnsSubdomainPattern =
     R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)";
-constexpr std::string_view kDnsNamePattern =
-    R"(^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)";
 constexpr std::string_view kHttpsUrlPattern = R"(^https://[^\s/?#]+(/[^\s?#]*)?$)";
 constexpr std::string_view kScopePattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$";
 constexpr std::string_view kProposalPattern = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
+// The CRD's messages for the admission bounds (securityprofile.h).
+constexpr std::string_view kProfileNameMessage =
+    "metadata.name must be a DNS-1035 label: at most 63 lower-case letters, digits or '-', "
+    "starting with a letter and ending with a letter or digit (it is the Service name in the "
+    "certificate's DNS names)";
+constexpr std::string_view kIkeLifetimeMessage =
+    "ike.lifetime (IKE SA rekey time) must be between 5m and 24h";
+constexpr std::string_view kEspLifetimeMessage =
+    "esp.lifetime (CHILD_SA rekey time) must be between 5m and 8h";
+constexpr std::string_view kRemoteIdMessage =
+    "remoteId must be printable ASCII without double quotes, backslashes or control characters, "
+    "and must not begin or end with a space";
 
 // ---------------------------------------------------------------- parse
 
@@ -322,7 +333,8 @@ void validate_certificate(Checks& c, const std::string& path, const CertificateS
   if (cert.service_name) {
     const std::string p = join(path, "serviceName");
     if (c.max_length(p, *cert.service_name, 63)) {
-      c.pattern(p, *cert.service_name, detail::is_dns_label(*cert.service_name), kDnsLabelPattern);
+      c.pattern(p, *cert.service_name, detail::is_dns1035_label(*cert.service_name),
+                kDns1035LabelPattern);
     }
   }
   const std::string epath = join(path, "extraDnsNames");
@@ -331,8 +343,9 @@ void validate_certificate(Checks& c, const std::string& path, const CertificateS
   for (std::size_t i = 0; i < cert.extra_dns_names.size(); ++i) {
     const auto& n = cert.extra_dns_names[i];
     const std::string p = index_path(epath, i);
-    if (c.max_length(p, n, 253))
-      c.pattern(p, n, detail::is_dns_name_with_wildcard(n), kDnsNamePattern);
+    if (c.max_length(p, n, 253)) {
+      c.pattern(p, n, detail::is_dns_name_with_wildcard_short_labels(n), kSanDnsNamePattern);
+    }
   }
 }
 
@@ -384,8 +397,21 @@ void validate_oauth2(Checks& c, const std::string& path, const OAuth2Spec& o) {
   c.unique(ap, o.accepted_algorithms, enum_key<JwsAlgorithm>);
 }
 
+// An IPsec lifetime: maxLength 32, the digit-bounded duration pattern (so parsing cannot
+// overflow), then the CEL range rule.
+void check_lifetime(Checks& c, const std::string& path, const std::string& value,
+                    std::chrono::nanoseconds max, std::string_view message) {
+  if (!c.max_length(path, value, 32)) return;
+  const bool well_formed = detail::is_short_go_duration(value);
+  c.pattern(path, value, well_formed, kIpsecLifetimePattern);
+  if (!well_formed) return;
+  const auto d = parse_go_duration_ns(value);
+  c.rule(path, d && *d >= kMinIpsecLifetime && *d <= max, std::string(message));
+}
+
 void validate_proposals(Checks& c, const std::string& path, const std::vector<std::string>& props,
-                        const std::string& lifetime) {
+                        const std::string& lifetime, std::chrono::nanoseconds max_lifetime,
+                        std::string_view lifetime_message) {
   const std::string pp = join(path, "proposals");
   c.min_items(pp, props.size(), 1);
   c.max_items(pp, props.size(), 8);
@@ -396,7 +422,7 @@ void validate_proposals(Checks& c, const std::string& path, const std::vector<st
     c.rule(p, !detail::has_weak_ipsec_algorithm(props[i]),
            "proposal uses a weak algorithm (des, 3des, md5, modp768 or modp1024)");
   }
-  check_duration(c, join(path, "lifetime"), lifetime);
+  check_lifetime(c, join(path, "lifetime"), lifetime, max_lifetime, lifetime_message);
 }
 
 void validate_cidrs(Checks& c, const std::string& path, const std::vector<std::string>& cidrs) {
@@ -441,10 +467,17 @@ void validate_ipsec(Checks& c, const std::string& path, const IpsecSpec& s) {
         c.rule(ap, detail::is_ip(peer.address) || detail::is_dns_subdomain(peer.address),
                "address must be an IP address or a lowercase FQDN");
       }
-      if (peer.remote_id) c.max_length(join(peer_path, "remoteId"), *peer.remote_id, 255);
+      if (peer.remote_id) {
+        const std::string rp = join(peer_path, "remoteId");
+        if (c.max_length(rp, *peer.remote_id, 255)) {
+          c.rule(rp, detail::is_ike_identity(*peer.remote_id), std::string(kRemoteIdMessage));
+        }
+      }
     }
-    validate_proposals(c, join(p, "ike"), itf.ike.proposals, itf.ike.lifetime);
-    validate_proposals(c, join(p, "esp"), itf.esp.proposals, itf.esp.lifetime);
+    validate_proposals(c, join(p, "ike"), itf.ike.proposals, itf.ike.lifetime, kMaxIkeLifetime,
+                       kIkeLifetimeMessage);
+    validate_proposals(c, join(p, "esp"), itf.esp.proposals, itf.esp.lifetime, kMaxEspLifetime,
+                       kEspLifetimeMessage);
     if (itf.traffic_selectors) {
       const std::string tp = join(p, "trafficSelectors");
       validate_cidrs(c, join(tp, "local"), itf.traffic_selectors->local);
@@ -514,6 +547,12 @@ FieldErrors validate(const SecurityProfile& profile) {
   FieldErrors errs;
   Checks c(errs);
   const auto& s = profile.spec;
+  // CEL at the root on self.metadata.name. An empty name is left to the apiserver, which
+  // requires one (or generates it from generateName) before this rule runs.
+  if (const auto& name = profile.metadata.name; !name.empty()) {
+    c.rule("metadata.name", name.size() <= kMaxProfileNameLength && detail::is_dns1035_label(name),
+           std::string(kProfileNameMessage));
+  }
   c.rule("spec.n32", !s.n32.has_value() || s.nf_type == NfType::SEPP,
          "spec.n32 is only allowed when nfType is SEPP");
   if (s.nf_instance_id && c.max_length("spec.nfInstanceId", *s.nf_instance_id, 36)) {

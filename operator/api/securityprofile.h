@@ -11,11 +11,13 @@
 //   check_security_profile(json) -> FieldErrors   (parse errors, else validate errors)
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/condition.h"
@@ -26,6 +28,34 @@
 #include "api/time.h"
 
 namespace secprov::api {
+
+// ---- admission bounds: what the CRD (and validate()) refuse so that every admitted profile
+// can be rendered. Each has its mirror in crds/secprov.io_securityprofiles.yaml.
+
+// metadata.name is the default Service name in the certificate's DNS SANs, so it must be a
+// DNS-1035 label (as a Service name). With the namespace (a label too) the service FQDN
+// <name>.<namespace>.svc.cluster.local is then at most 145 characters, within 253.
+inline constexpr std::size_t kMaxProfileNameLength = 63;
+inline constexpr std::string_view kDns1035LabelPattern = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+// extraDnsNames: a DNS name (optionally "*."), every label at most 63 characters.
+inline constexpr std::string_view kSanDnsNamePattern =
+    R"(^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$)";
+// IPsec lifetimes (strongSwan rekey_time): a Go duration whose numbers have at most 5 digits,
+// so no value of at most 32 characters can overflow int64 nanoseconds (CEL's duration()) nor
+// anything derived from it. Bounds: at least 5m (no rekey storms; IKE vendors' minima are
+// 2-3m); at most the defaults, 24h for the IKE SA (the usual vendor maximum) and 8h for the
+// CHILD_SA that carries the traffic.
+inline constexpr std::string_view kIpsecLifetimePattern =
+    R"(^([0-9]{1,5}(\.[0-9]+)?(ns|us|ms|s|m|h))+$)";
+inline constexpr std::chrono::minutes kMinIpsecLifetime{5};
+inline constexpr std::chrono::hours kMaxIkeLifetime{24};
+inline constexpr std::chrono::hours kMaxEspLifetime{8};
+// IKE identities (peers' remoteId): printable ASCII without double quote and backslash, so
+// swanctl.conf quoting never needs an escape and strongSwan's identity parser sees the value
+// as written; no control character (a newline would end the value), not empty, and no
+// leading or trailing space (invisible in a DN or FQDN).
+inline constexpr std::string_view kIkeIdentityPattern =
+    R"(^[!#-\[\]-~]([ !#-\[\]-~]*[!#-\[\]-~])?$)";
 
 struct LabelSelector {
   std::map<std::string, std::string> match_labels;

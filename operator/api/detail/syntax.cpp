@@ -66,6 +66,10 @@ bool is_dns_label(std::string_view s) {
   return true;
 }
 
+bool is_dns1035_label(std::string_view s) {
+  return is_dns_label(s) && s.front() >= 'a' && s.front() <= 'z';
+}
+
 bool is_dns_subdomain(std::string_view s) {
   if (s.empty()) return false;
   std::size_t start = 0;
@@ -82,6 +86,50 @@ bool is_dns_subdomain(std::string_view s) {
 bool is_dns_name_with_wildcard(std::string_view s) {
   if (s.starts_with("*.")) s.remove_prefix(2);
   return is_dns_subdomain(s);
+}
+
+bool is_dns_name_with_wildcard_short_labels(std::string_view s) {
+  if (!is_dns_name_with_wildcard(s)) return false;
+  if (s.starts_with("*.")) s.remove_prefix(2);
+  std::size_t label = 0;
+  for (char c : s) {
+    label = c == '.' ? 0 : label + 1;
+    if (label > 63) return false;
+  }
+  return true;
+}
+
+bool is_short_go_duration(std::string_view s) {
+  if (s.empty()) return false;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t start = i;
+    while (i < s.size() && digit(s[i])) ++i;
+    if (i == start || i - start > 5) return false;
+    if (i < s.size() && s[i] == '.') {
+      const std::size_t frac = ++i;
+      while (i < s.size() && digit(s[i])) ++i;
+      if (i == frac) return false;
+    }
+    const std::string_view rest = s.substr(i);
+    if (rest.starts_with("ns") || rest.starts_with("us") || rest.starts_with("ms")) {
+      i += 2;
+    } else if (rest.starts_with("s") || rest.starts_with("m") || rest.starts_with("h")) {
+      i += 1;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_ike_identity(std::string_view s) {
+  if (s.empty() || s.front() == ' ' || s.back() == ' ') return false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') return false;
+  }
+  return true;
 }
 
 bool is_uuid(std::string_view s) {

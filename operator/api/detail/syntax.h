@@ -8,10 +8,21 @@ namespace secprov::api::detail {
 
 // ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$
 bool is_dns_label(std::string_view s);
+// ^[a-z]([-a-z0-9]*[a-z0-9])?$   (DNS-1035 label: what a Service name must be; no length bound)
+bool is_dns1035_label(std::string_view s);
 // ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$
 bool is_dns_subdomain(std::string_view s);
 // ^(\*\.)?<dns subdomain>$
 bool is_dns_name_with_wildcard(std::string_view s);
+// ^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$
+// (as is_dns_name_with_wildcard, every label at most 63 characters)
+bool is_dns_name_with_wildcard_short_labels(std::string_view s);
+// ^([0-9]{1,5}(\.[0-9]+)?(ns|us|ms|s|m|h))+$   (a Go duration whose numbers have at most 5
+// integer digits, so that with maxLength 32 it stays far below Go's int64 nanoseconds)
+bool is_short_go_duration(std::string_view s);
+// ^[!#-\[\]-~]([ !#-\[\]-~]*[!#-\[\]-~])?$   (printable ASCII without '"' and '\', spaces
+// inside only: an IKE identity that swanctl.conf quoting and strongSwan's parser take as is)
+bool is_ike_identity(std::string_view s);
 // ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$
 bool is_uuid(std::string_view s);
 // ^https://[^\s/?#]+(/[^\s?#]*)?$   (\s as in RE2: [\t\n\f\r ])

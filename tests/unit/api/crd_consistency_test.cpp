@@ -4,9 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
+#include <random>
+#include <regex>
+#include <string>
+#include <vector>
 
+#include "api/duration.h"
 #include "api/securityprofile.h"
 #include "api/trustdomain.h"
 #include "test_util.h"
@@ -215,6 +221,181 @@ TEST(Crd, KubectlExperience) {
   EXPECT_EQ(schema_at(profile_crd(), "status.driftFindings").at("maxItems"), kMaxDriftFindings);
   EXPECT_EQ(schema_at(profile_crd(), "status.objects").at("maxItems"), kMaxStatusObjects);
   EXPECT_EQ(schema_at(profile_crd(), "status.conditions").at("maxItems"), kMaxConditions);
+}
+
+// ---- admission bounds (issue 6 §4): the CRD's rules and the API's are the same rules.
+
+// The regex of the first CEL `matches('...')` / `matches(r'...')` in a rule.
+std::string cel_regex(const std::string& rule) {
+  const std::size_t call = rule.find("matches(");
+  EXPECT_NE(call, std::string::npos) << rule;
+  std::size_t open = rule.find('\'', call);
+  const std::size_t close = rule.find("')", open);
+  EXPECT_NE(close, std::string::npos) << rule;
+  return rule.substr(open + 1, close - open - 1);
+}
+
+const json& only_rule(const json& schema) {
+  EXPECT_EQ(schema.at("x-kubernetes-validations").size(), 1u);
+  return schema.at("x-kubernetes-validations").at(0);
+}
+
+// The single error validate() reports on `field` for `doc` (empty reason when none).
+std::string api_reason(const json& doc, const std::string& field) {
+  const auto errs = check_security_profile(doc);
+  const FieldError* e = testing::find_error(errs, field);
+  return e == nullptr ? std::string() : e->reason;
+}
+
+json minimal_profile() {
+  return json::parse(R"({"apiVersion": "secprov.io/v1alpha1", "kind": "SecurityProfile",
+    "metadata": {"name": "amf", "namespace": "5gc"},
+    "spec": {"nfType": "AMF", "selector": {"matchLabels": {"a": "b"}}, "trustDomainRef": {"name": "t"},
+             "ipsec": {"interfaces": [{"name": "N2", "peers": [{"name": "p", "address": "10.0.0.1"}]}]}}})");
+}
+
+// Deterministic strings over `alphabet` (lengths 0..max_len) plus `extra`, for agreement checks.
+std::vector<std::string> corpus(const std::string& alphabet, std::size_t max_len,
+                                std::vector<std::string> extra, bool allow_empty = true) {
+  std::mt19937 rng(20240611);
+  std::uniform_int_distribution<std::size_t> len(0, max_len);
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  for (int i = 0; i < 3000; ++i) {
+    std::string s(len(rng), ' ');
+    if (s.empty() && !allow_empty) continue;
+    for (char& c : s) c = alphabet[pick(rng)];
+    extra.push_back(std::move(s));
+  }
+  return extra;
+}
+
+// For every value: the CRD accepts it (length and regex, evaluated with std::regex) exactly
+// when validate() reports nothing on `field`.
+void expect_agreement(const std::string& what, const std::string& regex, std::size_t max_length,
+                      const std::vector<std::string>& values,
+                      const std::function<json(const std::string&)>& doc_with,
+                      const std::string& field) {
+  const std::regex re(regex, std::regex::ECMAScript);
+  int accepted = 0;
+  for (const auto& v : values) {
+    const bool crd = v.size() <= max_length && std::regex_search(v, re);
+    const bool api = api_reason(doc_with(v), field).empty();
+    EXPECT_EQ(crd, api) << what << ": \"" << v << "\"";
+    accepted += crd ? 1 : 0;
+  }
+  EXPECT_GT(accepted, 10) << what << ": the corpus should exercise both outcomes";
+}
+
+TEST(Crd, ProfileNameRuleMatchesTheApi) {
+  const json& rule = only_rule(root_schema(profile_crd()));
+  const std::string text = rule.at("rule");
+  EXPECT_EQ(cel_regex(text), kDns1035LabelPattern);
+  EXPECT_NE(text.find("self.metadata.name.size() <= " + std::to_string(kMaxProfileNameLength)),
+            std::string::npos);
+  EXPECT_EQ(rule.at("fieldPath"), ".metadata.name");
+  json bad = minimal_profile();
+  bad["metadata"]["name"] = "amf.v2";
+  EXPECT_EQ(api_reason(bad, "metadata.name"), rule.at("message"));
+  expect_agreement(
+      "metadata.name", cel_regex(text), kMaxProfileNameLength,
+      // (no empty name: the apiserver requires one before CEL runs; validate() leaves it)
+      corpus("ab9-.A_", 8, {std::string(63, 'a'), std::string(64, 'a'), "a" + std::string(62, '0')},
+             false),
+      [](const std::string& v) {
+        json j = minimal_profile();
+        j["metadata"]["name"] = v;
+        return j;
+      },
+      "metadata.name");
+}
+
+TEST(Crd, ServiceNameAndExtraDnsNamePatternsMatchTheApi) {
+  const json& service = schema_at(profile_crd(), "spec.sbi.tls.certificate.serviceName");
+  EXPECT_EQ(service.at("pattern"), kDns1035LabelPattern);
+  const json& extra = schema_at(profile_crd(), "spec.sbi.tls.certificate.extraDnsNames.[]");
+  EXPECT_EQ(extra.at("pattern"), kSanDnsNamePattern);
+  expect_agreement(
+      "serviceName", service.at("pattern"), service.at("maxLength"),
+      corpus("az09-.", 6, {"a" + std::string(62, 'b'), "a" + std::string(63, 'b')}),
+      [](const std::string& v) {
+        json j = minimal_profile();
+        j["spec"]["sbi"]["tls"]["certificate"]["serviceName"] = v;
+        return j;
+      },
+      "spec.sbi.tls.certificate.serviceName");
+  const std::string l63(63, 'a');
+  expect_agreement(
+      "extraDnsNames", extra.at("pattern"), extra.at("maxLength"),
+      corpus("a0-.*", 8,
+             {l63 + ".org", l63 + "a.org", "*." + l63, "*." + l63 + "a", "x." + l63 + "." + l63,
+              l63 + "." + l63 + "." + l63 + "." + std::string(61, 'b'),
+              l63 + "." + l63 + "." + l63 + "." + std::string(62, 'b')}),
+      [](const std::string& v) {
+        json j = minimal_profile();
+        j["spec"]["sbi"]["tls"]["certificate"]["extraDnsNames"] = json::array({v});
+        return j;
+      },
+      "spec.sbi.tls.certificate.extraDnsNames[0]");
+}
+
+TEST(Crd, IpsecLifetimeBoundsMatchTheApi) {
+  struct Case {
+    std::string section;
+    std::chrono::hours max;
+  };
+  for (const auto& [section, max] : {Case{"ike", kMaxIkeLifetime}, Case{"esp", kMaxEspLifetime}}) {
+    const json& s = schema_at(profile_crd(), "spec.ipsec.interfaces.[]." + section + ".lifetime");
+    EXPECT_EQ(s.at("pattern"), kIpsecLifetimePattern) << section;
+    EXPECT_EQ(s.at("maxLength"), 32) << section;
+    const json& rule = only_rule(s);
+    const std::string text = rule.at("rule");
+    // The CEL guard is the pattern (with [.] for \.), so duration() only sees bounded values.
+    std::string guard(kIpsecLifetimePattern);
+    guard.replace(guard.find(R"(\.)"), 2, "[.]");
+    EXPECT_EQ(cel_regex(text), guard) << section;
+    EXPECT_NE(text.find("duration(self) >= duration('" +
+                        format_go_duration(std::chrono::seconds(kMinIpsecLifetime)) + "')"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("duration(self) <= duration('" +
+                        format_go_duration(std::chrono::seconds(max)) + "')"),
+              std::string::npos)
+        << text;
+    const std::string field = "spec.ipsec.interfaces[0]." + section + ".lifetime";
+    const auto doc_with = [&](const std::string& v) {
+      json j = minimal_profile();
+      j["spec"]["ipsec"]["interfaces"][0][section]["lifetime"] = v;
+      return j;
+    };
+    EXPECT_EQ(api_reason(doc_with("100h"), field), rule.at("message")) << section;
+    EXPECT_EQ(api_reason(doc_with("1m"), field), rule.at("message")) << section;
+    // The pattern: the API refuses ("should match") exactly what the regex refuses.
+    const std::regex re(std::string(s.at("pattern")), std::regex::ECMAScript);
+    for (const auto& v : corpus("019.hms", 9, {"99999h", "100000h", "1.5h", "5m0.1s", "1h30m"})) {
+      const bool crd = v.size() <= 32 && std::regex_search(v, re);
+      const bool api = api_reason(doc_with(v), field).find("should match") == std::string::npos;
+      EXPECT_EQ(crd, api) << section << ": \"" << v << "\"";
+    }
+  }
+}
+
+TEST(Crd, RemoteIdCharsetMatchesTheApi) {
+  const json& s = schema_at(profile_crd(), "spec.ipsec.interfaces.[].peers.[].remoteId");
+  const json& rule = only_rule(s);
+  const std::string text = rule.at("rule");
+  EXPECT_EQ(cel_regex(text), kIkeIdentityPattern);
+  const auto doc_with = [](const std::string& v) {
+    json j = minimal_profile();
+    j["spec"]["ipsec"]["interfaces"][0]["peers"][0]["remoteId"] = v;
+    return j;
+  };
+  const std::string field = "spec.ipsec.interfaces[0].peers[0].remoteId";
+  EXPECT_EQ(api_reason(doc_with("a\nb"), field), rule.at("message"));
+  std::string alphabet = "aZ9 =,@*\"\\[]!~#\t\n\x7f\x01";
+  alphabet += "\xc3";
+  expect_agreement("remoteId", cel_regex(text), s.at("maxLength"),
+                   corpus(alphabet, 6, {std::string(255, 'x'), std::string(256, 'x')}), doc_with,
+                   field);
 }
 
 }  // namespace

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+#include <string>
+
 namespace secprov::api {
 namespace {
 
@@ -41,6 +45,29 @@ TEST(GoDuration, RejectsOverflowLikeGo) {
   EXPECT_FALSE(parse_go_duration("2562048h").has_value());
   EXPECT_FALSE(parse_go_duration("99999999999999999999h").has_value());
   EXPECT_FALSE(parse_go_duration("2562047h2562047h").has_value());
+}
+
+TEST(GoDuration, HugeValuesNeverOverflow) {
+  // (The sanitizer build runs this too: any signed or unsigned wrap-around would show.)
+  constexpr auto kMax = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(parse_go_duration_ns("922337203685477579ns"),
+            std::chrono::nanoseconds(922337203685477579LL));
+  EXPECT_EQ(parse_go_duration_ns("2562047h47m16.854775807s"), kMax);
+  for (const std::string& bad :
+       {std::string("9223372036854775808ns"), std::string("18446744073709551615ns"),
+        std::string("18446744073709551616ns"), std::string("2562047h47m16.854775808s"),
+        std::string("9223372036854775807ns1ns"), std::string("1") + std::string(100, '0') + "h",
+        std::string("9223372036854775807h"), std::string("9223372036854775807.9h"),
+        std::string("4611686018427387904ms4611686018427387904ms"),
+        std::string(200, '9') + "." + std::string(200, '9') + "us"}) {
+    EXPECT_FALSE(parse_go_duration_ns(bad).has_value()) << bad;
+    EXPECT_FALSE(parse_go_duration(bad).has_value()) << bad;
+  }
+  // A long fraction is truncated, as Go does, not overflowed.
+  const auto almost_an_hour = parse_go_duration_ns("0." + std::string(60, '9') + "h");
+  ASSERT_TRUE(almost_an_hour.has_value());
+  EXPECT_LE(*almost_an_hour, std::chrono::hours(1));
+  EXPECT_GT(*almost_an_hour, std::chrono::minutes(59));
 }
 
 TEST(GoDuration, FormatsCompactlyAndRoundTrips) {

@@ -530,6 +530,160 @@ TEST(SecurityProfileRules, IpsecEnums) {
   EXPECT_TRUE(NoErrors(check_security_profile(with_ipsec(i))));
 }
 
+// ------------------------------------------------------------ admission bounds (issue 6 §4)
+
+// Only the errors on `field` (so a test can say "nothing else is wrong").
+FieldErrors errors_on(const FieldErrors& errs, const std::string& field) {
+  FieldErrors out;
+  for (const auto& e : errs) {
+    if (e.field == field) out.push_back(e);
+  }
+  return out;
+}
+
+TEST(SecurityProfileAdmission, NameIsADns1035LabelOfAtMost63) {
+  const std::string max = "a" + std::string(61, '-') + "9";  // 63: starts with a letter
+  for (const std::string& ok : {std::string("a"), std::string("amf"), std::string("amf-2"), max}) {
+    EXPECT_TRUE(NoErrors(check_security_profile(with("/metadata/name", ok)))) << ok;
+  }
+  for (const std::string& bad :
+       {max + "0", std::string("amf.v2"), std::string("1amf"), std::string("amf-"),
+        std::string("-amf"), std::string("Amf"), std::string("amf_2"), std::string(300, 'a')}) {
+    const auto errs = check_security_profile(with("/metadata/name", bad));
+    EXPECT_TRUE(HasError(errs, "metadata.name", "metadata.name must be a DNS-1035 label")) << bad;
+    EXPECT_EQ(errs.size(), 1u) << bad << testing::dump(errs);
+  }
+  // No name: the apiserver requires one (or generates it) before the CRD's rule runs.
+  json unnamed = minimal();
+  unnamed["metadata"].erase("name");
+  EXPECT_TRUE(NoErrors(check_security_profile(unnamed)));
+}
+
+TEST(SecurityProfileAdmission, ServiceNameIsADns1035Label) {
+  const std::string p = "/spec/sbi/tls/certificate/serviceName";
+  const std::string field = "spec.sbi.tls.certificate.serviceName";
+  EXPECT_TRUE(NoErrors(check_security_profile(with(p, "amf-sbi"))));
+  EXPECT_TRUE(NoErrors(check_security_profile(with(p, "a" + std::string(62, 'b')))));
+  EXPECT_TRUE(HasError(check_security_profile(with(p, "1amf")), field, "should match"));
+  EXPECT_TRUE(HasError(check_security_profile(with(p, "amf.v2")), field, "should match"));
+  EXPECT_TRUE(
+      HasError(check_security_profile(with(p, "a" + std::string(63, 'b'))), field, "Too long"));
+}
+
+TEST(SecurityProfileAdmission, ExtraDnsNamesHaveLabelsOfAtMost63) {
+  const std::string p = "/spec/sbi/tls/certificate/extraDnsNames";
+  const std::string field = "spec.sbi.tls.certificate.extraDnsNames[0]";
+  const std::string label63(63, 'a');
+  for (const std::string& ok :
+       {label63 + ".example.org", "*." + label63 + ".org", "x." + label63, "0." + label63}) {
+    EXPECT_TRUE(NoErrors(check_security_profile(with(p, json::array({ok}))))) << ok;
+  }
+  for (const std::string& bad :
+       {label63 + "a.example.org", "*." + label63 + "a", "x." + label63 + "b.org"}) {
+    EXPECT_TRUE(
+        HasError(check_security_profile(with(p, json::array({bad}))), field, "should match"))
+        << bad;
+  }
+  // 253 characters in all (three labels of 63, one of 61, three dots): the boundary.
+  const std::string name253 = label63 + "." + label63 + "." + label63 + "." + std::string(61, 'b');
+  ASSERT_EQ(name253.size(), 253u);
+  EXPECT_TRUE(NoErrors(check_security_profile(with(p, json::array({name253})))));
+  EXPECT_TRUE(
+      HasError(check_security_profile(with(p, json::array({name253 + "b"}))), field, "Too long"));
+}
+
+json with_lifetimes(const std::string& ike, const std::string& esp) {
+  json i = n2();
+  i["ike"] = {{"lifetime", ike}};
+  i["esp"] = {{"lifetime", esp}};
+  return with_ipsec(i);
+}
+
+TEST(SecurityProfileAdmission, IkeLifetimeFrom5mTo24h) {
+  const std::string field = "spec.ipsec.interfaces[0].ike.lifetime";
+  for (const char* ok : {"5m", "300s", "24h", "23h59m59.999s", "1440m", "86400s", "1.5h"}) {
+    EXPECT_TRUE(NoErrors(check_security_profile(with_lifetimes(ok, "1h")))) << ok;
+  }
+  for (const char* bad : {"4m59s", "299.999s", "24h1ns", "24h0m1s", "86401s", "0s", "1h-1m"}) {
+    const auto errs = check_security_profile(with_lifetimes(bad, "1h"));
+    EXPECT_TRUE(HasError(errs, field)) << bad;
+    EXPECT_EQ(errors_on(errs, field).size(), errs.size()) << bad << testing::dump(errs);
+  }
+  EXPECT_TRUE(HasError(check_security_profile(with_lifetimes("25h", "1h")), field,
+                       "ike.lifetime (IKE SA rekey time) must be between 5m and 24h"));
+}
+
+TEST(SecurityProfileAdmission, EspLifetimeFrom5mTo8h) {
+  const std::string field = "spec.ipsec.interfaces[0].esp.lifetime";
+  for (const char* ok : {"5m", "8h", "480m", "28800s", "7h59m"}) {
+    EXPECT_TRUE(NoErrors(check_security_profile(with_lifetimes("1h", ok)))) << ok;
+  }
+  for (const char* bad : {"4m59s", "8h1s", "28801s", "9h", "24h"}) {
+    EXPECT_TRUE(HasError(check_security_profile(with_lifetimes("1h", bad)), field,
+                         "esp.lifetime (CHILD_SA rekey time) must be between 5m and 8h"))
+        << bad;
+  }
+}
+
+TEST(SecurityProfileAdmission, HugeLifetimesAreRefusedWithoutOverflow) {
+  const std::string ike = "spec.ipsec.interfaces[0].ike.lifetime";
+  const std::string esp = "spec.ipsec.interfaces[0].esp.lifetime";
+  // More than 5 digits in a number: the pattern refuses it before any arithmetic.
+  for (const char* bad : {"100000s", "999999h", "2562048h", "99999999999999999999999999999h",
+                          "9223372036854775807ns", "18446744073709551616ns", "300000ms"}) {
+    EXPECT_TRUE(HasError(check_security_profile(with_lifetimes(bad, "1h")), ike, "should match"))
+        << bad;
+    EXPECT_TRUE(HasError(check_security_profile(with_lifetimes("1h", bad)), esp, "should match"))
+        << bad;
+  }
+  // Within the pattern, the largest values (maxLength 32) are out of range, not overflowing.
+  for (const char* big :
+       {"99999h", "99999h99999h99999h99999h99999h9h", "99999.9999999999999999999999999h"}) {
+    EXPECT_TRUE(HasError(check_security_profile(with_lifetimes(big, "1h")), ike,
+                         "must be between 5m and 24h"))
+        << big;
+  }
+  // A long fraction is fine (Go drops digits beyond int64), and the value is in range.
+  EXPECT_TRUE(
+      NoErrors(check_security_profile(with_lifetimes("1.9999999999999999999999999999h", "1h"))));
+  EXPECT_TRUE(HasError(check_security_profile(with_lifetimes("1h", std::string(33, '1') + "s")),
+                       esp, "Too long"));
+}
+
+TEST(SecurityProfileAdmission, RemoteIdIsPrintableAsciiWithoutQuotesOrBackslashes) {
+  const std::string field = "spec.ipsec.interfaces[0].peers[0].remoteId";
+  const auto with_remote_id = [](const std::string& id) {
+    return with_ipsec(
+        n2(json::array({{{"name", "gnb-1"}, {"address", "10.0.0.1"}, {"remoteId", id}}})));
+  };
+  std::string every_allowed;  // all of 0x21..0x7e except '"' and '\', with a space inside
+  for (char c = '!'; c <= '~'; ++c) {
+    if (c != '"' && c != '\\') every_allowed += c;
+    if (c == 'A') every_allowed += ' ';
+  }
+  for (const std::string& ok :
+       {std::string("gnb-1.ran.mnc001.mcc001.3gppnetwork.org"),
+        std::string("C=DE, O=Operator A, CN=gnb-1"), std::string("@#0123abcd"),
+        std::string("*@example.org"), std::string("10.0.0.1"), std::string("x"), every_allowed,
+        std::string(255, 'x')}) {
+    EXPECT_TRUE(NoErrors(check_security_profile(with_remote_id(ok)))) << ok;
+  }
+  for (const std::string& bad :
+       {std::string(""), std::string(" gnb"), std::string("gnb "), std::string("C=DE, O=\"A\""),
+        std::string("a\\b"), std::string("x\n}\nconnections {"), std::string("a\tb"),
+        std::string("a\rb"), std::string("a\x7f"), std::string("a\x01"), std::string("a\0b", 3),
+        std::string("M\xc3\xbcller")}) {
+    const auto errs = check_security_profile(with_remote_id(bad));
+    EXPECT_TRUE(HasError(errs, field,
+                         "remoteId must be printable ASCII without double quotes, backslashes or "
+                         "control characters"))
+        << bad;
+    EXPECT_EQ(errs.size(), 1u) << testing::dump(errs);
+  }
+  EXPECT_TRUE(
+      HasError(check_security_profile(with_remote_id(std::string(256, 'x'))), field, "Too long"));
+}
+
 // ------------------------------------------------------------ N32
 
 TEST(SecurityProfileRules, N32OnlyOnSepp) {
