@@ -26,6 +26,8 @@ inline constexpr std::string_view kConditionReady = "Ready";
 inline constexpr std::string_view kConditionReconciling = "Reconciling";
 inline constexpr std::string_view kConditionStalled = "Stalled";
 inline constexpr std::string_view kConditionDrifted = "Drifted";
+// The CA expires inside the renewal window: certificates cannot be renewed until it is replaced.
+inline constexpr std::string_view kConditionCAExpiringSoon = "CAExpiringSoon";
 
 // Status bounds (the CRD's maxItems).
 inline constexpr std::size_t kMaxConditions = 8;

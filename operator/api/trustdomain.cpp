@@ -77,6 +77,18 @@ void parse_status(const json& j, TrustDomainStatus& s, FieldErrors& errs) {
   if (auto v = r.string("caFingerprint")) s.ca_fingerprint = *v;
   s.ca_not_after = r.timestamp("caNotAfter");
   if (auto v = r.string("caSecretName")) s.ca_secret_name = *v;
+  if (const json* a = r.array("previousCAs")) {
+    for (std::size_t k = 0; k < a->size(); ++k) {
+      ObjectReader pr((*a)[k], index_path("status.previousCAs", k), errs,
+                      Strictness::IgnoreUnknown);
+      PreviousCa previous;
+      if (auto v = pr.string("fingerprint", Required::Yes)) previous.fingerprint = *v;
+      if (auto v = pr.string("certificate", Required::Yes)) previous.certificate_pem = *v;
+      previous.not_after = pr.timestamp("notAfter");
+      s.previous_cas.push_back(std::move(previous));
+    }
+  }
+  if (auto v = r.string("caReplacementToken")) s.ca_replacement_token = *v;
 }
 
 }  // namespace
@@ -123,7 +135,11 @@ FieldErrors validate(const TrustDomain& domain) {
     if (c.max_length(p, text, 32)) {
       auto d = parse_go_duration_ns(text);
       c.pattern(p, text, d.has_value(), kDurationPattern);
-      if (d) c.rule(p, *d >= kMinCaDuration, "spec.ca.generate.duration must be at least 24h");
+      if (d) {
+        c.rule(p, *d >= kMinGeneratedCaDuration,
+               "spec.ca.generate.duration must be at least 2160h (3 times the 720h renewBefore "
+               "of the certificates it issues)");
+      }
     }
   }
   if (s.ca.secret_ref) {
@@ -154,6 +170,16 @@ json to_json(const TrustDomainStatus& s) {
   if (!s.ca_fingerprint.empty()) j["caFingerprint"] = s.ca_fingerprint;
   if (s.ca_not_after) j["caNotAfter"] = format_rfc3339(*s.ca_not_after);
   if (!s.ca_secret_name.empty()) j["caSecretName"] = s.ca_secret_name;
+  if (!s.previous_cas.empty()) {
+    json a = json::array();
+    for (const auto& p : s.previous_cas) {
+      json e = {{"fingerprint", p.fingerprint}, {"certificate", p.certificate_pem}};
+      if (p.not_after) e["notAfter"] = format_rfc3339(*p.not_after);
+      a.push_back(std::move(e));
+    }
+    j["previousCAs"] = std::move(a);
+  }
+  if (!s.ca_replacement_token.empty()) j["caReplacementToken"] = s.ca_replacement_token;
   return j;
 }
 
@@ -164,6 +190,37 @@ std::string effective_organization(const TrustDomain& domain) {
 std::optional<std::chrono::seconds> ca_duration(const TrustDomain& domain) {
   if (!domain.spec.ca.generate) return std::nullopt;
   return parse_go_duration(domain.spec.ca.generate->duration);
+}
+
+std::optional<std::string> pending_ca_replacement(const json& resource,
+                                                  const TrustDomainStatus& status) {
+  const auto metadata = resource.value("metadata", json::object());
+  const auto annotations = metadata.value("annotations", json::object());
+  const auto found = annotations.find(std::string(kReplaceCaAnnotation));
+  if (found == annotations.end() || !found->is_string()) return std::nullopt;
+  const auto token = found->get<std::string>();
+  // Longer tokens could not be recorded in status (caReplacementToken maxLength).
+  if (token.empty() || token.size() > kMaxReplaceCaToken || token == status.ca_replacement_token)
+    return std::nullopt;
+  return token;
+}
+
+std::string trust_bundle_pem(std::string_view ca_pem, const TrustDomainStatus& status,
+                             Timestamp now) {
+  const auto append = [](std::string& bundle, std::string_view pem) {
+    if (pem.empty()) return;
+    if (!bundle.empty() && bundle.back() != '\n') bundle += '\n';
+    bundle += pem;
+    if (bundle.back() != '\n') bundle += '\n';
+  };
+  std::string bundle;
+  append(bundle, ca_pem);
+  for (const auto& previous : status.previous_cas) {
+    if (previous.fingerprint == status.ca_fingerprint) continue;  // already the current one
+    if (previous.not_after && now >= *previous.not_after) continue;
+    append(bundle, previous.certificate_pem);
+  }
+  return bundle;
 }
 
 }  // namespace secprov::api

@@ -4,10 +4,12 @@
 // fields; validate mirrors every schema and CEL rule of crds/secprov.io_trustdomains.yaml.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/condition.h"
@@ -18,6 +20,20 @@
 #include "api/time.h"
 
 namespace secprov::api {
+
+// The renewal margin applied to a trust domain's CA: the default renewBefore of NF
+// certificates (kDefaultRenewBefore, "720h"; a unit test keeps the two equal). When the CA
+// ends within it, no NF certificate can get its full renewal margin any more.
+inline constexpr std::chrono::hours kCaRenewBefore{720};
+// A generated CA must outlive several renewal margins, or every certificate it issues is
+// due for renewal almost at once.
+inline constexpr std::chrono::hours kMinGeneratedCaDuration = 3 * kCaRenewBefore;
+// Previous CAs kept in status (and in the trust bundles) while leaves still chain to them.
+inline constexpr std::size_t kMaxPreviousCas = 3;
+// A new CA (or a changed imported one) is accepted only when the user asks for it: a new
+// value of this annotation on the TrustDomain, processed once per value.
+inline constexpr std::string_view kReplaceCaAnnotation = "secprov.io/replace-ca";
+inline constexpr std::size_t kMaxReplaceCaToken = 253;  // longer values are ignored
 
 struct CaGenerate {
   KeyAlgorithm key_algorithm = kDefaultCaKeyAlgorithm;
@@ -45,12 +61,25 @@ struct TrustDomainSpec {
   friend bool operator==(const TrustDomainSpec&, const TrustDomainSpec&) = default;
 };
 
+// A CA replaced by a newer one, still trusted while leaves issued by it remain.
+// Public material only.
+struct PreviousCa {
+  std::string fingerprint;  // SHA-256 of the certificate (DER), hex
+  std::string certificate_pem;
+  std::optional<Timestamp> not_after;
+  friend bool operator==(const PreviousCa&, const PreviousCa&) = default;
+};
+
 struct TrustDomainStatus {
   std::int64_t observed_generation = 0;
   std::vector<Condition> conditions;
-  std::string ca_fingerprint;  // SHA-256 of the CA certificate (DER), hex
+  // The CA accepted for issuing: SHA-256 of its certificate (DER), hex. Kept while its key
+  // pair is missing or changed; only an explicit replacement changes it.
+  std::string ca_fingerprint;
   std::optional<Timestamp> ca_not_after;
   std::string ca_secret_name;
+  std::vector<PreviousCa> previous_cas;  // newest first, at most kMaxPreviousCas
+  std::string ca_replacement_token;      // the last kReplaceCaAnnotation value processed
   friend bool operator==(const TrustDomainStatus&, const TrustDomainStatus&) = default;
 };
 
@@ -72,5 +101,16 @@ nlohmann::json to_json(const TrustDomainStatus& status);
 std::string effective_organization(const TrustDomain& domain);
 // CA validity as seconds (generate only; nullopt for an imported CA or a malformed value).
 std::optional<std::chrono::seconds> ca_duration(const TrustDomain& domain);
+
+// The kReplaceCaAnnotation value of the TrustDomain `resource` when it is not empty, at most
+// kMaxReplaceCaToken characters and not yet processed (status.caReplacementToken).
+std::optional<std::string> pending_ca_replacement(const nlohmann::json& resource,
+                                                  const TrustDomainStatus& status);
+
+// The trust bundle of a domain (PEM): the accepted CA `ca_pem`, then each previous CA of
+// `status` that has not expired at `now` (the overlap of a replacement). The same text goes
+// into every bundle ConfigMap and every TLS Secret's ca.crt.
+std::string trust_bundle_pem(std::string_view ca_pem, const TrustDomainStatus& status,
+                             Timestamp now);
 
 }  // namespace secprov::api

@@ -3,8 +3,10 @@
 #include <set>
 
 #include "api/trustdomain.h"
+#include "render/labels.h"
 #include "render/names.h"
 #include "render/tls.h"
+#include "runtime/object.h"
 
 namespace secprov::controllers {
 namespace {
@@ -16,7 +18,57 @@ bool uses_domain(const nlohmann::json& profile, const std::string& domain) {
          domain;
 }
 
+bool is_trust_domain_reference(const runtime::OwnerReference& reference) {
+  return reference.kind == api::kTrustDomainKind &&
+         runtime::api_group_of(reference.api_version) == api::kGroup;
+}
+
+// A foreign bundle is looked at again now and then: when it goes, the watch of managed
+// ConfigMaps does not see it (it never carried the label).
+constexpr std::chrono::minutes kForeignRecheck{5};
+
 }  // namespace
+
+namespace trust {
+
+BundleOwnership bundle_ownership(const nlohmann::json& config_map, const std::string& domain,
+                                 const std::string& domain_uid) {
+  if (runtime::label_of(config_map, render::kManagedByLabel) != render::kManagedByValue) {
+    return BundleOwnership::Foreign;
+  }
+  bool has_controller = false;
+  for (const auto& reference : runtime::owner_references_of(config_map)) {
+    if (!reference.controller) continue;
+    has_controller = true;
+    if (is_trust_domain_reference(reference) && reference.name == domain &&
+        (domain_uid.empty() || reference.uid == domain_uid)) {
+      return BundleOwnership::Ours;
+    }
+  }
+  if (has_controller ||
+      runtime::label_of(config_map, render::kTrustDomainLabel) != render::label_value(domain)) {
+    return BundleOwnership::Foreign;
+  }
+  const auto& metadata = config_map.value("metadata", nlohmann::json::object());
+  for (const auto& entry : metadata.value("managedFields", nlohmann::json::array())) {
+    if (entry.value("manager", std::string{}) == kFieldManager &&
+        entry.value("operation", std::string{}) == "Apply") {
+      return BundleOwnership::Adoptable;
+    }
+  }
+  return BundleOwnership::Foreign;
+}
+
+nlohmann::json trust_domain_owner_reference(const std::string& domain, const std::string& uid) {
+  return {{"apiVersion", std::string(api::kApiVersion)},
+          {"kind", std::string(api::kTrustDomainKind)},
+          {"name", domain},
+          {"uid", uid},
+          {"controller", true},
+          {"blockOwnerDeletion", true}};
+}
+
+}  // namespace trust
 
 std::vector<std::string> namespaces_using(const runtime::Store& profiles,
                                           const std::string& domain) {
@@ -28,8 +80,50 @@ std::vector<std::string> namespaces_using(const runtime::Store& profiles,
   return {namespaces.begin(), namespaces.end()};
 }
 
+std::optional<runtime::ObjectKey> trust_bundle_key(const nlohmann::json& config_map) {
+  const auto key = runtime::try_key_of(config_map);
+  if (!key) return std::nullopt;
+  for (const auto& reference : runtime::owner_references_of(config_map)) {
+    if (reference.controller && is_trust_domain_reference(reference) &&
+        key->name == render::trust_bundle_name(reference.name)) {
+      return runtime::ObjectKey{key->ns, reference.name};
+    }
+  }
+  const auto label = runtime::label_of(config_map, render::kTrustDomainLabel);
+  constexpr std::string_view kSuffix = "-ca";
+  if (!label || !key->name.ends_with(kSuffix)) return std::nullopt;
+  const std::string domain = key->name.substr(0, key->name.size() - kSuffix.size());
+  if (render::label_value(domain) != *label) return std::nullopt;
+  return runtime::ObjectKey{key->ns, domain};
+}
+
 TrustBundleReconciler::TrustBundleReconciler(Context context, std::shared_ptr<CaProvider> cas)
     : context_(std::move(context)), cas_(std::move(cas)) {}
+
+std::optional<nlohmann::json> TrustBundleReconciler::fetch(const std::string& ns,
+                                                           const std::string& name) {
+  // A list by name, not a get: the operator's RBAC grants list/watch on ConfigMaps (its
+  // cache), not get. Only for a name that exists but is not in the cache.
+  kube::ListOptions options;
+  options.field_selector = "metadata.name=" + name;
+  auto items = context_.client->list(kube::resources::config_maps(), ns, options).items;
+  if (items.empty()) return std::nullopt;
+  return std::move(items.front());
+}
+
+runtime::ReconcileResult TrustBundleReconciler::report_foreign(const nlohmann::json* domain_object,
+                                                               const std::string& ns,
+                                                               const std::string& name) {
+  if (domain_object != nullptr) {
+    context_.events->record(
+        *domain_object, runtime::EventType::Warning, "TrustBundleConflict",
+        "ConfigMap " + ns + "/" + name + " exists and is not this TrustDomain's (no " +
+            std::string(render::kManagedByLabel) +
+            "=secprov label or no controller ownerReference to the TrustDomain): left unchanged, "
+            "the trust bundle is not published there");
+  }
+  return runtime::ReconcileResult::RequeueAfter(kForeignRecheck);
+}
 
 runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectKey& key) {
   const std::string& ns = key.ns;
@@ -42,13 +136,21 @@ runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectK
     used = used || uses_domain(*profile, domain_name);
   }
   const auto domain_object = context_.stores.trust_domains->get({"", domain_name});
+  const std::string domain_uid = domain_object ? runtime::uid_of(*domain_object) : std::string{};
   if (!used || !domain_object) {
-    if (cached) {
-      try {
-        context_.client->remove(kube::resources::config_maps(), ns, name);
-      } catch (const kube::ApiError& e) {
-        if (!kube::is_not_found(e)) throw;
-      }
+    if (!cached) return runtime::ReconcileResult::Done();
+    if (trust::bundle_ownership(*cached, domain_name, domain_uid) != trust::BundleOwnership::Ours) {
+      // Not ours to delete. Reported only while the domain is in use here: an unused foreign
+      // ConfigMap of that name is no concern of the operator's.
+      return runtime::ReconcileResult::Done();
+    }
+    kube::DeleteOptions options;
+    // The UID precondition: an object recreated under this name meanwhile is not touched.
+    options.precondition_uid = runtime::uid_of(*cached);
+    try {
+      context_.client->remove(kube::resources::config_maps(), ns, name, options);
+    } catch (const kube::ApiError& e) {
+      if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
     }
     return runtime::ReconcileResult::Done();
   }
@@ -56,25 +158,49 @@ runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectK
   if (!domain) return runtime::ReconcileResult::Done();
   const auto ca = cas_->get(domain.value(), context_.now());
   if (!ca.ca) return runtime::ReconcileResult::Done();  // the trust domain reports why
+  // Only the CA accepted for issuing is published: a changed key pair waits for the user.
+  if (ca.ca->certificate().sha256_fingerprint() != domain->status.ca_fingerprint) {
+    return runtime::ReconcileResult::Done();
+  }
 
-  const auto desired =
-      render::trust_bundle_config_map(domain_name, ns, ca.ca->certificate().to_pem());
+  const auto desired = render::trust_bundle_config_map(
+      domain_name, ns,
+      api::trust_bundle_pem(ca.ca->certificate().to_pem(), domain->status,
+                            std::chrono::time_point_cast<std::chrono::seconds>(context_.now())),
+      trust::trust_domain_owner_reference(domain_name, domain_uid));
+  std::optional<nlohmann::json> existing;
   if (cached) {
+    existing = *cached;
+  } else {
+    try {
+      // Create, not apply: server-side apply would merge into a foreign object of that name.
+      context_.client->create(kube::resources::config_maps(), ns, desired);
+      return runtime::ReconcileResult::Done();
+    } catch (const kube::ApiError& e) {
+      if (!kube::is_already_exists(e)) throw;
+    }
+    // Not in the cache of managed ConfigMaps: someone else's, or ours with the cache behind.
+    existing = fetch(ns, name);
+  }
+  if (!existing) return runtime::ReconcileResult::Requeue();  // gone meanwhile: create again
+  const auto ownership = trust::bundle_ownership(*existing, domain_name, domain_uid);
+  if (ownership == trust::BundleOwnership::Foreign) {
+    return report_foreign(domain_object.get(), ns, name);
+  }
+  if (ownership == trust::BundleOwnership::Ours) {
     // Keys and labels that other tools add are theirs; only the operator's are compared.
     bool intact = true;
-    const auto data = (*cached).value("data", nlohmann::json::object());
+    const auto data = existing->value("data", nlohmann::json::object());
     for (const auto& [data_key, value] : desired["data"].items()) {
       intact = intact && data.value(data_key, nlohmann::json()) == value;
     }
-    const auto labels = (*cached)["metadata"].value("labels", nlohmann::json::object());
     for (const auto& [label, value] : desired["metadata"]["labels"].items()) {
-      intact = intact && labels.value(label, nlohmann::json()) == value;
+      intact = intact && runtime::label_of(*existing, label) == value.get<std::string>();
     }
     if (intact) return runtime::ReconcileResult::Done();
   }
-  context_.client->apply(
-      kube::resources::config_maps(), ns, desired,
-      kube::ApplyOptions{.field_manager = kFieldManager, .force = cached != nullptr});
+  context_.client->apply(kube::resources::config_maps(), ns, desired,
+                         kube::ApplyOptions{.field_manager = kFieldManager, .force = true});
   return runtime::ReconcileResult::Done();
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "controllers/ca_provider.h"
 #include "controllers/context.h"
@@ -8,15 +11,40 @@
 
 namespace secprov::controllers {
 
-// Owns the "<trustdomain>-ca" ConfigMap in each namespace: present, with the CA bundle,
-// while a SecurityProfile there uses the trust domain; removed when none does.
-// Keys are {namespace, trust domain name}.
+namespace trust {
+
+// Whose a "<trustdomain>-ca" ConfigMap is, as the bundle reconciler sees it.
+enum class BundleOwnership {
+  Ours,       // managed-by label and a controller ownerReference to the TrustDomain (its UID)
+  Adoptable,  // an older operator's bundle: managed-by and trust-domain labels, applied by
+              // the operator's field manager, no controller owner at all
+  Foreign,    // anything else: never applied over, never deleted
+};
+
+// `domain_uid` empty (the TrustDomain is gone): an ownerReference by name is enough.
+BundleOwnership bundle_ownership(const nlohmann::json& config_map, const std::string& domain,
+                                 const std::string& domain_uid);
+
+// The controller ownerReference of a bundle to its TrustDomain (cluster-scoped owner of a
+// namespaced dependent: allowed, and the garbage collector removes the bundles with it).
+nlohmann::json trust_domain_owner_reference(const std::string& domain, const std::string& uid);
+
+}  // namespace trust
+
+// Owns the "<trustdomain>-ca" ConfigMap in each namespace: present, with the trust bundle
+// (the accepted CA plus previous CAs in overlap, api::trust_bundle_pem), while a
+// SecurityProfile there uses the trust domain; removed when none does, and only when it is
+// the operator's (trust::BundleOwnership::Ours). Keys are {namespace, trust domain name}.
 class TrustBundleReconciler final : public runtime::Reconciler {
  public:
   TrustBundleReconciler(Context context, std::shared_ptr<CaProvider> cas);
   runtime::ReconcileResult reconcile(const runtime::ObjectKey& key) override;
 
  private:
+  runtime::ReconcileResult report_foreign(const nlohmann::json* domain_object,
+                                          const std::string& ns, const std::string& name);
+  std::optional<nlohmann::json> fetch(const std::string& ns, const std::string& name);
+
   Context context_;
   std::shared_ptr<CaProvider> cas_;
 };
@@ -24,5 +52,10 @@ class TrustBundleReconciler final : public runtime::Reconciler {
 // The namespaces whose profiles use `domain` (for fan-out when a CA changes).
 std::vector<std::string> namespaces_using(const runtime::Store& profiles,
                                           const std::string& domain);
+
+// The bundle key {namespace, trust domain} of a ConfigMap event: its TrustDomain
+// ownerReference, else (an older operator's bundle) its trust-domain label when the name is
+// "<domain>-ca". nullopt for other ConfigMaps.
+std::optional<runtime::ObjectKey> trust_bundle_key(const nlohmann::json& config_map);
 
 }  // namespace secprov::controllers

@@ -2,52 +2,282 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "controllers/conditions.h"
 #include "controllers/status_writer.h"
+#include "crypto/authority.h"
 #include "crypto/encoding.h"
 #include "crypto/errors.h"
+#include "render/certificate.h"
+#include "render/labels.h"
+#include "render/names.h"
+#include "runtime/object.h"
 
 namespace secprov::controllers {
+namespace trust {
+namespace {
+
+std::string short_fingerprint(const std::string& fingerprint) {
+  return fingerprint.substr(0, 16);
+}
+
+std::string replace_hint(bool generated) {
+  return std::string("; restore it, or set annotation ") + std::string(api::kReplaceCaAnnotation) +
+         " to a new value to " + (generated ? "generate a new CA" : "accept the Secret's CA");
+}
+
+}  // namespace
+
+CaDecision decide_ca(const CaObservation& o) {
+  const bool usable = !o.loaded_fingerprint.empty();
+  const std::string& accepted = o.accepted_fingerprint;
+  if (accepted.empty()) {  // nothing issued yet: the first CA is simply taken
+    if (usable) {
+      return {CaAction::Accept, "CAReady",
+              "CA " + short_fingerprint(o.loaded_fingerprint) + " loaded from Secret " + o.secret};
+    }
+    if (!o.secret_exists) {
+      if (o.generated) {
+        return {CaAction::Generate, "CAGenerating", "generating a CA in Secret " + o.secret};
+      }
+      return {CaAction::Stall, "CASecretNotFound",
+              o.load_error ? o.load_error->message : "Secret " + o.secret + " not found"};
+    }
+    return {CaAction::Stall, o.load_error ? o.load_error->reason : "InvalidCA",
+            o.load_error ? o.load_error->message : "Secret " + o.secret + " holds no usable CA"};
+  }
+
+  if (o.replacement) {
+    const std::string asked =
+        " (" + std::string(api::kReplaceCaAnnotation) + "=" + *o.replacement + ")";
+    if (usable && o.loaded_fingerprint != accepted) {
+      return {CaAction::AcceptReplacement, "CAReplaced",
+              "CA " + short_fingerprint(accepted) + " replaced by CA " +
+                  short_fingerprint(o.loaded_fingerprint) + " from Secret " + o.secret + asked +
+                  "; the previous CA stays in the trust bundles until every certificate of the "
+                  "domain is reissued"};
+    }
+    if (o.generated) {
+      return {CaAction::GenerateReplacement, "CAReplacing",
+              "generating a new CA in Secret " + o.secret + " to replace CA " +
+                  short_fingerprint(accepted) + asked};
+    }
+    // An imported CA is replaced by putting the new one in the Secret: wait for it.
+    if (usable) {
+      return {CaAction::Accept, "CAReady",
+              "CA " + short_fingerprint(accepted) + " loaded from Secret " + o.secret + "; " +
+                  std::string(api::kReplaceCaAnnotation) + "=" + *o.replacement +
+                  " waits for a different CA in the Secret"};
+    }
+  }
+
+  if (!o.secret_exists) {
+    return {CaAction::Stall, "CAKeyPairMissing",
+            "the CA key pair Secret " + o.secret + " is missing; the CA accepted for issuing (" +
+                accepted + ") is kept and nothing is issued or regenerated" +
+                replace_hint(o.generated)};
+  }
+  if (!usable) {
+    const std::string why = o.load_error ? o.load_error->message : "no usable CA";
+    return {CaAction::Stall, o.load_error ? o.load_error->reason : "InvalidCA",
+            why + "; the CA accepted for issuing (" + accepted + ") is kept and nothing is issued" +
+                replace_hint(o.generated)};
+  }
+  if (o.loaded_fingerprint != accepted) {
+    return {CaAction::Stall, "CAKeyPairChanged",
+            "Secret " + o.secret + " holds CA " + o.loaded_fingerprint +
+                ", not the CA accepted for issuing (" + accepted + "); nothing is issued from it" +
+                replace_hint(false)};
+  }
+  return {CaAction::Accept, "CAReady",
+          "CA " + short_fingerprint(accepted) + " loaded from Secret " + o.secret};
+}
+
+ExpiryDecision decide_ca_expiry(std::optional<api::Timestamp> ca_not_after,
+                                std::chrono::system_clock::time_point now) {
+  if (!ca_not_after) return {false, "NoCA", "no CA accepted yet", std::nullopt};
+  const auto due = std::chrono::system_clock::time_point(*ca_not_after) - api::kCaRenewBefore;
+  const std::string date = api::format_rfc3339(*ca_not_after);
+  if (now >= due) {
+    return {true, "CAExpiringSoon",
+            "the CA expires at " + date +
+                ", within the 720h renewBefore of the certificates it "
+                "issues: they cannot get their full validity; replace the CA (annotation " +
+                std::string(api::kReplaceCaAnnotation) + ")",
+            std::nullopt};
+  }
+  return {false, "CAValid", "the CA expires at " + date, due};
+}
+
+RetainedCas retain_previous_cas(const std::vector<api::PreviousCa>& previous,
+                                const std::set<std::string>& in_use, api::Timestamp now) {
+  RetainedCas result;
+  for (const auto& ca : previous) {
+    const std::string name = "previous CA " + short_fingerprint(ca.fingerprint);
+    if (ca.not_after && now >= *ca.not_after) {
+      result.dropped.push_back(name + " has expired: removed from the trust bundles");
+    } else if (!in_use.contains(ca.fingerprint)) {
+      result.dropped.push_back(name +
+                               " issued no certificate still in use: removed from the trust "
+                               "bundles");
+    } else if (result.kept.size() >= api::kMaxPreviousCas) {
+      result.dropped.push_back(name + " exceeds the " + std::to_string(api::kMaxPreviousCas) +
+                               " previous CAs kept: removed from the trust bundles");
+    } else {
+      result.kept.push_back(ca);
+    }
+  }
+  return result;
+}
+
+std::vector<Event> transition_events(const std::vector<api::Condition>& before,
+                                     const std::vector<api::Condition>& after) {
+  std::vector<Event> events;
+  const auto is_true = [](const api::Condition* c) {
+    return c != nullptr && c->status == api::ConditionStatus::True;
+  };
+  const auto* stalled_before = api::find_condition(before, api::kConditionStalled);
+  const auto* stalled_after = api::find_condition(after, api::kConditionStalled);
+  if (is_true(stalled_after) &&
+      (!is_true(stalled_before) || stalled_before->reason != stalled_after->reason)) {
+    events.push_back({runtime::EventType::Warning, stalled_after->reason, stalled_after->message});
+  }
+  const auto* expiring_before = api::find_condition(before, api::kConditionCAExpiringSoon);
+  const auto* expiring_after = api::find_condition(after, api::kConditionCAExpiringSoon);
+  if (is_true(expiring_after) && !is_true(expiring_before)) {
+    events.push_back(
+        {runtime::EventType::Warning, expiring_after->reason, expiring_after->message});
+  }
+  return events;
+}
+
+}  // namespace trust
+
+namespace {
+
+std::optional<std::string> decoded(const nlohmann::json& data, const char* key, bool base64) {
+  if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return std::nullopt;
+  if (!base64) return data[key].get<std::string>();
+  return crypto::base64_decode(data[key].get<std::string>());
+}
+
+std::vector<crypto::Certificate> certificates_in(const std::optional<std::string>& pem) {
+  if (!pem) return {};
+  try {
+    return crypto::Certificate::parse_chain(*pem);
+  } catch (const crypto::CryptoError&) {
+    return {};
+  }
+}
+
+// While CAs overlap, a safety net for the leaf events the manager may not route here.
+constexpr std::chrono::seconds kOverlapRecheck{10};
+constexpr std::chrono::hours kLongestWait{24};
+
+}  // namespace
 
 TrustDomainReconciler::TrustDomainReconciler(Context context, std::shared_ptr<CaProvider> cas)
     : context_(std::move(context)), cas_(std::move(cas)) {}
 
-void TrustDomainReconciler::generate_ca(const api::TrustDomain& domain,
-                                        const nlohmann::json& object) {
-  const auto algorithm = crypto::parse_key_algorithm(
-      std::string(api::to_string(domain.spec.ca.generate->key_algorithm)));
+void TrustDomainReconciler::write_ca(const api::TrustDomain& domain, const nlohmann::json& object,
+                                     const nlohmann::json* existing,
+                                     const std::optional<std::string>& token) {
   const auto validity = api::ca_duration(domain).value_or(std::chrono::hours(87600));
   const auto ca = crypto::CertificateAuthority::create_self_signed(
-      algorithm.value_or(crypto::KeyAlgorithm::EcdsaP256),
+      render::key_algorithm(domain.spec.ca.generate->key_algorithm),
       crypto::DistinguishedName{.country = domain.spec.country,
                                 .organization = api::effective_organization(domain),
                                 .organizational_unit = {},
                                 .common_name = domain.spec.domain + " CA"},
       validity, context_.now());
-  const nlohmann::json secret = {
-      {"apiVersion", "v1"},
-      {"kind", "Secret"},
-      {"type", "kubernetes.io/tls"},
-      {"metadata",
-       {{"name", ca_secret_name(domain)},
-        {"namespace", context_.operator_namespace},
-        {"labels",
-         {{"app.kubernetes.io/part-of", "secprov"},
-          {"secprov.io/trust-domain", domain.metadata.name}}},
-        {"annotations", {{"secprov.io/generated-for", domain.metadata.name}}}}},
-      {"data",
-       {{"tls.crt", crypto::base64_encode(ca.certificate().to_pem())},
-        {"tls.key", crypto::base64_encode(ca.key().to_pkcs8_pem())}}}};
-  // Create, never apply: a CA that exists (perhaps created by a previous run whose cache
-  // is behind) must not be replaced.
-  try {
-    context_.client->create(kube::resources::secrets(), context_.operator_namespace, secret);
-    context_.events->record(object, runtime::EventType::Normal, "CAGenerated",
-                            "generated CA " + ca.certificate().sha256_fingerprint().substr(0, 16) +
-                                " in Secret " + ca_secret_name(domain));
-  } catch (const kube::ApiError& e) {
-    if (!kube::is_already_exists(e)) throw;
+  nlohmann::json metadata = existing != nullptr
+                                ? (*existing)["metadata"]
+                                : nlohmann::json{{"name", ca_secret_name(domain)},
+                                                 {"namespace", context_.operator_namespace}};
+  metadata.erase("managedFields");
+  metadata["labels"]["app.kubernetes.io/part-of"] = "secprov";
+  metadata["labels"][std::string(render::kTrustDomainLabel)] =
+      render::label_value(domain.metadata.name);
+  metadata["annotations"]["secprov.io/generated-for"] = domain.metadata.name;
+  // Which replace-ca request this CA answers (for people; the status records it for the
+  // operator).
+  if (token) metadata["annotations"][std::string(api::kReplaceCaAnnotation)] = *token;
+  const nlohmann::json secret = {{"apiVersion", "v1"},
+                                 {"kind", "Secret"},
+                                 {"type", "kubernetes.io/tls"},
+                                 {"metadata", metadata},
+                                 {"data",
+                                  {{"tls.crt", crypto::base64_encode(ca.certificate().to_pem())},
+                                   {"tls.key", crypto::base64_encode(ca.key().to_pkcs8_pem())}}}};
+  const std::string fingerprint = ca.certificate().sha256_fingerprint().substr(0, 16);
+  if (existing != nullptr) {
+    // PUT with the cached resourceVersion: a cache behind our own write gets Conflict
+    // (retried) instead of a second new CA.
+    context_.client->update(kube::resources::secrets(), context_.operator_namespace, secret);
+  } else {
+    // Create, never apply: a CA that exists (perhaps created by a previous run whose cache
+    // is behind) must not be replaced.
+    try {
+      context_.client->create(kube::resources::secrets(), context_.operator_namespace, secret);
+    } catch (const kube::ApiError& e) {
+      if (!kube::is_already_exists(e)) throw;
+      return;
+    }
   }
+  context_.events->record(
+      object, runtime::EventType::Normal, "CAGenerated",
+      "generated CA " + fingerprint + " in Secret " + ca_secret_name(domain) +
+          (token ? " (" + std::string(api::kReplaceCaAnnotation) + "=" + *token + ")"
+                 : std::string{}));
+}
+
+std::optional<std::string> TrustDomainReconciler::published_ca_pem(
+    const api::TrustDomain& domain, const std::string& fingerprint) const {
+  const std::string label = render::label_value(domain.metadata.name);
+  const std::string bundle = render::trust_bundle_name(domain.metadata.name);
+  const auto find_in = [&](const std::optional<std::string>& pem) -> std::optional<std::string> {
+    for (const auto& certificate : certificates_in(pem)) {
+      if (certificate.sha256_fingerprint() == fingerprint) return certificate.to_pem();
+    }
+    return std::nullopt;
+  };
+  for (const auto& config_map : context_.stores.managed_config_maps->list()) {
+    if ((*config_map)["metadata"].value("name", std::string{}) != bundle ||
+        runtime::label_of(*config_map, render::kTrustDomainLabel) != label) {
+      continue;
+    }
+    if (auto pem = find_in(decoded(config_map->value("data", nlohmann::json()), "ca.crt", false)))
+      return pem;
+  }
+  for (const auto& secret : context_.stores.managed_secrets->list()) {
+    if (runtime::label_of(*secret, render::kTrustDomainLabel) != label) continue;
+    if (auto pem = find_in(decoded(secret->value("data", nlohmann::json()), "ca.crt", true)))
+      return pem;
+  }
+  return std::nullopt;
+}
+
+std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
+    const api::TrustDomain& domain, const std::vector<api::PreviousCa>& previous) const {
+  std::set<std::string> in_use;
+  if (previous.empty()) return in_use;
+  std::vector<std::pair<std::string, crypto::Certificate>> cas;
+  for (const auto& ca : previous) {
+    const auto parsed = certificates_in(ca.certificate_pem);
+    if (!parsed.empty()) cas.emplace_back(ca.fingerprint, parsed.front());
+  }
+  const std::string label = render::label_value(domain.metadata.name);
+  for (const auto& secret : context_.stores.managed_secrets->list()) {
+    if (runtime::label_of(*secret, render::kTrustDomainLabel) != label) continue;
+    const auto chain =
+        certificates_in(decoded(secret->value("data", nlohmann::json()), "tls.crt", true));
+    if (chain.empty()) continue;
+    for (const auto& [fingerprint, ca] : cas) {
+      if (chain.front().issued_by(ca)) in_use.insert(fingerprint);
+    }
+  }
+  return in_use;
 }
 
 runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectKey& key) {
@@ -61,49 +291,113 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
   }
   const api::TrustDomain& domain = parsed.value();
   const auto now = context_.now();
+  const auto generation = domain.metadata.generation;
 
-  if (domain.spec.ca.generate && !context_.stores.operator_secrets->get(
-                                     {context_.operator_namespace, ca_secret_name(domain)})) {
-    generate_ca(domain, *object);
-    // The new Secret arrives through the watch and enqueues this domain again.
+  const std::string secret_name = ca_secret_name(domain);
+  const auto secret =
+      context_.stores.operator_secrets->get({context_.operator_namespace, secret_name});
+  const auto loaded = cas_->get(domain, now);
+  trust::CaObservation observed;
+  observed.generated = domain.spec.ca.generate.has_value();
+  observed.secret = context_.operator_namespace + "/" + secret_name;
+  observed.secret_exists = secret != nullptr;
+  if (loaded.ca) observed.loaded_fingerprint = loaded.ca->certificate().sha256_fingerprint();
+  if (!loaded.ca) observed.load_error = loaded.error;
+  observed.accepted_fingerprint = domain.status.ca_fingerprint;
+  observed.replacement = api::pending_ca_replacement(*object, domain.status);
+  const auto decision = trust::decide_ca(observed);
+
+  if (decision.action == trust::CaAction::Generate ||
+      decision.action == trust::CaAction::GenerateReplacement) {
+    write_ca(domain, *object,
+             decision.action == trust::CaAction::GenerateReplacement ? secret.get() : nullptr,
+             observed.replacement);
+    // The new Secret arrives through the watch and enqueues this domain again; the status
+    // moves to the new CA only then, when every cache can see it.
     return runtime::ReconcileResult::RequeueAfter(std::chrono::seconds(5));
   }
 
   api::TrustDomainStatus status = domain.status;
-  status.observed_generation = domain.metadata.generation;
-  status.ca_secret_name = ca_secret_name(domain);
-  const auto result = cas_->get(domain, now);
-  const auto generation = domain.metadata.generation;
-  if (result.ca) {
-    const auto& certificate = result.ca->certificate();
+  status.observed_generation = generation;
+  status.ca_secret_name = secret_name;
+  std::vector<trust::Event> events;
+  if (decision.action == trust::CaAction::AcceptReplacement) {
+    // The replaced CA stays trusted: its PEM from the Secret is gone, so it comes from what
+    // was published. When nothing published it, nothing can chain to it.
+    if (const auto pem = published_ca_pem(domain, status.ca_fingerprint)) {
+      std::erase_if(status.previous_cas, [&](const api::PreviousCa& p) {
+        return p.fingerprint == status.ca_fingerprint;
+      });
+      status.previous_cas.insert(status.previous_cas.begin(),
+                                 api::PreviousCa{status.ca_fingerprint, *pem, status.ca_not_after});
+    }
+    events.push_back({runtime::EventType::Normal, decision.reason, decision.message});
+  }
+  const bool accepted = decision.action == trust::CaAction::Accept ||
+                        decision.action == trust::CaAction::AcceptReplacement;
+  if (accepted) {
+    const auto& certificate = loaded.ca->certificate();
     status.ca_fingerprint = certificate.sha256_fingerprint();
     status.ca_not_after = seconds_of(certificate.not_after());
-    api::set_condition(status.conditions,
-                       make_condition("Ready", true, generation, "CAReady",
-                                      "CA " + status.ca_fingerprint.substr(0, 16) + " loaded"),
-                       seconds_of(now));
-    api::set_condition(status.conditions,
-                       make_condition("Stalled", false, generation, "CAReady", ""),
-                       seconds_of(now));
-  } else {
-    status.ca_fingerprint.clear();
-    status.ca_not_after.reset();
-    api::set_condition(
-        status.conditions,
-        make_condition("Ready", false, generation, result.error.reason, result.error.message),
-        seconds_of(now));
-    api::set_condition(
-        status.conditions,
-        make_condition("Stalled", true, generation, result.error.reason, result.error.message),
-        seconds_of(now));
+    // A replacement is done; a token present when the first CA was taken is spent with it.
+    if (observed.replacement && (decision.action == trust::CaAction::AcceptReplacement ||
+                                 domain.status.ca_fingerprint.empty())) {
+      status.ca_replacement_token = *observed.replacement;
+    }
   }
+  api::set_condition(
+      status.conditions,
+      make_condition("Ready", accepted, generation, decision.reason, decision.message),
+      seconds_of(now));
+  api::set_condition(status.conditions,
+                     make_condition("Stalled", !accepted, generation, decision.reason,
+                                    accepted ? "" : decision.message),
+                     seconds_of(now));
+
+  auto retained = trust::retain_previous_cas(
+      status.previous_cas, previous_cas_in_use(domain, status.previous_cas), seconds_of(now));
+  status.previous_cas = std::move(retained.kept);
+  for (auto& message : retained.dropped) {
+    events.push_back({runtime::EventType::Normal, "PreviousCARemoved", std::move(message)});
+  }
+
+  const auto expiry = trust::decide_ca_expiry(status.ca_not_after, now);
+  api::set_condition(status.conditions,
+                     make_condition(std::string(api::kConditionCAExpiringSoon), expiry.expiring,
+                                    generation, expiry.reason, expiry.message),
+                     seconds_of(now));
+
+  auto transitions = trust::transition_events(domain.status.conditions, status.conditions);
+  events.insert(events.begin(), transitions.begin(), transitions.end());
   if (write_status_if_changed(*context_.client, kube::resources::trust_domains(), *object,
-                              api::to_json(status)) &&
-      !result.ca) {
-    context_.events->record(*object, runtime::EventType::Warning, result.error.reason,
-                            result.error.message);
+                              api::to_json(status))) {
+    for (const auto& event : events) {
+      context_.events->record(*object, event.type, event.reason, event.message);
+    }
   }
+
+  std::optional<std::chrono::milliseconds> next;
+  if (expiry.due) {
+    // Exact when it comes close; a far date is approached in steps (no timer decades out).
+    next = std::min<std::chrono::milliseconds>(
+        std::chrono::ceil<std::chrono::milliseconds>(*expiry.due - now), kLongestWait);
+  }
+  if (!status.previous_cas.empty() && (!next || *next > kOverlapRecheck)) next = kOverlapRecheck;
+  if (next) return runtime::ReconcileResult::RequeueAfter(*next);
   return runtime::ReconcileResult::Done();
+}
+
+std::optional<runtime::ObjectKey> trust_domain_of_leaf(const nlohmann::json& secret,
+                                                       const runtime::Store& trust_domains) {
+  const auto label = runtime::label_of(secret, render::kTrustDomainLabel);
+  if (!label || label->empty()) return std::nullopt;
+  if (trust_domains.get({"", *label})) return runtime::ObjectKey{"", *label};
+  // A long name's label is shortened: find the domain whose label it is.
+  for (const auto& domain : trust_domains.list()) {
+    const std::string name = (*domain)["metadata"].value("name", std::string{});
+    if (render::label_value(name) == *label) return runtime::ObjectKey{"", name};
+  }
+  return std::nullopt;
 }
 
 }  // namespace secprov::controllers

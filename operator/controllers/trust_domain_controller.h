@@ -1,25 +1,118 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
+#include "api/trustdomain.h"
 #include "controllers/ca_provider.h"
 #include "controllers/context.h"
 #include "runtime/controller.h"
 
 namespace secprov::controllers {
 
-// Owns a TrustDomain's CA key pair Secret (when generated) and the TrustDomain status:
-// CA fingerprint, notAfter, Secret name and the Ready/Stalled conditions.
+// ---- Pure decisions of the TrustDomain reconciler (the shape of cert-manager's policies) ----
+namespace trust {
+
+// What is observed of a trust domain's CA key pair Secret, and what was accepted before.
+struct CaObservation {
+  bool generated = false;          // spec.ca.generate (else an imported spec.ca.secretRef)
+  std::string secret;              // "<namespace>/<name>" of the key pair Secret, for messages
+  bool secret_exists = false;      // in the CA Secret cache
+  std::string loaded_fingerprint;  // the usable CA in the Secret; empty when none
+  std::optional<CaUnavailable> load_error;  // why the Secret's content is unusable
+  std::string accepted_fingerprint;         // status.caFingerprint: the CA accepted for issuing
+  std::optional<std::string> replacement;   // a replace-ca token not yet processed
+};
+
+enum class CaAction {
+  Generate,             // the first CA of a generated domain: create its key pair Secret
+  Accept,               // the Secret holds the accepted CA (or the first one): Ready
+  GenerateReplacement,  // replace-ca on a generated domain: write a new key pair
+  AcceptReplacement,    // replace-ca: the Secret's new CA becomes the accepted one
+  Stall,                // keep the accepted CA, accept nothing else, say why
+};
+
+struct CaDecision {
+  CaAction action = CaAction::Stall;
+  std::string reason;  // CamelCase, for conditions and Events
+  std::string message;
+};
+
+// A missing or different key pair never replaces a CA that was accepted: only a pending
+// replace-ca token does (a new CA for a generated domain, the Secret's CA for an imported one).
+CaDecision decide_ca(const CaObservation& observed);
+
+struct ExpiryDecision {
+  bool expiring = false;  // condition CAExpiringSoon
+  std::string reason;
+  std::string message;
+  // When it becomes due (requeue then); nullopt when there is no CA or it is already due.
+  std::optional<std::chrono::system_clock::time_point> due;
+};
+
+// CAExpiringSoon from now >= notAfter - kCaRenewBefore (the date in the message).
+ExpiryDecision decide_ca_expiry(std::optional<api::Timestamp> ca_not_after,
+                                std::chrono::system_clock::time_point now);
+
+struct RetainedCas {
+  std::vector<api::PreviousCa> kept;
+  std::vector<std::string> dropped;  // one message per CA leaving the trust bundles
+};
+
+// The previous CAs still needed in the trust bundles: not expired, and a leaf of the domain
+// still chains to them (`in_use`: their fingerprints). At most kMaxPreviousCas, newest first.
+RetainedCas retain_previous_cas(const std::vector<api::PreviousCa>& previous,
+                                const std::set<std::string>& in_use, api::Timestamp now);
+
+struct Event {
+  runtime::EventType type = runtime::EventType::Warning;
+  std::string reason;
+  std::string message;
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+// Warning Events for the transitions between two condition sets: Stalled becoming True or
+// changing its reason, CAExpiringSoon becoming True. Nothing when nothing transitioned, so
+// a reconcile that finds the same state says nothing again.
+std::vector<Event> transition_events(const std::vector<api::Condition>& before,
+                                     const std::vector<api::Condition>& after);
+
+}  // namespace trust
+
+// Owns a TrustDomain's CA key pair Secret (when generated) and the TrustDomain status: the
+// accepted CA (fingerprint, notAfter), the previous CAs still in the trust bundles, the
+// replace-ca token processed, and the Ready/Stalled/CAExpiringSoon conditions.
 class TrustDomainReconciler final : public runtime::Reconciler {
  public:
   TrustDomainReconciler(Context context, std::shared_ptr<CaProvider> cas);
   runtime::ReconcileResult reconcile(const runtime::ObjectKey& key) override;
 
  private:
-  void generate_ca(const api::TrustDomain& domain, const nlohmann::json& object);
+  // Creates the key pair Secret, or replaces the CA in `existing` (resourceVersion
+  // precondition: a stale cache gets Conflict and nothing is generated twice).
+  void write_ca(const api::TrustDomain& domain, const nlohmann::json& object,
+                const nlohmann::json* existing, const std::optional<std::string>& token);
+  // The PEM of a CA by fingerprint, from what the operator published (the domain's trust
+  // bundles and TLS Secrets' ca.crt); nullopt when no published copy is left.
+  std::optional<std::string> published_ca_pem(const api::TrustDomain& domain,
+                                              const std::string& fingerprint) const;
+  // Fingerprints of `previous` CAs that issued a leaf of the domain still in the cache.
+  std::set<std::string> previous_cas_in_use(const api::TrustDomain& domain,
+                                            const std::vector<api::PreviousCa>& previous) const;
 
   Context context_;
   std::shared_ptr<CaProvider> cas_;
 };
+
+// Which TrustDomain to reconcile when a managed Secret changes (label secprov.io/trust-domain,
+// whose value may be the shortened form of a long name: resolved against `trust_domains`).
+// The overlap of a CA replacement ends when the last leaf issued by the previous CA is
+// reissued, so the lead wires managed Secret events through this. nullopt when no domain.
+std::optional<runtime::ObjectKey> trust_domain_of_leaf(const nlohmann::json& secret,
+                                                       const runtime::Store& trust_domains);
 
 }  // namespace secprov::controllers

@@ -34,13 +34,14 @@ nlohmann::json tls_secret(const api::SecurityProfile& profile, const TlsMaterial
 }
 
 nlohmann::json trust_bundle_config_map(std::string_view trust_domain, std::string_view ns,
-                                       const std::string& ca_bundle_pem) {
+                                       const std::string& ca_bundle_pem,
+                                       const nlohmann::json& owner) {
   if (trust_domain.empty() || ns.empty()) {
     throw std::invalid_argument("trust_bundle_config_map: trust domain and namespace are required");
   }
   nlohmann::json data = {{std::string(kCaBundleKey), ca_bundle_pem}};
   return detail::make_object("ConfigMap", trust_bundle_name(trust_domain), ns,
-                             trust_domain_labels(trust_domain), nullptr, std::move(data));
+                             trust_domain_labels(trust_domain), owner, std::move(data));
 }
 
 }  // namespace secprov::render

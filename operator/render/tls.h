@@ -27,9 +27,11 @@ bool needs_certificate(const api::SecurityProfile& profile);
 nlohmann::json tls_secret(const api::SecurityProfile& profile, const TlsMaterial& material);
 
 // ConfigMap "<trustdomain>-ca" in `ns` with data ca.crt, labels managed-by, part-of and
-// trust-domain, content-digest annotation; no owner (the controller deletes it when no
-// profile in the namespace uses the trust domain any more).
+// trust-domain, content-digest annotation, and `owner` (the TrustDomain's controller
+// ownerReference; a namespaced dependent may have a cluster-scoped owner) unless null. The
+// controller deletes it only when it carries that reference and the managed-by label.
 nlohmann::json trust_bundle_config_map(std::string_view trust_domain, std::string_view ns,
-                                       const std::string& ca_bundle_pem);
+                                       const std::string& ca_bundle_pem,
+                                       const nlohmann::json& owner = nullptr);
 
 }  // namespace secprov::render

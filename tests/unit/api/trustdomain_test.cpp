@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/duration.h"
 #include "test_util.h"
 
 namespace secprov::api {
@@ -87,8 +88,12 @@ TEST(TrustDomainRules, CaKeyAndDuration) {
   EXPECT_TRUE(HasError(check_trust_domain(with("/spec/ca/generate/keyAlgorithm", "RSA-1024")),
                        "spec.ca.generate.keyAlgorithm", "at least 2048 bits"));
   EXPECT_TRUE(NoErrors(check_trust_domain(with("/spec/ca/generate/keyAlgorithm", "RSA-4096"))));
-  EXPECT_TRUE(HasError(check_trust_domain(with("/spec/ca/generate/duration", "23h")),
-                       "spec.ca.generate.duration", "at least 24h"));
+  // The floor is 3 x the 720h renewBefore: a CA of 24h made every leaf due at once.
+  EXPECT_TRUE(HasError(check_trust_domain(with("/spec/ca/generate/duration", "24h")),
+                       "spec.ca.generate.duration", "at least 2160h"));
+  EXPECT_TRUE(HasError(check_trust_domain(with("/spec/ca/generate/duration", "2159h59m59s")),
+                       "spec.ca.generate.duration", "at least 2160h"));
+  EXPECT_TRUE(NoErrors(check_trust_domain(with("/spec/ca/generate/duration", "2160h"))));
   EXPECT_TRUE(HasError(check_trust_domain(with("/spec/ca/generate/duration", "10y")),
                        "spec.ca.generate.duration", "should match"));
   EXPECT_TRUE(NoErrors(check_trust_domain(with("/spec/ca/generate/duration", "175200h"))));
@@ -117,6 +122,56 @@ TEST(TrustDomainStatusJson, RoundTrips) {
   ASSERT_TRUE(back.ok()) << testing::dump(back.errors());
   EXPECT_EQ(back.value(), s);
   EXPECT_EQ(to_json(TrustDomainStatus{}), (json{{"observedGeneration", 0}}));
+}
+
+TEST(TrustDomainStatusJson, PreviousCasAndReplacementTokenRoundTrip) {
+  TrustDomainStatus s;
+  s.ca_fingerprint = "new";
+  s.previous_cas = {{"old", "-----BEGIN CERTIFICATE-----\nold\n-----END CERTIFICATE-----\n",
+                     sys_days{2030y / January / 1}},
+                    {"older", "older-pem", std::nullopt}};
+  s.ca_replacement_token = "2025-05-05";
+  const json j = to_json(s);
+  EXPECT_EQ(j.at("previousCAs").at(0).at("notAfter"), "2030-01-01T00:00:00Z");
+  EXPECT_FALSE(j.at("previousCAs").at(1).contains("notAfter"));
+  EXPECT_EQ(j.at("caReplacementToken"), "2025-05-05");
+  auto back = parse_trust_domain_status(j);
+  ASSERT_TRUE(back.ok()) << testing::dump(back.errors());
+  EXPECT_EQ(back.value(), s);
+}
+
+TEST(TrustDomainConstants, CaRenewBeforeIsTheDefaultRenewBefore) {
+  EXPECT_EQ(parse_go_duration(kDefaultRenewBefore), kCaRenewBefore);
+  EXPECT_EQ(kMinGeneratedCaDuration, hours(2160));
+}
+
+TEST(PendingCaReplacement, OnlyANewNonEmptyTokenIsPending) {
+  TrustDomainStatus status;
+  json object = minimal();
+  EXPECT_EQ(pending_ca_replacement(object, status), std::nullopt);
+  object["metadata"]["annotations"] = {{"secprov.io/replace-ca", ""}};
+  EXPECT_EQ(pending_ca_replacement(object, status), std::nullopt);
+  object["metadata"]["annotations"] = {{"secprov.io/replace-ca", "t1"}};
+  EXPECT_EQ(pending_ca_replacement(object, status), "t1");
+  status.ca_replacement_token = "t1";
+  EXPECT_EQ(pending_ca_replacement(object, status), std::nullopt) << "processed once";
+  object["metadata"]["annotations"]["secprov.io/replace-ca"] = "t2";
+  EXPECT_EQ(pending_ca_replacement(object, status), "t2");
+  object["metadata"]["annotations"]["secprov.io/replace-ca"] = std::string(254, 'x');
+  EXPECT_EQ(pending_ca_replacement(object, status), std::nullopt) << "cannot be recorded";
+}
+
+TEST(TrustBundlePem, CurrentThenPreviousCasInOverlapUntilTheyExpire) {
+  const Timestamp now = sys_days{2026y / March / 1};
+  TrustDomainStatus status;
+  status.ca_fingerprint = "cur";
+  EXPECT_EQ(trust_bundle_pem("CUR\n", status, now), "CUR\n") << "no overlap: the CA alone";
+  status.previous_cas = {{"old", "OLD\n", sys_days{2027y / January / 1}},
+                         {"cur", "CUR\n", std::nullopt},  // never twice
+                         {"expired", "EXPIRED\n", sys_days{2026y / February / 1}},
+                         {"unbounded", "NOEOL", std::nullopt}};
+  EXPECT_EQ(trust_bundle_pem("CUR\n", status, now), "CUR\nOLD\nNOEOL\n");
+  EXPECT_EQ(trust_bundle_pem("CUR", status, sys_days{2027y / January / 1}), "CUR\nNOEOL\n");
 }
 
 }  // namespace

@@ -1,0 +1,182 @@
+// The TrustDomain reconciler's pure decisions, table-driven.
+#include <gtest/gtest.h>
+
+#include "controllers/conditions.h"
+#include "controllers/trust_domain_controller.h"
+#include "render/labels.h"
+
+namespace secprov::controllers::trust {
+namespace {
+
+using namespace std::chrono;
+
+const std::string kOld(64, 'a');
+const std::string kNew(64, 'b');
+
+CaObservation observed(bool generated, bool exists, std::string loaded, std::string accepted,
+                       std::optional<std::string> replacement = std::nullopt,
+                       std::optional<CaUnavailable> error = std::nullopt) {
+  return {generated,           "ops/td-ca-keypair",   exists, std::move(loaded), std::move(error),
+          std::move(accepted), std::move(replacement)};
+}
+
+struct CaCase {
+  std::string name;
+  CaObservation input;
+  CaAction action;
+  std::string reason;
+};
+
+TEST(DecideCa, Table) {
+  const CaUnavailable invalid{"InvalidCA", "Secret ops/td-ca-keypair: not a CA"};
+  const std::vector<CaCase> cases = {
+      // First CA: generated or taken as found.
+      {"new generated domain", observed(true, false, "", ""), CaAction::Generate, "CAGenerating"},
+      {"first generated CA", observed(true, true, kNew, ""), CaAction::Accept, "CAReady"},
+      {"first imported CA", observed(false, true, kNew, ""), CaAction::Accept, "CAReady"},
+      {"imported Secret absent", observed(false, false, "", ""), CaAction::Stall,
+       "CASecretNotFound"},
+      {"first CA invalid", observed(false, true, "", "", std::nullopt, invalid), CaAction::Stall,
+       "InvalidCA"},
+      {"token on a new domain", observed(true, false, "", "", "t1"), CaAction::Generate,
+       "CAGenerating"},
+      // Issued already: nothing is silently regenerated or accepted.
+      {"accepted CA loaded", observed(true, true, kOld, kOld), CaAction::Accept, "CAReady"},
+      {"generated key pair deleted", observed(true, false, "", kOld), CaAction::Stall,
+       "CAKeyPairMissing"},
+      {"imported Secret deleted", observed(false, false, "", kOld), CaAction::Stall,
+       "CAKeyPairMissing"},
+      {"generated key pair replaced", observed(true, true, kNew, kOld), CaAction::Stall,
+       "CAKeyPairChanged"},
+      {"imported CA changed", observed(false, true, kNew, kOld), CaAction::Stall,
+       "CAKeyPairChanged"},
+      {"key pair broken", observed(true, true, "", kOld, std::nullopt, invalid), CaAction::Stall,
+       "InvalidCA"},
+      // Explicit replacement.
+      {"replace a generated CA", observed(true, true, kOld, kOld, "t1"),
+       CaAction::GenerateReplacement, "CAReplacing"},
+      {"replace a lost generated CA", observed(true, false, "", kOld, "t1"),
+       CaAction::GenerateReplacement, "CAReplacing"},
+      {"replace a broken generated CA", observed(true, true, "", kOld, "t1", invalid),
+       CaAction::GenerateReplacement, "CAReplacing"},
+      {"the new CA is in the Secret", observed(true, true, kNew, kOld, "t1"),
+       CaAction::AcceptReplacement, "CAReplaced"},
+      {"accept a changed imported CA", observed(false, true, kNew, kOld, "t1"),
+       CaAction::AcceptReplacement, "CAReplaced"},
+      {"imported: waits for the new CA", observed(false, true, kOld, kOld, "t1"), CaAction::Accept,
+       "CAReady"},
+      {"imported: nothing to accept", observed(false, false, "", kOld, "t1"), CaAction::Stall,
+       "CAKeyPairMissing"},
+  };
+  for (const auto& c : cases) {
+    const auto decision = decide_ca(c.input);
+    EXPECT_EQ(decision.action, c.action) << c.name;
+    EXPECT_EQ(decision.reason, c.reason) << c.name;
+    EXPECT_FALSE(decision.message.empty()) << c.name;
+  }
+}
+
+TEST(DecideCa, StallMessagesNameTheSecretAndTheAcceptedFingerprint) {
+  for (const auto& input : {observed(true, false, "", kOld), observed(true, true, kNew, kOld)}) {
+    const auto decision = decide_ca(input);
+    EXPECT_NE(decision.message.find("ops/td-ca-keypair"), std::string::npos) << decision.message;
+    EXPECT_NE(decision.message.find(kOld), std::string::npos) << decision.message;
+    EXPECT_NE(decision.message.find("secprov.io/replace-ca"), std::string::npos)
+        << decision.message;
+  }
+}
+
+TEST(DecideCaExpiry, DueAtNotAfterMinus720h) {
+  const api::Timestamp not_after = sys_days{2030y / January / 31};
+  const auto due = system_clock::time_point(not_after) - hours(720);
+
+  const auto before = decide_ca_expiry(not_after, due - seconds(1));
+  EXPECT_FALSE(before.expiring);
+  EXPECT_EQ(before.reason, "CAValid");
+  EXPECT_EQ(before.due, due) << "requeued at the exact instant it becomes due";
+
+  for (const auto now : {due, due + hours(1), system_clock::time_point(not_after) + hours(1)}) {
+    const auto at = decide_ca_expiry(not_after, now);
+    EXPECT_TRUE(at.expiring);
+    EXPECT_EQ(at.reason, "CAExpiringSoon");
+    EXPECT_NE(at.message.find("2030-01-31T00:00:00Z"), std::string::npos) << at.message;
+    EXPECT_FALSE(at.due.has_value());
+  }
+  const auto none = decide_ca_expiry(std::nullopt, due);
+  EXPECT_FALSE(none.expiring);
+  EXPECT_FALSE(none.due.has_value());
+}
+
+TEST(RetainPreviousCas, KeptWhileALeafChainsToThemAndNotExpired) {
+  const api::Timestamp now = sys_days{2026y / June / 1};
+  const std::vector<api::PreviousCa> previous = {
+      {"in-use", "A", sys_days{2027y / January / 1}},
+      {"reissued", "B", sys_days{2027y / January / 1}},
+      {"expired", "C", sys_days{2026y / January / 1}},
+      {"in-use-2", "D", std::nullopt},
+      {"in-use-3", "E", std::nullopt},
+      {"in-use-4", "F", std::nullopt},
+  };
+  const auto result =
+      retain_previous_cas(previous, {"in-use", "expired", "in-use-2", "in-use-3", "in-use-4"}, now);
+  ASSERT_EQ(result.kept.size(), api::kMaxPreviousCas);
+  EXPECT_EQ(result.kept[0].fingerprint, "in-use");
+  EXPECT_EQ(result.kept[1].fingerprint, "in-use-2");
+  EXPECT_EQ(result.kept[2].fingerprint, "in-use-3");
+  EXPECT_EQ(result.dropped.size(), 3u);  // reissued, expired, over the bound
+  EXPECT_TRUE(retain_previous_cas({}, {}, now).kept.empty());
+  EXPECT_TRUE(retain_previous_cas(previous, {}, now).kept.empty()) << "every leaf reissued";
+}
+
+api::Condition condition(const std::string& type, bool status, const std::string& reason) {
+  return make_condition(type, status, 1, reason, reason + " message");
+}
+
+TEST(TransitionEvents, OncePerTransitionNotPerReconcile) {
+  const std::vector<api::Condition> ready = {condition("Stalled", false, "CAReady"),
+                                             condition("CAExpiringSoon", false, "CAValid")};
+  const std::vector<api::Condition> missing = {condition("Stalled", true, "CAKeyPairMissing"),
+                                               condition("CAExpiringSoon", false, "CAValid")};
+  const std::vector<api::Condition> changed = {condition("Stalled", true, "CAKeyPairChanged"),
+                                               condition("CAExpiringSoon", false, "CAValid")};
+  const std::vector<api::Condition> expiring = {
+      condition("Stalled", false, "CAReady"), condition("CAExpiringSoon", true, "CAExpiringSoon")};
+
+  const auto to_missing = transition_events(ready, missing);
+  ASSERT_EQ(to_missing.size(), 1u);
+  EXPECT_EQ(to_missing[0].type, runtime::EventType::Warning);
+  EXPECT_EQ(to_missing[0].reason, "CAKeyPairMissing");
+  EXPECT_EQ(to_missing[0].message, "CAKeyPairMissing message");
+  EXPECT_TRUE(transition_events(missing, missing).empty()) << "same state, no second Event";
+  ASSERT_EQ(transition_events(missing, changed).size(), 1u) << "a new reason is a transition";
+  EXPECT_TRUE(transition_events(missing, ready).empty());
+  EXPECT_TRUE(transition_events({}, ready).empty());
+
+  const auto to_expiring = transition_events(ready, expiring);
+  ASSERT_EQ(to_expiring.size(), 1u);
+  EXPECT_EQ(to_expiring[0].reason, "CAExpiringSoon");
+  EXPECT_TRUE(transition_events(expiring, expiring).empty());
+}
+
+TEST(TrustDomainOfLeaf, ByLabelIncludingShortenedLongNames) {
+  runtime::Store domains(runtime::StoreOptions{.indexed_labels = {}});
+  const std::string long_name = std::string(70, 'd');
+  for (const auto& name : {std::string("td-a"), long_name}) {
+    domains.upsert(nlohmann::json{{"apiVersion", "secprov.io/v1alpha1"},
+                                  {"kind", "TrustDomain"},
+                                  {"metadata", {{"name", name}, {"resourceVersion", "1"}}}});
+  }
+  const auto secret = [](const std::string& label) {
+    nlohmann::json s = {{"metadata", {{"name", "amf-tls"}, {"namespace", "5gc"}}}};
+    if (!label.empty()) s["metadata"]["labels"]["secprov.io/trust-domain"] = label;
+    return s;
+  };
+  EXPECT_EQ(trust_domain_of_leaf(secret("td-a"), domains), (runtime::ObjectKey{"", "td-a"}));
+  EXPECT_EQ(trust_domain_of_leaf(secret(render::label_value(long_name)), domains),
+            (runtime::ObjectKey{"", long_name}));
+  EXPECT_EQ(trust_domain_of_leaf(secret("unknown"), domains), std::nullopt);
+  EXPECT_EQ(trust_domain_of_leaf(secret(""), domains), std::nullopt);
+}
+
+}  // namespace
+}  // namespace secprov::controllers::trust
