@@ -26,6 +26,7 @@ struct Flags {
   std::string kubeconfig;
   std::string context;
   std::string operator_namespace = "secprov-system";
+  std::string watch_namespaces = "all";
   bool leader_elect = false;
   std::string lease_name = "secprov-operator";
   std::string identity;
@@ -72,6 +73,11 @@ int main(int argc, char** argv) {
   app.add_option("--context", flags.context, "kubeconfig context (default: current-context)");
   app.add_option("--namespace", flags.operator_namespace,
                  "the operator's namespace (CA key pairs, Lease)");
+  app.add_option("--watch-namespaces", flags.watch_namespaces,
+                 "namespaces whose SecurityProfiles are served: \"all\" (needs the "
+                 "ClusterRole of deploy/operator/rbac-all-namespaces.yaml) or a comma-separated "
+                 "list (a Role per namespace, deploy/operator/rbac-namespace.yaml)")
+      ->capture_default_str();
   app.add_flag("--leader-elect", flags.leader_elect,
                "elect a leader through a Lease; only it reconciles");
   app.add_option("--lease-name", flags.lease_name, "name of the leader election Lease");
@@ -97,6 +103,11 @@ int main(int argc, char** argv) {
   if (flags.identity.empty()) flags.identity = default_identity();
   if (!(flags.renew_deadline < flags.lease_duration && flags.retry_period < flags.renew_deadline)) {
     spdlog::error("--retry-period < --renew-deadline < --lease-duration is required");
+    return 2;
+  }
+  const auto served = secprov::controllers::parse_watch_namespaces(flags.watch_namespaces);
+  if (const auto* invalid = std::get_if<secprov::controllers::InvalidWatchNamespaces>(&served)) {
+    spdlog::error("--watch-namespaces: {}", invalid->message);
     return 2;
   }
 
@@ -128,11 +139,13 @@ int main(int argc, char** argv) {
   event_options.host = flags.identity;
   const auto events = std::make_shared<secprov::runtime::EventRecorder>(client, event_options);
 
-  secprov::controllers::Manager manager(client, {.operator_namespace = flags.operator_namespace,
-                                                 .workers = flags.workers,
-                                                 .resync_period = std::chrono::minutes(10),
-                                                 .registry = registry,
-                                                 .events = events});
+  secprov::controllers::Manager manager(
+      client, {.operator_namespace = flags.operator_namespace,
+               .watch_namespaces = std::get<secprov::controllers::WatchNamespaces>(served),
+               .workers = flags.workers,
+               .resync_period = std::chrono::minutes(10),
+               .registry = registry,
+               .events = events});
 
   const auto server = secprov::http::start_server(
       {.address = flags.probe_address,

@@ -2,6 +2,7 @@
 
 #include "crypto/encoding.h"
 #include "crypto/errors.h"
+#include "render/labels.h"
 #include "runtime/object.h"
 
 namespace secprov::controllers {
@@ -9,6 +10,19 @@ namespace secprov::controllers {
 std::string ca_secret_name(const api::TrustDomain& domain) {
   if (domain.spec.ca.secret_ref) return domain.spec.ca.secret_ref->name;
   return domain.metadata.name + "-ca-keypair";
+}
+
+std::string ca_secret_selector() {
+  return std::string(render::kTrustDomainLabel) + "," + std::string(render::kManagedByLabel) +
+         "!=" + std::string(render::kManagedByValue);
+}
+
+CaUnavailable ca_secret_not_found(const api::TrustDomain& domain,
+                                  const std::string& operator_namespace) {
+  return {"CASecretNotFound", "Secret " + operator_namespace + "/" + ca_secret_name(domain) +
+                                  " not found or not labelled " +
+                                  std::string(render::kTrustDomainLabel) + "=" +
+                                  render::label_value(domain.metadata.name)};
 }
 
 CaProvider::CaProvider(std::shared_ptr<runtime::Store> operator_secrets,
@@ -19,8 +33,9 @@ CaProvider::Result CaProvider::get(const api::TrustDomain& domain,
                                    std::chrono::system_clock::time_point now) {
   const std::string name = ca_secret_name(domain);
   const auto secret = secrets_->get({namespace_, name});
-  if (!secret) {
-    return {nullptr, {"CASecretNotFound", "Secret " + namespace_ + "/" + name + " not found"}};
+  if (!secret || runtime::label_of(*secret, render::kTrustDomainLabel) !=
+                     render::label_value(domain.metadata.name)) {
+    return {nullptr, ca_secret_not_found(domain, namespace_)};
   }
   const std::string version = runtime::resource_version_of(*secret);
   {

@@ -21,8 +21,21 @@ struct CaUnavailable {
 // The Secret that holds a trust domain's CA key pair (operator namespace).
 std::string ca_secret_name(const api::TrustDomain& domain);
 
-// Loads trust domains' CAs from the operator-namespace Secret cache. A parsed CA is kept
-// until its Secret's resourceVersion changes, so reconciles do not re-parse keys.
+// Label selector of the operator-namespace Secret cache: CA key pairs carry
+// secprov.io/trust-domain=<domain> (generated ones get it, imported ones must be given it),
+// and the operator's own profile Secrets (managed-by=secprov) are cached elsewhere, as
+// digests. A Secret without the label (a Helm release, a password) is never listed.
+std::string ca_secret_selector();
+
+// CASecretNotFound: the Secret is absent, or lacks secprov.io/trust-domain=<domain> (so it is
+// not in the cache at all). The one wording for every condition and Event that says so.
+CaUnavailable ca_secret_not_found(const api::TrustDomain& domain,
+                                  const std::string& operator_namespace);
+
+// Loads trust domains' CAs from the operator-namespace Secret cache. A Secret is a domain's
+// CA only when its secprov.io/trust-domain label names that domain: being pointed at by
+// spec.ca.secretRef is not enough, so one domain cannot borrow another's CA key. A parsed CA is
+// kept until its Secret's resourceVersion changes, so reconciles do not re-parse keys.
 class CaProvider {
  public:
   CaProvider(std::shared_ptr<runtime::Store> operator_secrets, std::string operator_namespace);

@@ -12,6 +12,10 @@
 #include "runtime/events.h"
 #include "runtime/store.h"
 
+namespace prometheus {
+class Registry;
+}
+
 namespace secprov::controllers {
 
 // The one field manager for everything the operator applies.
@@ -19,17 +23,21 @@ inline constexpr const char* kFieldManager = "secprov-operator";
 inline constexpr const char* kFinalizer = "secprov.io/cleanup";
 
 struct Stores {
-  std::shared_ptr<runtime::Store> profiles;         // SecurityProfiles, all namespaces
+  std::shared_ptr<runtime::Store> profiles;         // SecurityProfiles, served namespaces
   std::shared_ptr<runtime::Store> trust_domains;    // TrustDomains (cluster-scoped)
   std::shared_ptr<runtime::Store> managed_secrets;  // label managed-by=secprov, data digests only
   std::shared_ptr<runtime::Store> managed_config_maps;  // label managed-by=secprov
-  std::shared_ptr<runtime::Store> operator_secrets;     // the operator namespace (CA key pairs)
+  // CA key pairs in the operator namespace: only Secrets labelled secprov.io/trust-domain
+  // (ca_secret_selector()), never the namespace's other Secrets.
+  std::shared_ptr<runtime::Store> operator_secrets;
 };
 
 struct Context {
   std::shared_ptr<kube::Client> client;
   Stores stores;
   std::shared_ptr<runtime::EventRecorder> events;
+  // For reconcilers' own metrics; null when metrics are off (unit tests).
+  std::shared_ptr<prometheus::Registry> registry;
   std::string operator_namespace;
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();

@@ -1,6 +1,11 @@
 #include "controllers/manager.h"
 
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
 
 #include "api/trustdomain.h"
 #include "controllers/ca_provider.h"
@@ -36,7 +41,60 @@ runtime::EventHandlers on_each(std::function<void(const nlohmann::json&)> f) {
           [f](const ObjectPtr& o) { f(*o); }};
 }
 
+// Keeps `target` equal to the union of several reflectors' stores (one per namespace):
+// each namespace relists on its own, and a relist must not drop other namespaces' objects.
+runtime::EventHandlers mirror_into(std::shared_ptr<runtime::Store> target) {
+  return {[target](const ObjectPtr& o) { target->upsert(o); },
+          [target](const ObjectPtr&, const ObjectPtr& o) { target->upsert(o); },
+          [target](const ObjectPtr& o) { target->erase(runtime::key_of(*o)); }};
+}
+
+// secprov_cache_objects{cache}: what each cache holds, so "never cached" can be observed.
+runtime::EventHandlers count_into(prometheus::Gauge& gauge,
+                                  std::shared_ptr<const runtime::Store> store) {
+  const auto set = [&gauge, store] { gauge.Set(static_cast<double>(store->size())); };
+  return {[set](const ObjectPtr&) { set(); }, [set](const ObjectPtr&, const ObjectPtr&) { set(); },
+          [set](const ObjectPtr&) { set(); }};
+}
+
+bool is_dns_label(std::string_view s) {
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  return !s.empty() && s.size() <= 63 && alnum(s.front()) && alnum(s.back()) &&
+         std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-'; });
+}
+
+// The reflectors that fill one store: one for all namespaces, or one per served namespace.
+struct Cache {
+  std::vector<runtime::Reflector*> reflectors;
+
+  void add_handlers(const runtime::EventHandlers& handlers) const {
+    for (auto* reflector : reflectors) reflector->add_handlers(handlers);
+  }
+};
+
 }  // namespace
+
+std::variant<WatchNamespaces, InvalidWatchNamespaces> parse_watch_namespaces(
+    std::string_view value) {
+  if (value.empty() || value == "all") return WatchNamespaces{};
+  std::set<std::string> names;
+  for (std::size_t start = 0;;) {
+    const auto comma = value.find(',', start);
+    const auto name = value.substr(start, comma == std::string_view::npos ? comma : comma - start);
+    if (name == "all") {
+      return InvalidWatchNamespaces{"\"all\" cannot be combined with namespace names"};
+    }
+    if (!is_dns_label(name)) {
+      return InvalidWatchNamespaces{"\"" + std::string(name) +
+                                    "\" is not a namespace name (lower-case DNS label, at most "
+                                    "63 characters); give \"all\" or a comma-separated list"};
+    }
+    names.emplace(name);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return WatchNamespaces{{names.begin(), names.end()}};
+}
 
 struct Manager::Parts {
   Context context;
@@ -59,34 +117,65 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   p.context.client = client;
   p.context.operator_namespace = options.operator_namespace;
   p.context.events = options.events;
+  p.context.registry = options.registry;
   p.context.stores = Stores{store(), store(), store(), store(), store()};
   p.cas =
       std::make_shared<CaProvider>(p.context.stores.operator_secrets, options.operator_namespace);
 
-  const auto reflector = [&](const std::string& name, const kube::ResourceType& type,
-                             const std::string& ns, const std::string& selector,
-                             const std::shared_ptr<runtime::Store>& target,
-                             runtime::Transform transform = {}) {
-    runtime::ReflectorOptions reflector_options;
-    reflector_options.name = name;
-    reflector_options.resync_period = options.resync_period;
-    reflector_options.registry = options.registry;
-    p.reflectors.push_back(std::make_unique<runtime::Reflector>(
-        runtime::make_lister_watcher(client, type, ns, selector), target, reflector_options,
-        std::move(transform)));
-    return p.reflectors.back().get();
+  prometheus::Family<prometheus::Gauge>* cache_objects =
+      options.registry ? &prometheus::BuildGauge()
+                              .Name("secprov_cache_objects")
+                              .Help("Objects held in each of the operator's caches")
+                              .Register(*options.registry)
+                       : nullptr;
+  const auto& served = options.watch_namespaces;
+  if (served.all()) {
+    spdlog::info("serving SecurityProfiles in all namespaces");
+  } else {
+    std::string list;
+    for (const auto& ns : served.names) list += (list.empty() ? "" : ",") + ns;
+    spdlog::info("serving SecurityProfiles in namespaces {} only", list);
+  }
+  // `scopes`: the namespaces listed and watched ("" = all, or a cluster-scoped type).
+  const auto cache = [&](const std::string& name, const kube::ResourceType& type,
+                         const std::vector<std::string>& scopes, const std::string& selector,
+                         const std::shared_ptr<runtime::Store>& target,
+                         const runtime::Transform& transform = {}) {
+    Cache result;
+    for (const auto& ns : scopes) {
+      runtime::ReflectorOptions reflector_options;
+      reflector_options.name = scopes.size() == 1 ? name : name + "/" + ns;
+      reflector_options.resync_period = options.resync_period;
+      reflector_options.registry = options.registry;
+      const auto own = scopes.size() == 1 ? target : store();
+      spdlog::debug("cache {}: list/watch {} in {} with selector \"{}\"", name, type.plural,
+                    ns.empty() ? std::string("all namespaces") : ns, selector);
+      p.reflectors.push_back(std::make_unique<runtime::Reflector>(
+          runtime::make_lister_watcher(client, type, ns, selector), own, reflector_options,
+          transform));
+      auto* reflector = p.reflectors.back().get();
+      if (own != target) reflector->add_handlers(mirror_into(target));
+      if (cache_objects)
+        reflector->add_handlers(count_into(cache_objects->Add({{"cache", name}}), target));
+      result.reflectors.push_back(reflector);
+    }
+    return result;
   };
-  auto* profiles = reflector("securityprofiles", kube::resources::security_profiles(), "", "",
-                             p.context.stores.profiles);
-  auto* domains = reflector("trustdomains", kube::resources::trust_domains(), "", "",
-                            p.context.stores.trust_domains);
+  const std::vector<std::string> scopes =
+      served.all() ? std::vector<std::string>{""} : served.names;
+  const auto profiles = cache("securityprofiles", kube::resources::security_profiles(), scopes, "",
+                              p.context.stores.profiles);
+  const auto domains = cache("trustdomains", kube::resources::trust_domains(), {""}, "",
+                             p.context.stores.trust_domains);
   // Only the operator's own objects are cached, and Secrets without their private values.
-  auto* secrets = reflector("secrets", kube::resources::secrets(), "", managed_selector(),
-                            p.context.stores.managed_secrets, strip_secret_data);
-  auto* config_maps = reflector("configmaps", kube::resources::config_maps(), "",
-                                managed_selector(), p.context.stores.managed_config_maps);
-  auto* ca_secrets = reflector("ca-secrets", kube::resources::secrets(), options.operator_namespace,
-                               "", p.context.stores.operator_secrets);
+  const auto secrets = cache("secrets", kube::resources::secrets(), scopes, managed_selector(),
+                             p.context.stores.managed_secrets, strip_secret_data);
+  const auto config_maps = cache("configmaps", kube::resources::config_maps(), scopes,
+                                 managed_selector(), p.context.stores.managed_config_maps);
+  // CA key pairs only: their keys are needed in full, so nothing else may enter this cache.
+  const auto ca_secrets =
+      cache("ca-secrets", kube::resources::secrets(), {options.operator_namespace},
+            ca_secret_selector(), p.context.stores.operator_secrets);
 
   Parts* const parts = &p;
   p.domain_reconciler = std::make_unique<TrustDomainReconciler>(p.context, p.cas);
@@ -106,12 +195,11 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
                                                     controller_options, options.registry);
 
   // SecurityProfile: its own events, and those of the objects it owns.
-  profiles->add_handlers(p.profiles->handler_for_primary());
-  secrets->add_handlers(p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile"));
-  config_maps->add_handlers(
-      p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile"));
+  profiles.add_handlers(p.profiles->handler_for_primary());
+  secrets.add_handlers(p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile"));
+  config_maps.add_handlers(p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile"));
   // A trust domain's change (its CA) reaches every profile using it and every bundle.
-  domains->add_handlers(on_each([parts](const nlohmann::json& domain) {
+  domains.add_handlers(on_each([parts](const nlohmann::json& domain) {
     const std::string name = domain["metadata"].value("name", std::string{});
     for (const auto& profile : parts->context.stores.profiles->list()) {
       if (trust_domain_of_profile(*profile) == name)
@@ -121,9 +209,9 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       parts->bundles->enqueue({ns, name});
     }
   }));
-  domains->add_handlers(p.domains->handler_for_primary());
+  domains.add_handlers(p.domains->handler_for_primary());
   // A CA key pair Secret's change reaches the trust domains that use it.
-  ca_secrets->add_handlers(on_each([parts](const nlohmann::json& secret) {
+  ca_secrets.add_handlers(on_each([parts](const nlohmann::json& secret) {
     const std::string name = secret["metadata"].value("name", std::string{});
     for (const auto& object : parts->context.stores.trust_domains->list()) {
       const auto domain = api::parse_trust_domain(*object);
@@ -132,15 +220,19 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       }
     }
   }));
-  // Trust bundles: profiles coming and going, and edits of the bundle itself.
-  profiles->add_handlers(on_each([parts](const nlohmann::json& profile) {
+  // Trust bundles: profiles coming and going, and edits of the bundle itself (a ConfigMap
+  // of a trust domain that no profile owns; it may be owned by its TrustDomain).
+  profiles.add_handlers(on_each([parts](const nlohmann::json& profile) {
     parts->bundles->enqueue(
         {profile["metadata"].value("namespace", std::string{}), trust_domain_of_profile(profile)});
   }));
-  config_maps->add_handlers(on_each([parts](const nlohmann::json& config_map) {
-    const auto domain = runtime::label_of(config_map, render::kTrustDomainLabel);
-    if (domain && !config_map["metadata"].contains("ownerReferences")) {
-      parts->bundles->enqueue({config_map["metadata"].value("namespace", std::string{}), *domain});
+  config_maps.add_handlers(on_each([parts](const nlohmann::json& config_map) {
+    if (const auto key = trust_bundle_key(config_map)) parts->bundles->enqueue(*key);
+  }));
+  // A leaf reissued during a CA replacement may end the overlap of the old and new CA.
+  secrets.add_handlers(on_each([parts](const nlohmann::json& secret) {
+    if (const auto key = trust_domain_of_leaf(secret, *parts->context.stores.trust_domains)) {
+      parts->domains->enqueue(*key);
     }
   }));
 }

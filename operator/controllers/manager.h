@@ -3,7 +3,9 @@
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "controllers/context.h"
@@ -17,8 +19,26 @@ class Registry;
 
 namespace secprov::controllers {
 
+// The namespaces whose SecurityProfiles, Secrets and ConfigMaps the operator serves.
+struct WatchNamespaces {
+  std::vector<std::string> names;  // sorted, unique; empty: every namespace
+  bool all() const noexcept { return names.empty(); }
+};
+
+struct InvalidWatchNamespaces {
+  std::string message;  // names the offending entry
+};
+
+// --watch-namespaces: "" or "all" is every namespace; otherwise a comma-separated list
+// of namespace names (DNS-1123 labels, "all" not among them). Pure: tested without a cluster.
+std::variant<WatchNamespaces, InvalidWatchNamespaces> parse_watch_namespaces(
+    std::string_view value);
+
 struct ManagerOptions {
   std::string operator_namespace = "secprov-system";
+  // With a list, every list/watch of profiles, Secrets and ConfigMaps is namespaced, so
+  // namespaced Roles suffice (deploy/README.md).
+  WatchNamespaces watch_namespaces;
   int workers = 2;
   std::chrono::milliseconds resync_period{std::chrono::minutes(10)};
   std::shared_ptr<prometheus::Registry> registry;
