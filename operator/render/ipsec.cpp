@@ -7,6 +7,7 @@
 
 #include "crypto/encoding.h"
 #include "render/detail/common.h"
+#include "render/errors.h"
 #include "render/labels.h"
 #include "render/names.h"
 
@@ -30,9 +31,10 @@ class ConfWriter {
     indent();
     out_ += "}\n";
   }
-  void set(std::string_view key, std::string_view value) {
+  // `field`: the spec field the value comes from, named when it cannot be written.
+  void set(std::string_view key, std::string_view value, std::string_view field = {}) {
     indent();
-    out_ += std::string(key) + " = " + quote(value) + "\n";
+    out_ += std::string(key) + " = " + quote(value, field) + "\n";
   }
   std::string str() && { return std::move(out_); }
 
@@ -41,11 +43,12 @@ class ConfWriter {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
            std::string_view("._:@/%,+-*").find(c) != std::string_view::npos;
   }
-  static std::string quote(std::string_view value) {
+  static std::string quote(std::string_view value, std::string_view field) {
     for (char c : value) {
       const auto u = static_cast<unsigned char>(c);
       if (u < 0x20 || u == 0x7f) {
-        throw std::invalid_argument("swanctl_conf: value contains a control character");
+        throw RenderError(field.empty() ? std::string("spec.ipsec") : std::string(field),
+                          "contains a control character, which swanctl.conf cannot hold");
       }
     }
     if (!value.empty() && std::all_of(value.begin(), value.end(), safe)) return std::string(value);
@@ -145,17 +148,21 @@ std::string swanctl_conf(const api::SecurityProfile& profile, const IpsecMateria
   for (const auto* i : interfaces) {
     const bool cert = i->authentication == api::IpsecAuthentication::Certificate;
     const std::string auth = cert ? "pubkey" : "psk";
-    const std::string iface = std::string(api::to_string(i->name));
-    const long long ike_rekey = detail::duration_seconds(i->ike.lifetime, iface + " ike.lifetime");
-    const long long esp_rekey = detail::duration_seconds(i->esp.lifetime, iface + " esp.lifetime");
+    const std::string field =
+        "spec.ipsec.interfaces[" + std::to_string(i - profile.spec.ipsec->interfaces.data()) + "]";
+    const long long ike_rekey = detail::duration_seconds(i->ike.lifetime, field + ".ike.lifetime");
+    const long long esp_rekey = detail::duration_seconds(i->esp.lifetime, field + ".esp.lifetime");
     for (const auto* peer : detail::sorted_peers(*i)) {
       const std::string name = ipsec_connection_name(i->name, peer->name);
+      const std::string peer_field =
+          field + ".peers[" + std::to_string(peer - i->peers.data()) + "]";
       const std::string remote_id = peer->remote_id.value_or(peer->address);
+      const std::string remote_id_field = peer_field + (peer->remote_id ? ".remoteId" : ".address");
       w.open(name);
       w.set("version", "2");
-      w.set("local_addrs", i->local_address.value_or("%any"));
-      w.set("remote_addrs", peer->address);
-      w.set("proposals", join(i->ike.proposals));
+      w.set("local_addrs", i->local_address.value_or("%any"), field + ".localAddress");
+      w.set("remote_addrs", peer->address, peer_field + ".address");
+      w.set("proposals", join(i->ike.proposals), field + ".ike.proposals");
       w.set("rekey_time", std::to_string(ike_rekey) + "s");
       w.open("local");
       w.set("auth", auth);
@@ -165,18 +172,18 @@ std::string swanctl_conf(const api::SecurityProfile& profile, const IpsecMateria
       w.open("remote");
       w.set("auth", auth);
       if (cert) w.set("cacerts", kCaBundleFile);
-      w.set("id", remote_id);
+      w.set("id", remote_id, remote_id_field);
       w.close();
       w.open("children");
       w.open(name);
       w.set("mode", detail::lower(api::to_string(i->mode)));
-      w.set("esp_proposals", join(i->esp.proposals));
+      w.set("esp_proposals", join(i->esp.proposals), field + ".esp.proposals");
       w.set("rekey_time", std::to_string(esp_rekey) + "s");
       if (i->traffic_selectors && !i->traffic_selectors->local.empty()) {
-        w.set("local_ts", join(i->traffic_selectors->local));
+        w.set("local_ts", join(i->traffic_selectors->local), field + ".trafficSelectors.local");
       }
       if (i->traffic_selectors && !i->traffic_selectors->remote.empty()) {
-        w.set("remote_ts", join(i->traffic_selectors->remote));
+        w.set("remote_ts", join(i->traffic_selectors->remote), field + ".trafficSelectors.remote");
       }
       w.set("start_action", "trap");
       w.close();

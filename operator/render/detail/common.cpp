@@ -7,6 +7,7 @@
 #include "api/duration.h"
 #include "crypto/encoding.h"
 #include "render/digest.h"
+#include "render/errors.h"
 #include "render/labels.h"
 
 namespace secprov::render::detail {
@@ -82,8 +83,7 @@ std::vector<const api::IpsecPeer*> sorted_peers(const api::IpsecInterfaceSpec& i
 long long duration_seconds(const std::string& go_duration, std::string_view field) {
   const auto d = api::parse_go_duration(go_duration);
   if (!d) {
-    throw std::invalid_argument("render: " + std::string(field) + ": invalid duration \"" +
-                                go_duration + "\"");
+    throw RenderError(std::string(field), "invalid duration \"" + go_duration + "\"");
   }
   return d->count();
 }

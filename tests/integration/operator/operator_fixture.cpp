@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "crypto/encoding.h"
 #include "support/free_port.h"
 
 namespace secprov::testing {
@@ -50,10 +51,16 @@ void OperatorTest::TearDown() {
 
 std::size_t OperatorTest::start_operator(const std::string& identity,
                                          std::vector<std::string> extra) {
+  return start_operator_as(cluster_paths().admin_kubeconfig, identity, std::move(extra));
+}
+
+std::size_t OperatorTest::start_operator_as(const std::filesystem::path& kubeconfig,
+                                            const std::string& identity,
+                                            std::vector<std::string> extra) {
   const int port = free_loopback_port();
   std::vector<std::string> argv = {cluster_paths().operator_binary.string(),
                                    "--kubeconfig",
-                                   cluster_paths().admin_kubeconfig.string(),
+                                   kubeconfig.string(),
                                    "--namespace",
                                    namespace_,
                                    "--identity",
@@ -102,13 +109,29 @@ std::string OperatorTest::create_trust_domain() {
   return trust_domain_;
 }
 
-int OperatorTest::apply_yaml(const std::string& yaml, std::string* output) {
+int OperatorTest::apply_yaml(const std::string& yaml, std::string* output, const std::string& ns) {
   const auto file = cluster_paths().binary_dir / "it" / (namespace_ + "-apply.yaml");
   {
     std::ofstream out(file);
     out << yaml;
   }
-  return kubectl("apply --validate=strict -n " + namespace_ + " -f " + file.string(), output);
+  return kubectl(
+      "apply --validate=strict -n " + (ns.empty() ? namespace_ : ns) + " -f " + file.string(),
+      output);
+}
+
+std::filesystem::path OperatorTest::service_account_kubeconfig(const std::string& ns,
+                                                               const std::string& name) {
+  const auto& paths = cluster_paths();
+  const auto out = paths.binary_dir / "it" / (ns + "-" + name + ".kubeconfig");
+  std::string output;
+  const int rc = run_command(
+      (paths.source_dir / "build" / "bin" / "secprov-controlplane").string() +
+          " sa-kubeconfig --kubeconfig " + paths.admin_kubeconfig.string() + " --namespace " + ns +
+          " --service-account " + name + " --out " + out.string(),
+      &output);
+  EXPECT_EQ(rc, 0) << output;
+  return out;
 }
 
 kube::Json OperatorTest::profile(const std::string& name) {
@@ -129,6 +152,27 @@ bool OperatorTest::profile_condition(const std::string& name, const std::string&
   } catch (const kube::ApiError&) {
   }
   return false;
+}
+
+std::string decode(const kube::Json& secret, const std::string& key) {
+  return crypto::base64_decode(secret["data"][key].get<std::string>()).value();
+}
+
+kube::Json OperatorTest::secret(const std::string& name) {
+  return client_->get(kube::resources::secrets(), namespace_, name);
+}
+
+kube::Json OperatorTest::config_map(const std::string& name) {
+  return client_->get(kube::resources::config_maps(), namespace_, name);
+}
+
+bool OperatorTest::gone(const kube::ResourceType& type, const std::string& name) {
+  try {
+    client_->get(type, namespace_, name);
+    return false;
+  } catch (const kube::ApiError& e) {
+    return kube::is_not_found(e);
+  }
 }
 
 }  // namespace secprov::testing

@@ -16,10 +16,6 @@ namespace {
 using kube::Json;
 namespace resources = kube::resources;
 
-std::string decode(const Json& secret, const std::string& key) {
-  return crypto::base64_decode(secret["data"][key].get<std::string>()).value();
-}
-
 class ProfileTest : public OperatorTest {
  protected:
   std::string profile_yaml(const std::string& name, const std::string& extra_spec = {}) {
@@ -30,20 +26,6 @@ class ProfileTest : public OperatorTest {
            trust_domain_ + "\n" + extra_spec;
   }
   bool ready(const std::string& name) { return profile_condition(name, "Ready", "True"); }
-  Json secret(const std::string& name) {
-    return client_->get(resources::secrets(), namespace_, name);
-  }
-  Json config_map(const std::string& name) {
-    return client_->get(resources::config_maps(), namespace_, name);
-  }
-  bool gone(const kube::ResourceType& type, const std::string& name) {
-    try {
-      client_->get(type, namespace_, name);
-      return false;
-    } catch (const kube::ApiError& e) {
-      return kube::is_not_found(e);
-    }
-  }
 };
 
 TEST_F(ProfileTest, IssuesACertificateThatValidatesLikeCertManagersE2E) {
@@ -314,13 +296,17 @@ TEST_F(ProfileTest, AnImportedCaThatIsNotACaStallsAndRecoversWhenFixed) {
   const auto leaf =
       root.sign(crypto::CertificateSigningRequest::create(leaf_key, request), request, now);
   const auto ca_secret = [&](const crypto::Certificate& cert, const crypto::PrivateKey& key) {
-    return Json{{"apiVersion", "v1"},
-                {"kind", "Secret"},
-                {"metadata", {{"name", "imported-ca"}}},
-                {"type", "kubernetes.io/tls"},
-                {"data",
-                 {{"tls.crt", crypto::base64_encode(cert.to_pem())},
-                  {"tls.key", crypto::base64_encode(key.to_pkcs8_pem())}}}};
+    return Json{
+        {"apiVersion", "v1"},
+        {"kind", "Secret"},
+        {"metadata",
+         {{"name", "imported-ca"},
+          // An imported CA must be labelled for its trust domain (deploy/README.md).
+          {"labels", {{"secprov.io/trust-domain", "td-imported-" + namespace_.substr(0, 40)}}}}},
+        {"type", "kubernetes.io/tls"},
+        {"data",
+         {{"tls.crt", crypto::base64_encode(cert.to_pem())},
+          {"tls.key", crypto::base64_encode(key.to_pkcs8_pem())}}}};
   };
   client_->create(resources::secrets(), namespace_, ca_secret(leaf, leaf_key));
   start_operator("op");

@@ -1,4 +1,5 @@
 #include "render/ipsec.h"
+#include "render/errors.h"
 
 #include <gtest/gtest.h>
 
@@ -135,12 +136,19 @@ TEST(SwanctlConf, MissingPskThrows) {
 }
 
 TEST(SwanctlConf, UntrustedIdentitiesAreQuotedOrRefused) {
-  json doc = upf_doc();
-  doc["spec"]["ipsec"]["interfaces"][0]["peers"][0]["remoteId"] = "C=DE, O=Operator \"A\"";
-  EXPECT_TRUE(
-      contains(swanctl_conf(parse(doc), psks()), "      id = \"C=DE, O=Operator \\\"A\\\"\"\n"));
-  doc["spec"]["ipsec"]["interfaces"][0]["peers"][0]["remoteId"] = "x\n}\nconnections {";
-  EXPECT_THROW(swanctl_conf(parse(doc), psks()), std::invalid_argument);
+  // The API layer refuses these identities; the renderer must stay safe on its own, so the
+  // parsed profile is changed after validation.
+  auto p = parse(upf_doc());
+  auto& peer = p.spec.ipsec->interfaces[0].peers[0];
+  peer.remote_id = "C=DE, O=Operator \"A\"";
+  EXPECT_TRUE(contains(swanctl_conf(p, psks()), "      id = \"C=DE, O=Operator \\\"A\\\"\"\n"));
+  peer.remote_id = "x\n}\nconnections {";
+  try {
+    swanctl_conf(p, psks());
+    ADD_FAILURE() << "a control character was written";
+  } catch (const RenderError& e) {
+    EXPECT_EQ(e.field(), "spec.ipsec.interfaces[0].peers[0].remoteId");
+  }
 }
 
 TEST(IpsecSecret, OpaqueSecretWithConfigAndPsks) {

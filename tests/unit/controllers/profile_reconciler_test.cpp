@@ -1,0 +1,244 @@
+// SecurityProfileReconciler on the in-memory API: existing objects in, expected writes,
+// conditions and requeues out (the shape of cert-manager's controller tests).
+#include <gtest/gtest.h>
+
+#include "api/constants.h"
+#include "controllers/profile_controller.h"
+#include "crypto/authority.h"
+#include "crypto/certificate.h"
+#include "crypto/encoding.h"
+#include "runtime/events.h"
+#include "unit/runtime/fake_api.h"
+
+namespace secprov::controllers {
+namespace {
+
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kProfilePath =
+    "/apis/secprov.io/v1alpha1/namespaces/5gc/securityprofiles/amf";
+constexpr const char* kNfInstanceId = "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31";
+
+Json base_profile() {
+  return Json::parse(R"({
+    "apiVersion": "secprov.io/v1alpha1", "kind": "SecurityProfile",
+    "metadata": {"name": "amf", "namespace": "5gc", "uid": "profile-uid", "generation": 1,
+                 "resourceVersion": "10", "finalizers": ["secprov.io/cleanup"]},
+    "spec": {"nfType": "AMF", "selector": {"matchLabels": {"app": "amf"}},
+             "nfInstanceId": "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31",
+             "trustDomainRef": {"name": "td"}}})");
+}
+
+Json ipsec_interface(const std::string& authentication, const std::string& remote_id) {
+  return {{"name", "N2"},
+          {"authentication", authentication},
+          {"peers", {{{"name", "gnb-1"}, {"address", "10.10.2.11"}, {"remoteId", remote_id}}}}};
+}
+
+class ProfileReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    client_ = api_.client();
+    const auto store = [] { return std::make_shared<runtime::Store>(); };
+    context_.client = client_;
+    context_.stores = Stores{store(), store(), store(), store(), store()};
+    context_.events = std::make_shared<runtime::EventRecorder>(client_);
+    context_.operator_namespace = "secprov-system";
+    context_.now = [this] { return now_; };
+
+    const auto ca =
+        crypto::CertificateAuthority::create_self_signed(crypto::KeyAlgorithm::EcdsaP256,
+                                                         {.country = "FR",
+                                                          .organization = "5gc.example",
+                                                          .organizational_unit = {},
+                                                          .common_name = "CA"},
+                                                         24h * 3650, now_ - 1h);
+    context_.stores.operator_secrets->upsert(
+        Json{{"apiVersion", "v1"},
+             {"kind", "Secret"},
+             {"metadata",
+              {{"name", "td-ca-keypair"},
+               {"namespace", "secprov-system"},
+               {"resourceVersion", "1"},
+               {"labels", {{"secprov.io/trust-domain", "td"}}}}},
+             {"data",
+              {{"tls.crt", crypto::base64_encode(ca.certificate().to_pem())},
+               {"tls.key", crypto::base64_encode(ca.key().to_pkcs8_pem())}}}});
+    context_.stores.trust_domains->upsert(
+        Json{{"apiVersion", "secprov.io/v1alpha1"},
+             {"kind", "TrustDomain"},
+             {"metadata",
+              {{"name", "td"}, {"uid", "td-uid"}, {"generation", 1}, {"resourceVersion", "2"}}},
+             {"spec",
+              {{"domain", "5gc.example"},
+               {"country", "FR"},
+               {"ca", {{"generate", {{"keyAlgorithm", "ECDSA-P256"}, {"duration", "87600h"}}}}}}},
+             {"status",
+              {{"caFingerprint", ca.certificate().sha256_fingerprint()},
+               {"conditions",
+                {{{"type", "Ready"},
+                  {"status", "True"},
+                  {"reason", "CAReady"},
+                  {"message", ""},
+                  {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}}}}});
+    cas_ = std::make_shared<CaProvider>(context_.stores.operator_secrets, "secprov-system");
+    reconciler_ = std::make_unique<SecurityProfileReconciler>(context_, cas_,
+                                                              [](const auto&, const auto&) {});
+  }
+
+  runtime::ReconcileResult reconcile(const Json& profile) {
+    context_.stores.profiles->upsert(profile);
+    api_.put_object(kProfilePath, profile);
+    api_.put_object(std::string(kProfilePath) + "/status", profile);
+    return reconciler_->reconcile({"5gc", "amf"});
+  }
+
+  // Writes to Secrets and ConfigMaps (Events and status are not the NF's objects).
+  std::vector<runtime::testing::FakeApi::Request> object_writes() const {
+    std::vector<runtime::testing::FakeApi::Request> out;
+    for (const auto& r : api_.requests()) {
+      const bool object = r.path.find("/secrets") != std::string::npos ||
+                          r.path.find("/configmaps") != std::string::npos;
+      if (object && r.method != "GET") out.push_back(r);
+    }
+    return out;
+  }
+
+  Json condition(const std::string& type) const {
+    const auto status = api_.object(std::string(kProfilePath) + "/status").value()["status"];
+    for (const auto& c : status.value("conditions", Json::array())) {
+      if (c["type"] == type) return c;
+    }
+    return Json();
+  }
+
+  runtime::testing::FakeApi api_;
+  std::shared_ptr<kube::Client> client_;
+  Context context_;
+  std::chrono::system_clock::time_point now_ =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::shared_ptr<CaProvider> cas_;
+  std::unique_ptr<SecurityProfileReconciler> reconciler_;
+};
+
+TEST_F(ProfileReconcilerTest, FirstPassCreatesEveryObjectAndReportsReady) {
+  const auto result = reconcile(base_profile());
+  std::vector<std::string> created;
+  for (const auto& r : object_writes()) {
+    EXPECT_EQ(r.method, "POST") << r.path;  // created, never applied over an unseen object
+    created.push_back(r.body["metadata"]["name"]);
+  }
+  EXPECT_EQ(created, (std::vector<std::string>{"amf-tls", "amf-security"}));
+  EXPECT_EQ(condition("Ready")["status"], "True");
+  ASSERT_TRUE(result.requeue_after.has_value());  // the renewal time
+  EXPECT_GT(*result.requeue_after, std::chrono::milliseconds(24h));
+}
+
+TEST_F(ProfileReconcilerTest, RenderErrorIsTerminalNamesTheFieldAndWritesNothing) {
+  auto profile = base_profile();
+  // The CRD refuses this; the renderer must refuse it too, before anything is written.
+  profile["spec"]["ipsec"]["interfaces"] =
+      Json::array({ipsec_interface("Certificate", "gnb\u0001")});
+  runtime::ReconcileResult result;
+  ASSERT_NO_THROW(result = reconcile(profile));
+  EXPECT_FALSE(result.requeue);
+  EXPECT_FALSE(result.requeue_after.has_value());
+  EXPECT_TRUE(object_writes().empty());
+  const auto stalled = condition("Stalled");
+  EXPECT_EQ(stalled["status"], "True");
+  EXPECT_EQ(stalled["reason"], "InvalidSpec");
+  EXPECT_NE(
+      stalled["message"].get<std::string>().find("spec.ipsec.interfaces[0].peers[0].remoteId"),
+      std::string::npos)
+      << stalled.dump();
+}
+
+TEST_F(ProfileReconcilerTest, ForeignObjectWithAGeneratedNameStallsBeforeAnyWrite) {
+  // A user's ConfigMap bearing the profile's settings name; the TLS Secret comes first in a
+  // pass, and must not be written either.
+  api_.put_object("/api/v1/namespaces/5gc/configmaps/amf-security",
+                  {{"apiVersion", "v1"},
+                   {"kind", "ConfigMap"},
+                   {"metadata", {{"name", "amf-security"}, {"namespace", "5gc"}, {"uid", "user"}}},
+                   {"data", {{"mine", "yes"}}}});
+  const auto result = reconcile(base_profile());
+  EXPECT_TRUE(object_writes().empty());
+  EXPECT_EQ(condition("Stalled")["reason"], "ObjectConflict");
+  EXPECT_NE(condition("Stalled")["message"].get<std::string>().find("amf-security"),
+            std::string::npos);
+  // No event tells when the foreign object goes: re-checked, bounded.
+  ASSERT_TRUE(result.requeue_after.has_value());
+  EXPECT_GE(*result.requeue_after, std::chrono::milliseconds(5s));
+  EXPECT_LE(*result.requeue_after, std::chrono::milliseconds(5min));
+}
+
+TEST_F(ProfileReconcilerTest, UpperCaseNfInstanceIdIsLowerCaseInTheSanAndStatus) {
+  auto profile = base_profile();
+  profile["spec"]["nfInstanceId"] = "6F1E4C2A-8D3B-4A57-9C0E-2B7D5F1A9E31";
+  reconcile(profile);
+  std::optional<Json> tls;
+  for (const auto& r : object_writes()) {
+    if (r.body["metadata"]["name"] == "amf-tls") tls = r.body;
+  }
+  ASSERT_TRUE(tls.has_value());
+  const auto pem = crypto::base64_decode((*tls)["data"]["tls.crt"].get<std::string>()).value();
+  EXPECT_EQ(crypto::Certificate::parse_chain(pem).front().uris(),
+            std::vector<std::string>{std::string("urn:uuid:") + kNfInstanceId});
+  const auto status = api_.object(std::string(kProfilePath) + "/status").value()["status"];
+  EXPECT_EQ(status["nfInstanceId"], kNfInstanceId);
+}
+
+TEST_F(ProfileReconcilerTest, TlsDisabledWithIpsecCertificateStillIssuesTheCertificate) {
+  auto profile = base_profile();
+  profile["spec"]["sbi"]["tls"]["mode"] = "Disabled";
+  profile["spec"]["ipsec"]["interfaces"] =
+      Json::array({ipsec_interface("Certificate", "gnb-1.ran.example.org")});
+  reconcile(profile);
+  std::vector<std::string> created;
+  for (const auto& r : object_writes()) created.push_back(r.body["metadata"]["name"]);
+  EXPECT_EQ(created, (std::vector<std::string>{"amf-tls", "amf-security", "amf-ipsec"}));
+}
+
+TEST(OwnershipTest, OnlyTheControllerReferenceAndTheLabelMakeAnObjectOurs) {
+  api::SecurityProfile profile;
+  profile.metadata.name = "amf";
+  profile.metadata.uid = "profile-uid";
+  const auto object = [](Json labels, Json references) {
+    return Json{{"metadata", {{"labels", labels}, {"ownerReferences", references}}}};
+  };
+  const Json managed = {{"app.kubernetes.io/managed-by", "secprov"}, {"secprov.io/profile", "amf"}};
+  const Json ours = {{{"uid", "profile-uid"}, {"controller", true}}};
+  const Json theirs = {{{"uid", "other-uid"}, {"controller", true}}};
+  const Json not_controller = {{{"uid", "profile-uid"}, {"controller", false}}};
+
+  EXPECT_EQ(ownership_of(nullptr, profile), Ownership::Absent);
+  const auto mine = object(managed, ours);
+  EXPECT_EQ(ownership_of(&mine, profile), Ownership::Ours);
+  EXPECT_TRUE(removable_by(mine, "profile-uid"));
+  // Our reference without our label: re-labelled, but never deleted by us.
+  const auto unlabelled = object(Json::object(), ours);
+  EXPECT_EQ(ownership_of(&unlabelled, profile), Ownership::Ours);
+  EXPECT_FALSE(removable_by(unlabelled, "profile-uid"));
+  // Our label, another controller: someone else's.
+  const auto other = object(managed, theirs);
+  EXPECT_EQ(ownership_of(&other, profile), Ownership::Foreign);
+  EXPECT_FALSE(removable_by(other, "profile-uid"));
+  // Released by a Retain deletion of a profile of this name: adoptable, not removable.
+  const auto released = object(managed, Json::array());
+  EXPECT_EQ(ownership_of(&released, profile), Ownership::Released);
+  EXPECT_FALSE(removable_by(released, "profile-uid"));
+  const auto non_controller = object(managed, not_controller);
+  EXPECT_EQ(ownership_of(&non_controller, profile), Ownership::Released);
+  // A user's object with the name: foreign.
+  const auto user = object(Json::object(), Json::array());
+  EXPECT_EQ(ownership_of(&user, profile), Ownership::Foreign);
+  // Released by a profile of another name: foreign.
+  const auto elsewhere =
+      object({{"app.kubernetes.io/managed-by", "secprov"}, {"secprov.io/profile", "smf"}},
+             Json::array());
+  EXPECT_EQ(ownership_of(&elsewhere, profile), Ownership::Foreign);
+}
+
+}  // namespace
+}  // namespace secprov::controllers
