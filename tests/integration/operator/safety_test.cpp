@@ -180,7 +180,8 @@ TEST_F(SafetyTest, ARemovedManagedByLabelIsPutBackWithoutANewKey) {
   })) << operators_[0]->log();
   const auto after = secret("nssf-tls");
   EXPECT_EQ(after["metadata"]["uid"], before["metadata"]["uid"]);
-  EXPECT_EQ(after["data"], before["data"]) << "a stripped label cost a new key";
+  // Compared without printing: the data holds a private key.
+  EXPECT_TRUE(after["data"] == before["data"]) << "a stripped label cost a new key";
   for (const auto& f : findings("nssf")) EXPECT_NE(f["reason"], "Deleted") << f.dump();
   EXPECT_TRUE(eventually([&] { return profile_condition("nssf", "Ready", "True"); }));
 }
