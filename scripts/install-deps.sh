@@ -26,6 +26,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "==> building the local control plane and a kubectl of the same release"
+# A cold Go build cache makes this the longest step of a first run (see README.md).
+echo "==> building the local control plane and a kubectl of the same release" \
+  "(first run: over 20 minutes on 2 busy cores, progress every 20 s; then seconds)"
 tests/controlplane/build.sh
 tests/controlplane/build-kubectl.sh

@@ -5,6 +5,10 @@
 // deployment, replicaset). There is no scheduler and no kubelet: Pods stay
 // Pending.
 //
+// The apiserver port is kept in DIR/apiserver.port: later starts on the same
+// data dir reuse it (and fail if it is taken), so kubeconfigs and running
+// clients stay valid across restarts.
+//
 //	secprov-controlplane --data-dir DIR [--port N] [--etcd-port N] [--etcd-compaction-interval D] [--v N]
 //	secprov-controlplane sa-kubeconfig --kubeconfig DIR/admin.kubeconfig \
 //	    --namespace NS --service-account SA --out FILE [--duration 1h]
@@ -62,7 +66,7 @@ Flags:
 		fs.PrintDefaults()
 	}
 	dataDir := fs.String("data-dir", "", "directory holding etcd data, PKI, kubeconfigs, pid and ready files (required)")
-	port := fs.Int("port", 0, "kube-apiserver secure port on 127.0.0.1 (0 = pick a free one)")
+	port := fs.Int("port", 0, "kube-apiserver secure port on 127.0.0.1 (0 = the one recorded in DIR/"+portFileName+", else pick a free one); recorded for later starts")
 	etcdPort := fs.Int("etcd-port", 0, "etcd client port on 127.0.0.1 (0 = pick a free one)")
 	verbosity := fs.Int("v", 0, "klog verbosity; 0 logs only warnings and errors")
 	compaction := fs.Duration("etcd-compaction-interval", 20*time.Second, "how often kube-apiserver compacts etcd (kube-apiserver's default is 5m)")
@@ -142,9 +146,9 @@ func run(dataDir string, port, etcdPort int, compaction time.Duration) error {
 	}
 
 	// Bind the apiserver port first so that a busy port fails fast.
-	listener, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	listener, err := listenAPIServer(dir, port)
 	if err != nil {
-		return fmt.Errorf("apiserver port: %w", err)
+		return err
 	}
 	port = listener.Addr().(*net.TCPAddr).Port
 	if etcdPort == 0 {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Usage: start.sh DIR [PORT]
 # Starts secprov-controlplane in the background on data dir DIR (created if
-# needed), unless DIR/ready already belongs to a live control plane. Waits for
+# needed), unless DIR/ready already belongs to a live control plane. Without
+# PORT the apiserver port recorded in DIR/apiserver.port is reused (the first
+# start picks a free one), so kubeconfigs and running clients such as the
+# operator keep working across a restart; a taken port fails the start. Waits for
 # DIR/ready (up to CONTROLPLANE_START_TIMEOUT seconds, default 180) and prints
 # the admin kubeconfig path on stdout. The process log is DIR/controlplane.log.
 # Builds the binary first if it is missing or stale (see build.sh).
@@ -31,7 +34,7 @@ if alive; then
 else
   SECPROV_CONTROLPLANE_BIN="$bin" "$here/build.sh" >&2
   rm -f "$dir/ready"
-  echo "=== start $(date -u +%FT%TZ) port=$port" >> "$dir/controlplane.log"
+  echo "=== start $(date -u +%FT%TZ) port=${2:-recorded}" >> "$dir/controlplane.log"
   nohup "$bin" --data-dir "$dir" --port "$port" >> "$dir/controlplane.log" 2>&1 < /dev/null &
   pid=$!
 fi
