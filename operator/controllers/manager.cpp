@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "api/detail/syntax.h"
 #include "api/trustdomain.h"
 #include "controllers/ca_provider.h"
 #include "controllers/observed.h"
@@ -57,12 +58,6 @@ runtime::EventHandlers count_into(prometheus::Gauge& gauge,
           [set](const ObjectPtr&) { set(); }};
 }
 
-bool is_dns_label(std::string_view s) {
-  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  return !s.empty() && s.size() <= 63 && alnum(s.front()) && alnum(s.back()) &&
-         std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-'; });
-}
-
 // The reflectors that fill one store: one for all namespaces, or one per served namespace.
 struct Cache {
   std::vector<runtime::Reflector*> reflectors;
@@ -84,7 +79,7 @@ std::variant<WatchNamespaces, InvalidWatchNamespaces> parse_watch_namespaces(
     if (name == "all") {
       return InvalidWatchNamespaces{"\"all\" cannot be combined with namespace names"};
     }
-    if (!is_dns_label(name)) {
+    if (name.size() > 63 || !api::detail::is_dns_label(name)) {
       return InvalidWatchNamespaces{"\"" + std::string(name) +
                                     "\" is not a namespace name (lower-case DNS label, at most "
                                     "63 characters); give \"all\" or a comma-separated list"};

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "api/constants.h"
 #include "controllers/conditions.h"
@@ -71,12 +70,6 @@ std::optional<std::string> nf_instance_id_from_certificate(const Json* secret) {
   return std::nullopt;
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 api::CertificateStatus certificate_status(const crypto::Certificate& leaf,
                                           std::chrono::seconds renew_before) {
   api::CertificateStatus status;
@@ -88,13 +81,11 @@ api::CertificateStatus certificate_status(const crypto::Certificate& leaf,
   return status;
 }
 
-const Json* controller_reference(const Json& object) {
-  const auto& metadata = object.value("metadata", Json::object());
-  if (!metadata.contains("ownerReferences")) return nullptr;
-  for (const auto& reference : object["metadata"]["ownerReferences"]) {
-    if (reference.value("controller", false)) return &reference;
+std::optional<runtime::OwnerReference> controller_reference(const Json& object) {
+  for (auto& reference : runtime::owner_references_of(object)) {
+    if (reference.controller) return reference;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 bool has_managed_label(const Json& object) {
@@ -121,9 +112,8 @@ std::chrono::milliseconds conflict_recheck_delay(const api::SecurityProfileStatu
 
 Ownership ownership_of(const Json* object, const api::SecurityProfile& profile) {
   if (object == nullptr) return Ownership::Absent;
-  if (const auto* reference = controller_reference(*object)) {
-    return reference->value("uid", std::string{}) == profile.metadata.uid ? Ownership::Ours
-                                                                          : Ownership::Foreign;
+  if (const auto reference = controller_reference(*object)) {
+    return reference->uid == profile.metadata.uid ? Ownership::Ours : Ownership::Foreign;
   }
   if (has_managed_label(*object) && runtime::label_of(*object, render::kProfileLabel) ==
                                         render::label_value(profile.metadata.name)) {
@@ -133,9 +123,8 @@ Ownership ownership_of(const Json* object, const api::SecurityProfile& profile) 
 }
 
 bool removable_by(const Json& object, const std::string& profile_uid) {
-  const auto* reference = controller_reference(object);
-  return reference != nullptr && reference->value("uid", std::string{}) == profile_uid &&
-         has_managed_label(object);
+  const auto reference = controller_reference(object);
+  return reference && reference->uid == profile_uid && has_managed_label(object);
 }
 
 struct SecurityProfileReconciler::Target {
@@ -676,7 +665,7 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
   } else {
     nf_instance_id = crypto::random_uuid();
   }
-  nf_instance_id = lower(nf_instance_id);
+  nf_instance_id = render::normalized_nf_instance_id(nf_instance_id);
   status.nf_instance_id = nf_instance_id;
 
   // Render everything first: input that cannot be rendered writes nothing and stays Stalled

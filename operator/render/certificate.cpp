@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/detail/syntax.h"
 #include "render/names.h"
 
 namespace secprov::render {
@@ -33,14 +34,6 @@ std::optional<std::string> dns_name_problem(std::string_view name) {
     start = end + 1;
   }
   return std::nullopt;
-}
-
-bool is_dns_label(std::string_view name) {
-  const auto valid = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  };
-  return !name.empty() && name.size() <= kMaxDnsLabel && name.front() >= 'a' &&
-         name.front() <= 'z' && name.back() != '-' && std::all_of(name.begin(), name.end(), valid);
 }
 
 std::chrono::seconds required_duration(const std::optional<std::chrono::seconds>& value,
@@ -75,7 +68,7 @@ CertificateRequest certificate_request(const api::SecurityProfile& profile,
   const std::string service = api::effective_service_name(profile);
   const char* service_field =
       spec.service_name ? "spec.sbi.tls.certificate.serviceName" : "metadata.name";
-  if (!is_dns_label(service)) {
+  if (service.size() > kMaxDnsLabel || !api::detail::is_dns1035_label(service)) {
     throw RenderError(service_field, "\"" + service +
                                          "\" is not a valid Service name (a DNS-1035 label: at "
                                          "most 63 lower-case letters, digits and '-', starting "

@@ -26,8 +26,12 @@ std::string trust_bundle_name(std::string_view trust_domain) {
   return detail::bounded_name(trust_domain, "-ca", kMaxObjectName);
 }
 
+std::string normalized_nf_instance_id(std::string_view nf_instance_id) {
+  return detail::lower(nf_instance_id);
+}
+
 std::string nf_instance_uri(std::string_view nf_instance_id) {
-  return "urn:uuid:" + detail::lower(nf_instance_id);
+  return "urn:uuid:" + normalized_nf_instance_id(nf_instance_id);
 }
 
 std::vector<std::string> sbi_dns_names(const api::SecurityProfile& profile) {

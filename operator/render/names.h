@@ -49,6 +49,8 @@ inline constexpr std::string_view kNrfCertificateFile = "/etc/secprov/oauth2/nrf
 // "urn:uuid:<id>" with the UUID in lower case (RFC 4122 output form): the URI SAN of the NF
 // certificate (TS 33.310) and what security.yaml lists as expected.
 std::string nf_instance_uri(std::string_view nf_instance_id);
+// The NF instance ID in that form (lower case), as status and security.yaml show it.
+std::string normalized_nf_instance_id(std::string_view nf_instance_id);
 // dNSName SANs the NF certificate carries and consumers may dial: the Service's in-cluster
 // names <svc>, <svc>.<ns>, <svc>.<ns>.svc, <svc>.<ns>.svc.cluster.local, then
 // spec.sbi.tls.certificate.extraDnsNames (duplicates dropped, order kept).

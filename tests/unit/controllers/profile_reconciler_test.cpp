@@ -208,9 +208,17 @@ TEST(OwnershipTest, OnlyTheControllerReferenceAndTheLabelMakeAnObjectOurs) {
     return Json{{"metadata", {{"labels", labels}, {"ownerReferences", references}}}};
   };
   const Json managed = {{"app.kubernetes.io/managed-by", "secprov"}, {"secprov.io/profile", "amf"}};
-  const Json ours = {{{"uid", "profile-uid"}, {"controller", true}}};
-  const Json theirs = {{{"uid", "other-uid"}, {"controller", true}}};
-  const Json not_controller = {{{"uid", "profile-uid"}, {"controller", false}}};
+  // As the API server stores them: apiVersion, kind, name and uid are required.
+  const auto reference = [](const char* uid, bool controller) {
+    return Json::array({{{"apiVersion", "secprov.io/v1alpha1"},
+                         {"kind", "SecurityProfile"},
+                         {"name", "amf"},
+                         {"uid", uid},
+                         {"controller", controller}}});
+  };
+  const Json ours = reference("profile-uid", true);
+  const Json theirs = reference("other-uid", true);
+  const Json not_controller = reference("profile-uid", false);
 
   EXPECT_EQ(ownership_of(nullptr, profile), Ownership::Absent);
   const auto mine = object(managed, ours);
@@ -234,9 +242,8 @@ TEST(OwnershipTest, OnlyTheControllerReferenceAndTheLabelMakeAnObjectOurs) {
   const auto user = object(Json::object(), Json::array());
   EXPECT_EQ(ownership_of(&user, profile), Ownership::Foreign);
   // Released by a profile of another name: foreign.
-  const auto elsewhere =
-      object({{"app.kubernetes.io/managed-by", "secprov"}, {"secprov.io/profile", "smf"}},
-             Json::array());
+  const auto elsewhere = object(
+      {{"app.kubernetes.io/managed-by", "secprov"}, {"secprov.io/profile", "smf"}}, Json::array());
   EXPECT_EQ(ownership_of(&elsewhere, profile), Ownership::Foreign);
 }
 
