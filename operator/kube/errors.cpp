@@ -1,5 +1,6 @@
 #include "kube/errors.h"
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -41,7 +42,17 @@ std::optional<ErrorKind> kind_from_reason(std::string_view reason) {
   return std::nullopt;
 }
 
-ErrorKind kind_from(int http_status, std::string_view reason) {
+// metav1.CauseTypeFieldManagerConflict, set by the apiserver's managedfields NewConflictError.
+constexpr std::string_view kFieldManagerConflictCause = "FieldManagerConflict";
+
+bool has_field_manager_conflict(const std::vector<StatusCause>& causes) {
+  return std::any_of(causes.begin(), causes.end(), [](const StatusCause& cause) {
+    return cause.type == kFieldManagerConflictCause;
+  });
+}
+
+ErrorKind kind_from(int http_status, std::string_view reason,
+                    const std::vector<StatusCause>& causes) {
   switch (http_status) {
     case 400:
       return ErrorKind::BadRequest;
@@ -54,7 +65,10 @@ ErrorKind kind_from(int http_status, std::string_view reason) {
     case 405:
       return ErrorKind::MethodNotAllowed;
     case 409:
-      return reason == "AlreadyExists" ? ErrorKind::AlreadyExists : ErrorKind::Conflict;
+      if (reason == "AlreadyExists") return ErrorKind::AlreadyExists;
+      // Both are reason Conflict; only the causes tell an apply conflict from a stale write.
+      return has_field_manager_conflict(causes) ? ErrorKind::FieldManagerConflict
+                                                : ErrorKind::Conflict;
     case 410:
       return ErrorKind::Gone;
     case 422:
@@ -107,6 +121,8 @@ std::string_view to_string(ErrorKind kind) {
       return "AlreadyExists";
     case ErrorKind::Conflict:
       return "Conflict";
+    case ErrorKind::FieldManagerConflict:
+      return "FieldManagerConflict";
     case ErrorKind::Gone:
       return "Gone";
     case ErrorKind::Invalid:
@@ -194,7 +210,7 @@ ApiError error_from_response(int http_status, std::string_view body,
   if (retry_after_header) {
     if (const auto parsed = parse_seconds(*retry_after_header)) retry_after = parsed;
   }
-  const ErrorKind kind = kind_from(http_status, reason);
+  const ErrorKind kind = kind_from(http_status, reason, causes);
   if (kind != ErrorKind::TooManyRequests && kind != ErrorKind::ServerError &&
       kind != ErrorKind::Timeout) {
     retry_after.reset();  // only meaningful where a retry is expected

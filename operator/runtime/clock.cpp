@@ -1,7 +1,6 @@
 #include "runtime/clock.h"
 
 #include <array>
-#include <condition_variable>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
@@ -13,6 +12,14 @@ class RealClock final : public Clock {
  public:
   time_point now() const override { return std::chrono::steady_clock::now(); }
   wall_time_point wall_now() const override { return std::chrono::system_clock::now(); }
+
+  bool wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable_any& cv,
+                  const std::stop_token& stop, time_point deadline,
+                  const std::function<bool()>& ready) const override {
+    // The stop callback notifies cv, so a stop request ends the wait early.
+    if (deadline == time_point::max()) return cv.wait(lock, stop, ready);
+    return cv.wait_until(lock, stop, deadline, ready);
+  }
 };
 
 std::string format(Clock::wall_time_point t, bool micro) {
@@ -49,15 +56,27 @@ std::string format_micro_time(Clock::wall_time_point t) {
   return format(t, true);
 }
 
-bool sleep_for(const std::stop_token& stop, std::chrono::nanoseconds duration) {
+bool Clock::sleep_until(const std::stop_token& stop, time_point deadline) const {
   if (stop.stop_requested()) return false;
-  if (duration <= std::chrono::nanoseconds::zero()) return true;
   std::mutex mutex;
   std::condition_variable_any cv;
   std::unique_lock lock(mutex);
-  // Returns at the timeout, or early when stop is requested (the stop callback notifies cv).
-  cv.wait_for(lock, stop, duration, [] { return false; });
+  wait_until(lock, cv, stop, deadline, [] { return false; });
   return !stop.stop_requested();
+}
+
+bool Clock::sleep_for(const std::stop_token& stop, std::chrono::nanoseconds duration) const {
+  if (stop.stop_requested()) return false;
+  if (duration <= std::chrono::nanoseconds::zero()) return true;
+  return sleep_until(stop, after(now(), duration));
+}
+
+Clock::time_point Clock::after(time_point from, std::chrono::nanoseconds d) {
+  using Duration = time_point::duration;
+  if (d <= std::chrono::nanoseconds::zero()) return from;
+  const auto headroom = time_point::max() - from;
+  const auto step = std::chrono::duration_cast<Duration>(d);
+  return step >= headroom ? time_point::max() : from + step;
 }
 
 }  // namespace secprov::runtime

@@ -36,8 +36,9 @@ Controller::Controller(std::string name, Reconciler& reconciler, ControllerOptio
     : name_(std::move(name)),
       reconciler_(reconciler),
       options_(options),
+      clock_(options_.clock ? options_.clock : system_clock()),
       registry_(std::move(registry)),
-      queue_(WorkQueueOptions{name_, options_.rate_limiter, registry_}) {
+      queue_(WorkQueueOptions{name_, options_.rate_limiter, registry_, clock_}) {
   if (!registry_) return;
   auto& total = prometheus::BuildCounter()
                     .Name("controller_runtime_reconcile_total")
@@ -45,6 +46,7 @@ Controller::Controller(std::string name, Reconciler& reconciler, ControllerOptio
                     .Register(*registry_);
   success_ = &total.Add({{"controller", name_}, {"result", "success"}});
   error_ = &total.Add({{"controller", name_}, {"result", "error"}});
+  terminal_error_ = &total.Add({{"controller", name_}, {"result", "terminal_error"}});
   requeue_ = &total.Add({{"controller", name_}, {"result", "requeue"}});
   requeue_after_ = &total.Add({{"controller", name_}, {"result", "requeue_after"}});
   errors_ = &prometheus::BuildCounter()
@@ -52,6 +54,11 @@ Controller::Controller(std::string name, Reconciler& reconciler, ControllerOptio
                  .Help("Total number of reconciliation errors per controller")
                  .Register(*registry_)
                  .Add({{"controller", name_}});
+  terminal_errors_ = &prometheus::BuildCounter()
+                          .Name("controller_runtime_terminal_reconcile_errors_total")
+                          .Help("Total number of terminal reconciliation errors per controller")
+                          .Register(*registry_)
+                          .Add({{"controller", name_}});
   reconcile_time_ = &prometheus::BuildHistogram()
                          .Name("controller_runtime_reconcile_time_seconds")
                          .Help("Length of time per reconciliation per controller")
@@ -113,7 +120,7 @@ void Controller::run(std::stop_token stop, std::vector<std::function<bool()>> wa
   };
   spdlog::info("controller {}: waiting for caches to sync", name_);
   while (!synced()) {
-    if (!sleep_for(stop, options_.sync_poll)) break;
+    if (!clock_->sleep_for(stop, options_.sync_poll)) break;
   }
   if (stop.stop_requested()) {
     queue_.shut_down();
@@ -155,12 +162,15 @@ void Controller::worker() {
 void Controller::process(const ObjectKey& key) {
   active_workers_.fetch_add(1);
   if (active_workers_metric_) active_workers_metric_->Increment();
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = clock_->now();
 
   ReconcileResult result;
   std::optional<std::string> error;
+  std::optional<TerminalError> terminal;
   try {
     result = reconciler_.reconcile(key);
+  } catch (const TerminalError& e) {
+    terminal = e;
   } catch (const std::exception& e) {
     error = e.what();
   } catch (...) {
@@ -168,13 +178,20 @@ void Controller::process(const ObjectKey& key) {
   }
 
   if (reconcile_time_) {
-    reconcile_time_->Observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    reconcile_time_->Observe(std::chrono::duration<double>(clock_->now() - started).count());
   }
   if (active_workers_metric_) active_workers_metric_->Decrement();
   active_workers_.fetch_sub(1);
 
-  if (error) {
+  if (terminal) {
+    // Retrying cannot help: no requeue, and no backoff carried into the next change.
+    increment(terminal_error_);
+    increment(terminal_errors_);
+    increment(errors_);
+    queue_.forget(key);
+    spdlog::warn("controller {}: reconcile {} failed terminally ({}), not retrying: {}", name_,
+                 key.to_string(), terminal->reason(), terminal->what());
+  } else if (error) {
     increment(error_);
     increment(errors_);
     queue_.add_rate_limited(key);

@@ -5,10 +5,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <vector>
 
+#include "runtime/clock.h"
 #include "runtime/object.h"
 #include "runtime/rate_limiter.h"
 #include "runtime/reflector.h"
@@ -36,10 +38,25 @@ struct ReconcileResult {
   static ReconcileResult Requeue() { return {std::nullopt, true}; }
 };
 
+// An error that retrying cannot fix (controller-runtime's reconcile.TerminalError), e.g. a
+// spec that cannot be rendered. The controller records it and does not requeue the key: the
+// next reconcile comes from the next change of the object (or of what it watches).
+// `reason` is a CamelCase condition reason such as "InvalidSpec". The message is logged, so
+// it must not carry secret data.
+class TerminalError : public std::runtime_error {
+ public:
+  TerminalError(std::string reason, const std::string& message)
+      : std::runtime_error(message), reason_(std::move(reason)) {}
+  const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  std::string reason_;
+};
+
 // Brings the world in line with one object's spec. Called for one key at a time (never
 // concurrently for the same key). Reads from stores, writes through kube::Client.
-// Errors are exceptions: the key is retried with per-key exponential backoff. Exception
-// messages are logged, so they must not carry secret data.
+// Errors are exceptions: the key is retried with per-key exponential backoff, except after a
+// TerminalError. Exception messages are logged, so they must not carry secret data.
 class Reconciler {
  public:
   virtual ~Reconciler() = default;
@@ -51,11 +68,15 @@ struct ControllerOptions {
   RateLimiterOptions rate_limiter{};
   // How often run() checks the wait_for conditions before starting workers.
   std::chrono::milliseconds sync_poll{100};
+  // Times reconciles, the sync poll and the queue's delays and backoff.
+  std::shared_ptr<const Clock> clock = system_clock();
 };
 
 // A work queue plus N workers calling a Reconciler (controller-runtime's Controller).
-// Metrics (when a registry is given): controller_runtime_reconcile_total{controller,result},
-// controller_runtime_reconcile_errors_total{controller},
+// Metrics (when a registry is given): controller_runtime_reconcile_total{controller,result}
+// (result: success, error, terminal_error, requeue, requeue_after),
+// controller_runtime_reconcile_errors_total{controller} (terminal ones included),
+// controller_runtime_terminal_reconcile_errors_total{controller},
 // controller_runtime_reconcile_time_seconds{controller}, controller_runtime_active_workers
 // {controller}, and the queue's workqueue_* metrics with name=<controller>.
 class Controller {
@@ -92,12 +113,15 @@ class Controller {
   const std::string name_;
   Reconciler& reconciler_;
   const ControllerOptions options_;
+  const std::shared_ptr<const Clock> clock_;
   const std::shared_ptr<prometheus::Registry> registry_;
   WorkQueue queue_;
   std::atomic<int> active_workers_{0};
 
   prometheus::Counter* success_ = nullptr;
   prometheus::Counter* error_ = nullptr;
+  prometheus::Counter* terminal_error_ = nullptr;
+  prometheus::Counter* terminal_errors_ = nullptr;
   prometheus::Counter* requeue_ = nullptr;
   prometheus::Counter* requeue_after_ = nullptr;
   prometheus::Counter* errors_ = nullptr;

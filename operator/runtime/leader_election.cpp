@@ -247,7 +247,7 @@ void LeaderElector::run(std::stop_token stop) {
     const bool acquired = try_acquire_or_renew();
     report_new_leader();
     if (acquired) break;
-    if (!sleep_for(stop, jittered_retry())) return;
+    if (!clock_->sleep_for(stop, jittered_retry())) return;
   }
 
   // Lead: run the callback in its own thread and renew until it ends or the lease is lost.
@@ -275,11 +275,10 @@ void LeaderElector::run(std::stop_token stop) {
   for (;;) {
     {
       std::unique_lock lock(mutex);
-      if (forwarded_stop) {
-        cv.wait_for(lock, config_.retry_period, [&] { return leading_done; });
-      } else {
-        cv.wait_for(lock, stop, config_.retry_period, [&] { return leading_done; });
-      }
+      // Once stop is forwarded, keep waiting the retry period regardless of `stop`.
+      clock_->wait_until(lock, cv, forwarded_stop ? std::stop_token{} : stop,
+                         Clock::after(clock_->now(), config_.retry_period),
+                         [&] { return leading_done; });
       if (leading_done) break;
     }
     if (!forwarded_stop && stop.stop_requested()) {

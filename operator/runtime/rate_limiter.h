@@ -4,6 +4,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "runtime/clock.h"
 #include "runtime/object.h"
 
 namespace secprov::runtime {
@@ -20,11 +21,10 @@ struct RateLimiterOptions {
 };
 
 // client-go's DefaultControllerRateLimiter: the larger of a per-key exponential backoff
-// and an overall token bucket. Time is passed in, so it is tested without sleeping.
+// and an overall token bucket. Time is passed in (the work queue's clock), so it is tested
+// without sleeping.
 class RateLimiter {
  public:
-  using Clock = std::chrono::steady_clock;
-
   explicit RateLimiter(RateLimiterOptions options = {});
 
   // Records one more failure of `key` and returns how long to wait before retrying it.

@@ -17,7 +17,6 @@ namespace secprov::runtime {
 namespace {
 
 using std::chrono::milliseconds;
-using SteadyClock = std::chrono::steady_clock;
 
 class ClientListerWatcher final : public ListerWatcher {
  public:
@@ -94,6 +93,7 @@ Reflector::Reflector(std::shared_ptr<ListerWatcher> lister_watcher, std::shared_
     : lister_watcher_(std::move(lister_watcher)),
       store_(std::move(store)),
       options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : system_clock()),
       transform_(std::move(transform)),
       backoff_(options_.backoff_initial),
       random_(std::random_device{}()) {
@@ -246,7 +246,7 @@ Reflector::WatchEnd Reflector::watch_once(std::stop_token stop, bool& progressed
   options.resource_version = store_->resource_version();
   options.allow_bookmarks = true;
   options.timeout = options_.watch_timeout;
-  const auto started = SteadyClock::now();
+  const auto started = clock_->now();
 
   std::unique_ptr<kube::WatchStream> stream;
   try {
@@ -280,7 +280,7 @@ Reflector::WatchEnd Reflector::watch_once(std::stop_token stop, bool& progressed
       apply_event(*event);
     }
     if (stop.stop_requested()) return WatchEnd::Stopped;
-    if (events == 0 && SteadyClock::now() - started < options_.min_watch_duration) {
+    if (events == 0 && clock_->now() - started < options_.min_watch_duration) {
       warn_limited("reflector " + options_.name + ": watch ended at once without events");
       end = WatchEnd::Failed;
     } else {
@@ -304,7 +304,7 @@ Reflector::WatchEnd Reflector::watch_once(std::stop_token stop, bool& progressed
     end = WatchEnd::Failed;
   }
   progressed = events > 0;
-  if (progressed || SteadyClock::now() - started >= options_.min_watch_duration) reset_backoff();
+  if (progressed || clock_->now() - started >= options_.min_watch_duration) reset_backoff();
   return end;
 }
 
@@ -336,7 +336,7 @@ void Reflector::apply_event(kube::WatchEvent& event) {
 }
 
 void Reflector::resync_loop(std::stop_token stop) {
-  while (sleep_for(stop, options_.resync_period)) {
+  while (clock_->sleep_for(stop, options_.resync_period)) {
     if (!has_synced()) continue;
     const std::lock_guard lock(handlers_mutex_);
     for (const auto& object : store_->list()) {
@@ -373,12 +373,12 @@ bool Reflector::backoff_sleep(std::stop_token stop) {
       options_.backoff_max, base + milliseconds(static_cast<milliseconds::rep>(
                                        static_cast<double>(base.count()) * jitter(random_))));
   backoff_ = std::min<milliseconds>(options_.backoff_max, base * 2);
-  return sleep_for(stop, delay);
+  return clock_->sleep_for(stop, delay);
 }
 
 void Reflector::warn_limited(const std::string& message) {
-  const auto now = SteadyClock::now();
-  const bool first = last_warning_ == SteadyClock::time_point{};
+  const auto now = clock_->now();
+  const bool first = last_warning_ == Clock::time_point{};
   if (first || now - last_warning_ >= options_.backoff_max) {
     if (suppressed_warnings_ > 0) {
       spdlog::warn("{} ({} similar messages since the last warning)", message,

@@ -14,6 +14,7 @@
 #include "kube/client.h"
 #include "kube/resource.h"
 #include "kube/watch.h"
+#include "runtime/clock.h"
 #include "runtime/object.h"
 #include "runtime/store.h"
 
@@ -67,6 +68,8 @@ struct ReflectorOptions {
   std::chrono::milliseconds min_watch_duration{std::chrono::seconds(1)};
   // Registry for reflector_relists_total / reflector_watch_restarts_total; null: none.
   std::shared_ptr<prometheus::Registry> registry{};
+  // Times backoff and resync waits, min_watch_duration and warning limits.
+  std::shared_ptr<const Clock> clock = system_clock();
 };
 
 // Keeps a Store in sync with the API server (client-go's Reflector + informer dispatch):
@@ -124,6 +127,7 @@ class Reflector {
   const std::shared_ptr<ListerWatcher> lister_watcher_;
   const std::shared_ptr<Store> store_;
   const ReflectorOptions options_;
+  const std::shared_ptr<const Clock> clock_;
   const Transform transform_;
 
   std::atomic<bool> synced_{false};
@@ -141,7 +145,7 @@ class Reflector {
   // Backoff and log limiting; touched by the run() thread only.
   std::chrono::milliseconds backoff_;
   std::mt19937_64 random_;
-  std::chrono::steady_clock::time_point last_warning_{};
+  Clock::time_point last_warning_{};
   std::uint64_t suppressed_warnings_ = 0;
 
   prometheus::Counter* relists_metric_ = nullptr;

@@ -3,7 +3,6 @@
 #include <cstddef>
 #include <map>
 #include <memory>
-#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -17,11 +16,6 @@ namespace secprov::runtime {
 // Objects are immutable once stored; readers share them without copying.
 using ObjectPtr = std::shared_ptr<const Json>;
 
-struct StoreOptions {
-  // Label keys to index (e.g. "secprov.io/profile"); by_label() works only for these.
-  std::vector<std::string> indexed_labels{};
-};
-
 // What a replace() changed, so the reflector can fire handlers after a relist.
 struct StoreDelta {
   std::vector<ObjectPtr> added;
@@ -30,11 +24,11 @@ struct StoreDelta {
   std::size_t unchanged = 0;  // same resourceVersion (or same content when it is absent)
 };
 
-// Thread-safe cache of objects by key, with indexes by owner UID and by configured labels.
-// Every result is ordered by key, so callers iterating it are deterministic.
+// Thread-safe cache of objects by key. Every result is ordered by key, so callers iterating
+// it are deterministic. Lookups by field go through a TypedStore's indexes (typed_store.h).
 class Store {
  public:
-  explicit Store(StoreOptions options = {});
+  Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -54,30 +48,13 @@ class Store {
   std::vector<ObjectKey> keys() const;
   std::size_t size() const;
 
-  // Objects whose label `key` equals `value`. Throws std::invalid_argument when `key` is
-  // not one of StoreOptions::indexed_labels (a scan would hide a missing index).
-  std::vector<ObjectPtr> by_label(std::string_view key, std::string_view value) const;
-  // Objects with an ownerReference of this UID (controller or not).
-  std::vector<ObjectPtr> by_owner(std::string_view owner_uid) const;
-
   // The resourceVersion the content is synced to (the last list or watch event).
   std::string resource_version() const;
   void set_resource_version(std::string resource_version);
 
  private:
-  using KeySet = std::set<ObjectKey>;
-
-  void index_locked(const ObjectKey& key, const Json& object);
-  void unindex_locked(const ObjectKey& key, const Json& object);
-  ObjectPtr put_locked(const ObjectKey& key, ObjectPtr object);
-  std::vector<ObjectPtr> resolve_locked(const KeySet& keys) const;
-
-  const StoreOptions options_;
   mutable std::shared_mutex mutex_;
   std::map<ObjectKey, ObjectPtr> objects_;
-  std::map<std::string, KeySet, std::less<>> by_owner_;
-  // label key -> label value -> keys
-  std::map<std::string, std::map<std::string, KeySet, std::less<>>, std::less<>> by_label_;
   std::string resource_version_;
 };
 

@@ -10,7 +10,7 @@
 namespace secprov::runtime {
 namespace {
 
-double seconds_between(WorkQueue::Clock::time_point from, WorkQueue::Clock::time_point to) {
+double seconds_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
 }
 
@@ -22,7 +22,9 @@ prometheus::Histogram::BucketBoundaries duration_buckets() {
 }  // namespace
 
 WorkQueue::WorkQueue(WorkQueueOptions options)
-    : options_(std::move(options)), rate_limiter_(options_.rate_limiter) {
+    : options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : system_clock()),
+      rate_limiter_(options_.rate_limiter) {
   if (!options_.registry) return;
   auto& registry = *options_.registry;
   const prometheus::Labels labels{{"name", options_.name}};
@@ -87,7 +89,7 @@ void WorkQueue::promote_due_locked(Clock::time_point now) {
 
 void WorkQueue::add(const ObjectKey& key) {
   const std::lock_guard lock(mutex_);
-  const auto now = Clock::now();
+  const auto now = clock_->now();
   promote_due_locked(now);
   add_locked(key, now);
 }
@@ -95,13 +97,13 @@ void WorkQueue::add(const ObjectKey& key) {
 void WorkQueue::add_after(const ObjectKey& key, std::chrono::nanoseconds delay) {
   const std::lock_guard lock(mutex_);
   if (shutting_down_) return;
-  const auto now = Clock::now();
+  const auto now = clock_->now();
   promote_due_locked(now);
   if (delay <= std::chrono::nanoseconds::zero()) {
     add_locked(key, now);
     return;
   }
-  const auto ready_at = now + std::chrono::duration_cast<Clock::duration>(delay);
+  const auto ready_at = Clock::after(now, delay);
   const auto it = delayed_at_.find(key);
   if (it != delayed_at_.end() && it->second <= ready_at) return;  // already due sooner
   delayed_at_.insert_or_assign(key, ready_at);
@@ -116,7 +118,7 @@ void WorkQueue::add_rate_limited(const ObjectKey& key) {
     if (shutting_down_) return;
     if (retries_) retries_->Increment();
   }
-  add_after(key, rate_limiter_.when(key, Clock::now()));
+  add_after(key, rate_limiter_.when(key, clock_->now()));
 }
 
 void WorkQueue::forget(const ObjectKey& key) {
@@ -127,25 +129,29 @@ int WorkQueue::num_requeues(const ObjectKey& key) const {
   return rate_limiter_.num_requeues(key);
 }
 
+bool WorkQueue::ready_before_locked(Clock::time_point deadline) const {
+  // A key queued, shutdown, or a delayed key added with an earlier due time.
+  return shutting_down_ || !queue_.empty() ||
+         (!delayed_.empty() && delayed_.top().ready_at < deadline);
+}
+
 std::optional<ObjectKey> WorkQueue::get() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    const auto now = Clock::now();
+    const auto now = clock_->now();
     promote_due_locked(now);
     if (shutting_down_) return std::nullopt;
     if (!queue_.empty()) break;
-    if (delayed_.empty()) {
-      ready_cv_.wait(lock);
-    } else {
-      ready_cv_.wait_until(lock, delayed_.top().ready_at);
-    }
+    const auto deadline = delayed_.empty() ? Clock::time_point::max() : delayed_.top().ready_at;
+    clock_->wait_until(lock, ready_cv_, std::stop_token{}, deadline,
+                       [&] { return ready_before_locked(deadline); });
   }
   ObjectKey key = std::move(queue_.front());
   queue_.pop_front();
   update_depth_locked();
   dirty_.erase(key);
   processing_.insert(key);
-  const auto now = Clock::now();
+  const auto now = clock_->now();
   if (const auto it = queued_at_.find(key); it != queued_at_.end()) {
     if (queue_duration_) queue_duration_->Observe(seconds_between(it->second, now));
     queued_at_.erase(it);
@@ -156,7 +162,7 @@ std::optional<ObjectKey> WorkQueue::get() {
 
 void WorkQueue::done(const ObjectKey& key) {
   const std::lock_guard lock(mutex_);
-  const auto now = Clock::now();
+  const auto now = clock_->now();
   if (processing_.erase(key) == 0) return;
   if (const auto it = started_at_.find(key); it != started_at_.end()) {
     if (work_duration_) work_duration_->Observe(seconds_between(it->second, now));
@@ -197,7 +203,7 @@ bool WorkQueue::shutting_down() const {
 
 std::size_t WorkQueue::len() const {
   const std::lock_guard lock(mutex_);
-  const auto now = Clock::now();
+  const auto now = clock_->now();
   std::size_t due = 0;
   for (const auto& [key, ready_at] : delayed_at_) {
     if (ready_at <= now && !dirty_.contains(key) && !processing_.contains(key)) ++due;
@@ -207,7 +213,7 @@ std::size_t WorkQueue::len() const {
 
 std::size_t WorkQueue::waiting() const {
   const std::lock_guard lock(mutex_);
-  const auto now = Clock::now();
+  const auto now = clock_->now();
   std::size_t pending = 0;
   for (const auto& [key, ready_at] : delayed_at_) {
     if (ready_at > now) ++pending;

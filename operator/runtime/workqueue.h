@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "runtime/clock.h"
 #include "runtime/object.h"
 #include "runtime/rate_limiter.h"
 
@@ -33,6 +34,8 @@ struct WorkQueueOptions {
   // Registry for workqueue_depth, workqueue_adds_total, workqueue_retries_total,
   // workqueue_queue_duration_seconds, workqueue_work_duration_seconds; null: no metrics.
   std::shared_ptr<prometheus::Registry> registry{};
+  // Decides when delayed keys are due and times the metrics; get() waits on it.
+  std::shared_ptr<const Clock> clock = system_clock();
 };
 
 // A queue of keys to reconcile, with client-go's workqueue guarantees:
@@ -49,8 +52,6 @@ struct WorkQueueOptions {
 // Thread-safe. Use: while (auto key = q.get()) { work(*key); q.done(*key); }
 class WorkQueue {
  public:
-  using Clock = std::chrono::steady_clock;
-
   explicit WorkQueue(WorkQueueOptions options = {});
   ~WorkQueue();
   WorkQueue(const WorkQueue&) = delete;
@@ -98,14 +99,17 @@ class WorkQueue {
   };
 
   void add_locked(const ObjectKey& key, Clock::time_point now);
+  // True when get() has something to act on before `deadline`.
+  bool ready_before_locked(Clock::time_point deadline) const;
   void promote_due_locked(Clock::time_point now);
   void update_depth_locked();
 
   const WorkQueueOptions options_;
+  const std::shared_ptr<const Clock> clock_;
   RateLimiter rate_limiter_;
 
   mutable std::mutex mutex_;
-  std::condition_variable ready_cv_;
+  std::condition_variable_any ready_cv_;  // waited on through the clock
   std::condition_variable drained_cv_;
   bool shutting_down_ = false;
 

@@ -153,13 +153,14 @@ TEST_F(ClientTest, ServerSideApplyLeavesAnotherManagersFieldsAlone) {
   EXPECT_EQ(result["data"]["foreign"], "x");
   EXPECT_EQ(result["metadata"]["labels"]["team"], "core");
 
-  // Without force, taking a field another manager owns is a Conflict; with force it is taken.
+  // Without force, taking a field another manager owns is a FieldManagerConflict; with force
+  // it is taken.
   EXPECT_EQ(error_kind_of([&] {
               client_->apply(resources::config_maps(), namespace_,
                              config_map("shared", {{"owned", "b"}, {"foreign", "mine"}}),
                              operator_manager);
             }),
-            ErrorKind::Conflict);
+            ErrorKind::FieldManagerConflict);
   const auto forced = client_->apply(resources::config_maps(), namespace_,
                                      config_map("shared", {{"owned", "b"}, {"foreign", "mine"}}),
                                      kube::ApplyOptions{.field_manager = "secprov", .force = true});

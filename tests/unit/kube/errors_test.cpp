@@ -113,16 +113,62 @@ TEST(ErrorFromResponse, WhatNamesKindStatusReasonAndMessage) {
   EXPECT_FALSE(is_conflict(error));
 }
 
+// The two 409 Conflict answers of the kube-apiserver (apimachinery errors.NewConflict and
+// managedfields NewConflictError -> errors.NewApplyConflict), as sent on the wire.
+TEST(ErrorFromResponse, StaleResourceVersionIsConflict) {
+  const std::string body = R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
+    "message":"Operation cannot be fulfilled on configmaps \"cm\": the object has been modified; please apply your changes to the latest version and try again",
+    "reason":"Conflict","details":{"name":"cm","kind":"configmaps"},"code":409})";
+  const ApiError error = error_from_response(409, body, {});
+  EXPECT_EQ(error.kind(), ErrorKind::Conflict);
+  EXPECT_TRUE(is_conflict(error));
+  EXPECT_FALSE(is_field_manager_conflict(error));
+  EXPECT_NE(error.message().find("the object has been modified"), std::string::npos);
+  EXPECT_TRUE(error.causes().empty());
+  EXPECT_FALSE(error.retryable());
+}
+
+TEST(ErrorFromResponse, ApplyConflictWithAnotherFieldManagerIsItsOwnKind) {
+  const std::string body = R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
+    "message":"Apply failed with 1 conflict: conflict with \"manager-a\": .data.key",
+    "reason":"Conflict","details":{"causes":[{"reason":"FieldManagerConflict",
+    "message":"conflict with \"manager-a\"","field":".data.key"}]},"code":409})";
+  const ApiError error = error_from_response(409, body, {});
+  EXPECT_EQ(error.kind(), ErrorKind::FieldManagerConflict);
+  EXPECT_TRUE(is_field_manager_conflict(error));
+  EXPECT_FALSE(is_conflict(error));
+  EXPECT_EQ(error.reason(), "Conflict");
+  ASSERT_EQ(error.causes().size(), 1U);
+  EXPECT_EQ(error.causes()[0].type, "FieldManagerConflict");
+  EXPECT_EQ(error.causes()[0].field, ".data.key");
+  EXPECT_EQ(error.causes()[0].message, "conflict with \"manager-a\"");
+  EXPECT_FALSE(error.retryable());
+  EXPECT_EQ(std::string(error.what()).rfind("FieldManagerConflict (HTTP 409, Conflict): ", 0), 0U);
+}
+
+TEST(ErrorFromResponse, ApplyConflictWithSeveralManagers) {
+  // More than one conflicting manager: one cause per field, the kind decided by any of them.
+  const std::string body = R"({"kind":"Status","apiVersion":"v1","status":"Failure",
+    "message":"Apply failed with 2 conflicts: conflicts with \"a\":\n- .data.x\nconflicts with \"b\" using v1:\n- .data.y",
+    "reason":"Conflict","details":{"causes":[
+      {"reason":"FieldManagerConflict","message":"conflict with \"a\"","field":".data.x"},
+      {"reason":"FieldManagerConflict","message":"conflict with \"b\" using v1","field":".data.y"}]},
+    "code":409})";
+  const ApiError error = error_from_response(409, body, {});
+  EXPECT_EQ(error.kind(), ErrorKind::FieldManagerConflict);
+  EXPECT_EQ(error.causes().size(), 2U);
+}
+
 TEST(ApiError, RetryableKinds) {
   const auto retryable = [](ErrorKind kind) { return ApiError(kind, 0, "x").retryable(); };
   EXPECT_TRUE(retryable(ErrorKind::TooManyRequests));
   EXPECT_TRUE(retryable(ErrorKind::Timeout));
   EXPECT_TRUE(retryable(ErrorKind::ServerError));
   EXPECT_TRUE(retryable(ErrorKind::Transport));
-  for (const ErrorKind kind :
-       {ErrorKind::NotFound, ErrorKind::AlreadyExists, ErrorKind::Conflict, ErrorKind::Gone,
-        ErrorKind::Invalid, ErrorKind::BadRequest, ErrorKind::Unauthorized, ErrorKind::Forbidden,
-        ErrorKind::MethodNotAllowed, ErrorKind::Decode}) {
+  for (const ErrorKind kind : {ErrorKind::NotFound, ErrorKind::AlreadyExists, ErrorKind::Conflict,
+                               ErrorKind::FieldManagerConflict, ErrorKind::Gone, ErrorKind::Invalid,
+                               ErrorKind::BadRequest, ErrorKind::Unauthorized, ErrorKind::Forbidden,
+                               ErrorKind::MethodNotAllowed, ErrorKind::Decode}) {
     EXPECT_FALSE(retryable(kind)) << to_string(kind);
   }
 }

@@ -18,19 +18,22 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::eventually;
+using testing::ManualClock;
 
-// Records calls; behaviour per call is scripted by a function.
+// Records calls, at the time of `clock`; behaviour per call is scripted by a function.
 class FakeReconciler final : public Reconciler {
  public:
   using Behaviour = std::function<ReconcileResult(const ObjectKey&, int call)>;
-  explicit FakeReconciler(Behaviour behaviour = {}) : behaviour_(std::move(behaviour)) {}
+  explicit FakeReconciler(Behaviour behaviour = {},
+                          std::shared_ptr<const Clock> clock = system_clock())
+      : behaviour_(std::move(behaviour)), clock_(std::move(clock)) {}
 
   ReconcileResult reconcile(const ObjectKey& key) override {
     int call = 0;
     {
       const std::lock_guard lock(mutex_);
       call = ++calls_[key];
-      times_[key].push_back(std::chrono::steady_clock::now());
+      times_[key].push_back(clock_->now());
     }
     return behaviour_ ? behaviour_(key, call) : ReconcileResult::Done();
   }
@@ -45,22 +48,25 @@ class FakeReconciler final : public Reconciler {
     for (const auto& [k, c] : calls_) n += c;
     return n;
   }
-  std::vector<std::chrono::steady_clock::time_point> times(const ObjectKey& key) const {
+  std::vector<Clock::time_point> times(const ObjectKey& key) const {
     const std::lock_guard lock(mutex_);
     return times_.at(key);
   }
 
  private:
   Behaviour behaviour_;
+  const std::shared_ptr<const Clock> clock_;
   mutable std::mutex mutex_;
   std::map<ObjectKey, int> calls_;
-  std::map<ObjectKey, std::vector<std::chrono::steady_clock::time_point>> times_;
+  std::map<ObjectKey, std::vector<Clock::time_point>> times_;
 };
 
-ControllerOptions fast(int workers = 2) {
+// Backoff 1ms, 2ms, 4ms... (no overall bucket) on `clock`: delays pass only when it advances.
+ControllerOptions fast(int workers = 2, std::shared_ptr<const Clock> clock = system_clock()) {
   return ControllerOptions{.workers = workers,
                            .rate_limiter = {.base_delay = 1ms, .max_delay = 50ms, .qps = 0},
-                           .sync_poll = 5ms};
+                           .sync_poll = 5ms,
+                           .clock = std::move(clock)};
 }
 
 Json owned_secret(const std::string& owner, const std::string& owner_kind = "SecurityProfile") {
@@ -107,22 +113,37 @@ TEST(Controller, OwnedObjectEnqueuesItsControllerOwner) {
 
 TEST(Controller, ErrorsAreRetriedWithBackoffThenForgotten) {
   auto registry = std::make_shared<prometheus::Registry>();
-  FakeReconciler reconciler([](const ObjectKey&, int call) {
-    if (call <= 3) throw std::runtime_error("transient failure");
-    return ReconcileResult::Done();
-  });
-  Controller controller("profiles", reconciler, fast(), registry);
+  const auto clock = std::make_shared<ManualClock>();
+  FakeReconciler reconciler(
+      [](const ObjectKey&, int call) {
+        if (call <= 3) throw std::runtime_error("transient failure");
+        return ReconcileResult::Done();
+      },
+      clock);
+  Controller controller("profiles", reconciler, fast(2, clock), registry);
   std::jthread runner([&](std::stop_token stop) { controller.run(stop); });
   const ObjectKey key{"ns", "p"};
   controller.enqueue(key);
+  // Backoff grows: 1ms, 2ms, 4ms; the key waits for it and is not retried a moment early.
+  int attempt = 0;
+  for (const auto delay : {1ms, 2ms, 4ms}) {
+    ++attempt;
+    ASSERT_TRUE(eventually([&] {
+      return reconciler.calls(key) == attempt && controller.queue().waiting() == 1 &&
+             controller.queue().in_flight() == 0;
+    })) << attempt;
+    clock->advance(delay - 1us);
+    EXPECT_EQ(controller.queue().waiting(), 1u);
+    EXPECT_EQ(controller.queue().len(), 0u);
+    clock->advance(1us);
+  }
   ASSERT_TRUE(eventually([&] { return reconciler.calls(key) == 4; }));
   ASSERT_TRUE(eventually([&] { return controller.queue().num_requeues(key) == 0; }));
 
-  // Backoff grows: 1ms, 2ms, 4ms between attempts (lower bounds only).
   const auto t = reconciler.times(key);
-  EXPECT_GE(t[1] - t[0], 1ms);
-  EXPECT_GE(t[2] - t[1], 2ms);
-  EXPECT_GE(t[3] - t[2], 4ms);
+  EXPECT_EQ(t[1] - t[0], 1ms);
+  EXPECT_EQ(t[2] - t[1], 2ms);
+  EXPECT_EQ(t[3] - t[2], 4ms);
 
   const prometheus::Labels c{{"controller", "profiles"}};
   ASSERT_TRUE(eventually([&] {
@@ -138,19 +159,78 @@ TEST(Controller, ErrorsAreRetriedWithBackoffThenForgotten) {
 }
 
 TEST(Controller, RequeueAfterIsHonoured) {
-  FakeReconciler reconciler([](const ObjectKey&, int call) {
-    return call == 1 ? ReconcileResult::RequeueAfter(60ms) : ReconcileResult::Done();
-  });
-  Controller controller("profiles", reconciler, fast());
+  const auto clock = std::make_shared<ManualClock>();
+  FakeReconciler reconciler(
+      [](const ObjectKey&, int call) {
+        return call == 1 ? ReconcileResult::RequeueAfter(60ms) : ReconcileResult::Done();
+      },
+      clock);
+  Controller controller("profiles", reconciler, fast(2, clock));
   std::jthread runner([&](std::stop_token stop) { controller.run(stop); });
   const ObjectKey key{"ns", "p"};
   controller.enqueue(key);
-  ASSERT_TRUE(eventually([&] { return reconciler.calls(key) == 2; }));
+  ASSERT_TRUE(eventually([&] {
+    return reconciler.calls(key) == 1 && controller.queue().waiting() == 1 &&
+           controller.queue().in_flight() == 0;
+  }));
+  clock->advance(59ms);
+  EXPECT_EQ(controller.queue().len(), 0u);  // never earlier than asked
+  clock->advance(1ms);
+  ASSERT_TRUE(eventually(
+      [&] { return reconciler.calls(key) == 2 && controller.queue().in_flight() == 0; }));
   const auto t = reconciler.times(key);
-  EXPECT_GE(t[1] - t[0], 60ms);  // never earlier than asked
-  std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(reconciler.calls(key), 2);  // Done: no further reconcile
+  EXPECT_EQ(t[1] - t[0], 60ms);
+  // Done: nothing queued or waiting, so no further reconcile.
+  EXPECT_EQ(controller.queue().len(), 0u);
+  EXPECT_EQ(controller.queue().waiting(), 0u);
   EXPECT_EQ(controller.queue().num_requeues(key), 0);
+}
+
+TEST(Controller, TerminalErrorIsRecordedAndNotRetried) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  const auto clock = std::make_shared<ManualClock>();
+  FakeReconciler reconciler(
+      [](const ObjectKey&, int call) -> ReconcileResult {
+        if (call == 1) throw std::runtime_error("transient failure");
+        if (call == 2) throw TerminalError("InvalidSpec", "spec.ipsec[0].peers[0].remoteId: bad");
+        return ReconcileResult::Done();
+      },
+      clock);
+  Controller controller("profiles", reconciler, fast(2, clock), registry);
+  std::jthread runner([&](std::stop_token stop) { controller.run(stop); });
+  const ObjectKey key{"ns", "p"};
+  controller.enqueue(key);
+  ASSERT_TRUE(eventually([&] {
+    return reconciler.calls(key) == 1 && controller.queue().waiting() == 1 &&
+           controller.queue().in_flight() == 0;
+  }));
+  EXPECT_EQ(controller.queue().num_requeues(key), 1);
+  clock->advance(1ms);
+  ASSERT_TRUE(eventually(
+      [&] { return reconciler.calls(key) == 2 && controller.queue().in_flight() == 0; }));
+  // Not requeued, not waiting, and the earlier backoff is forgotten.
+  EXPECT_EQ(controller.queue().len(), 0u);
+  EXPECT_EQ(controller.queue().waiting(), 0u);
+  EXPECT_EQ(controller.queue().num_requeues(key), 0);
+  clock->advance(1h);  // any backoff would be due by now
+  EXPECT_EQ(controller.queue().len(), 0u);
+  EXPECT_EQ(reconciler.calls(key), 2);
+
+  const prometheus::Labels c{{"controller", "profiles"}};
+  const auto total = [&](const std::string& result) {
+    return testing::metric_value(*registry, "controller_runtime_reconcile_total",
+                                 {{"controller", "profiles"}, {"result", result}});
+  };
+  EXPECT_EQ(total("terminal_error"), 1);
+  EXPECT_EQ(total("error"), 1);  // the transient one only
+  EXPECT_EQ(
+      testing::metric_value(*registry, "controller_runtime_terminal_reconcile_errors_total", c), 1);
+  EXPECT_EQ(testing::metric_value(*registry, "controller_runtime_reconcile_errors_total", c), 2);
+  EXPECT_EQ(testing::metric_value(*registry, "workqueue_retries_total", {{"name", "profiles"}}), 1);
+
+  // The next change of the object reconciles it again.
+  controller.enqueue(key);
+  ASSERT_TRUE(eventually([&] { return reconciler.calls(key) == 3; }));
 }
 
 TEST(Controller, RunsWorkersInParallelButNeverTheSameKey) {
@@ -186,24 +266,37 @@ TEST(Controller, RunsWorkersInParallelButNeverTheSameKey) {
 }
 
 TEST(Controller, WaitsForCachesBeforeStartingWorkers) {
-  FakeReconciler reconciler;
-  Controller controller("profiles", reconciler, fast());
+  const auto clock = std::make_shared<ManualClock>();
+  FakeReconciler reconciler({}, clock);
+  Controller controller("profiles", reconciler, fast(2, clock));
+  std::atomic<int> polls{0};
   std::atomic<bool> synced{false};
   controller.enqueue({"ns", "early"});
-  std::jthread runner(
-      [&](std::stop_token stop) { controller.run(stop, {[&] { return synced.load(); }}); });
-  std::this_thread::sleep_for(50ms);
+  std::jthread runner([&](std::stop_token stop) {
+    controller.run(stop, {[&] {
+                     ++polls;
+                     return synced.load();
+                   }});
+  });
+  // Polled once, then waits sync_poll on the clock: no worker yet.
+  ASSERT_TRUE(eventually([&] { return clock->sleepers() == 1; }));
+  EXPECT_EQ(clock->next_deadline(), clock->now() + 5ms);
+  EXPECT_EQ(polls.load(), 1);
   EXPECT_EQ(reconciler.total(), 0);
   synced = true;
+  clock->advance(5ms);
   ASSERT_TRUE(eventually([&] { return reconciler.calls({"ns", "early"}) == 1; }));
+  EXPECT_EQ(polls.load(), 2);
 }
 
 TEST(Controller, StopLetsInFlightReconcileFinish) {
   std::atomic<bool> started{false};
   std::atomic<bool> finished{false};
+  std::promise<void> release;
+  const auto released = release.get_future().share();
   FakeReconciler reconciler([&](const ObjectKey&, int) {
     started = true;
-    std::this_thread::sleep_for(100ms);
+    released.wait();
     finished = true;
     return ReconcileResult::Done();
   });
@@ -212,8 +305,14 @@ TEST(Controller, StopLetsInFlightReconcileFinish) {
   controller.enqueue({"ns", "a"});
   controller.enqueue({"ns", "b"});
   ASSERT_TRUE(eventually([&] { return started.load(); }));
-  runner.request_stop();
-  runner.join();
+  auto stopping = std::async(std::launch::async, [&] {
+    runner.request_stop();
+    runner.join();
+  });
+  ASSERT_TRUE(eventually([&] { return controller.queue().shutting_down(); }));
+  EXPECT_EQ(stopping.wait_for(0s), std::future_status::timeout);  // waits for the reconcile
+  release.set_value();
+  ASSERT_EQ(stopping.wait_for(10s), std::future_status::ready);
   EXPECT_TRUE(finished.load());
   EXPECT_EQ(reconciler.calls({"ns", "b"}), 0);  // queued keys are not started after stop
 }

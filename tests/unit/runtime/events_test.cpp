@@ -11,7 +11,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeApi;
-using testing::FakeClock;
+using testing::ManualClock;
 using Json = nlohmann::json;
 
 Json profile(const std::string& name, const std::string& uid) {
@@ -25,7 +25,7 @@ const std::string kEvents = kube::resources::events().collection_path("ns");
 
 struct Fixture {
   FakeApi api;
-  std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
   std::unique_ptr<EventRecorder> recorder;
 
   explicit Fixture(EventRecorderOptions options = {}) {

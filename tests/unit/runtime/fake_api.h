@@ -73,6 +73,12 @@ class FakeApi {
     }
     return out;
   }
+  // Checks a resourceVersion sent in a merge patch, as the real API server does (off by
+  // default: most fixtures seed stores and the API with different resourceVersions).
+  void check_patch_preconditions() {
+    const std::lock_guard lock(state_->mutex);
+    state_->patch_preconditions = true;
+  }
   void intercept(std::function<std::optional<kube::HttpResponse>(const Request&)> f) {
     const std::lock_guard lock(state_->mutex);
     state_->intercept = std::move(f);
@@ -99,6 +105,7 @@ class FakeApi {
     std::function<std::optional<kube::HttpResponse>(const Request&)> intercept;
     int next_rv = 100;
     int next_uid = 1;
+    bool patch_preconditions = false;
   };
 
   class Transport final : public kube::HttpTransport {
@@ -159,6 +166,12 @@ class FakeApi {
         return ok(200, object);
       }
       if (r.method == "PATCH") {
+        // A resourceVersion in a merge patch is a precondition, as on the real API server.
+        const auto sent = r.body.value("metadata", Json::object()).value("resourceVersion", Json());
+        if (state_->patch_preconditions && sent.is_string() &&
+            sent != it->second["metadata"]["resourceVersion"]) {
+          return status(409, "Conflict", "the object has been modified");
+        }
         it->second.merge_patch(r.body);
         it->second["metadata"]["resourceVersion"] = std::to_string(state_->next_rv++);
         return ok(200, it->second);

@@ -4,7 +4,10 @@
 #include <prometheus/registry.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "fake_api.h"
@@ -17,7 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::eventually;
 using testing::FakeApi;
-using testing::FakeClock;
+using testing::ManualClock;
 using Json = nlohmann::json;
 
 const std::string kLeasePath = kube::resources::leases().object_path("secprov-system", "secprov");
@@ -45,7 +48,7 @@ std::string holder(const FakeApi& api) {
 TEST(LeaderElector, AcquiresWhenLeaseIsAbsent) {
   FakeApi api;
   auto registry = std::make_shared<prometheus::Registry>();
-  auto clock = std::make_shared<FakeClock>();
+  auto clock = std::make_shared<ManualClock>();
   LeaderElector elector(api.client(), config("pod-a"), {}, registry, clock);
   EXPECT_FALSE(elector.is_leader());
   EXPECT_EQ(
@@ -67,7 +70,7 @@ TEST(LeaderElector, DoesNotTakeAFreshLeaseAndJudgesExpiryByLocalObservation) {
   FakeApi api;
   // The remote renewTime is years old: a skewed clock must not make us take it over.
   api.put_object(kLeasePath, lease("pod-b", 3, "2001-01-01T00:00:00.000000Z"));
-  auto clock = std::make_shared<FakeClock>();
+  auto clock = std::make_shared<ManualClock>();
   LeaderElector elector(api.client(), config("pod-a"), {}, nullptr, clock);
 
   EXPECT_FALSE(elector.try_acquire_or_renew());
@@ -88,7 +91,7 @@ TEST(LeaderElector, DoesNotTakeAFreshLeaseAndJudgesExpiryByLocalObservation) {
 TEST(LeaderElector, TakesOverAnExpiredLease) {
   FakeApi api;
   api.put_object(kLeasePath, lease("pod-b", 3, "2024-05-01T00:00:00.000000Z"));
-  auto clock = std::make_shared<FakeClock>();
+  auto clock = std::make_shared<ManualClock>();
   std::vector<std::string> leaders;
   LeaderElector elector(api.client(), config("pod-a"), {}, nullptr, clock);
 
@@ -107,7 +110,7 @@ TEST(LeaderElector, TakesOverAnExpiredLease) {
 
 TEST(LeaderElector, RenewKeepsAcquireTimeAndTransitions) {
   FakeApi api;
-  auto clock = std::make_shared<FakeClock>();
+  auto clock = std::make_shared<ManualClock>();
   LeaderElector elector(api.client(), config("pod-a"), {}, nullptr, clock);
   ASSERT_TRUE(elector.try_acquire_or_renew());
   clock->advance(2s);
@@ -125,14 +128,15 @@ TEST(LeaderElector, ConflictingWriteLoses) {
     if (r.method == "PUT") return FakeApi::status(409, "Conflict", "the object has been modified");
     return std::nullopt;
   });
-  LeaderElector elector(api.client(), config("pod-a"), {}, nullptr, std::make_shared<FakeClock>());
+  LeaderElector elector(api.client(), config("pod-a"), {}, nullptr,
+                        std::make_shared<ManualClock>());
   EXPECT_FALSE(elector.try_acquire_or_renew());
   EXPECT_FALSE(elector.is_leader());
 }
 
 TEST(LeaderElector, ReleaseLetsAStandbyTakeOverAtOnce) {
   FakeApi api;
-  auto clock = std::make_shared<FakeClock>();
+  auto clock = std::make_shared<ManualClock>();
   LeaderElector a(api.client(), config("pod-a"), {}, nullptr, clock);
   LeaderElector b(api.client(), config("pod-b"), {}, nullptr, clock);
   ASSERT_TRUE(a.try_acquire_or_renew());
@@ -167,6 +171,23 @@ LeaderElectionConfig fast_config(const std::string& identity) {
   return c;
 }
 
+// Blocks until `stop` is requested (leading work that runs until told to stop).
+void wait_for_stop(const std::stop_token& stop) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  cv.wait(lock, stop, [] { return false; });
+}
+
+// Advances `clock` to each timed wait's deadline until `done` holds.
+bool advance_until(ManualClock& clock, const std::function<bool()>& done) {
+  return eventually([&] {
+    if (done()) return true;
+    if (const auto deadline = clock.next_deadline()) clock.advance(*deadline - clock.now());
+    return done();
+  });
+}
+
 TEST(LeaderElector, RunLeadsAndReleasesOnStop) {
   FakeApi api;
   std::atomic<bool> leading{false};
@@ -191,13 +212,21 @@ TEST(LeaderElector, RunLeadsAndReleasesOnStop) {
           },
       .on_new_leader = [&](const std::string& id) { new_leader = id; },
   };
-  LeaderElector elector(api.client(), fast_config("pod-a"), callbacks);
+  const auto clock = std::make_shared<ManualClock>();
+  LeaderElector elector(api.client(), fast_config("pod-a"), callbacks, nullptr, clock);
   std::jthread runner([&](std::stop_token stop) { elector.run(stop); });
   ASSERT_TRUE(eventually([&] { return leading.load(); }));
   EXPECT_TRUE(elector.is_leader());
-  // It keeps renewing while leading.
+  // It renews once per retry period while leading, and not before.
   const auto puts = api.requests("PUT").size();
-  ASSERT_TRUE(eventually([&] { return api.requests("PUT").size() >= puts + 2; }));
+  for (std::size_t round = 1; round <= 2; ++round) {
+    ASSERT_TRUE(eventually([&] {
+      return api.requests("PUT").size() == puts + round - 1 && clock->sleepers() == 1;
+    })) << round;
+    EXPECT_EQ(clock->next_deadline(), clock->now() + 50ms);
+    clock->advance(50ms);
+    ASSERT_TRUE(eventually([&] { return api.requests("PUT").size() == puts + round; })) << round;
+  }
 
   runner.request_stop();
   runner.join();
@@ -217,20 +246,24 @@ TEST(LeaderElector, LosesLeadershipWhenRenewFailsPastDeadline) {
       .on_started_leading =
           [&](std::stop_token stop) {
             leading = true;
-            while (!stop.stop_requested()) std::this_thread::sleep_for(1ms);
+            wait_for_stop(stop);
             leading_stop_seen = true;
           },
       .on_stopped_leading = [&] { stopped = true; },
   };
-  LeaderElector elector(api.client(), fast_config("pod-a"), callbacks);
+  const auto clock = std::make_shared<ManualClock>();
+  const auto acquired_at = clock->now();
+  LeaderElector elector(api.client(), fast_config("pod-a"), callbacks, nullptr, clock);
   std::jthread runner([&](std::stop_token stop) { elector.run(stop); });
   ASSERT_TRUE(eventually([&] { return leading.load(); }));
   api.intercept([](const FakeApi::Request& r) -> std::optional<kube::HttpResponse> {
     if (r.method == "PUT") return FakeApi::status(500, "InternalError", "etcd unavailable");
     return std::nullopt;
   });
-  // run() returns by itself: leadership is lost without a stop request.
-  ASSERT_TRUE(eventually([&] { return stopped.load(); }));
+  // run() returns by itself: leadership is lost without a stop request, at the renew
+  // deadline (300 ms of failed renewals every 50 ms), not before.
+  ASSERT_TRUE(advance_until(*clock, [&] { return stopped.load(); }));
+  EXPECT_EQ(clock->now() - acquired_at, 300ms);
   runner.join();
   EXPECT_TRUE(leading_stop_seen.load());
   EXPECT_FALSE(elector.is_leader());
@@ -247,7 +280,7 @@ TEST(LeaderElector, LosesLeadershipAtOnceWhenAnotherHolderIsSeen) {
       .on_started_leading =
           [&](std::stop_token stop) {
             leading = true;
-            while (!stop.stop_requested()) std::this_thread::sleep_for(1ms);
+            wait_for_stop(stop);
           },
       .on_stopped_leading = [&] { stopped = true; },
       .on_new_leader =
@@ -258,13 +291,16 @@ TEST(LeaderElector, LosesLeadershipAtOnceWhenAnotherHolderIsSeen) {
   };
   auto c = fast_config("pod-a");
   c.renew_deadline = 900ms;  // long: the loss must come from seeing pod-b, not the deadline
-  LeaderElector elector(api.client(), c, callbacks);
+  const auto clock = std::make_shared<ManualClock>();
+  LeaderElector elector(api.client(), c, callbacks, nullptr, clock);
   std::jthread runner([&](std::stop_token stop) { elector.run(stop); });
   ASSERT_TRUE(eventually([&] { return elector.is_leader(); }));
   auto taken = *api.object(kLeasePath);
   taken["spec"]["holderIdentity"] = "pod-b";
   api.put_object(kLeasePath, taken);
-  ASSERT_TRUE(eventually([&] { return stopped.load(); }));
+  const auto taken_at = clock->now();
+  ASSERT_TRUE(advance_until(*clock, [&] { return stopped.load(); }));
+  EXPECT_EQ(clock->now() - taken_at, 50ms);  // at the next renewal, one retry period
   runner.join();
   EXPECT_EQ(holder(api), "pod-b");
   const std::lock_guard lock(leader_mutex);

@@ -18,6 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::eventually;
+using testing::ManualClock;
 
 Json cm(const std::string& name, const std::string& rv, Json data = Json::object()) {
   return {{"apiVersion", "v1"},
@@ -196,14 +197,18 @@ ReflectorOptions fast_options() {
   return options;
 }
 
+// A reflector on a manual clock: its backoff and resync waits pass only when the test
+// advances the clock (run_until does so for every wait it finds).
 struct Harness {
   std::shared_ptr<FakeListerWatcher> lw = std::make_shared<FakeListerWatcher>();
   std::shared_ptr<Store> store = std::make_shared<Store>();
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
   Recorder recorder;
   std::unique_ptr<Reflector> reflector;
   std::jthread thread;
 
   void start(ReflectorOptions options = fast_options(), Transform transform = {}) {
+    options.clock = clock;
     reflector = std::make_unique<Reflector>(lw, store, std::move(options), std::move(transform));
     reflector->add_handlers(recorder.handlers());
     thread = std::jthread([this](std::stop_token stop) { reflector->run(stop); });
@@ -211,6 +216,20 @@ struct Harness {
   ~Harness() {
     thread.request_stop();
     if (thread.joinable()) thread.join();
+  }
+  // Lets every backoff the reflector waits in pass, until `done` holds.
+  bool run_until(const std::function<bool()>& done) {
+    return eventually([&] {
+      if (done()) return true;
+      if (const auto deadline = clock->next_deadline()) clock->advance(*deadline - clock->now());
+      return done();
+    });
+  }
+  // The one timed wait in progress, as a duration from now (nullopt: none yet).
+  std::optional<std::chrono::nanoseconds> waiting_for() const {
+    const auto deadline = clock->next_deadline();
+    if (!deadline) return std::nullopt;
+    return *deadline - clock->now();
   }
 };
 
@@ -298,7 +317,7 @@ TEST(Reflector, GoneWhenOpeningWatchRelists) {
   h.lw->script_watch(std::move(gone));
   h.lw->script_list(kube::ObjectList{{}, "30", ""});
   h.start();
-  ASSERT_TRUE(eventually([&] { return h.lw->watch_calls().size() >= 2; }));
+  ASSERT_TRUE(h.run_until([&] { return h.lw->watch_calls().size() >= 2; }));
   EXPECT_EQ(h.lw->watch_versions(), (std::vector<std::string>{"10", "30"}));
   EXPECT_EQ(h.store->size(), 0u);
   EXPECT_EQ(h.recorder.calls(), (std::vector<std::string>{"add ns/a@5", "delete ns/a@5"}));
@@ -310,7 +329,7 @@ TEST(Reflector, GarbageLineReconnectsFromLastVersion) {
   h.lw->script_watch({{line("ADDED", cm("a", "11")), "this is not json {"}, StreamEnd::Close});
   h.lw->script_watch({{line("ADDED", cm("b", "12"))}, StreamEnd::Block});
   h.start();
-  ASSERT_TRUE(eventually([&] { return h.store->size() == 2; }));
+  ASSERT_TRUE(h.run_until([&] { return h.store->size() == 2; }));
   EXPECT_EQ(h.lw->watch_versions(), (std::vector<std::string>{"10", "11"}));
   EXPECT_EQ(h.lw->list_calls().size(), 1u);  // no relist needed
 }
@@ -325,7 +344,7 @@ TEST(Reflector, BrokenConnectionAndFailedRequestsAreRetried) {
   h.lw->script_watch(std::move(refused));
   h.lw->script_watch({{line("ADDED", cm("b", "12"))}, StreamEnd::Block});
   h.start();
-  ASSERT_TRUE(eventually([&] { return h.store->size() == 2; }));
+  ASSERT_TRUE(h.run_until([&] { return h.store->size() == 2; }));
   EXPECT_EQ(h.lw->list_calls().size(), 2u);
   EXPECT_EQ(h.lw->watch_versions(), (std::vector<std::string>{"10", "11", "11"}));
 }
@@ -353,7 +372,7 @@ TEST(Reflector, StopDuringBackoff) {
   options.backoff_max = 1h;
   h.lw->script_list(kube::ApiError(kube::ErrorKind::Forbidden, 403, "denied"));
   h.start(options);
-  ASSERT_TRUE(eventually([&] { return h.lw->list_calls().size() == 1; }));
+  ASSERT_TRUE(eventually([&] { return h.lw->list_calls().size() == 1 && h.waiting_for(); }));
   auto stopped = std::async(std::launch::async, [&] {
     h.thread.request_stop();
     h.thread.join();
@@ -404,13 +423,64 @@ TEST(Reflector, ResyncRedeliversStoredObjects) {
   Harness h;
   h.lw->script_list(kube::ObjectList{{cm("a", "5")}, "10", ""});
   auto options = fast_options();
-  options.resync_period = 10ms;
+  options.resync_period = 10min;
   h.start(options);
-  ASSERT_TRUE(eventually([&] {
+  const auto resyncs = [&] {
     const auto calls = h.recorder.calls();
-    return std::count(calls.begin(), calls.end(), "update ns/a@5") >= 2;
-  }));
+    return std::count(calls.begin(), calls.end(), "update ns/a@5");
+  };
+  ASSERT_TRUE(eventually([&] { return h.reflector->has_synced(); }));
+  for (int round = 1; round <= 2; ++round) {
+    // The watch blocks on the stream, so the one timed wait is the resync period.
+    ASSERT_TRUE(eventually([&] { return h.waiting_for() == 10min; })) << round;
+    h.clock->advance(10min - 1ns);
+    EXPECT_EQ(resyncs(), round - 1);
+    h.clock->advance(1ns);
+    ASSERT_TRUE(eventually([&] { return resyncs() == round; })) << round;
+  }
   EXPECT_EQ(h.lw->list_calls().size(), 1u);
+}
+
+TEST(Reflector, BackoffGrowsWithJitterUpToTheMaximum) {
+  Harness h;
+  auto options = fast_options();
+  options.backoff_initial = 100ms;
+  options.backoff_max = 300ms;
+  for (int i = 0; i < 4; ++i) {
+    h.lw->script_list(kube::ApiError(kube::ErrorKind::Transport, 0, "connection refused"));
+  }
+  h.lw->script_list(kube::ObjectList{{}, "10", ""});
+  h.start(options);
+  // base * [1, 1.5), the base doubling up to backoff_max, which also caps the jitter.
+  const std::vector<std::pair<std::chrono::milliseconds, std::chrono::milliseconds>> bounds{
+      {100ms, 150ms}, {200ms, 300ms}, {300ms, 300ms}, {300ms, 300ms}};
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    ASSERT_TRUE(eventually([&] { return h.lw->list_calls().size() == i + 1 && h.waiting_for(); }))
+        << i;
+    const auto delay = *h.waiting_for();
+    EXPECT_GE(delay, bounds[i].first) << i;
+    EXPECT_LE(delay, bounds[i].second) << i;
+    h.clock->advance(delay - 1ns);
+    EXPECT_EQ(h.lw->list_calls().size(), i + 1) << i;  // not retried a moment early
+    h.clock->advance(1ns);
+  }
+  ASSERT_TRUE(eventually([&] { return h.reflector->has_synced(); }));
+  EXPECT_EQ(h.lw->list_calls().size(), 5u);
+}
+
+TEST(Reflector, WatchEndingAtOnceWithoutEventsBacksOff) {
+  // A server that closes every watch at once must not cause a hot loop of re-watches.
+  Harness h;
+  auto options = fast_options();
+  options.min_watch_duration = 1s;
+  h.lw->script_list(kube::ObjectList{{}, "10", ""});
+  h.lw->script_watch({{}, StreamEnd::Close});
+  h.start(options);
+  ASSERT_TRUE(eventually([&] { return h.lw->watch_calls().size() == 1 && h.waiting_for(); }));
+  EXPECT_GE(*h.waiting_for(), options.backoff_initial);
+  EXPECT_EQ(h.lw->watch_calls().size(), 1u);
+  h.clock->advance(*h.waiting_for());
+  ASSERT_TRUE(eventually([&] { return h.lw->watch_calls().size() == 2; }));
 }
 
 TEST(Reflector, LateHandlersGetExistingObjects) {
@@ -427,7 +497,9 @@ TEST(Reflector, HandlerExceptionDoesNotStopReflector) {
   Harness h;
   h.lw->script_list(kube::ObjectList{{cm("a", "5")}, "10", ""});
   h.lw->script_watch({{line("ADDED", cm("b", "11"))}, StreamEnd::Block});
-  auto reflector = std::make_unique<Reflector>(h.lw, h.store, fast_options());
+  auto options = fast_options();
+  options.clock = h.clock;
+  auto reflector = std::make_unique<Reflector>(h.lw, h.store, options);
   reflector->add_handlers({.on_add = [](const ObjectPtr&) { throw std::runtime_error("boom"); }});
   h.reflector = std::move(reflector);
   h.reflector->add_handlers(h.recorder.handlers());

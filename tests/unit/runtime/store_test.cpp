@@ -7,18 +7,8 @@
 namespace secprov::runtime {
 namespace {
 
-Json obj(const std::string& ns, const std::string& name, const std::string& rv,
-         Json labels = Json::object(), const std::string& owner_uid = "") {
-  Json o = {{"metadata",
-             {{"namespace", ns}, {"name", name}, {"resourceVersion", rv}, {"labels", labels}}}};
-  if (!owner_uid.empty()) {
-    o["metadata"]["ownerReferences"] = Json::array({{{"apiVersion", "secprov.io/v1alpha1"},
-                                                     {"kind", "SecurityProfile"},
-                                                     {"name", "p"},
-                                                     {"uid", owner_uid},
-                                                     {"controller", true}}});
-  }
-  return o;
+Json obj(const std::string& ns, const std::string& name, const std::string& rv) {
+  return {{"metadata", {{"namespace", ns}, {"name", name}, {"resourceVersion", rv}}}};
 }
 
 std::vector<std::string> names(const std::vector<ObjectPtr>& objects) {
@@ -26,8 +16,6 @@ std::vector<std::string> names(const std::vector<ObjectPtr>& objects) {
   for (const auto& o : objects) out.push_back(key_of(*o).to_string());
   return out;
 }
-
-const std::string kProfile = "secprov.io/profile";
 
 TEST(Store, UpsertGetEraseList) {
   Store store;
@@ -56,42 +44,14 @@ TEST(Store, ReaderKeepsOldObjectAfterUpdate) {
   EXPECT_EQ(resource_version_of(*held), "1");  // immutable snapshot
 }
 
-TEST(Store, LabelIndexFollowsChanges) {
-  Store store({.indexed_labels = {kProfile}});
-  store.upsert(obj("ns", "a", "1", {{kProfile, "p1"}}));
-  store.upsert(obj("ns", "b", "1", {{kProfile, "p1"}}));
-  store.upsert(obj("ns", "c", "1", {{kProfile, "p2"}}));
-  store.upsert(obj("ns", "d", "1"));
-  EXPECT_EQ(names(store.by_label(kProfile, "p1")), (std::vector<std::string>{"ns/a", "ns/b"}));
-
-  store.upsert(obj("ns", "a", "2", {{kProfile, "p2"}}));  // relabelled
-  EXPECT_EQ(names(store.by_label(kProfile, "p1")), (std::vector<std::string>{"ns/b"}));
-  EXPECT_EQ(names(store.by_label(kProfile, "p2")), (std::vector<std::string>{"ns/a", "ns/c"}));
-  store.erase({"ns", "c"});
-  EXPECT_EQ(names(store.by_label(kProfile, "p2")), (std::vector<std::string>{"ns/a"}));
-  EXPECT_TRUE(store.by_label(kProfile, "none").empty());
-  EXPECT_THROW(store.by_label("not-indexed", "x"), std::invalid_argument);
-}
-
-TEST(Store, OwnerIndex) {
-  Store store;
-  store.upsert(obj("ns", "a", "1", Json::object(), "owner-1"));
-  store.upsert(obj("ns", "b", "1", Json::object(), "owner-1"));
-  store.upsert(obj("ns", "c", "1", Json::object(), "owner-2"));
-  EXPECT_EQ(names(store.by_owner("owner-1")), (std::vector<std::string>{"ns/a", "ns/b"}));
-  store.upsert(obj("ns", "b", "2"));  // owner reference removed
-  EXPECT_EQ(names(store.by_owner("owner-1")), (std::vector<std::string>{"ns/a"}));
-  EXPECT_TRUE(store.by_owner("nobody").empty());
-}
-
 TEST(Store, ReplaceReportsDifference) {
-  Store store({.indexed_labels = {kProfile}});
+  Store store;
   store.upsert(obj("ns", "keep", "1"));
-  store.upsert(obj("ns", "change", "1", {{kProfile, "old"}}));
-  store.upsert(obj("ns", "gone", "1", Json::object(), "owner"));
+  store.upsert(obj("ns", "change", "1"));
+  store.upsert(obj("ns", "gone", "1"));
 
-  std::vector<Json> listed{obj("ns", "keep", "1"), obj("ns", "change", "5", {{kProfile, "new"}}),
-                           obj("ns", "new", "6"), Json{{"metadata", Json::object()}}};
+  std::vector<Json> listed{obj("ns", "keep", "1"), obj("ns", "change", "5"), obj("ns", "new", "6"),
+                           Json{{"metadata", Json::object()}}};
   const StoreDelta delta = store.replace(std::move(listed), "100");
 
   EXPECT_EQ(names(delta.added), (std::vector<std::string>{"ns/new"}));
@@ -103,23 +63,21 @@ TEST(Store, ReplaceReportsDifference) {
 
   EXPECT_EQ(store.size(), 3u);
   EXPECT_EQ(store.resource_version(), "100");
-  // Indexes were rebuilt.
-  EXPECT_TRUE(store.by_label(kProfile, "old").empty());
-  EXPECT_EQ(names(store.by_label(kProfile, "new")), (std::vector<std::string>{"ns/change"}));
-  EXPECT_TRUE(store.by_owner("owner").empty());
+  EXPECT_EQ(resource_version_of(*store.get({"ns", "change"})), "5");
+  EXPECT_EQ(store.get({"ns", "gone"}), nullptr);
 }
 
 TEST(Store, ConcurrentReadersAndWriters) {
-  Store store({.indexed_labels = {kProfile}});
+  Store store;
   std::atomic<bool> done{false};
   std::jthread reader([&] {
     while (!done) {
-      for (const auto& o : store.by_label(kProfile, "p")) ASSERT_TRUE(o->is_object());
-      (void)store.list();
+      for (const auto& o : store.list("ns")) ASSERT_TRUE(o->is_object());
+      (void)store.get({"ns", "o1"});
     }
   });
   for (int i = 0; i < 2000; ++i) {
-    store.upsert(obj("ns", "o" + std::to_string(i % 50), std::to_string(i), {{kProfile, "p"}}));
+    store.upsert(obj("ns", "o" + std::to_string(i % 50), std::to_string(i)));
     if (i % 7 == 0) store.erase({"ns", "o" + std::to_string(i % 50)});
   }
   done = true;

@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "runtime/clock.h"
+#include "manual_clock.h"
 
 namespace secprov::runtime::testing {
 
@@ -22,29 +22,6 @@ inline bool eventually(const std::function<bool()>& condition,
   }
   return true;
 }
-
-// A clock that moves only when told to.
-class FakeClock final : public Clock {
- public:
-  time_point now() const override {
-    const std::lock_guard lock(mutex_);
-    return now_;
-  }
-  wall_time_point wall_now() const override {
-    const std::lock_guard lock(mutex_);
-    return wall_;
-  }
-  void advance(std::chrono::nanoseconds d) {
-    const std::lock_guard lock(mutex_);
-    now_ += std::chrono::duration_cast<time_point::duration>(d);
-    wall_ += std::chrono::duration_cast<wall_time_point::duration>(d);
-  }
-
- private:
-  mutable std::mutex mutex_;
-  time_point now_{std::chrono::hours(1000)};
-  wall_time_point wall_{std::chrono::sys_days{std::chrono::year{2024} / 5 / 1}};
-};
 
 // Value of a counter/gauge (or a histogram's sample count) with the given labels; -1 if absent.
 inline double metric_value(prometheus::Registry& registry, const std::string& name,
@@ -69,6 +46,24 @@ inline double metric_value(prometheus::Registry& registry, const std::string& na
         default:
           return -1;
       }
+    }
+  }
+  return -1;
+}
+
+// Sum of a histogram's observations with the given labels; -1 if absent.
+inline double histogram_sum(prometheus::Registry& registry, const std::string& name,
+                            const prometheus::Labels& labels) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name || family.type != prometheus::MetricType::Histogram) continue;
+    for (const auto& metric : family.metric) {
+      bool match = true;
+      for (const auto& [k, v] : labels) {
+        bool found = false;
+        for (const auto& label : metric.label) found |= label.name == k && label.value == v;
+        match &= found;
+      }
+      if (match) return metric.histogram.sample_sum;
     }
   }
   return -1;

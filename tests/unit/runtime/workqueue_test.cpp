@@ -15,10 +15,23 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::eventually;
+using testing::ManualClock;
 
 ObjectKey k(const std::string& name) {
   return {"ns", name};
 }
+
+// A queue on a manual clock: delays pass only when the test advances it.
+WorkQueueOptions with_clock(WorkQueueOptions options, std::shared_ptr<const Clock> clock) {
+  options.clock = std::move(clock);
+  return options;
+}
+
+struct ClockedQueue {
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+  WorkQueue q;
+  explicit ClockedQueue(WorkQueueOptions options = {}) : q(with_clock(std::move(options), clock)) {}
+};
 
 TEST(WorkQueue, DeduplicatesQueuedKeys) {
   WorkQueue q;
@@ -33,7 +46,8 @@ TEST(WorkQueue, DeduplicatesQueuedKeys) {
 }
 
 TEST(WorkQueue, KeyAddedWhileProcessingIsRequeuedAfterDone) {
-  WorkQueue q;
+  ClockedQueue cq;
+  auto& q = cq.q;
   q.add(k("a"));
   ASSERT_EQ(q.get(), k("a"));
   q.add(k("a"));
@@ -41,7 +55,8 @@ TEST(WorkQueue, KeyAddedWhileProcessingIsRequeuedAfterDone) {
   EXPECT_EQ(q.len(), 0u);  // not handed to a second worker while the first holds it
 
   auto second = std::async(std::launch::async, [&] { return q.get(); });
-  EXPECT_EQ(second.wait_for(50ms), std::future_status::timeout);
+  ASSERT_TRUE(eventually([&] { return cq.clock->blocked() == 1; }));  // waiting in get()
+  EXPECT_EQ(second.wait_for(0s), std::future_status::timeout);
   q.done(k("a"));
   ASSERT_EQ(second.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(second.get(), k("a"));  // once, although added twice
@@ -76,35 +91,60 @@ TEST(WorkQueue, NeverProcessesAKeyConcurrently) {
 }
 
 TEST(WorkQueue, AddAfterReleasesInDueOrder) {
-  WorkQueue q;
+  ClockedQueue cq;
+  auto& q = cq.q;
   q.add_after(k("c"), 90ms);
   q.add_after(k("a"), 30ms);
   q.add_after(k("b"), 60ms);
   EXPECT_EQ(q.len(), 0u);
   EXPECT_EQ(q.waiting(), 3u);
+  cq.clock->advance(29ms);
+  EXPECT_EQ(q.len(), 0u);  // not a moment early
+  cq.clock->advance(1ms);
+  EXPECT_EQ(q.len(), 1u);
+  EXPECT_EQ(q.waiting(), 2u);
   EXPECT_EQ(q.get(), k("a"));
+  cq.clock->advance(60ms);
   EXPECT_EQ(q.get(), k("b"));
   EXPECT_EQ(q.get(), k("c"));
 }
 
+TEST(WorkQueue, BlockedGetWakesWhenTheClockPassesTheDueTime) {
+  ClockedQueue cq;
+  auto& q = cq.q;
+  q.add_after(k("a"), 1h);
+  auto getter = std::async(std::launch::async, [&] { return q.get(); });
+  ASSERT_TRUE(eventually([&] { return cq.clock->sleepers() == 1; }));
+  EXPECT_EQ(cq.clock->next_deadline(), cq.clock->now() + 1h);
+  // An earlier key wakes the getter, which then waits for the new, earlier due time.
+  q.add_after(k("b"), 1min);
+  ASSERT_TRUE(eventually([&] { return cq.clock->next_deadline() == cq.clock->now() + 1min; }));
+  cq.clock->advance(1min);
+  ASSERT_EQ(getter.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(getter.get(), k("b"));
+  EXPECT_EQ(q.waiting(), 1u);
+}
+
 TEST(WorkQueue, AddAfterKeepsTheEarlierTime) {
-  WorkQueue q;
+  ClockedQueue cq;
+  auto& q = cq.q;
   q.add_after(k("x"), 1h);
   q.add_after(k("x"), 10ms);
   q.add_after(k("x"), 2h);
-  const auto started = std::chrono::steady_clock::now();
+  cq.clock->advance(10ms);
+  EXPECT_EQ(q.len(), 1u);
   EXPECT_EQ(q.get(), k("x"));
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 1h);
   EXPECT_EQ(q.waiting(), 0u);
   q.add_after(k("y"), 0ms);  // zero delay: ready at once
   EXPECT_EQ(q.len(), 1u);
 }
 
 TEST(WorkQueue, DelayedKeyAlreadyQueuedIsNotDuplicated) {
-  WorkQueue q;
+  ClockedQueue cq;
+  auto& q = cq.q;
   q.add_after(k("a"), 5ms);
   q.add(k("a"));
-  std::this_thread::sleep_for(20ms);
+  cq.clock->advance(20ms);
   EXPECT_EQ(q.len(), 1u);
   EXPECT_EQ(q.get(), k("a"));
   EXPECT_EQ(q.len(), 0u);
@@ -112,7 +152,7 @@ TEST(WorkQueue, DelayedKeyAlreadyQueuedIsNotDuplicated) {
 
 TEST(RateLimiter, PerKeyExponentialBackoffWithCap) {
   RateLimiter limiter({.base_delay = 5ms, .max_delay = 1000s, .qps = 0, .burst = 1});
-  const auto now = RateLimiter::Clock::now();
+  const Clock::time_point now{1000h};
   std::vector<std::chrono::nanoseconds> delays;
   for (int i = 0; i < 5; ++i) delays.push_back(limiter.when(k("a"), now));
   EXPECT_EQ(delays, (std::vector<std::chrono::nanoseconds>{5ms, 10ms, 20ms, 40ms, 80ms}));
@@ -129,7 +169,7 @@ TEST(RateLimiter, PerKeyExponentialBackoffWithCap) {
 
 TEST(RateLimiter, OverallBucketSpreadsBursts) {
   RateLimiter limiter({.base_delay = 1ns, .max_delay = 1000s, .qps = 10, .burst = 2});
-  const auto now = RateLimiter::Clock::now();
+  const Clock::time_point now{1000h};
   EXPECT_LE(limiter.when(k("a"), now), 1ns);
   EXPECT_LE(limiter.when(k("b"), now), 1ns);
   // Bucket empty: each further retry is reserved 1/qps later than the previous one.
@@ -141,15 +181,22 @@ TEST(RateLimiter, OverallBucketSpreadsBursts) {
 
 TEST(RateLimiter, LargerOfPerKeyAndBucket) {
   RateLimiter limiter({.base_delay = 1s, .max_delay = 1000s, .qps = 10, .burst = 1});
-  const auto now = RateLimiter::Clock::now();
+  const Clock::time_point now{1000h};
   EXPECT_EQ(limiter.when(k("a"), now), 1s);  // per-key dominates
   EXPECT_EQ(limiter.when(k("a"), now), 2s);
 }
 
 TEST(WorkQueue, RateLimitedAddsCountRequeuesAndForgetResets) {
-  WorkQueue q({.name = "test", .rate_limiter = {.base_delay = 1ms, .max_delay = 4ms, .qps = 0}});
-  for (int i = 0; i < 5; ++i) {
+  ClockedQueue cq(
+      {.name = "test", .rate_limiter = {.base_delay = 1ms, .max_delay = 4ms, .qps = 0}});
+  auto& q = cq.q;
+  const std::vector<std::chrono::milliseconds> backoff{1ms, 2ms, 4ms, 4ms, 4ms};
+  for (const auto delay : backoff) {
     q.add_rate_limited(k("a"));
+    cq.clock->advance(delay - 1us);
+    EXPECT_EQ(q.len(), 0u) << delay.count();  // due exactly after the backoff
+    cq.clock->advance(1us);
+    ASSERT_EQ(q.len(), 1u) << delay.count();
     ASSERT_EQ(q.get(), k("a"));
     q.done(k("a"));
   }
@@ -159,9 +206,10 @@ TEST(WorkQueue, RateLimitedAddsCountRequeuesAndForgetResets) {
 }
 
 TEST(WorkQueue, ShutDownWakesBlockedGettersAndIgnoresAdds) {
-  WorkQueue q;
+  ClockedQueue cq;
+  auto& q = cq.q;
   auto blocked = std::async(std::launch::async, [&] { return q.get(); });
-  std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(eventually([&] { return cq.clock->blocked() == 1; }));
   q.shut_down();
   ASSERT_EQ(blocked.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(blocked.get(), std::nullopt);
@@ -219,21 +267,27 @@ TEST(WorkQueue, FifoSoNoKeyStarves) {
 
 TEST(WorkQueue, Metrics) {
   auto registry = std::make_shared<prometheus::Registry>();
-  WorkQueue q(
+  ClockedQueue cq(
       {.name = "profiles", .rate_limiter = {.base_delay = 1ms, .qps = 0}, .registry = registry});
+  auto& q = cq.q;
   q.add(k("a"));
   q.add(k("a"));
   q.add(k("b"));
   const prometheus::Labels labels{{"name", "profiles"}};
   EXPECT_EQ(testing::metric_value(*registry, "workqueue_depth", labels), 2);
   EXPECT_EQ(testing::metric_value(*registry, "workqueue_adds_total", labels), 2);
+  cq.clock->advance(2s);  // queued for 2 s
   const auto key = q.get();
+  cq.clock->advance(3s);  // worked on for 3 s
   q.done(*key);
   q.add_rate_limited(k("c"));
   EXPECT_EQ(testing::metric_value(*registry, "workqueue_depth", labels), 1);
   EXPECT_EQ(testing::metric_value(*registry, "workqueue_retries_total", labels), 1);
   EXPECT_EQ(testing::metric_value(*registry, "workqueue_queue_duration_seconds", labels), 1);
   EXPECT_EQ(testing::metric_value(*registry, "workqueue_work_duration_seconds", labels), 1);
+  // Durations come from the queue's clock.
+  EXPECT_EQ(testing::histogram_sum(*registry, "workqueue_queue_duration_seconds", labels), 2.0);
+  EXPECT_EQ(testing::histogram_sum(*registry, "workqueue_work_duration_seconds", labels), 3.0);
 }
 
 }  // namespace

@@ -1,0 +1,42 @@
+#include "runtime/finalizer.h"
+
+#include <algorithm>
+
+namespace secprov::runtime {
+namespace {
+
+void patch_finalizers(kube::Client& client, const kube::ResourceType& type, const Json& object,
+                      const Json& finalizers) {
+  const auto& metadata = object["metadata"];
+  client.merge_patch(type, metadata.value("namespace", std::string{}),
+                     metadata.value("name", std::string{}),
+                     {{"metadata",
+                       {{"finalizers", finalizers},
+                        {"resourceVersion", metadata.value("resourceVersion", std::string{})}}}});
+}
+
+}  // namespace
+
+ReconcileResult with_finalizer(kube::Client& client, const kube::ResourceType& type,
+                               const Json& object, std::string_view finalizer,
+                               const std::function<ReconcileResult(FinalizerEvent)>& reconcile) {
+  const auto& metadata = object["metadata"];
+  auto finalizers = metadata.value("finalizers", Json::array());
+  const auto ours = std::find(finalizers.begin(), finalizers.end(), Json(finalizer));
+  const bool present = ours != finalizers.end();
+  if (metadata.contains("deletionTimestamp")) {
+    if (!present) return ReconcileResult::Done();
+    auto result = reconcile(FinalizerEvent::Cleanup);
+    finalizers.erase(ours);
+    patch_finalizers(client, type, object, finalizers);
+    return result;
+  }
+  if (!present) {
+    finalizers.push_back(finalizer);
+    patch_finalizers(client, type, object, finalizers);
+    return ReconcileResult::Done();
+  }
+  return reconcile(FinalizerEvent::Apply);
+}
+
+}  // namespace secprov::runtime

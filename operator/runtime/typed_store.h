@@ -1,0 +1,213 @@
+#pragma once
+// A cache of parsed objects beside the JSON Store: each object is parsed once, when it enters
+// the cache, and readers share the result. Named secondary indexes (client-go's Indexers,
+// controller-runtime's FieldIndexer) turn "which objects have field X = v" into a lookup.
+// Generic: runtime/ knows no API types; controllers/ instantiates it.
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runtime/object.h"
+#include "runtime/reflector.h"
+#include "runtime/store.h"
+
+namespace secprov::runtime {
+
+template <class T>
+class TypedStore {
+ public:
+  using Ptr = std::shared_ptr<const T>;
+  // nullopt (or a throw): the object does not parse. It stays in the JSON store only, where
+  // the reconciler finds it and reports why.
+  using ParseFn = std::function<std::optional<T>(const Json&)>;
+  // The values an object is filed under in one index (none, one or several).
+  using IndexFn = std::function<std::vector<std::string>(const T&)>;
+
+  explicit TypedStore(ParseFn parse) : parse_(std::move(parse)) {}
+  TypedStore(const TypedStore&) = delete;
+  TypedStore& operator=(const TypedStore&) = delete;
+
+  // Adds (or replaces) an index; objects already stored are filed at once.
+  void add_index(std::string name, IndexFn fn) {
+    std::unique_lock lock(mutex_);
+    auto& index = indexes_[name];
+    index.fn = std::move(fn);
+    index.values.clear();
+    for (auto& [key, entry] : entries_) {
+      if (!entry.value) continue;
+      entry.filed[name] = file_locked(index, key, *entry.value);
+    }
+  }
+
+  // Parses `object` and stores it under its key, unless the stored entry already came from
+  // this resourceVersion (a resync or a relist of an unchanged object parses nothing).
+  void upsert(const ObjectPtr& object) {
+    if (!object) return;
+    auto key = try_key_of(*object);
+    if (!key) return;
+    {
+      std::shared_lock lock(mutex_);
+      const auto it = entries_.find(*key);
+      if (it != entries_.end() && same_version(*it->second.source, *object)) return;
+    }
+    Ptr value;  // parsed outside the lock: readers are not held up by parsing
+    try {
+      if (auto parsed = parse_(*object)) value = std::make_shared<const T>(std::move(*parsed));
+    } catch (const std::exception&) {
+      // Left null: treated as an object that does not parse.
+    }
+    std::unique_lock lock(mutex_);
+    const auto it = entries_.find(*key);
+    if (it != entries_.end()) unfile_locked(it->first, it->second);
+    Entry& entry =
+        entries_.insert_or_assign(*key, Entry{object, std::move(value), {}}).first->second;
+    if (!entry.value) {
+      unparsed_.insert(*key);
+      return;
+    }
+    unparsed_.erase(*key);
+    for (auto& [name, index] : indexes_) entry.filed[name] = file_locked(index, *key, *entry.value);
+  }
+
+  void erase(const ObjectKey& key) {
+    std::unique_lock lock(mutex_);
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) return;
+    unfile_locked(it->first, it->second);
+    unparsed_.erase(key);
+    entries_.erase(it);
+  }
+
+  // The parsed object; null when absent or when it does not parse.
+  Ptr get(const ObjectKey& key) const {
+    std::shared_lock lock(mutex_);
+    const auto it = entries_.find(key);
+    return it == entries_.end() ? nullptr : it->second.value;
+  }
+
+  // Keys of the objects filed under `value` in `index`, ordered. Throws std::invalid_argument
+  // for an index that was never added (a silent scan would hide it).
+  std::vector<ObjectKey> keys_by_index(std::string_view index, std::string_view value) const {
+    std::shared_lock lock(mutex_);
+    const auto* keys = find_locked(index, value);
+    return keys ? std::vector<ObjectKey>(keys->begin(), keys->end()) : std::vector<ObjectKey>{};
+  }
+
+  // The objects themselves, ordered by key.
+  std::vector<Ptr> by_index(std::string_view index, std::string_view value) const {
+    std::shared_lock lock(mutex_);
+    std::vector<Ptr> out;
+    if (const auto* keys = find_locked(index, value)) {
+      out.reserve(keys->size());
+      for (const auto& key : *keys) out.push_back(entries_.at(key).value);
+    }
+    return out;
+  }
+
+  // The cached JSON of objects in `ns` that do not parse, ordered by key (rare: what the
+  // apiserver admits normally parses). O(log n + the unparsed objects returned).
+  std::vector<ObjectPtr> unparsed(std::string_view ns) const {
+    std::shared_lock lock(mutex_);
+    std::vector<ObjectPtr> out;
+    for (auto it = unparsed_.lower_bound(ObjectKey{std::string(ns), ""});
+         it != unparsed_.end() && it->ns == ns; ++it) {
+      out.push_back(entries_.at(*it).source);
+    }
+    return out;
+  }
+  std::vector<ObjectPtr> unparsed() const {
+    std::shared_lock lock(mutex_);
+    std::vector<ObjectPtr> out;
+    out.reserve(unparsed_.size());
+    for (const auto& key : unparsed_) out.push_back(entries_.at(key).source);
+    return out;
+  }
+
+  // Parsed objects held.
+  std::size_t size() const {
+    std::shared_lock lock(mutex_);
+    return entries_.size() - unparsed_.size();
+  }
+
+ private:
+  using KeySet = std::set<ObjectKey>;
+  struct Index {
+    IndexFn fn;
+    std::map<std::string, KeySet, std::less<>> values;
+  };
+  struct Entry {
+    ObjectPtr source;
+    Ptr value;  // null: does not parse
+    // The values the entry is filed under, per index (unfiling does not call the IndexFn).
+    std::map<std::string, std::set<std::string>, std::less<>> filed;
+  };
+
+  static bool same_version(const Json& a, const Json& b) {
+    if (&a == &b) return true;
+    const std::string rv_a = resource_version_of(a);
+    return !rv_a.empty() && rv_a == resource_version_of(b);
+  }
+
+  static std::set<std::string> file_locked(Index& index, const ObjectKey& key, const T& value) {
+    const auto computed = index.fn(value);
+    std::set<std::string> values(computed.begin(), computed.end());
+    for (const auto& v : values) index.values[v].insert(key);
+    return values;
+  }
+
+  void unfile_locked(const ObjectKey& key, Entry& entry) {
+    for (const auto& [name, values] : entry.filed) {
+      const auto index = indexes_.find(name);
+      if (index == indexes_.end()) continue;
+      for (const auto& v : values) {
+        const auto it = index->second.values.find(v);
+        if (it == index->second.values.end()) continue;
+        it->second.erase(key);
+        if (it->second.empty()) index->second.values.erase(it);
+      }
+    }
+    entry.filed.clear();
+  }
+
+  const KeySet* find_locked(std::string_view index, std::string_view value) const {
+    const auto it = indexes_.find(index);
+    if (it == indexes_.end()) {
+      throw std::invalid_argument("no such index: " + std::string(index));
+    }
+    const auto keys = it->second.values.find(value);
+    return keys == it->second.values.end() ? nullptr : &keys->second;
+  }
+
+  const ParseFn parse_;
+  mutable std::shared_mutex mutex_;
+  std::map<ObjectKey, Entry> entries_;
+  std::set<ObjectKey> unparsed_;  // the entries without a value
+  std::map<std::string, Index, std::less<>> indexes_;
+};
+
+// Handlers that keep `store` in step with a reflector: add/update parse (once per
+// resourceVersion), delete erases; a relist arrives as the same three events. Add them to the
+// reflector before any handler that reads the store, so a mapped key is enqueued only after
+// the typed entry it was looked up in is current.
+template <class T>
+EventHandlers sync_handlers(std::shared_ptr<TypedStore<T>> store) {
+  return {[store](const ObjectPtr& o) { store->upsert(o); },
+          [store](const ObjectPtr&, const ObjectPtr& o) { store->upsert(o); },
+          [store](const ObjectPtr& o) {
+            if (const auto key = try_key_of(*o)) store->erase(*key);
+          }};
+}
+
+}  // namespace secprov::runtime
