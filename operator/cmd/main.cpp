@@ -135,8 +135,11 @@ int main(int argc, char** argv) {
   const auto client = secprov::kube::Client::connect(config, client_options);
 
   const auto registry = std::make_shared<prometheus::Registry>();
+  // The one time source of the process.
+  const auto clock = secprov::runtime::system_clock();
   secprov::runtime::EventRecorderOptions event_options;
   event_options.host = flags.identity;
+  event_options.clock = clock;
   const auto events = std::make_shared<secprov::runtime::EventRecorder>(client, event_options);
 
   secprov::controllers::Manager manager(
@@ -145,7 +148,8 @@ int main(int argc, char** argv) {
                .workers = flags.workers,
                .resync_period = std::chrono::minutes(10),
                .registry = registry,
-               .events = events});
+               .events = events,
+               .clock = clock});
 
   const auto server = secprov::http::start_server(
       {.address = flags.probe_address,
@@ -199,7 +203,7 @@ int main(int argc, char** argv) {
              },
          .on_new_leader =
              [](const std::string& leader) { spdlog::info("leader is now {}", leader); }},
-        registry);
+        registry, clock);
     elector.run(stop.get_token());
     exit_code = lost ? 1 : 0;
   }

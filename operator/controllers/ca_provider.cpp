@@ -3,19 +3,10 @@
 #include "crypto/encoding.h"
 #include "crypto/errors.h"
 #include "render/labels.h"
+#include "render/names.h"
 #include "runtime/object.h"
 
 namespace secprov::controllers {
-
-std::string ca_secret_name(const api::TrustDomain& domain) {
-  if (domain.spec.ca.secret_ref) return domain.spec.ca.secret_ref->name;
-  return domain.metadata.name + "-ca-keypair";
-}
-
-std::string ca_secret_selector() {
-  return std::string(render::kTrustDomainLabel) + "," + std::string(render::kManagedByLabel) +
-         "!=" + std::string(render::kManagedByValue);
-}
 
 CaUnavailable ca_secret_not_found(const api::TrustDomain& domain,
                                   const std::string& operator_namespace) {
@@ -46,12 +37,13 @@ CaProvider::Result CaProvider::get(const api::TrustDomain& domain,
     }
   }
   const auto data = secret->value("data", nlohmann::json::object());
-  const auto decode = [&](const char* key) -> std::optional<std::string> {
-    if (!data.contains(key) || !data[key].is_string()) return std::nullopt;
-    return crypto::base64_decode(data[key].get<std::string>());
+  const auto decode = [&](std::string_view key) -> std::optional<std::string> {
+    const auto found = data.find(key);
+    if (found == data.end() || !found->is_string()) return std::nullopt;
+    return crypto::base64_decode(found->get<std::string>());
   };
-  const auto cert_pem = decode("tls.crt");
-  const auto key_pem = decode("tls.key");
+  const auto cert_pem = decode(render::kTlsCertificateKey);
+  const auto key_pem = decode(render::kTlsPrivateKeyKey);
   if (!cert_pem || !key_pem) {
     return {nullptr,
             {"InvalidCA", "Secret " + namespace_ + "/" + name +

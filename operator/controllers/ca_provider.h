@@ -8,6 +8,7 @@
 
 #include "api/trustdomain.h"
 #include "crypto/authority.h"
+#include "render/trust_domain.h"
 #include "runtime/store.h"
 
 namespace secprov::controllers {
@@ -18,14 +19,10 @@ struct CaUnavailable {
   std::string message;  // names the Secret and the cause, never key material
 };
 
-// The Secret that holds a trust domain's CA key pair (operator namespace).
-std::string ca_secret_name(const api::TrustDomain& domain);
-
-// Label selector of the operator-namespace Secret cache: CA key pairs carry
-// secprov.io/trust-domain=<domain> (generated ones get it, imported ones must be given it),
-// and the operator's own profile Secrets (managed-by=secprov) are cached elsewhere, as
-// digests. A Secret without the label (a Helm release, a password) is never listed.
-std::string ca_secret_selector();
+// Computed by render/ (render/trust_domain.h); named here too for the callers in this
+// namespace.
+using render::ca_secret_name;
+using render::ca_secret_selector;
 
 // CASecretNotFound: the Secret is absent, or lacks secprov.io/trust-domain=<domain> (so it is
 // not in the cache at all). The one wording for every condition and Event that says so.

@@ -1,8 +1,12 @@
 #pragma once
-// Helpers for the kstatus conditions the reconcilers set.
+// The kstatus conditions the reconcilers set. Ready, Stalled and Reconciling are written
+// together by set_summary() from one Summary, so they never contradict each other.
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "api/condition.h"
 
@@ -13,12 +17,41 @@ inline api::Timestamp seconds_of(std::chrono::system_clock::time_point t) {
 }
 
 // A condition for `generation`; set_condition fills lastTransitionTime.
-inline api::Condition make_condition(std::string type, bool status, std::int64_t generation,
+inline api::Condition make_condition(std::string_view type, bool status, std::int64_t generation,
                                      std::string reason, std::string message = {}) {
   return api::Condition{
-      std::move(type),   status ? api::ConditionStatus::True : api::ConditionStatus::False,
+      std::string(type), status ? api::ConditionStatus::True : api::ConditionStatus::False,
       generation,        {},
       std::move(reason), std::move(message)};
 }
+
+// Where an object stands after a pass.
+struct Summary {
+  enum class State {
+    Ready,     // provisioned as the spec says
+    NotReady,  // provisioned, but not as the spec says (e.g. drift left under Report)
+    Stalled,   // cannot progress until its inputs change (terminal)
+  };
+  State state = State::Ready;
+  std::string reason;
+  std::string message;
+  // Work still going on (e.g. issuance rate limited): Reconciling=True with this reason.
+  std::optional<std::string> reconciling_reason{};
+  std::string reconciling_message{};
+
+  static Summary ready(std::string reason, std::string message) {
+    return {State::Ready, std::move(reason), std::move(message)};
+  }
+  static Summary not_ready(std::string reason, std::string message) {
+    return {State::NotReady, std::move(reason), std::move(message)};
+  }
+  static Summary stalled(std::string reason, std::string message) {
+    return {State::Stalled, std::move(reason), std::move(message)};
+  }
+};
+
+// Sets Ready, Stalled and Reconciling from `summary`.
+void set_summary(std::vector<api::Condition>& conditions, std::int64_t generation,
+                 api::Timestamp now, const Summary& summary);
 
 }  // namespace secprov::controllers

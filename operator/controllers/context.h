@@ -4,11 +4,12 @@
 // write through the client.
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 
+#include "controllers/mappers.h"
 #include "kube/client.h"
+#include "runtime/clock.h"
 #include "runtime/events.h"
 #include "runtime/store.h"
 
@@ -30,6 +31,12 @@ struct Stores {
   // CA key pairs in the operator namespace: only Secrets labelled secprov.io/trust-domain
   // (ca_secret_selector()), never the namespace's other Secrets.
   std::shared_ptr<runtime::Store> operator_secrets;
+  // The same profiles and trust domains parsed once, with the indexes of controllers/mappers.h;
+  // fed by the reflectors of `profiles` and `trust_domains`. An object that does not parse is
+  // only in the JSON store.
+  std::shared_ptr<runtime::TypedStore<api::SecurityProfile>> typed_profiles = make_profile_store();
+  std::shared_ptr<runtime::TypedStore<api::TrustDomain>> typed_trust_domains =
+      make_trust_domain_store();
 };
 
 struct Context {
@@ -39,9 +46,10 @@ struct Context {
   // For reconcilers' own metrics; null when metrics are off (unit tests).
   std::shared_ptr<prometheus::Registry> registry;
   std::string operator_namespace;
-  std::function<std::chrono::system_clock::time_point()> now = [] {
-    return std::chrono::system_clock::now();
-  };
+  // The one time source (tests substitute a manual clock).
+  std::shared_ptr<const runtime::Clock> clock = runtime::system_clock();
+
+  std::chrono::system_clock::time_point now() const { return clock->wall_now(); }
 };
 
 }  // namespace secprov::controllers

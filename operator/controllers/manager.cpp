@@ -8,8 +8,8 @@
 #include <set>
 
 #include "api/detail/syntax.h"
-#include "api/trustdomain.h"
 #include "controllers/ca_provider.h"
+#include "controllers/mappers.h"
 #include "controllers/observed.h"
 #include "controllers/profile_controller.h"
 #include "controllers/trust_bundle_controller.h"
@@ -26,20 +26,18 @@ std::string managed_selector() {
   return std::string(render::kManagedSelector);
 }
 
-std::string trust_domain_of_profile(const nlohmann::json& profile) {
-  return profile.value("spec", nlohmann::json::object())
-      .value("trustDomainRef", nlohmann::json::object())
-      .value("name", std::string{});
-}
-
-// Calls `f` for the object of each event (both versions on update).
-runtime::EventHandlers on_each(std::function<void(const nlohmann::json&)> f) {
-  return {[f](const ObjectPtr& o) { f(*o); },
-          [f](const ObjectPtr& old_object, const ObjectPtr& new_object) {
-            f(*old_object);
-            f(*new_object);
+// Enqueues into `controller` the keys `map` gives for an event's object (for both versions on
+// an update, so a changed reference reaches the old and the new key).
+runtime::EventHandlers enqueue_mapped(MapFn map, runtime::Controller* controller) {
+  const auto enqueue = [map = std::move(map), controller](const ObjectPtr& object) {
+    for (const auto& key : map(*object)) controller->enqueue(key);
+  };
+  return {enqueue,
+          [enqueue](const ObjectPtr& old_object, const ObjectPtr& new_object) {
+            enqueue(old_object);
+            if (new_object != old_object) enqueue(new_object);
           },
-          [f](const ObjectPtr& o) { f(*o); }};
+          enqueue};
 }
 
 // Keeps `target` equal to the union of several reflectors' stores (one per namespace):
@@ -106,14 +104,14 @@ struct Manager::Parts {
 Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
     : parts_(std::make_unique<Parts>()) {
   auto& p = *parts_;
-  const auto store = [] {
-    return std::make_shared<runtime::Store>(runtime::StoreOptions{.indexed_labels = {}});
-  };
+  const auto store = [] { return std::make_shared<runtime::Store>(); };
   p.context.client = client;
   p.context.operator_namespace = options.operator_namespace;
   p.context.events = options.events;
   p.context.registry = options.registry;
-  p.context.stores = Stores{store(), store(), store(), store(), store()};
+  p.context.clock = options.clock;
+  p.context.stores = Stores{
+      store(), store(), store(), store(), store(), make_profile_store(), make_trust_domain_store()};
   p.cas =
       std::make_shared<CaProvider>(p.context.stores.operator_secrets, options.operator_namespace);
 
@@ -142,6 +140,7 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       reflector_options.name = scopes.size() == 1 ? name : name + "/" + ns;
       reflector_options.resync_period = options.resync_period;
       reflector_options.registry = options.registry;
+      reflector_options.clock = options.clock;
       const auto own = scopes.size() == 1 ? target : store();
       spdlog::debug("cache {}: list/watch {} in {} with selector \"{}\"", name, type.plural,
                     ns.empty() ? std::string("all namespaces") : ns, selector);
@@ -171,6 +170,9 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   const auto ca_secrets =
       cache("ca-secrets", kube::resources::secrets(), {options.operator_namespace},
             ca_secret_selector(), p.context.stores.operator_secrets);
+  // The typed caches first: the handlers added below look keys up in their indexes.
+  profiles.add_handlers(runtime::sync_handlers(p.context.stores.typed_profiles));
+  domains.add_handlers(runtime::sync_handlers(p.context.stores.typed_trust_domains));
 
   Parts* const parts = &p;
   p.domain_reconciler = std::make_unique<TrustDomainReconciler>(p.context, p.cas);
@@ -182,6 +184,7 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
 
   runtime::ControllerOptions controller_options;
   controller_options.workers = options.workers;
+  controller_options.clock = options.clock;
   p.profiles = std::make_unique<runtime::Controller>("securityprofile", *p.profile_reconciler,
                                                      controller_options, options.registry);
   p.domains = std::make_unique<runtime::Controller>("trustdomain", *p.domain_reconciler,
@@ -193,43 +196,36 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   profiles.add_handlers(p.profiles->handler_for_primary());
   secrets.add_handlers(p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile"));
   config_maps.add_handlers(p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile"));
+  const auto typed_profiles = p.context.stores.typed_profiles;
+  const auto typed_domains = p.context.stores.typed_trust_domains;
   // A trust domain's change (its CA) reaches every profile using it and every bundle.
-  domains.add_handlers(on_each([parts](const nlohmann::json& domain) {
-    const std::string name = domain["metadata"].value("name", std::string{});
-    for (const auto& profile : parts->context.stores.profiles->list()) {
-      if (trust_domain_of_profile(*profile) == name)
-        parts->profiles->enqueue(runtime::key_of(*profile));
-    }
-    for (const auto& ns : namespaces_using(*parts->context.stores.profiles, name)) {
-      parts->bundles->enqueue({ns, name});
-    }
-  }));
+  domains.add_handlers(enqueue_mapped(
+      [typed_profiles](const nlohmann::json& domain) {
+        return profiles_of_trust_domain(*typed_profiles, domain);
+      },
+      p.profiles.get()));
+  domains.add_handlers(enqueue_mapped(
+      [typed_profiles](const nlohmann::json& domain) {
+        return bundles_of_trust_domain(*typed_profiles, domain);
+      },
+      p.bundles.get()));
   domains.add_handlers(p.domains->handler_for_primary());
   // A CA key pair Secret's change reaches the trust domains that use it.
-  ca_secrets.add_handlers(on_each([parts](const nlohmann::json& secret) {
-    const std::string name = secret["metadata"].value("name", std::string{});
-    for (const auto& object : parts->context.stores.trust_domains->list()) {
-      const auto domain = api::parse_trust_domain(*object);
-      if (domain && ca_secret_name(domain.value()) == name) {
-        parts->domains->enqueue(runtime::key_of(*object));
-      }
-    }
-  }));
+  ca_secrets.add_handlers(enqueue_mapped(
+      [typed_domains](const nlohmann::json& secret) {
+        return trust_domains_of_ca_secret(*typed_domains, secret);
+      },
+      p.domains.get()));
   // Trust bundles: profiles coming and going, and edits of the bundle itself (a ConfigMap
   // of a trust domain that no profile owns; it may be owned by its TrustDomain).
-  profiles.add_handlers(on_each([parts](const nlohmann::json& profile) {
-    parts->bundles->enqueue(
-        {profile["metadata"].value("namespace", std::string{}), trust_domain_of_profile(profile)});
-  }));
-  config_maps.add_handlers(on_each([parts](const nlohmann::json& config_map) {
-    if (const auto key = trust_bundle_key(config_map)) parts->bundles->enqueue(*key);
-  }));
+  profiles.add_handlers(enqueue_mapped(bundle_of_profile, p.bundles.get()));
+  config_maps.add_handlers(enqueue_mapped(bundle_of_config_map, p.bundles.get()));
   // A leaf reissued during a CA replacement may end the overlap of the old and new CA.
-  secrets.add_handlers(on_each([parts](const nlohmann::json& secret) {
-    if (const auto key = trust_domain_of_leaf(secret, *parts->context.stores.trust_domains)) {
-      parts->domains->enqueue(*key);
-    }
-  }));
+  secrets.add_handlers(enqueue_mapped(
+      [typed_domains](const nlohmann::json& secret) {
+        return trust_domain_of_leaf_secret(*typed_domains, secret);
+      },
+      p.domains.get()));
 }
 
 Manager::~Manager() {

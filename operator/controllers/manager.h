@@ -43,6 +43,8 @@ struct ManagerOptions {
   std::chrono::milliseconds resync_period{std::chrono::minutes(10)};
   std::shared_ptr<prometheus::Registry> registry;
   std::shared_ptr<runtime::EventRecorder> events;
+  // The one time source (for Context, reflectors, controllers).
+  std::shared_ptr<const runtime::Clock> clock = runtime::system_clock();
 };
 
 // Wires the caches and the controllers. Caches run in every replica (a standby is warm);

@@ -11,9 +11,6 @@
 
 namespace secprov::controllers {
 
-// Annotations the operator writes on each generated object.
-inline constexpr const char* kDataDigestsAnnotation = "secprov.io/data-digests";  // {key: sha256}
-inline constexpr const char* kInputDigestAnnotation = "secprov.io/input-digest";  // render inputs
 // Store-only field added by the transform; never sent to the API server.
 inline constexpr const char* kCachedDigestsField = "secprov:dataDigests";
 
@@ -24,10 +21,6 @@ bool is_public_secret_key(const std::string& key);
 // digest under kCachedDigestsField and drops the value unless it is public.
 nlohmann::json strip_secret_data(nlohmann::json secret);
 
-// Per-key SHA-256 of decoded data (Secrets, base64) or of the value (ConfigMaps).
-std::map<std::string, std::string> data_digests_of_secret_data(const nlohmann::json& data);
-std::map<std::string, std::string> data_digests_of_config_map_data(const nlohmann::json& data);
-
 enum class KeyDrift { Modified, Removed };
 
 struct Observation {
@@ -36,7 +29,7 @@ struct Observation {
   bool owner_intact = false;   // the controller ownerReference points at the profile
   std::string input_digest;    // from the annotation; empty when absent
   std::map<std::string, KeyDrift> drifted_keys;  // managed keys changed since written
-  std::string content_digest;                    // over the observed per-key digests ("sha256:...")
+  std::string object_digest;  // render::object_digest of the observed managed keys
 
   bool drifted() const {
     return exists && (!labels_intact || !owner_intact || !drifted_keys.empty());
@@ -44,11 +37,8 @@ struct Observation {
 };
 
 // Compares a cached object (Secret after strip_secret_data, or ConfigMap) with the labels,
-// owner UID and data digests the operator recorded when it wrote it.
+// owner UID and data digests the operator recorded when it wrote it (render/digest.h).
 Observation observe(const nlohmann::json* cached, const std::map<std::string, std::string>& labels,
                     const std::string& owner_uid);
-
-// "sha256:<hex>" over key=digest lines in key order: the object's content digest.
-std::string combined_digest(const std::map<std::string, std::string>& key_digests);
 
 }  // namespace secprov::controllers

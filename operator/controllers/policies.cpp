@@ -61,6 +61,27 @@ std::optional<Reason> renewal_held_back(const Input& input) {
                 "it expires"};
 }
 
+std::optional<Reason> certificate_replaced(const Input& input,
+                                           const std::string* recorded_fingerprint,
+                                           std::optional<Clock::time_point> recorded_not_before) {
+  if (input.leaf == nullptr || recorded_fingerprint == nullptr ||
+      input.leaf->sha256_fingerprint() == *recorded_fingerprint) {
+    return std::nullopt;
+  }
+  const bool own_later_write = input.leaf->issued_by(*input.ca) && recorded_not_before &&
+                               input.leaf->not_before() > *recorded_not_before;
+  if (own_later_write) return std::nullopt;
+  return Reason{"CertificateReplaced",
+                "the stored certificate is not the one this profile's status records"};
+}
+
+std::string issuance_reason(bool had_certificate, bool repairing,
+                            const std::optional<Reason>& trigger) {
+  if (!had_certificate) return "Issued";
+  if (!repairing && trigger && trigger->reason == "Renewing") return "Renewed";
+  return "Reissued";
+}
+
 Clock::time_point next_check(const Input& input) {
   if (input.leaf == nullptr) return input.now;
   if (renewal_held_back(input)) return input.leaf->not_after();

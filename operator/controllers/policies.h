@@ -38,6 +38,20 @@ std::optional<Reason> issuing_needed(const Input& input);
 // least the duration. nullopt when the certificate is outside its window.
 std::optional<Reason> renewal_held_back(const Input& input);
 
+// CertificateReplaced: the stored leaf is not the certificate status records as written,
+// and it is not the operator's own later write whose status was lost (a leaf of the same CA
+// with a later notBefore, after a crash between the Secret and the status write). The
+// data-digests annotation is the object's own claim; status says what was written.
+// recorded_* describe status.certificate (null: nothing recorded, nothing to compare).
+std::optional<Reason> certificate_replaced(
+    const Input& input, const std::string* recorded_fingerprint,
+    std::optional<std::chrono::system_clock::time_point> recorded_not_before);
+
+// The Event reason of an issuance: Issued (no certificate before), Reissued (repairing drift
+// or another trigger), Renewed (renewal due).
+std::string issuance_reason(bool had_certificate, bool repairing,
+                            const std::optional<Reason>& trigger);
+
 // When to look at the certificate again: the start of its renewal window, or its expiry
 // when renewal is held back.
 std::chrono::system_clock::time_point next_check(const Input& input);

@@ -11,13 +11,11 @@
 #include "crypto/authority.h"
 #include "crypto/encoding.h"
 #include "crypto/errors.h"
-#include "render/certificate.h"
-#include "render/config.h"
-#include "render/errors.h"
-#include "render/ipsec.h"
+#include "render/digest.h"
 #include "render/labels.h"
 #include "render/names.h"
-#include "render/tls.h"
+#include "render/profile.h"
+#include "runtime/finalizer.h"
 #include "runtime/object.h"
 
 namespace secprov::controllers {
@@ -26,19 +24,10 @@ namespace {
 using Clock = std::chrono::system_clock;
 using Json = nlohmann::json;
 
-std::string input_digest(const Json& inputs) {
-  return "sha256:" + crypto::sha256_hex(inputs.dump());
-}
-
-// Adds the annotations by which the next pass recognises its own writing.
-Json annotated(Json desired, const std::string& digest_of_inputs, bool is_secret) {
-  const auto& data = desired.value("data", Json::object());
-  const auto digests =
-      is_secret ? data_digests_of_secret_data(data) : data_digests_of_config_map_data(data);
-  auto& annotations = desired["metadata"]["annotations"];
-  annotations[kInputDigestAnnotation] = digest_of_inputs;
-  annotations[kDataDigestsAnnotation] = Json(digests).dump();
-  return desired;
+// status.objects[].digest of an object as written.
+std::string written_digest(const Json& desired) {
+  return render::object_digest(
+      render::data_digests(desired.at("data"), render::data_encoding_of(desired)));
 }
 
 const api::GeneratedObject* previous_entry(const api::SecurityProfileStatus& status,
@@ -61,13 +50,17 @@ std::optional<crypto::Certificate> stored_leaf(const Json* secret) {
   }
 }
 
-std::optional<std::string> nf_instance_id_from_certificate(const Json* secret) {
-  if (const auto leaf = stored_leaf(secret)) {
-    for (const auto& uri : leaf->uris()) {
+// The NF instance ID: the spec's, else the one in use (status, else the stored certificate's
+// SAN, so a status lost between issuing and writing it is recovered), else a new one.
+std::string nf_instance_id_for(const api::SecurityProfile& profile,
+                               const std::optional<crypto::Certificate>& stored) {
+  if (const auto known = api::effective_nf_instance_id(profile)) return *known;
+  if (stored) {
+    for (const auto& uri : stored->uris()) {
       if (uri.rfind("urn:uuid:", 0) == 0) return uri.substr(9);
     }
   }
-  return std::nullopt;
+  return crypto::random_uuid();
 }
 
 api::CertificateStatus certificate_status(const crypto::Certificate& leaf,
@@ -132,19 +125,13 @@ struct SecurityProfileReconciler::Target {
   std::string kind;
   std::string name;
   bool wanted = false;
-  std::optional<Json> current;  // as cached (Secrets: digests only), or fetched and stripped
+  runtime::ObjectPtr current;  // as cached (Secrets: digests only), or fetched and stripped
   bool in_cache = false;
   Ownership ownership = Ownership::Absent;
-  const Json* object() const { return current ? &*current : nullptr; }
-};
-
-struct SecurityProfileReconciler::Plan {
-  std::optional<render::CertificateRequest> certificate;  // when a certificate is needed
-  Json config_map;                                        // the settings ConfigMap
-  std::string config_digest;
-  std::string tls_digest;
-  std::string ipsec_digest;      // empty when IPsec is off
-  std::string trust_bundle_pem;  // ca.crt: the CA and the previous CAs still in overlap
+  std::optional<crypto::Certificate> leaf;  // tls.crt's leaf, decoded once per pass
+  // Secret data as the server has it (private values), read only when material is reused.
+  std::optional<Json> data;
+  const Json* object() const { return current.get(); }
 };
 
 struct SecurityProfileReconciler::Pass {
@@ -152,9 +139,8 @@ struct SecurityProfileReconciler::Pass {
   const api::SecurityProfile& profile;
   const api::TrustDomain& domain;
   const crypto::CertificateAuthority& ca;
-  std::string nf_instance_id;
   Clock::time_point now;
-  Plan plan;
+  render::ProfilePlan plan;
 };
 
 SecurityProfileReconciler::SecurityProfileReconciler(Context context,
@@ -166,26 +152,28 @@ SecurityProfileReconciler::SecurityProfileReconciler(Context context,
       limiter_(IssuanceLimiter::Options{}, context_.registry) {}
 
 SecurityProfileReconciler::Target SecurityProfileReconciler::observe_target(
-    const api::SecurityProfile& profile, const kube::ResourceType& type, const std::string& name,
-    bool wanted) {
-  const bool is_secret = type == kube::resources::secrets();
-  Target target{type,
-                is_secret ? "Secret" : "ConfigMap",
-                name,
-                wanted,
-                std::nullopt,
-                false,
-                Ownership::Absent};
+    const api::SecurityProfile& profile, const render::ObjectPlan& planned) {
+  const bool is_secret = planned.kind == "Secret";
+  Target target{.type = is_secret ? kube::resources::secrets() : kube::resources::config_maps(),
+                .kind = planned.kind,
+                .name = planned.name,
+                .wanted = planned.wanted,
+                .current = nullptr,
+                .in_cache = false,
+                .ownership = Ownership::Absent,
+                .leaf = std::nullopt,
+                .data = std::nullopt};
   const auto& store =
       is_secret ? context_.stores.managed_secrets : context_.stores.managed_config_maps;
-  if (const auto cached = store->get({profile.metadata.namespace_, name})) {
-    target.current = *cached;
+  if (auto cached = store->get({profile.metadata.namespace_, planned.name})) {
+    target.current = std::move(cached);
     target.in_cache = true;
-  } else if (wanted) {
+  } else if (planned.wanted) {
     // Not in the label-selected cache: absent, ours without its label, or someone else's.
     try {
-      auto fetched = context_.client->get(type, profile.metadata.namespace_, name);
-      target.current = is_secret ? strip_secret_data(std::move(fetched)) : std::move(fetched);
+      auto fetched = context_.client->get(target.type, profile.metadata.namespace_, planned.name);
+      target.current = std::make_shared<const Json>(
+          is_secret ? strip_secret_data(std::move(fetched)) : std::move(fetched));
     } catch (const kube::ApiError& e) {
       if (!kube::is_not_found(e)) throw;
     }
@@ -205,7 +193,8 @@ void SecurityProfileReconciler::claim(Target& target, const Pass& pass) {
       {{"metadata",
         {{"ownerReferences", references},
          {"resourceVersion", (*target.current)["metadata"]["resourceVersion"]}}}});
-  target.current = target.kind == "Secret" ? strip_secret_data(std::move(updated)) : updated;
+  target.current = std::make_shared<const Json>(
+      target.kind == "Secret" ? strip_secret_data(std::move(updated)) : std::move(updated));
   target.ownership = Ownership::Ours;
   context_.events->record(
       pass.object, runtime::EventType::Normal, "Adopted",
@@ -262,159 +251,157 @@ void SecurityProfileReconciler::remove_unwanted(const Pass& pass, const Target& 
   }
 }
 
-std::optional<Json> SecurityProfileReconciler::fetch_secret_data(const std::string& ns,
-                                                                 const std::string& name) {
-  try {
-    return context_.client->get(kube::resources::secrets(), ns, name).value("data", Json::object());
-  } catch (const kube::ApiError& e) {
-    if (kube::is_not_found(e)) return std::nullopt;
-    throw;
+// One private value of a Secret, read from the server (the cache keeps only digests) at
+// most once per pass and object.
+std::optional<std::string> SecurityProfileReconciler::stored_value(const Pass& pass, Target& target,
+                                                                   std::string_view key) {
+  if (!target.data) {
+    try {
+      target.data = context_.client->get(target.type, pass.profile.metadata.namespace_, target.name)
+                        .value("data", Json::object());
+    } catch (const kube::ApiError& e) {
+      if (!kube::is_not_found(e)) throw;
+      target.data = Json::object();
+    }
   }
+  const auto value = target.data->value(std::string(key), Json());
+  if (!value.is_string()) return std::nullopt;
+  return crypto::base64_decode(value.get<std::string>());
+}
+
+// Replaces the cached view of a target by the server's.
+void SecurityProfileReconciler::refetch(const Pass& pass, Target& target) {
+  try {
+    auto fetched = context_.client->get(target.type, pass.profile.metadata.namespace_, target.name);
+    target.data = fetched.value("data", Json::object());
+    target.current = std::make_shared<const Json>(strip_secret_data(std::move(fetched)));
+    target.in_cache = false;
+  } catch (const kube::ApiError& e) {
+    if (!kube::is_not_found(e)) throw;
+    target.current.reset();
+    target.ownership = Ownership::Absent;
+  }
+  target.leaf = stored_leaf(target.object());
+}
+
+// The key to certify: the stored one when the policy keeps keys and it is intact and of the
+// requested algorithm, else a new one.
+crypto::PrivateKey SecurityProfileReconciler::key_for_issuing(const Pass& pass, Target& target,
+                                                              const Observation& observed) {
+  const auto algorithm = pass.plan.certificate->key_algorithm;
+  if (pass.profile.spec.sbi.tls.certificate.rotation_policy == api::RotationPolicy::Never &&
+      observed.exists && !observed.drifted_keys.contains("tls.key")) {
+    if (const auto pem = stored_value(pass, target, render::kTlsPrivateKeyKey)) {
+      try {
+        auto kept = crypto::PrivateKey::from_pem(*pem);
+        if (kept.algorithm() == algorithm) return kept;
+      } catch (const crypto::CryptoError&) {
+        // An unreadable key is replaced.
+      }
+    }
+  }
+  return crypto::PrivateKey::generate(algorithm);
 }
 
 SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(const Pass& pass,
-                                                                            const Target& target) {
+                                                                            Target& target) {
   Outcome outcome;
   if (!target.wanted) return outcome;
   const auto& profile = pass.profile;
-  const auto& ns = profile.metadata.namespace_;
   const auto& request = *pass.plan.certificate;
   const auto* previous = previous_entry(profile.status, "Secret", target.name);
+  const auto* recorded = profile.status.certificate ? &*profile.status.certificate : nullptr;
 
-  Target fresh = target;
-  auto leaf = stored_leaf(fresh.object());
-  if (leaf && fresh.in_cache && profile.status.certificate &&
-      leaf->sha256_fingerprint() != profile.status.certificate->sha256_fingerprint) {
+  if (target.leaf && target.in_cache && recorded &&
+      target.leaf->sha256_fingerprint() != recorded->sha256_fingerprint) {
     // The cache may not have seen the operator's last write yet (the status event can come
     // before the Secret's): judge the object as the API server has it.
-    try {
-      fresh.current = strip_secret_data(context_.client->get(target.type, ns, target.name));
-    } catch (const kube::ApiError& e) {
-      if (!kube::is_not_found(e)) throw;
-      fresh.current.reset();
-      fresh.ownership = Ownership::Absent;
-    }
-    leaf = stored_leaf(fresh.object());
+    refetch(pass, target);
   }
-  auto observed = observe(fresh.object(), render::managed_labels(profile), profile.metadata.uid);
-  // The data-digests annotation is the object's own claim; status says what was written. A
-  // certificate that differs from the one status records was replaced, whatever the
-  // annotation says.
-  // A certificate of this CA newer than the recorded one is the operator's own write whose
-  // status was lost (a crash between the two writes); anything else was put there by someone.
-  if (leaf && profile.status.certificate && previous != nullptr &&
-      leaf->sha256_fingerprint() != profile.status.certificate->sha256_fingerprint) {
-    const auto& recorded = *profile.status.certificate;
-    const bool own_newer_write = leaf->issued_by(pass.ca.certificate()) && recorded.not_before &&
-                                 seconds_of(leaf->not_before()) > *recorded.not_before;
-    if (!own_newer_write) observed.drifted_keys.emplace("tls.crt", KeyDrift::Modified);
+  const auto& leaf = target.leaf;
+  auto observed = observe(target.object(), pass.plan.labels, profile.metadata.uid);
+  const auto certificate_input = [&](const crypto::Certificate* certificate) {
+    return policies::Input{.leaf = certificate,
+                           .ca = &pass.ca.certificate(),
+                           .now = pass.now,
+                           .duration = request.duration,
+                           .renew_before = request.renew_before};
+  };
+  const auto current = certificate_input(leaf ? &*leaf : nullptr);
+  if (previous != nullptr && recorded != nullptr &&
+      policies::certificate_replaced(current, &recorded->sha256_fingerprint,
+                                     recorded->not_before)) {
+    observed.drifted_keys.emplace(std::string(render::kTlsCertificateKey), KeyDrift::Modified);
   }
-  outcome.assessment = assess({"Secret", fresh.name, &observed, previous, pass.plan.tls_digest,
-                               profile.spec.drift_policy, seconds_of(pass.now)});
+  outcome.assessment =
+      assess({"Secret", target.name, &observed, previous, pass.plan.tls.input_digest,
+              profile.spec.drift_policy, seconds_of(pass.now)});
+  const auto trigger = policies::issuing_needed(current);
+  const auto action = outcome.assessment.action;
+  std::optional<crypto::Certificate> kept_or_issued = leaf;
 
-  const policies::Input certificate_input{.leaf = leaf ? &*leaf : nullptr,
-                                          .ca = &pass.ca.certificate(),
-                                          .now = pass.now,
-                                          .duration = request.duration,
-                                          .renew_before = request.renew_before};
-  const auto trigger = policies::issuing_needed(certificate_input);
-  if (outcome.assessment.action == Action::Write && !trigger &&
-      repair_metadata(pass, fresh, observed, pass.plan.tls_digest)) {
+  if (action == Action::Write && !trigger &&
+      repair_metadata(pass, target, observed, pass.plan.tls.input_digest)) {
     outcome.assessment.state = api::ObjectState::InSync;
     outcome.wrote = true;
-    outcome.object = api::GeneratedObject{"Secret", fresh.name, observed.content_digest,
-                                          outcome.assessment.state};
-  } else if (outcome.assessment.action == Action::Write ||
-             (outcome.assessment.action == Action::None && trigger)) {
+    outcome.object = api::GeneratedObject{"Secret", target.name, observed.object_digest,
+                                          api::ObjectState::InSync};
+  } else if (action == Action::Write || (action == Action::None && trigger)) {
     if (const auto wait = limiter_.try_take(profile.metadata.uid, pass.now)) {
       outcome.throttled = *wait;
       context_.events->record(pass.object, runtime::EventType::Warning, "IssuanceThrottled",
                               "certificate issuance for this profile exceeds its rate limit; "
                               "held back");
-      outcome.object = api::GeneratedObject{"Secret", fresh.name, observed.content_digest,
+      outcome.object = api::GeneratedObject{"Secret", target.name, observed.object_digest,
                                             outcome.assessment.state};
     } else {
-      // A new key unless the policy keeps it and the stored one is intact.
-      std::optional<crypto::PrivateKey> key;
-      const auto& spec = profile.spec.sbi.tls.certificate;
-      if (spec.rotation_policy == api::RotationPolicy::Never && observed.exists &&
-          !observed.drifted_keys.contains("tls.key")) {
-        if (const auto data = fetch_secret_data(ns, fresh.name);
-            data && data->contains("tls.key")) {
-          if (const auto pem = crypto::base64_decode((*data)["tls.key"].get<std::string>())) {
-            try {
-              auto kept = crypto::PrivateKey::from_pem(*pem);
-              if (kept.algorithm() == request.key_algorithm) key = std::move(kept);
-            } catch (const crypto::CryptoError&) {
-              // An unreadable key is replaced below.
-            }
-          }
-        }
-      }
-      if (!key) key = crypto::PrivateKey::generate(request.key_algorithm);
+      const auto key = key_for_issuing(pass, target, observed);
       auto certificate = request.certificate;
       render::set_validity(certificate, request.duration, pass.now,
                            pass.ca.certificate().not_after());
-      const auto csr = crypto::CertificateSigningRequest::create(*key, certificate);
-      const auto issued = pass.ca.sign(csr, certificate, pass.now);
-      const std::string ca_pem = pass.ca.certificate().to_pem();
-      const auto desired =
-          annotated(render::tls_secret(
-                        profile, render::TlsMaterial{issued.to_pem() + ca_pem, key->to_pkcs8_pem(),
-                                                     pass.plan.trust_bundle_pem}),
-                    pass.plan.tls_digest, true);
-      write(desired, fresh);
+      const auto issued = pass.ca.sign(crypto::CertificateSigningRequest::create(key, certificate),
+                                       certificate, pass.now);
+      const auto desired = pass.plan.tls_secret(issued.to_pem() + pass.ca.certificate().to_pem(),
+                                                key.to_pkcs8_pem());
+      write(desired, target);
       outcome.wrote = true;
-      const std::string what = !leaf                                      ? "Issued"
-                               : outcome.assessment.repair                ? "Reissued"
-                               : trigger && trigger->reason == "Renewing" ? "Renewed"
-                                                                          : "Reissued";
+      const auto what =
+          policies::issuance_reason(leaf.has_value(), outcome.assessment.repair, trigger);
       context_.events->record(pass.object, runtime::EventType::Normal, what,
                               what + " certificate serial " + issued.serial_hex() +
                                   " valid until " +
                                   api::format_rfc3339(seconds_of(issued.not_after())) +
                                   (trigger ? " (" + trigger->reason + ")" : ""));
-      leaf = issued;
-      outcome.object = api::GeneratedObject{
-          "Secret", fresh.name, combined_digest(data_digests_of_secret_data(desired.at("data"))),
-          api::ObjectState::InSync};
+      kept_or_issued = issued;
+      outcome.object = api::GeneratedObject{"Secret", target.name, written_digest(desired),
+                                            api::ObjectState::InSync};
     }
-  } else if (outcome.assessment.action == Action::None && fresh.current &&
-             (*fresh.current)["data"].value("ca.crt", std::string{}) !=
+  } else if (action == Action::None && target.current &&
+             target.current->value("data", Json::object())
+                     .value(std::string(render::kCaBundleKey), std::string{}) !=
                  crypto::base64_encode(pass.plan.trust_bundle_pem)) {
     // The trust domain's bundle changed (a CA replaced or an overlap ended): ca.crt follows
     // with the same key and certificate, since peers' trust, not this NF's identity, moved.
-    const auto data = fetch_secret_data(ns, fresh.name);
-    const auto stored = [&](const char* key) {
-      return data ? crypto::base64_decode(data->value(key, std::string{})).value_or("") : "";
-    };
-    const auto desired = annotated(
-        render::tls_secret(profile, render::TlsMaterial{stored("tls.crt"), stored("tls.key"),
-                                                        pass.plan.trust_bundle_pem}),
-        pass.plan.tls_digest, true);
-    write(desired, fresh);
+    const auto desired =
+        pass.plan.tls_secret(stored_value(pass, target, render::kTlsCertificateKey).value_or(""),
+                             stored_value(pass, target, render::kTlsPrivateKeyKey).value_or(""));
+    write(desired, target);
     outcome.wrote = true;
     context_.events->record(pass.object, runtime::EventType::Normal, "TrustBundleUpdated",
-                            "ca.crt of Secret " + fresh.name + " follows the trust bundle");
-    outcome.object = api::GeneratedObject{
-        "Secret", fresh.name, combined_digest(data_digests_of_secret_data(desired.at("data"))),
-        api::ObjectState::InSync};
+                            "ca.crt of Secret " + target.name + " follows the trust bundle");
+    outcome.object = api::GeneratedObject{"Secret", target.name, written_digest(desired),
+                                          api::ObjectState::InSync};
   } else {
-    outcome.object = api::GeneratedObject{"Secret", fresh.name, observed.content_digest,
+    outcome.object = api::GeneratedObject{"Secret", target.name, observed.object_digest,
                                           outcome.assessment.state};
   }
-  if (leaf) {
-    const policies::Input after{.leaf = &*leaf,
-                                .ca = &pass.ca.certificate(),
-                                .now = pass.now,
-                                .duration = request.duration,
-                                .renew_before = request.renew_before};
+  if (kept_or_issued) {
+    const auto after = certificate_input(&*kept_or_issued);
     // Under Report a replaced certificate is left, and status keeps the one the operator
     // wrote, so the replacement stays visible as drift on the next pass too.
-    outcome.certificate =
-        outcome.assessment.action == Action::ReportOnly && profile.status.certificate
-            ? *profile.status.certificate
-            : certificate_status(*leaf, request.renew_before);
+    outcome.certificate = action == Action::ReportOnly && recorded
+                              ? *recorded
+                              : certificate_status(*kept_or_issued, request.renew_before);
     outcome.next_check = policies::next_check(after);
     if (const auto held = policies::renewal_held_back(after);
         held && held->reason == "CAExpiringSoon") {
@@ -427,102 +414,68 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
 SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_config(
     const Pass& pass, const Target& target) {
   const auto& profile = pass.profile;
-  const auto desired = annotated(pass.plan.config_map, pass.plan.config_digest, false);
-  const auto observed =
-      observe(target.object(), render::managed_labels(profile), profile.metadata.uid);
+  const auto& desired = pass.plan.config_map;
+  const auto observed = observe(target.object(), pass.plan.labels, profile.metadata.uid);
   Outcome outcome;
   outcome.assessment =
       assess({"ConfigMap", target.name, &observed,
-              previous_entry(profile.status, "ConfigMap", target.name), pass.plan.config_digest,
-              profile.spec.drift_policy, seconds_of(pass.now)});
+              previous_entry(profile.status, "ConfigMap", target.name),
+              pass.plan.config.input_digest, profile.spec.drift_policy, seconds_of(pass.now)});
   if (outcome.assessment.action == Action::Write &&
-      !repair_metadata(pass, target, observed, pass.plan.config_digest)) {
+      !repair_metadata(pass, target, observed, pass.plan.config.input_digest)) {
     write(desired, target);
     outcome.wrote = true;
-    outcome.object =
-        api::GeneratedObject{"ConfigMap", target.name,
-                             combined_digest(data_digests_of_config_map_data(desired.at("data"))),
-                             api::ObjectState::InSync};
+    outcome.object = api::GeneratedObject{"ConfigMap", target.name, written_digest(desired),
+                                          api::ObjectState::InSync};
   } else {
     outcome.wrote = outcome.assessment.action == Action::Write;
     outcome.object =
-        api::GeneratedObject{"ConfigMap", target.name, observed.content_digest,
+        api::GeneratedObject{"ConfigMap", target.name, observed.object_digest,
                              outcome.wrote ? api::ObjectState::InSync : outcome.assessment.state};
   }
   return outcome;
 }
 
-SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_ipsec(
-    const Pass& pass, const Target& target) {
+SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_ipsec(const Pass& pass,
+                                                                              Target& target) {
   Outcome outcome;
   if (!target.wanted) return outcome;
   const auto& profile = pass.profile;
-  const auto& ns = profile.metadata.namespace_;
-  const auto observed =
-      observe(target.object(), render::managed_labels(profile), profile.metadata.uid);
+  const auto observed = observe(target.object(), pass.plan.labels, profile.metadata.uid);
   outcome.assessment = assess(
       {"Secret", target.name, &observed, previous_entry(profile.status, "Secret", target.name),
-       pass.plan.ipsec_digest, profile.spec.drift_policy, seconds_of(pass.now)});
+       pass.plan.ipsec.input_digest, profile.spec.drift_policy, seconds_of(pass.now)});
   if (outcome.assessment.action != Action::Write) {
-    outcome.object = api::GeneratedObject{"Secret", target.name, observed.content_digest,
+    outcome.object = api::GeneratedObject{"Secret", target.name, observed.object_digest,
                                           outcome.assessment.state};
     return outcome;
   }
-  if (repair_metadata(pass, target, observed, pass.plan.ipsec_digest)) {
+  if (repair_metadata(pass, target, observed, pass.plan.ipsec.input_digest)) {
     outcome.wrote = true;
-    outcome.object = api::GeneratedObject{"Secret", target.name, observed.content_digest,
+    outcome.object = api::GeneratedObject{"Secret", target.name, observed.object_digest,
                                           api::ObjectState::InSync};
     return outcome;
   }
   // Keep every PSK that is still intact: peers were configured with it.
   render::IpsecMaterial material;
-  if (observed.exists) {
-    if (const auto data = fetch_secret_data(ns, target.name)) {
-      for (const auto& psk : render::required_pre_shared_keys(profile)) {
-        if (!data->contains(psk) || observed.drifted_keys.contains(psk)) continue;
-        if (const auto value = crypto::base64_decode((*data)[psk].get<std::string>())) {
-          material.pre_shared_keys[psk] = *value;
-        }
-      }
+  for (const auto& psk : pass.plan.pre_shared_keys) {
+    std::optional<std::string> kept;
+    if (observed.exists && !observed.drifted_keys.contains(psk)) {
+      kept = stored_value(pass, target, psk);
     }
+    material.pre_shared_keys[psk] = kept ? *kept : crypto::random_base64(32);
   }
-  for (const auto& psk : render::required_pre_shared_keys(profile)) {
-    if (!material.pre_shared_keys.contains(psk)) {
-      material.pre_shared_keys[psk] = crypto::random_base64(32);
-    }
-  }
-  const auto desired =
-      annotated(*render::ipsec_secret(profile, material), pass.plan.ipsec_digest, true);
+  const auto desired = pass.plan.ipsec_secret(material);
   write(desired, target);
   outcome.wrote = true;
-  outcome.object = api::GeneratedObject{
-      "Secret", target.name, combined_digest(data_digests_of_secret_data(desired.at("data"))),
-      api::ObjectState::InSync};
+  outcome.object = api::GeneratedObject{"Secret", target.name, written_digest(desired),
+                                        api::ObjectState::InSync};
   return outcome;
 }
 
-bool SecurityProfileReconciler::ensure_finalizer(const Json& object) {
-  auto finalizers = object["metadata"].value("finalizers", Json::array());
-  for (const auto& f : finalizers) {
-    if (f == kFinalizer) return false;
-  }
-  finalizers.push_back(kFinalizer);
-  // resourceVersion in a merge patch is a precondition: a stale cache gets Conflict.
-  context_.client->merge_patch(
-      kube::resources::security_profiles(), object["metadata"]["namespace"],
-      object["metadata"]["name"],
-      {{"metadata",
-        {{"finalizers", finalizers}, {"resourceVersion", object["metadata"]["resourceVersion"]}}}});
-  return true;
-}
-
-runtime::ReconcileResult SecurityProfileReconciler::finalize(const Json& object,
-                                                             const api::SecurityProfile& profile) {
+runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
+                                                            const api::SecurityProfile& profile) {
   const auto& ns = profile.metadata.namespace_;
-  auto finalizers = object["metadata"].value("finalizers", Json::array());
-  const auto ours = std::find(finalizers.begin(), finalizers.end(), Json(kFinalizer));
-  if (ours == finalizers.end()) return runtime::ReconcileResult::Done();
-
   const std::vector<std::pair<kube::ResourceType, std::string>> names = {
       {kube::resources::secrets(), render::tls_secret_name(profile)},
       {kube::resources::config_maps(), render::config_map_name(profile)},
@@ -570,11 +523,6 @@ runtime::ReconcileResult SecurityProfileReconciler::finalize(const Json& object,
       if (!kube::is_not_found(e)) throw;  // a Conflict retries the whole finalization
     }
   }
-  finalizers.erase(ours);
-  context_.client->merge_patch(
-      kube::resources::security_profiles(), ns, profile.metadata.name,
-      {{"metadata",
-        {{"finalizers", finalizers}, {"resourceVersion", object["metadata"]["resourceVersion"]}}}});
   limiter_.forget(profile.metadata.uid);
   bundle_changed_(ns, profile.spec.trust_domain_ref.name);
   return runtime::ReconcileResult::Done();
@@ -584,147 +532,120 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
   const auto object = context_.stores.profiles->get(key);
   if (!object) return runtime::ReconcileResult::Done();
   const auto now = context_.now();
-  const auto parsed = api::parse_security_profile(*object);
+  // Parsed once when it entered the cache; parsed here only when the typed cache has not
+  // caught up with the JSON one yet (or does not hold it: it did not parse).
+  const auto typed = context_.stores.typed_profiles->get(key);
+  const auto parsed = typed && typed->metadata.resource_version ==
+                                   (*object)["metadata"].value("resourceVersion", std::string{})
+                          ? api::Result<api::SecurityProfile>(*typed)
+                          : api::parse_security_profile(*object);
   if (!parsed) {
     // The CRD schema normally rejects this first; say what is wrong and touch nothing.
     api::SecurityProfileStatus status;
-    const auto generation = (*object)["metadata"].value("generation", std::int64_t{0});
-    status.observed_generation = generation;
-    const std::string message = parsed.errors().front().message();
-    api::set_condition(status.conditions,
-                       make_condition("Ready", false, generation, "InvalidSpec", message),
-                       seconds_of(now));
-    api::set_condition(status.conditions,
-                       make_condition("Stalled", true, generation, "InvalidSpec", message),
-                       seconds_of(now));
+    status.observed_generation = (*object)["metadata"].value("generation", std::int64_t{0});
+    set_summary(status.conditions, status.observed_generation, seconds_of(now),
+                Summary::stalled("InvalidSpec", parsed.errors().front().message()));
     write_status_if_changed(*context_.client, kube::resources::security_profiles(), *object,
                             api::to_json(status));
     return runtime::ReconcileResult::Done();
   }
-  const api::SecurityProfile& profile = parsed.value();
-  if ((*object)["metadata"].contains("deletionTimestamp")) return finalize(*object, profile);
-  if (ensure_finalizer(*object)) {
-    return runtime::ReconcileResult::Done();  // the update comes back through the watch
-  }
+  return runtime::with_finalizer(*context_.client, kube::resources::security_profiles(), *object,
+                                 kFinalizer, [&](runtime::FinalizerEvent event) {
+                                   return event == runtime::FinalizerEvent::Cleanup
+                                              ? cleanup(*object, parsed.value())
+                                              : apply(*object, parsed.value(), now);
+                                 });
+}
 
-  api::SecurityProfileStatus status = profile.status;
-  const auto generation = profile.metadata.generation;
-  status.observed_generation = generation;
-  // Terminal unless `retry` is given: the profile waits for its spec or the trust domain to
-  // change, and their events bring it back.
-  const auto stalled = [&](const std::string& reason, const std::string& message,
-                           std::optional<std::chrono::milliseconds> retry = std::nullopt) {
-    api::set_condition(status.conditions,
-                       make_condition("Ready", false, generation, reason, message),
-                       seconds_of(now));
-    api::set_condition(status.conditions,
-                       make_condition("Stalled", true, generation, reason, message),
-                       seconds_of(now));
-    api::set_condition(status.conditions, make_condition("Reconciling", false, generation, reason),
-                       seconds_of(now));
-    if (write_status_if_changed(*context_.client, kube::resources::security_profiles(), *object,
-                                api::to_json(status))) {
-      context_.events->record(*object, runtime::EventType::Warning, reason, message);
-    }
-    return retry ? runtime::ReconcileResult::RequeueAfter(*retry)
-                 : runtime::ReconcileResult::Done();
-  };
-
-  const auto& domain_name = profile.spec.trust_domain_ref.name;
-  const auto domain_object = context_.stores.trust_domains->get({"", domain_name});
-  if (!domain_object) {
-    return stalled("TrustDomainNotFound", "TrustDomain " + domain_name + " not found");
-  }
-  const auto domain = api::parse_trust_domain(*domain_object);
-  if (!domain) return stalled("TrustDomainInvalid", "TrustDomain " + domain_name + " is invalid");
-  const auto ca = cas_->get(domain.value(), now);
+std::variant<SecurityProfileReconciler::Issuer, policies::Reason>
+SecurityProfileReconciler::resolve_issuer(const api::SecurityProfile& profile,
+                                          Clock::time_point now) const {
+  const auto& name = profile.spec.trust_domain_ref.name;
+  const auto object = context_.stores.trust_domains->get({"", name});
+  if (!object) return policies::Reason{"TrustDomainNotFound", "TrustDomain " + name + " not found"};
+  auto domain = api::parse_trust_domain(*object);
+  if (!domain) return policies::Reason{"TrustDomainInvalid", "TrustDomain " + name + " is invalid"};
+  auto ca = cas_->get(domain.value(), now);
   if (!ca.ca) {
-    return stalled("TrustDomainNotReady",
-                   "TrustDomain " + domain_name + ": " + ca.error.reason + ": " + ca.error.message);
+    return policies::Reason{"TrustDomainNotReady", "TrustDomain " + name + ": " + ca.error.reason +
+                                                       ": " + ca.error.message};
   }
   // Issue only from the CA the trust domain accepted: a replaced or regenerated key pair is
   // the TrustDomain's decision, never taken here (see its CAKeyPair* conditions).
   if (!api::is_condition_true(domain.value().status.conditions, api::kConditionReady) ||
       domain.value().status.ca_fingerprint != ca.ca->certificate().sha256_fingerprint()) {
-    return stalled("TrustDomainNotReady", "TrustDomain " + domain_name +
-                                              " has not accepted the CA in its key-pair Secret; "
-                                              "see its conditions");
+    return policies::Reason{"TrustDomainNotReady",
+                            "TrustDomain " + name +
+                                " has not accepted the CA in its key-pair Secret; see its "
+                                "conditions"};
   }
+  return Issuer{std::move(domain.value()), std::move(ca.ca)};
+}
 
-  // The NF instance ID: the spec's, else the one in use (status, else the certificate's SAN,
-  // so a status lost between issuing and writing it is recovered), else a new one. Always in
-  // lower case (RFC 4122 output form), as the SAN carries it.
-  std::string nf_instance_id;
-  if (const auto known = api::effective_nf_instance_id(profile)) {
-    nf_instance_id = *known;
-  } else if (const auto from_certificate = nf_instance_id_from_certificate(
-                 context_.stores.managed_secrets
-                     ->get({profile.metadata.namespace_, render::tls_secret_name(profile)})
-                     .get())) {
-    nf_instance_id = *from_certificate;
-  } else {
-    nf_instance_id = crypto::random_uuid();
-  }
-  nf_instance_id = render::normalized_nf_instance_id(nf_instance_id);
-  status.nf_instance_id = nf_instance_id;
+runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
+                                                          const api::SecurityProfile& profile,
+                                                          Clock::time_point now) {
+  api::SecurityProfileStatus status = profile.status;
+  const auto generation = profile.metadata.generation;
+  status.observed_generation = generation;
+  // Terminal unless `retry` is given: the profile waits for its spec or the trust domain to
+  // change, and their events bring it back.
+  const auto stalled = [&](const policies::Reason& why,
+                           std::optional<std::chrono::milliseconds> retry = std::nullopt) {
+    set_summary(status.conditions, generation, seconds_of(now),
+                Summary::stalled(why.reason, why.message));
+    if (write_status_if_changed(*context_.client, kube::resources::security_profiles(), object,
+                                api::to_json(status))) {
+      context_.events->record(object, runtime::EventType::Warning, why.reason, why.message);
+    }
+    return retry ? runtime::ReconcileResult::RequeueAfter(*retry)
+                 : runtime::ReconcileResult::Done();
+  };
+
+  auto issuer = resolve_issuer(profile, now);
+  if (const auto* why = std::get_if<policies::Reason>(&issuer)) return stalled(*why);
+  const auto& [domain, ca] = std::get<Issuer>(issuer);
+
+  // The stored certificate, decoded once for the whole pass.
+  const auto& ns = profile.metadata.namespace_;
+  const auto cached_tls =
+      context_.stores.managed_secrets->get({ns, render::tls_secret_name(profile)});
+  const auto cached_leaf = stored_leaf(cached_tls.get());
 
   // Render everything first: input that cannot be rendered writes nothing and stays Stalled
   // until the spec changes (no retries: the same input fails the same way).
-  Plan plan;
-  plan.trust_bundle_pem =
-      api::trust_bundle_pem(ca.ca->certificate().to_pem(), domain.value().status, seconds_of(now));
+  std::optional<render::ProfilePlan> plan;
   try {
-    if (render::needs_certificate(profile)) {
-      plan.certificate = render::certificate_request(profile, domain.value(), nf_instance_id);
-      const auto& c = plan.certificate->certificate;
-      plan.tls_digest = input_digest(
-          {{"keyAlgorithm", api::to_string(profile.spec.sbi.tls.certificate.key_algorithm)},
-           {"duration", profile.spec.sbi.tls.certificate.duration},
-           {"dnsNames", c.dns_names},
-           {"uri", c.uris},
-           {"subject", {c.subject.country, c.subject.organization}},
-           {"ca", ca.ca->certificate().sha256_fingerprint()},
-           {"nfType", c.nf_types},
-           {"labels", render::managed_labels(profile)}});
-    }
-    plan.config_map = render::security_config_map(profile, nf_instance_id);
-    plan.config_digest = input_digest(plan.config_map);
-    if (profile.spec.ipsec && !profile.spec.ipsec->interfaces.empty()) {
-      // The PSKs are random, so the inputs are the spec and the names of the keys, not values.
-      render::IpsecMaterial placeholders;
-      for (const auto& psk : render::required_pre_shared_keys(profile)) {
-        placeholders.pre_shared_keys[psk] = "<" + psk + ">";
-      }
-      plan.ipsec_digest = input_digest({{"swanctl", render::swanctl_conf(profile, placeholders)},
-                                        {"labels", render::managed_labels(profile)}});
-    }
-  } catch (const render::RenderError& e) {
-    return stalled("InvalidSpec", std::string("cannot render ") + e.what());
-  } catch (const std::invalid_argument& e) {
-    return stalled("InvalidSpec", std::string("cannot render: ") + e.what());
+    plan = render::plan_profile(
+        profile, domain, nf_instance_id_for(profile, cached_leaf),
+        render::IssuerInputs{
+            ca->certificate().sha256_fingerprint(),
+            api::trust_bundle_pem(ca->certificate().to_pem(), domain.status, seconds_of(now))});
+  } catch (const std::invalid_argument& e) {  // RenderError names the field
+    return stalled({"InvalidSpec", std::string("cannot render ") + e.what()});
   }
+  status.nf_instance_id = plan->nf_instance_id;
 
   // Look at every name before writing anything: a name taken by someone else's object stops
   // the whole profile, so it is never half provisioned.
-  const auto& ns = profile.metadata.namespace_;
   std::vector<Target> targets;
-  targets.push_back(observe_target(profile, kube::resources::secrets(),
-                                   render::tls_secret_name(profile), plan.certificate.has_value()));
-  targets.push_back(observe_target(profile, kube::resources::config_maps(),
-                                   render::config_map_name(profile), true));
-  targets.push_back(observe_target(profile, kube::resources::secrets(),
-                                   render::ipsec_secret_name(profile), !plan.ipsec_digest.empty()));
+  for (const auto* planned : plan->objects()) {
+    auto& target = targets.emplace_back(observe_target(profile, *planned));
+    if (planned == &plan->tls) {
+      target.leaf = target.current == cached_tls ? cached_leaf : stored_leaf(target.object());
+    }
+  }
   for (const auto& target : targets) {
     if (target.wanted && target.ownership == Ownership::Foreign) {
-      return stalled("ObjectConflict",
-                     target.kind + " " + ns + "/" + target.name +
-                         " exists and is not owned by this profile; it is left untouched. "
-                         "Delete or rename it, or rename the profile",
-                     conflict_recheck_delay(profile.status, now));
+      return stalled(
+          {"ObjectConflict", target.kind + " " + ns + "/" + target.name +
+                                 " exists and is not owned by this profile; it is left untouched. "
+                                 "Delete or rename it, or rename the profile"},
+          conflict_recheck_delay(profile.status, now));
     }
   }
 
-  Pass pass{*object, profile, domain.value(), *ca.ca, nf_instance_id, now, std::move(plan)};
+  Pass pass{object, profile, domain, *ca, now, std::move(*plan)};
   // A Conflict (stale view) or AlreadyExists (created since observed) throws: the next pass,
   // with backoff, looks again.
   for (auto& target : targets) claim(target, pass);
@@ -733,12 +654,29 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
   outcomes.push_back(reconcile_config(pass, targets[1]));
   outcomes.push_back(reconcile_ipsec(pass, targets[2]));
   for (const auto& target : targets) remove_unwanted(pass, target);
-  bundle_changed_(ns, domain_name);
+  bundle_changed_(ns, profile.spec.trust_domain_ref.name);
 
+  const auto next_check = compose_status(status, pass, outcomes);
+  write_status_if_changed(*context_.client, kube::resources::security_profiles(), object,
+                          api::to_json(status));
+  if (next_check) {
+    const auto delay =
+        std::max(std::chrono::milliseconds(100),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(*next_check - now));
+    return runtime::ReconcileResult::RequeueAfter(delay);
+  }
+  return runtime::ReconcileResult::Done();
+}
+
+std::optional<std::chrono::system_clock::time_point> SecurityProfileReconciler::compose_status(
+    api::SecurityProfileStatus& status, const Pass& pass, const std::vector<Outcome>& outcomes) {
+  const auto generation = pass.profile.metadata.generation;
+  const auto now = seconds_of(pass.now);
   status.objects.clear();
   status.certificate.reset();
   bool drifted = false;
   bool repaired = false;
+  bool throttled = false;
   std::optional<Clock::time_point> next_check;
   std::optional<std::string> ca_expiring;
   for (const auto& outcome : outcomes) {
@@ -749,61 +687,47 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
       api::add_drift_finding(status, finding);
       const bool reported = finding.action == api::DriftAction::Reported;
       context_.events->record(
-          *object, reported ? runtime::EventType::Warning : runtime::EventType::Normal,
+          pass.object, reported ? runtime::EventType::Warning : runtime::EventType::Normal,
           reported ? "DriftDetected" : "DriftRepaired",
           finding.kind + " " + finding.name + " " +
               (finding.field.empty() ? "" : finding.field + " ") + finding.reason);
     }
     drifted = drifted || outcome.assessment.action == Action::ReportOnly;
     repaired = repaired || outcome.assessment.repair;
+    throttled = throttled || outcome.throttled.has_value();
     auto check = outcome.next_check;
-    if (outcome.throttled) check = now + *outcome.throttled;
+    if (outcome.throttled) check = pass.now + *outcome.throttled;
     if (check && (!next_check || *check < *next_check)) next_check = check;
   }
-  const bool throttled = std::any_of(outcomes.begin(), outcomes.end(),
-                                     [](const auto& o) { return o.throttled.has_value(); });
+  api::set_condition(status.conditions,
+                     drifted
+                         ? make_condition(api::kConditionDrifted, true, generation, "DriftReported",
+                                          "generated objects differ from the desired state; "
+                                          "policy Report leaves them")
+                         : make_condition(api::kConditionDrifted, false, generation,
+                                          repaired ? "DriftRepaired" : "InSync"),
+                     now);
+  const bool was_expiring =
+      api::is_condition_true(pass.profile.status.conditions, api::kConditionCAExpiringSoon);
   api::set_condition(
       status.conditions,
-      drifted ? make_condition("Drifted", true, generation, "DriftReported",
-                               "generated objects differ from the desired state; policy "
-                               "Report leaves them")
-              : make_condition("Drifted", false, generation, repaired ? "DriftRepaired" : "InSync"),
-      seconds_of(now));
-  const bool was_expiring =
-      api::is_condition_true(profile.status.conditions, api::kConditionCAExpiringSoon);
-  api::set_condition(status.conditions,
-                     ca_expiring ? make_condition(std::string(api::kConditionCAExpiringSoon), true,
-                                                  generation, "CAExpiringSoon", *ca_expiring)
-                                 : make_condition(std::string(api::kConditionCAExpiringSoon), false,
-                                                  generation, "CAValid"),
-                     seconds_of(now));
+      ca_expiring ? make_condition(api::kConditionCAExpiringSoon, true, generation,
+                                   "CAExpiringSoon", *ca_expiring)
+                  : make_condition(api::kConditionCAExpiringSoon, false, generation, "CAValid"),
+      now);
   if (ca_expiring && !was_expiring) {
-    context_.events->record(*object, runtime::EventType::Warning, "CAExpiringSoon", *ca_expiring);
+    context_.events->record(pass.object, runtime::EventType::Warning, "CAExpiringSoon",
+                            *ca_expiring);
   }
-  api::set_condition(status.conditions, make_condition("Stalled", false, generation, "Provisioned"),
-                     seconds_of(now));
-  api::set_condition(status.conditions,
-                     throttled
-                         ? make_condition("Reconciling", true, generation, "IssuanceThrottled",
-                                          "certificate issuance is rate limited; retrying")
-                         : make_condition("Reconciling", false, generation, "Provisioned"),
-                     seconds_of(now));
-  api::set_condition(status.conditions,
-                     drifted ? make_condition("Ready", false, generation, "Drifted",
-                                              "generated objects have drifted (policy Report)")
-                             : make_condition("Ready", true, generation, "Provisioned",
-                                              "all generated objects are in sync"),
-                     seconds_of(now));
-  write_status_if_changed(*context_.client, kube::resources::security_profiles(), *object,
-                          api::to_json(status));
-
-  if (next_check) {
-    const auto delay =
-        std::max(std::chrono::milliseconds(100),
-                 std::chrono::duration_cast<std::chrono::milliseconds>(*next_check - now));
-    return runtime::ReconcileResult::RequeueAfter(delay);
+  auto summary =
+      drifted ? Summary::not_ready("Drifted", "generated objects have drifted (policy Report)")
+              : Summary::ready("Provisioned", "all generated objects are in sync");
+  if (throttled) {
+    summary.reconciling_reason = "IssuanceThrottled";
+    summary.reconciling_message = "certificate issuance is rate limited; retrying";
   }
-  return runtime::ReconcileResult::Done();
+  set_summary(status.conditions, generation, now, summary);
+  return next_check;
 }
 
 }  // namespace secprov::controllers

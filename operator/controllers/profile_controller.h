@@ -3,6 +3,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <variant>
+#include <vector>
 
 #include "api/securityprofile.h"
 #include "api/trustdomain.h"
@@ -10,6 +12,8 @@
 #include "controllers/context.h"
 #include "controllers/drift.h"
 #include "controllers/issuance_limiter.h"
+#include "controllers/policies.h"
+#include "render/profile.h"
 #include "runtime/controller.h"
 
 namespace secprov::controllers {
@@ -52,24 +56,35 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
     std::optional<std::chrono::milliseconds> throttled;  // issuance refused by the limiter
   };
   struct Target;  // one generated name: what is there and who owns it
-  struct Plan;    // everything rendered before anything is written
 
  private:
-  struct Pass;  // one reconcile's inputs
-  runtime::ReconcileResult finalize(const nlohmann::json& object,
-                                    const api::SecurityProfile& profile);
-  bool ensure_finalizer(const nlohmann::json& object);
-  Target observe_target(const api::SecurityProfile& profile, const kube::ResourceType& type,
-                        const std::string& name, bool wanted);
+  struct Pass;  // one reconcile's inputs: the profile, its issuer and its rendered plan
+  struct Issuer {
+    api::TrustDomain domain;
+    std::shared_ptr<const crypto::CertificateAuthority> ca;
+  };
+  runtime::ReconcileResult apply(const nlohmann::json& object, const api::SecurityProfile& profile,
+                                 std::chrono::system_clock::time_point now);
+  runtime::ReconcileResult cleanup(const nlohmann::json& object,
+                                   const api::SecurityProfile& profile);
+  // The trust domain and the CA it accepted, or why the profile cannot be issued for.
+  std::variant<Issuer, policies::Reason> resolve_issuer(
+      const api::SecurityProfile& profile, std::chrono::system_clock::time_point now) const;
+  // Fills status from the steps' outcomes; returns when to look again.
+  std::optional<std::chrono::system_clock::time_point> compose_status(
+      api::SecurityProfileStatus& status, const Pass& pass, const std::vector<Outcome>& outcomes);
+  Target observe_target(const api::SecurityProfile& profile, const render::ObjectPlan& planned);
   void claim(Target& target, const Pass& pass);
-  Outcome reconcile_tls(const Pass& pass, const Target& target);
+  Outcome reconcile_tls(const Pass& pass, Target& target);
   Outcome reconcile_config(const Pass& pass, const Target& target);
-  Outcome reconcile_ipsec(const Pass& pass, const Target& target);
+  Outcome reconcile_ipsec(const Pass& pass, Target& target);
   void remove_unwanted(const Pass& pass, const Target& target);
   void write(const nlohmann::json& desired, const Target& target);
   bool repair_metadata(const Pass& pass, const Target& target, const Observation& observed,
                        const std::string& desired_input_digest);
-  std::optional<nlohmann::json> fetch_secret_data(const std::string& ns, const std::string& name);
+  std::optional<std::string> stored_value(const Pass& pass, Target& target, std::string_view key);
+  void refetch(const Pass& pass, Target& target);
+  crypto::PrivateKey key_for_issuing(const Pass& pass, Target& target, const Observation& observed);
 
   Context context_;
   std::shared_ptr<CaProvider> cas_;

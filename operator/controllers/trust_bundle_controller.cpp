@@ -11,11 +11,18 @@
 namespace secprov::controllers {
 namespace {
 
+std::string trust_domain_ref(const nlohmann::json& profile) {
+  return profile.value("spec", nlohmann::json::object())
+      .value("trustDomainRef", nlohmann::json::object())
+      .value("name", std::string{});
+}
+
+// Read from the cached JSON: a profile that does not parse still has its bundle.
 bool uses_domain(const nlohmann::json& profile, const std::string& domain) {
-  if (profile["metadata"].contains("deletionTimestamp")) return false;
-  const auto spec = profile.value("spec", nlohmann::json::object());
-  return spec.value("trustDomainRef", nlohmann::json::object()).value("name", std::string{}) ==
-         domain;
+  if (profile.value("metadata", nlohmann::json::object()).contains("deletionTimestamp")) {
+    return false;
+  }
+  return trust_domain_ref(profile) == domain;
 }
 
 bool is_trust_domain_reference(const runtime::OwnerReference& reference) {
@@ -59,23 +66,18 @@ BundleOwnership bundle_ownership(const nlohmann::json& config_map, const std::st
   return BundleOwnership::Foreign;
 }
 
-nlohmann::json trust_domain_owner_reference(const std::string& domain, const std::string& uid) {
-  return {{"apiVersion", std::string(api::kApiVersion)},
-          {"kind", std::string(api::kTrustDomainKind)},
-          {"name", domain},
-          {"uid", uid},
-          {"controller", true},
-          {"blockOwnerDeletion", true}};
-}
-
 }  // namespace trust
 
-std::vector<std::string> namespaces_using(const runtime::Store& profiles,
-                                          const std::string& domain) {
+std::vector<std::string> namespaces_using(const ProfileStore& profiles, const std::string& domain) {
   std::set<std::string> namespaces;
-  for (const auto& profile : profiles.list()) {
-    if (uses_domain(*profile, domain))
-      namespaces.insert((*profile)["metadata"].value("namespace", ""));
+  for (auto& key : profiles.keys_by_index(index::kProfileTrustDomain, domain)) {
+    namespaces.insert(std::move(key.ns));
+  }
+  for (const auto& profile : profiles.unparsed()) {
+    if (trust_domain_ref(*profile) == domain) {
+      namespaces.insert(
+          profile->value("metadata", nlohmann::json::object()).value("namespace", std::string{}));
+    }
   }
   return {namespaces.begin(), namespaces.end()};
 }
@@ -111,6 +113,21 @@ std::optional<nlohmann::json> TrustBundleReconciler::fetch(const std::string& ns
   return std::move(items.front());
 }
 
+bool TrustBundleReconciler::in_use(const std::string& ns, const std::string& domain) const {
+  // The index finds the candidates; the cached JSON says whether each is being deleted (and
+  // confirms the reference, should the index be a moment behind).
+  const auto& typed = *context_.stores.typed_profiles;
+  for (const auto& key : typed.keys_by_index(index::kProfileNamespaceTrustDomain,
+                                             index::namespace_trust_domain(ns, domain))) {
+    const auto profile = context_.stores.profiles->get(key);
+    if (profile && uses_domain(*profile, domain)) return true;
+  }
+  for (const auto& profile : typed.unparsed(ns)) {
+    if (uses_domain(*profile, domain)) return true;
+  }
+  return false;
+}
+
 runtime::ReconcileResult TrustBundleReconciler::report_foreign(const nlohmann::json* domain_object,
                                                                const std::string& ns,
                                                                const std::string& name) {
@@ -131,10 +148,7 @@ runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectK
   const std::string name = render::trust_bundle_name(domain_name);
   const auto cached = context_.stores.managed_config_maps->get({ns, name});
 
-  bool used = false;
-  for (const auto& profile : context_.stores.profiles->list(ns)) {
-    used = used || uses_domain(*profile, domain_name);
-  }
+  const bool used = in_use(ns, domain_name);
   const auto domain_object = context_.stores.trust_domains->get({"", domain_name});
   const std::string domain_uid = domain_object ? runtime::uid_of(*domain_object) : std::string{};
   if (!used || !domain_object) {
@@ -167,7 +181,7 @@ runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectK
       domain_name, ns,
       api::trust_bundle_pem(ca.ca->certificate().to_pem(), domain->status,
                             std::chrono::time_point_cast<std::chrono::seconds>(context_.now())),
-      trust::trust_domain_owner_reference(domain_name, domain_uid));
+      render::trust_domain_owner_reference(domain_name, domain_uid));
   std::optional<nlohmann::json> existing;
   if (cached) {
     existing = *cached;

@@ -7,6 +7,7 @@
 
 #include "controllers/ca_provider.h"
 #include "controllers/context.h"
+#include "controllers/mappers.h"
 #include "runtime/controller.h"
 
 namespace secprov::controllers {
@@ -25,10 +26,6 @@ enum class BundleOwnership {
 BundleOwnership bundle_ownership(const nlohmann::json& config_map, const std::string& domain,
                                  const std::string& domain_uid);
 
-// The controller ownerReference of a bundle to its TrustDomain (cluster-scoped owner of a
-// namespaced dependent: allowed, and the garbage collector removes the bundles with it).
-nlohmann::json trust_domain_owner_reference(const std::string& domain, const std::string& uid);
-
 }  // namespace trust
 
 // Owns the "<trustdomain>-ca" ConfigMap in each namespace: present, with the trust bundle
@@ -44,14 +41,18 @@ class TrustBundleReconciler final : public runtime::Reconciler {
   runtime::ReconcileResult report_foreign(const nlohmann::json* domain_object,
                                           const std::string& ns, const std::string& name);
   std::optional<nlohmann::json> fetch(const std::string& ns, const std::string& name);
+  // Whether a profile in `ns` (not being deleted) references `domain`: an index lookup.
+  bool in_use(const std::string& ns, const std::string& domain) const;
 
   Context context_;
   std::shared_ptr<CaProvider> cas_;
 };
 
-// The namespaces whose profiles use `domain` (for fan-out when a CA changes).
-std::vector<std::string> namespaces_using(const runtime::Store& profiles,
-                                          const std::string& domain);
+// The namespaces whose profiles reference `domain` (for fan-out when a CA changes), ordered:
+// an index lookup, plus the profiles that do not parse (their bundle stays while their spec
+// is fixed). Profiles being deleted are included; the bundle reconciler tells them apart.
+// O(log P + k log k + u) for k users of the domain and u unparsed profiles.
+std::vector<std::string> namespaces_using(const ProfileStore& profiles, const std::string& domain);
 
 // The bundle key {namespace, trust domain} of a ConfigMap event: its TrustDomain
 // ownerReference, else (an older operator's bundle) its trust-domain label when the name is

@@ -9,9 +9,10 @@
 #include "crypto/authority.h"
 #include "crypto/encoding.h"
 #include "crypto/errors.h"
-#include "render/certificate.h"
+#include "render/errors.h"
 #include "render/labels.h"
 #include "render/names.h"
+#include "render/trust_domain.h"
 #include "runtime/object.h"
 
 namespace secprov::controllers {
@@ -156,10 +157,12 @@ std::vector<Event> transition_events(const std::vector<api::Condition>& before,
 
 namespace {
 
-std::optional<std::string> decoded(const nlohmann::json& data, const char* key, bool base64) {
-  if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return std::nullopt;
-  if (!base64) return data[key].get<std::string>();
-  return crypto::base64_decode(data[key].get<std::string>());
+std::optional<std::string> decoded(const nlohmann::json& data, std::string_view key, bool base64) {
+  if (!data.is_object()) return std::nullopt;
+  const auto found = data.find(key);
+  if (found == data.end() || !found->is_string()) return std::nullopt;
+  if (!base64) return found->get<std::string>();
+  return crypto::base64_decode(found->get<std::string>());
 }
 
 std::vector<crypto::Certificate> certificates_in(const std::optional<std::string>& pem) {
@@ -181,35 +184,15 @@ TrustDomainReconciler::TrustDomainReconciler(Context context, std::shared_ptr<Ca
     : context_(std::move(context)), cas_(std::move(cas)) {}
 
 void TrustDomainReconciler::write_ca(const api::TrustDomain& domain, const nlohmann::json& object,
+                                     const render::CaRequest& request,
                                      const nlohmann::json* existing,
                                      const std::optional<std::string>& token) {
-  const auto validity = api::ca_duration(domain).value_or(std::chrono::hours(87600));
   const auto ca = crypto::CertificateAuthority::create_self_signed(
-      render::key_algorithm(domain.spec.ca.generate->key_algorithm),
-      crypto::DistinguishedName{.country = domain.spec.country,
-                                .organization = api::effective_organization(domain),
-                                .organizational_unit = {},
-                                .common_name = domain.spec.domain + " CA"},
-      validity, context_.now());
-  nlohmann::json metadata = existing != nullptr
-                                ? (*existing)["metadata"]
-                                : nlohmann::json{{"name", ca_secret_name(domain)},
-                                                 {"namespace", context_.operator_namespace}};
-  metadata.erase("managedFields");
-  metadata["labels"]["app.kubernetes.io/part-of"] = "secprov";
-  metadata["labels"][std::string(render::kTrustDomainLabel)] =
-      render::label_value(domain.metadata.name);
-  metadata["annotations"]["secprov.io/generated-for"] = domain.metadata.name;
-  // Which replace-ca request this CA answers (for people; the status records it for the
-  // operator).
-  if (token) metadata["annotations"][std::string(api::kReplaceCaAnnotation)] = *token;
-  const nlohmann::json secret = {{"apiVersion", "v1"},
-                                 {"kind", "Secret"},
-                                 {"type", "kubernetes.io/tls"},
-                                 {"metadata", metadata},
-                                 {"data",
-                                  {{"tls.crt", crypto::base64_encode(ca.certificate().to_pem())},
-                                   {"tls.key", crypto::base64_encode(ca.key().to_pkcs8_pem())}}}};
+      request.key_algorithm, request.subject, request.validity, context_.now());
+  const nlohmann::json secret = render::ca_key_pair_secret(
+      domain, context_.operator_namespace,
+      render::CaMaterial{ca.certificate().to_pem(), ca.key().to_pkcs8_pem()}, token,
+      existing != nullptr ? &existing->at("metadata") : nullptr);
   const std::string fingerprint = ca.certificate().sha256_fingerprint().substr(0, 16);
   if (existing != nullptr) {
     // PUT with the cached resourceVersion: a cache behind our own write gets Conflict
@@ -247,12 +230,14 @@ std::optional<std::string> TrustDomainReconciler::published_ca_pem(
         runtime::label_of(*config_map, render::kTrustDomainLabel) != label) {
       continue;
     }
-    if (auto pem = find_in(decoded(config_map->value("data", nlohmann::json()), "ca.crt", false)))
+    if (auto pem = find_in(
+            decoded(config_map->value("data", nlohmann::json()), render::kCaBundleKey, false)))
       return pem;
   }
   for (const auto& secret : context_.stores.managed_secrets->list()) {
     if (runtime::label_of(*secret, render::kTrustDomainLabel) != label) continue;
-    if (auto pem = find_in(decoded(secret->value("data", nlohmann::json()), "ca.crt", true)))
+    if (auto pem =
+            find_in(decoded(secret->value("data", nlohmann::json()), render::kCaBundleKey, true)))
       return pem;
   }
   return std::nullopt;
@@ -270,8 +255,8 @@ std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
   const std::string label = render::label_value(domain.metadata.name);
   for (const auto& secret : context_.stores.managed_secrets->list()) {
     if (runtime::label_of(*secret, render::kTrustDomainLabel) != label) continue;
-    const auto chain =
-        certificates_in(decoded(secret->value("data", nlohmann::json()), "tls.crt", true));
+    const auto chain = certificates_in(
+        decoded(secret->value("data", nlohmann::json()), render::kTlsCertificateKey, true));
     if (chain.empty()) continue;
     for (const auto& [fingerprint, ca] : cas) {
       if (chain.front().issued_by(ca)) in_use.insert(fingerprint);
@@ -305,16 +290,21 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
   if (!loaded.ca) observed.load_error = loaded.error;
   observed.accepted_fingerprint = domain.status.ca_fingerprint;
   observed.replacement = api::pending_ca_replacement(*object, domain.status);
-  const auto decision = trust::decide_ca(observed);
+  auto decision = trust::decide_ca(observed);
 
   if (decision.action == trust::CaAction::Generate ||
       decision.action == trust::CaAction::GenerateReplacement) {
-    write_ca(domain, *object,
-             decision.action == trust::CaAction::GenerateReplacement ? secret.get() : nullptr,
-             observed.replacement);
-    // The new Secret arrives through the watch and enqueues this domain again; the status
-    // moves to the new CA only then, when every cache can see it.
-    return runtime::ReconcileResult::RequeueAfter(std::chrono::seconds(5));
+    try {
+      write_ca(domain, *object, render::ca_request(domain),
+               decision.action == trust::CaAction::GenerateReplacement ? secret.get() : nullptr,
+               observed.replacement);
+      // The new Secret arrives through the watch and enqueues this domain again; the status
+      // moves to the new CA only then, when every cache can see it.
+      return runtime::ReconcileResult::RequeueAfter(std::chrono::seconds(5));
+    } catch (const render::RenderError& e) {
+      // The spec cannot say which CA to make: terminal until it changes.
+      decision = {trust::CaAction::Stall, "InvalidSpec", std::string("cannot render ") + e.what()};
+    }
   }
 
   api::TrustDomainStatus status = domain.status;
@@ -345,14 +335,9 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
       status.ca_replacement_token = *observed.replacement;
     }
   }
-  api::set_condition(
-      status.conditions,
-      make_condition("Ready", accepted, generation, decision.reason, decision.message),
-      seconds_of(now));
-  api::set_condition(status.conditions,
-                     make_condition("Stalled", !accepted, generation, decision.reason,
-                                    accepted ? "" : decision.message),
-                     seconds_of(now));
+  set_summary(status.conditions, generation, seconds_of(now),
+              accepted ? Summary::ready(decision.reason, decision.message)
+                       : Summary::stalled(decision.reason, decision.message));
 
   auto retained = trust::retain_previous_cas(
       status.previous_cas, previous_cas_in_use(domain, status.previous_cas), seconds_of(now));
@@ -363,8 +348,8 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
 
   const auto expiry = trust::decide_ca_expiry(status.ca_not_after, now);
   api::set_condition(status.conditions,
-                     make_condition(std::string(api::kConditionCAExpiringSoon), expiry.expiring,
-                                    generation, expiry.reason, expiry.message),
+                     make_condition(api::kConditionCAExpiringSoon, expiry.expiring, generation,
+                                    expiry.reason, expiry.message),
                      seconds_of(now));
 
   auto transitions = trust::transition_events(domain.status.conditions, status.conditions);
@@ -385,19 +370,6 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
   if (!status.previous_cas.empty() && (!next || *next > kOverlapRecheck)) next = kOverlapRecheck;
   if (next) return runtime::ReconcileResult::RequeueAfter(*next);
   return runtime::ReconcileResult::Done();
-}
-
-std::optional<runtime::ObjectKey> trust_domain_of_leaf(const nlohmann::json& secret,
-                                                       const runtime::Store& trust_domains) {
-  const auto label = runtime::label_of(secret, render::kTrustDomainLabel);
-  if (!label || label->empty()) return std::nullopt;
-  if (trust_domains.get({"", *label})) return runtime::ObjectKey{"", *label};
-  // A long name's label is shortened: find the domain whose label it is.
-  for (const auto& domain : trust_domains.list()) {
-    const std::string name = (*domain)["metadata"].value("name", std::string{});
-    if (render::label_value(name) == *label) return runtime::ObjectKey{"", name};
-  }
-  return std::nullopt;
 }
 
 }  // namespace secprov::controllers

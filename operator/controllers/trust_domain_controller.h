@@ -10,6 +10,7 @@
 #include "api/trustdomain.h"
 #include "controllers/ca_provider.h"
 #include "controllers/context.h"
+#include "render/trust_domain.h"
 #include "runtime/controller.h"
 
 namespace secprov::controllers {
@@ -95,7 +96,8 @@ class TrustDomainReconciler final : public runtime::Reconciler {
   // Creates the key pair Secret, or replaces the CA in `existing` (resourceVersion
   // precondition: a stale cache gets Conflict and nothing is generated twice).
   void write_ca(const api::TrustDomain& domain, const nlohmann::json& object,
-                const nlohmann::json* existing, const std::optional<std::string>& token);
+                const render::CaRequest& request, const nlohmann::json* existing,
+                const std::optional<std::string>& token);
   // The PEM of a CA by fingerprint, from what the operator published (the domain's trust
   // bundles and TLS Secrets' ca.crt); nullopt when no published copy is left.
   std::optional<std::string> published_ca_pem(const api::TrustDomain& domain,
@@ -107,12 +109,5 @@ class TrustDomainReconciler final : public runtime::Reconciler {
   Context context_;
   std::shared_ptr<CaProvider> cas_;
 };
-
-// Which TrustDomain to reconcile when a managed Secret changes (label secprov.io/trust-domain,
-// whose value may be the shortened form of a long name: resolved against `trust_domains`).
-// The overlap of a CA replacement ends when the last leaf issued by the previous CA is
-// reissued, so the lead wires managed Secret events through this. nullopt when no domain.
-std::optional<runtime::ObjectKey> trust_domain_of_leaf(const nlohmann::json& secret,
-                                                       const runtime::Store& trust_domains);
 
 }  // namespace secprov::controllers

@@ -1,44 +1,61 @@
 #include "render/digest.h"
 
-#include <stdexcept>
-
 #include "crypto/encoding.h"
 
 namespace secprov::render {
 
-namespace {
-
-void check_data(const nlohmann::json& data_object) {
-  if (!data_object.is_object()) {
-    throw std::invalid_argument("content_digest: data must be a JSON object");
-  }
-  for (const auto& [key, value] : data_object.items()) {
-    if (!value.is_string()) {
-      throw std::invalid_argument("content_digest: data[" + key + "] must be a string");
+std::map<std::string, std::string> data_digests(const nlohmann::json& data, DataEncoding encoding) {
+  std::map<std::string, std::string> digests;
+  if (!data.is_object()) return digests;
+  for (const auto& [key, value] : data.items()) {
+    if (!value.is_string()) continue;
+    const auto& text = value.get_ref<const std::string&>();
+    if (encoding == DataEncoding::Plain) {
+      digests[key] = crypto::sha256_hex(text);
+      continue;
     }
+    const auto decoded = crypto::base64_decode(text);
+    digests[key] = crypto::sha256_hex(decoded ? *decoded : text);
   }
+  return digests;
 }
 
-std::string digest(std::string_view bytes) {
-  return "sha256:" + crypto::sha256_hex(bytes);
+DataEncoding data_encoding_of(const nlohmann::json& object) {
+  return object.value("kind", std::string{}) == "Secret" ? DataEncoding::Base64
+                                                         : DataEncoding::Plain;
 }
 
-}  // namespace
-
-std::string content_digest(const nlohmann::json& data_object) {
-  check_data(data_object);
-  // nlohmann::json objects are std::map-backed: dump() writes keys sorted, without
-  // whitespace, strings escaped as JSON (invalid UTF-8 throws instead of being guessed).
-  return digest(data_object.dump());
+std::string object_digest(const std::map<std::string, std::string>& data_digests) {
+  std::string text;
+  for (const auto& [key, digest] : data_digests) text += key + "=" + digest + "\n";
+  return "sha256:" + crypto::sha256_hex(text);
 }
 
-std::map<std::string, std::string> key_digests(const nlohmann::json& data_object) {
-  check_data(data_object);
-  std::map<std::string, std::string> out;
-  for (const auto& [key, value] : data_object.items()) {
-    out.emplace(key, digest(value.get_ref<const std::string&>()));
+std::string input_digest(const nlohmann::json& inputs) {
+  return "sha256:" + crypto::sha256_hex(inputs.dump());
+}
+
+nlohmann::json with_digests(nlohmann::json object, std::string_view input) {
+  const auto digests =
+      data_digests(object.value("data", nlohmann::json::object()), data_encoding_of(object));
+  auto& annotations = object["metadata"]["annotations"];
+  annotations[std::string(kInputDigestAnnotation)] = input;
+  annotations[std::string(kDataDigestsAnnotation)] = nlohmann::json(digests).dump();
+  return object;
+}
+
+std::map<std::string, std::string> recorded_data_digests(const nlohmann::json& object,
+                                                         bool* readable) {
+  if (readable != nullptr) *readable = true;
+  const auto& metadata = object.value("metadata", nlohmann::json::object());
+  const auto annotations = metadata.value("annotations", nlohmann::json::object());
+  const auto text = annotations.value(std::string(kDataDigestsAnnotation), std::string{"{}"});
+  try {
+    return nlohmann::json::parse(text).get<std::map<std::string, std::string>>();
+  } catch (const nlohmann::json::exception&) {
+    if (readable != nullptr) *readable = false;
+    return {};
   }
-  return out;
 }
 
 }  // namespace secprov::render

@@ -33,18 +33,32 @@ std::string profile_selector(std::string_view profile_name) {
          label_value(profile_name);
 }
 
-nlohmann::json owner_reference(const api::SecurityProfile& profile) {
-  if (profile.metadata.name.empty() || profile.metadata.uid.empty()) {
-    throw std::invalid_argument("owner_reference: profile needs metadata.name and metadata.uid");
+namespace {
+
+nlohmann::json controller_reference(std::string_view kind, const std::string& name,
+                                    const std::string& uid) {
+  if (name.empty() || uid.empty()) {
+    throw std::invalid_argument("owner_reference: the owner needs metadata.name and metadata.uid");
   }
   return {
       {"apiVersion", api::kApiVersion},
-      {"kind", api::kSecurityProfileKind},
-      {"name", profile.metadata.name},
-      {"uid", profile.metadata.uid},
+      {"kind", kind},
+      {"name", name},
+      {"uid", uid},
       {"controller", true},
       {"blockOwnerDeletion", true},
   };
+}
+
+}  // namespace
+
+nlohmann::json owner_reference(const api::SecurityProfile& profile) {
+  return controller_reference(api::kSecurityProfileKind, profile.metadata.name,
+                              profile.metadata.uid);
+}
+
+nlohmann::json trust_domain_owner_reference(const std::string& domain, const std::string& uid) {
+  return controller_reference(api::kTrustDomainKind, domain, uid);
 }
 
 }  // namespace secprov::render

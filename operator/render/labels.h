@@ -17,8 +17,6 @@ inline constexpr std::string_view kPartOfLabel = "app.kubernetes.io/part-of";
 inline constexpr std::string_view kPartOfValue = "secprov";
 inline constexpr std::string_view kProfileLabel = "secprov.io/profile";
 inline constexpr std::string_view kTrustDomainLabel = "secprov.io/trust-domain";
-// "sha256:<hex>" of the object's managed data (see digest.h).
-inline constexpr std::string_view kContentDigestAnnotation = "secprov.io/content-digest";
 // Label selector of everything the operator generates (the informers' cache filter).
 inline constexpr std::string_view kManagedSelector = "app.kubernetes.io/managed-by=secprov";
 
@@ -37,5 +35,8 @@ std::string profile_selector(std::string_view profile_name);
 // {apiVersion secprov.io/v1alpha1, kind SecurityProfile, name, uid, controller: true,
 //  blockOwnerDeletion: true}. Throws std::invalid_argument without name or uid.
 nlohmann::json owner_reference(const api::SecurityProfile& profile);
+// The same for a TrustDomain (a cluster-scoped owner of namespaced bundles: allowed, and the
+// garbage collector removes the bundles with it). Throws without name or uid.
+nlohmann::json trust_domain_owner_reference(const std::string& domain, const std::string& uid);
 
 }  // namespace secprov::render

@@ -6,7 +6,6 @@
 
 #include "api/duration.h"
 #include "crypto/encoding.h"
-#include "render/digest.h"
 #include "render/errors.h"
 #include "render/labels.h"
 
@@ -49,7 +48,6 @@ nlohmann::json make_object(std::string_view kind, std::string_view name, std::st
       {"name", name},
       {"namespace", ns},
       {"labels", labels},
-      {"annotations", {{std::string(kContentDigestAnnotation), content_digest(data)}}},
   };
   if (!owner.is_null()) metadata["ownerReferences"] = nlohmann::json::array({owner});
   nlohmann::json object = {

@@ -24,10 +24,9 @@ std::string bounded_name(std::string_view base, std::string_view suffix, std::si
 // an owned object needs).
 void require_identity(const api::SecurityProfile& profile);
 
-// A namespaced v1 object with metadata {name, namespace, labels, annotations
-// {content-digest}, ownerReferences (when owner is not null)}, `data`, and `type` when not
-// empty. Only fields the operator owns: everything else is left to others under
-// server-side apply.
+// A namespaced v1 object with metadata {name, namespace, labels, ownerReferences (when
+// owner is not null)}, `data`, and `type` when not empty (digest annotations: digest.h). Only
+// fields the operator owns: everything else is left to others under server-side apply.
 nlohmann::json make_object(std::string_view kind, std::string_view name, std::string_view ns,
                            const std::map<std::string, std::string>& labels,
                            const nlohmann::json& owner, nlohmann::json data,

@@ -9,6 +9,7 @@
 #include "crypto/encoding.h"
 #include "runtime/events.h"
 #include "unit/runtime/fake_api.h"
+#include "unit/runtime/manual_clock.h"
 
 namespace secprov::controllers {
 namespace {
@@ -45,7 +46,7 @@ class ProfileReconcilerTest : public ::testing::Test {
     context_.stores = Stores{store(), store(), store(), store(), store()};
     context_.events = std::make_shared<runtime::EventRecorder>(client_);
     context_.operator_namespace = "secprov-system";
-    context_.now = [this] { return now_; };
+    context_.clock = std::make_shared<runtime::testing::ManualClock>(now_);
 
     const auto ca =
         crypto::CertificateAuthority::create_self_signed(crypto::KeyAlgorithm::EcdsaP256,

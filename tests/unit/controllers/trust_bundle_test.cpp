@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "controllers/trust_bundle_controller.h"
+#include "render/labels.h"
 #include "render/tls.h"
+#include "unit/runtime/fake_api.h"
 
 namespace secprov::controllers::trust {
 namespace {
@@ -75,8 +77,8 @@ TEST(BundleOwnership, Table) {
 }
 
 TEST(TrustBundleRender, CarriesTheTrustDomainAsControllerOwner) {
-  const auto cm = render::trust_bundle_config_map("td", "5gc", "PEM",
-                                                  trust_domain_owner_reference("td", "td-uid"));
+  const auto cm = render::trust_bundle_config_map(
+      "td", "5gc", "PEM", render::trust_domain_owner_reference("td", "td-uid"));
   const auto& references = cm["metadata"]["ownerReferences"];
   ASSERT_EQ(references.size(), 1u);
   EXPECT_EQ(references[0]["apiVersion"], "secprov.io/v1alpha1");
@@ -98,6 +100,108 @@ TEST(TrustBundleKey, FromTheOwnerOrTheLegacyLabel) {
   json settings = bundle(true, json::array());
   settings["metadata"]["name"] = "amf-security";
   EXPECT_EQ(trust_bundle_key(settings), std::nullopt);
+}
+
+// The reconciler's "does a profile in this namespace use the domain" is an index lookup,
+// confirmed against the cached JSON. Without a profile the operator's bundle is deleted; with
+// one it is kept (the reconcile then stops at the CA, which these tests do not provide).
+class TrustBundleInUseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto store = [] { return std::make_shared<runtime::Store>(); };
+    context_.client = api_.client();
+    context_.stores = Stores{store(), store(), store(), store(), store()};
+    context_.events = std::make_shared<runtime::EventRecorder>(context_.client);
+    context_.operator_namespace = "secprov-system";
+    context_.stores.trust_domains->upsert(
+        json{{"apiVersion", "secprov.io/v1alpha1"},
+             {"kind", "TrustDomain"},
+             {"metadata", {{"name", "td"}, {"uid", "td-uid"}, {"resourceVersion", "1"}}},
+             {"spec",
+              {{"domain", "5gc.example"},
+               {"country", "FR"},
+               {"ca", {{"generate", {{"keyAlgorithm", "ECDSA-P256"}, {"duration", "87600h"}}}}}}}});
+    context_.stores.managed_config_maps->upsert(
+        bundle(true, json::array({owner("TrustDomain", "td", "td-uid")})));
+    api_.intercept(
+        [](const runtime::testing::FakeApi::Request& r) -> std::optional<kube::HttpResponse> {
+          if (r.method != "DELETE") return std::nullopt;
+          return kube::HttpResponse{200, {{"content-type", "application/json"}}, "{}"};
+        });
+    reconciler_ = std::make_unique<TrustBundleReconciler>(
+        context_, std::make_shared<CaProvider>(context_.stores.operator_secrets, "secprov-system"));
+  }
+
+  static json profile(const std::string& ns, const std::string& domain) {
+    return {{"apiVersion", "secprov.io/v1alpha1"},
+            {"kind", "SecurityProfile"},
+            {"metadata", {{"name", "amf"}, {"namespace", ns}, {"resourceVersion", "1"}}},
+            {"spec",
+             {{"nfType", "AMF"},
+              {"selector", {{"matchLabels", {{"app", "amf"}}}}},
+              {"trustDomainRef", {{"name", domain}}}}}};
+  }
+
+  // Into both caches, as the reflector's handlers put it.
+  void add(const json& p) {
+    const auto object = std::make_shared<const json>(p);
+    context_.stores.profiles->upsert(object);
+    context_.stores.typed_profiles->upsert(object);
+  }
+
+  // True when the reconcile deleted the bundle.
+  bool deletes_bundle() {
+    reconciler_->reconcile({"5gc", "td"});
+    for (const auto& r : api_.requests("DELETE")) {
+      if (r.path == "/api/v1/namespaces/5gc/configmaps/td-ca") return true;
+    }
+    return false;
+  }
+
+  runtime::testing::FakeApi api_;
+  Context context_;
+  std::unique_ptr<TrustBundleReconciler> reconciler_;
+};
+
+TEST_F(TrustBundleInUseTest, NoProfileDeletesTheBundle) {
+  add(profile("edge", "td"));  // another namespace
+  add([] {
+    auto p = profile("5gc", "td2");
+    p["metadata"]["name"] = "smf";
+    return p;
+  }());  // another domain
+  EXPECT_TRUE(deletes_bundle());
+}
+
+TEST_F(TrustBundleInUseTest, AProfileUsingTheDomainKeepsIt) {
+  add(profile("5gc", "td"));
+  EXPECT_FALSE(deletes_bundle());
+  EXPECT_EQ(namespaces_using(*context_.stores.typed_profiles, "td"),
+            std::vector<std::string>{"5gc"});
+}
+
+TEST_F(TrustBundleInUseTest, AProfileBeingDeletedDoesNotCount) {
+  auto p = profile("5gc", "td");
+  p["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+  add(p);
+  EXPECT_TRUE(deletes_bundle());
+}
+
+TEST_F(TrustBundleInUseTest, AProfileThatDoesNotParseStillKeepsItsBundle) {
+  auto p = profile("5gc", "td");
+  p["spec"]["nfType"] = 7;
+  add(p);
+  ASSERT_EQ(context_.stores.typed_profiles->get({"5gc", "amf"}), nullptr);
+  EXPECT_FALSE(deletes_bundle());
+  EXPECT_EQ(namespaces_using(*context_.stores.typed_profiles, "td"),
+            std::vector<std::string>{"5gc"});
+}
+
+TEST_F(TrustBundleInUseTest, TheCachedJsonConfirmsAnIndexEntryThatIsBehind) {
+  add(profile("5gc", "td"));
+  // The JSON cache already has the profile moved to another domain; the typed cache not yet.
+  context_.stores.profiles->upsert(profile("5gc", "td2"));
+  EXPECT_TRUE(deletes_bundle());
 }
 
 }  // namespace

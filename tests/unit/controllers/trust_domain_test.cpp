@@ -1,9 +1,17 @@
 // The TrustDomain reconciler's pure decisions, table-driven.
+#include "render/trust_domain.h"
+
 #include <gtest/gtest.h>
 
+#include "api/trustdomain.h"
 #include "controllers/conditions.h"
 #include "controllers/trust_domain_controller.h"
+#include "crypto/authority.h"
+#include "crypto/certificate.h"
+#include "crypto/encoding.h"
 #include "render/labels.h"
+#include "runtime/events.h"
+#include "unit/runtime/fake_api.h"
 
 namespace secprov::controllers::trust {
 namespace {
@@ -158,25 +166,117 @@ TEST(TransitionEvents, OncePerTransitionNotPerReconcile) {
   EXPECT_TRUE(transition_events(expiring, expiring).empty());
 }
 
-TEST(TrustDomainOfLeaf, ByLabelIncludingShortenedLongNames) {
-  runtime::Store domains(runtime::StoreOptions{.indexed_labels = {}});
-  const std::string long_name = std::string(70, 'd');
-  for (const auto& name : {std::string("td-a"), long_name}) {
-    domains.upsert(nlohmann::json{{"apiVersion", "secprov.io/v1alpha1"},
-                                  {"kind", "TrustDomain"},
-                                  {"metadata", {{"name", name}, {"resourceVersion", "1"}}}});
+}  // namespace
+}  // namespace secprov::controllers::trust
+
+// ---- TrustDomainReconciler on the in-memory API: what it writes is what render/ computes ----
+namespace secprov::controllers {
+namespace {
+
+using Json = nlohmann::json;
+constexpr const char* kDomainPath = "/apis/secprov.io/v1alpha1/trustdomains/td";
+constexpr const char* kSecretsPath = "/api/v1/namespaces/secprov-system/secrets";
+
+class TrustDomainReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    client_ = api_.client();
+    context_.client = client_;
+    context_.stores.profiles = std::make_shared<runtime::Store>();
+    context_.stores.trust_domains = std::make_shared<runtime::Store>();
+    context_.stores.managed_secrets = std::make_shared<runtime::Store>();
+    context_.stores.managed_config_maps = std::make_shared<runtime::Store>();
+    context_.stores.operator_secrets = std::make_shared<runtime::Store>();
+    context_.events = std::make_shared<runtime::EventRecorder>(client_);
+    context_.operator_namespace = "secprov-system";
+    cas_ = std::make_shared<CaProvider>(context_.stores.operator_secrets, "secprov-system");
+    reconciler_ = std::make_unique<TrustDomainReconciler>(context_, cas_);
   }
-  const auto secret = [](const std::string& label) {
-    nlohmann::json s = {{"metadata", {{"name", "amf-tls"}, {"namespace", "5gc"}}}};
-    if (!label.empty()) s["metadata"]["labels"]["secprov.io/trust-domain"] = label;
-    return s;
-  };
-  EXPECT_EQ(trust_domain_of_leaf(secret("td-a"), domains), (runtime::ObjectKey{"", "td-a"}));
-  EXPECT_EQ(trust_domain_of_leaf(secret(render::label_value(long_name)), domains),
-            (runtime::ObjectKey{"", long_name}));
-  EXPECT_EQ(trust_domain_of_leaf(secret("unknown"), domains), std::nullopt);
-  EXPECT_EQ(trust_domain_of_leaf(secret(""), domains), std::nullopt);
+
+  static Json domain(const std::string& home_domain, const std::optional<std::string>& org) {
+    Json d = {{"apiVersion", "secprov.io/v1alpha1"},
+              {"kind", "TrustDomain"},
+              {"metadata",
+               {{"name", "td"}, {"uid", "td-uid"}, {"generation", 1}, {"resourceVersion", "2"}}},
+              {"spec",
+               {{"domain", home_domain},
+                {"country", "FR"},
+                {"ca", {{"generate", {{"keyAlgorithm", "ECDSA-P256"}, {"duration", "87600h"}}}}}}}};
+    if (org) d["spec"]["organization"] = *org;
+    return d;
+  }
+
+  runtime::ReconcileResult reconcile(const Json& object) {
+    context_.stores.trust_domains->upsert(object);
+    api_.put_object(kDomainPath, object);
+    api_.put_object(std::string(kDomainPath) + "/status", object);
+    return reconciler_->reconcile({"", "td"});
+  }
+
+  std::vector<runtime::testing::FakeApi::Request> secret_writes() const {
+    std::vector<runtime::testing::FakeApi::Request> out;
+    for (const auto& r : api_.requests()) {
+      if (r.path.starts_with(kSecretsPath) && r.method != "GET") out.push_back(r);
+    }
+    return out;
+  }
+
+  Json condition(const std::string& type) const {
+    const auto object = api_.object(std::string(kDomainPath) + "/status");
+    for (const auto& c : object.value()["status"].value("conditions", Json::array())) {
+      if (c["type"] == type) return c;
+    }
+    return Json();
+  }
+
+  runtime::testing::FakeApi api_;
+  std::shared_ptr<kube::Client> client_;
+  Context context_;
+  std::shared_ptr<CaProvider> cas_;
+  std::unique_ptr<TrustDomainReconciler> reconciler_;
+};
+
+TEST_F(TrustDomainReconcilerTest, FirstCaIsTheKeyPairSecretRenderComputes) {
+  const Json object = domain("5gc.example", std::nullopt);
+  reconcile(object);
+  const auto writes = secret_writes();
+  ASSERT_EQ(writes.size(), 1u);
+  EXPECT_EQ(writes[0].method, "POST");
+  const Json& written = writes[0].body;
+  const auto parsed = api::parse_trust_domain(object);
+  ASSERT_TRUE(parsed.ok());
+  // The same Secret, field by field, given the key pair the reconciler obtained.
+  const render::CaMaterial material{
+      crypto::base64_decode(written["data"]["tls.crt"].get<std::string>()).value_or(""),
+      crypto::base64_decode(written["data"]["tls.key"].get<std::string>()).value_or("")};
+  EXPECT_TRUE(written == render::ca_key_pair_secret(parsed.value(), "secprov-system", material,
+                                                    std::nullopt, nullptr));
+  const auto ca = crypto::CertificateAuthority::load(material.certificate_pem,
+                                                     material.private_key_pem, context_.now());
+  EXPECT_EQ(ca.certificate().subject(), render::ca_subject(parsed.value()));
+}
+
+// spec.domain longer than an X.509 O holds and no spec.organization: before, crypto refused
+// the subject on every retry; now the domain stalls, naming the field, and nothing is written.
+TEST_F(TrustDomainReconcilerTest, SubjectThatCannotBeEncodedStallsAsInvalidSpec) {
+  const std::string long_domain = std::string(60, 'x') + ".5gc.mnc001.mcc001.3gppnetwork.org";
+  const auto result = reconcile(domain(long_domain, std::nullopt));
+  EXPECT_TRUE(secret_writes().empty());
+  EXPECT_EQ(condition("Stalled")["status"], "True");
+  EXPECT_EQ(condition("Stalled")["reason"], "InvalidSpec");
+  EXPECT_NE(condition("Stalled")["message"].get<std::string>().find("spec.organization"),
+            std::string::npos);
+  EXPECT_EQ(condition("Ready")["status"], "False");
+  EXPECT_FALSE(result.requeue_after.has_value()) << "terminal: no retry until the spec changes";
+}
+
+TEST_F(TrustDomainReconcilerTest, LongDomainWithOrganizationGetsItsCa) {
+  const std::string long_domain = std::string(60, 'x') + ".5gc.mnc001.mcc001.3gppnetwork.org";
+  reconcile(domain(long_domain, "Operator A"));
+  const auto writes = secret_writes();
+  ASSERT_EQ(writes.size(), 1u);
+  EXPECT_EQ(writes[0].body["metadata"]["name"], "td-ca-keypair");
 }
 
 }  // namespace
-}  // namespace secprov::controllers::trust
+}  // namespace secprov::controllers

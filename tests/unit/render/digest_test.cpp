@@ -11,46 +11,57 @@ namespace {
 
 using nlohmann::json;
 
-TEST(ContentDigest, Sha256OfSortedCompactJson) {
-  const json data = {{"b", "2"}, {"a", "1"}};
-  EXPECT_EQ(content_digest(data), "sha256:" + crypto::sha256_hex(R"({"a":"1","b":"2"})"));
-  EXPECT_TRUE(std::regex_match(content_digest(data), std::regex("sha256:[0-9a-f]{64}")));
-  EXPECT_EQ(content_digest(json::object()), "sha256:" + crypto::sha256_hex("{}"));
+TEST(DataDigests, SecretValuesAreDigestedDecodedConfigMapValuesAsTheyAre) {
+  const json secret_data = {{"tls.key", crypto::base64_encode("KEY")}, {"n", 1}};
+  const auto secret = data_digests(secret_data, DataEncoding::Base64);
+  ASSERT_EQ(secret.size(), 1u);  // non-string values are not data
+  EXPECT_EQ(secret.at("tls.key"), crypto::sha256_hex("KEY"));
+  const json config_data = {{"security.yaml", "x: 1\n"}};
+  EXPECT_EQ(data_digests(config_data, DataEncoding::Plain).at("security.yaml"),
+            crypto::sha256_hex("x: 1\n"));
+  // A Secret value that is not base64 still has a digest (of its text): tampering shows.
+  EXPECT_EQ(data_digests(json{{"k", "*not base64*"}}, DataEncoding::Base64).at("k"),
+            crypto::sha256_hex("*not base64*"));
+  EXPECT_TRUE(data_digests(json::array(), DataEncoding::Plain).empty());
 }
 
-TEST(ContentDigest, StableAcrossKeyOrderAndCalls) {
-  const json a = json::parse(R"({"tls.crt": "Y2VydA==", "tls.key": "a2V5", "ca.crt": "Y2E="})");
-  const json b = json::parse(R"({"ca.crt": "Y2E=", "tls.key": "a2V5", "tls.crt": "Y2VydA=="})");
-  EXPECT_EQ(content_digest(a), content_digest(b));
-  EXPECT_EQ(content_digest(a), content_digest(a));
-}
-
-TEST(ContentDigest, ChangesWithAnyValueOrKey) {
-  const json base = {{"a", "1"}, {"b", "2"}};
-  const std::string d = content_digest(base);
-  EXPECT_NE(content_digest(json{{"a", "1"}, {"b", "3"}}), d);
-  EXPECT_NE(content_digest(json{{"a", "1"}, {"c", "2"}}), d);
-  EXPECT_NE(content_digest(json{{"a", "1"}}), d);
-  // No ambiguity between keys and values.
-  EXPECT_NE(content_digest(json{{"ab", ""}}), content_digest(json{{"a", "b"}}));
-}
-
-TEST(ContentDigest, RejectsNonStringData) {
-  EXPECT_THROW(content_digest(json::array()), std::invalid_argument);
-  EXPECT_THROW(content_digest(json{{"a", 1}}), std::invalid_argument);
-  EXPECT_THROW(key_digests(json("x")), std::invalid_argument);
-}
-
-TEST(KeyDigests, OnePerKeyAndOnlyTheChangedKeyDiffers) {
+TEST(DataDigests, OnlyTheChangedKeyDiffers) {
   const json before = {{"security.yaml", "x: 1\n"}, {"open5gs.yaml", "amf: {}\n"}};
   json after = before;
   after["open5gs.yaml"] = "amf: {x: 1}\n";
-  const auto b = key_digests(before);
-  const auto a = key_digests(after);
-  ASSERT_EQ(b.size(), 2u);
-  EXPECT_EQ(b.at("security.yaml"), "sha256:" + crypto::sha256_hex("x: 1\n"));
+  const auto b = data_digests(before, DataEncoding::Plain);
+  const auto a = data_digests(after, DataEncoding::Plain);
   EXPECT_EQ(a.at("security.yaml"), b.at("security.yaml"));
   EXPECT_NE(a.at("open5gs.yaml"), b.at("open5gs.yaml"));
+}
+
+TEST(ObjectDigest, DependsOnEveryKeyAndDigestNotOnOrder) {
+  EXPECT_EQ(object_digest({{"a", "1"}, {"b", "2"}}), object_digest({{"b", "2"}, {"a", "1"}}));
+  EXPECT_NE(object_digest({{"a", "1"}}), object_digest({{"a", "2"}}));
+  EXPECT_NE(object_digest({{"a", "1"}}), object_digest({{"b", "1"}}));
+  EXPECT_TRUE(std::regex_match(object_digest({}), std::regex("sha256:[0-9a-f]{64}")));
+}
+
+TEST(InputDigest, CanonicalJson) {
+  EXPECT_EQ(input_digest(json{{"b", "2"}, {"a", "1"}}),
+            "sha256:" + crypto::sha256_hex(R"({"a":"1","b":"2"})"));
+  EXPECT_NE(input_digest(json{{"ab", ""}}), input_digest(json{{"a", "b"}}));
+}
+
+TEST(WithDigests, RecordsTheInputAndEveryDataKey) {
+  const json secret = {{"kind", "Secret"},
+                       {"metadata", {{"name", "s"}}},
+                       {"data", {{"tls.key", crypto::base64_encode("KEY")}}}};
+  const auto annotated = with_digests(secret, "sha256:in");
+  EXPECT_EQ(annotated["metadata"]["annotations"][std::string(kInputDigestAnnotation)], "sha256:in");
+  bool readable = false;
+  EXPECT_EQ(recorded_data_digests(annotated, &readable),
+            (std::map<std::string, std::string>{{"tls.key", crypto::sha256_hex("KEY")}}));
+  EXPECT_TRUE(readable);
+  auto edited = annotated;
+  edited["metadata"]["annotations"][std::string(kDataDigestsAnnotation)] = "{broken";
+  EXPECT_TRUE(recorded_data_digests(edited, &readable).empty());
+  EXPECT_FALSE(readable);
 }
 
 }  // namespace

@@ -51,7 +51,6 @@ TEST(Labels, ManagedLabelsOfAProfile) {
   };
   EXPECT_EQ(managed_labels(p), expected);
   EXPECT_EQ(std::string(kManagedByLabel), "app.kubernetes.io/managed-by");
-  EXPECT_EQ(std::string(kContentDigestAnnotation), "secprov.io/content-digest");
   EXPECT_EQ(profile_selector("amf"), "app.kubernetes.io/managed-by=secprov,secprov.io/profile=amf");
 }
 

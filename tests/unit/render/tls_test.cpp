@@ -18,7 +18,8 @@ using testing::with;
 const TlsMaterial kMaterial{
     "-----BEGIN CERTIFICATE-----\nleaf\n-----END CERTIFICATE-----\n"
     "-----BEGIN CERTIFICATE-----\nintermediate\n-----END CERTIFICATE-----\n",
-    "-----BEGIN " "PRIVATE KEY-----\nkey\n-----END PRIVATE KEY-----\n",
+    "-----BEGIN "
+    "PRIVATE KEY-----\nkey\n-----END PRIVATE KEY-----\n",
     "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n"};
 
 std::string decode(const json& value) {
@@ -41,7 +42,6 @@ TEST(TlsSecret, KubernetesTlsSecretWithBase64Data) {
   EXPECT_EQ(decode(s["data"]["tls.crt"]), kMaterial.certificate_chain_pem);
   EXPECT_EQ(decode(s["data"]["tls.key"]), kMaterial.private_key_pem);
   EXPECT_EQ(decode(s["data"]["ca.crt"]), kMaterial.ca_bundle_pem);
-  EXPECT_EQ(s["metadata"]["annotations"]["secprov.io/content-digest"], content_digest(s["data"]));
 }
 
 TEST(TlsSecret, OnlyOwnedFields) {
@@ -50,18 +50,16 @@ TEST(TlsSecret, OnlyOwnedFields) {
   for (const auto& [k, v] : s.items()) top.push_back(k);
   for (const auto& [k, v] : s["metadata"].items()) meta.push_back(k);
   EXPECT_EQ(top, (std::vector<std::string>{"apiVersion", "data", "kind", "metadata", "type"}));
-  EXPECT_EQ(meta, (std::vector<std::string>{"annotations", "labels", "name", "namespace",
-                                            "ownerReferences"}));
-  EXPECT_EQ(s["metadata"]["annotations"].size(), 1u);
+  // Digest annotations are added by ProfilePlan (render/profile.h).
+  EXPECT_EQ(meta, (std::vector<std::string>{"labels", "name", "namespace", "ownerReferences"}));
 }
 
-TEST(TlsSecret, DigestFollowsTheMaterial) {
+TEST(TlsSecret, DataFollowsTheMaterial) {
   const auto p = parse(profile_doc());
   TlsMaterial renewed = kMaterial;
   renewed.certificate_chain_pem += "\n";
   EXPECT_EQ(tls_secret(p, kMaterial).dump(), tls_secret(p, kMaterial).dump());
-  EXPECT_NE(tls_secret(p, kMaterial)["metadata"]["annotations"],
-            tls_secret(p, renewed)["metadata"]["annotations"]);
+  EXPECT_NE(tls_secret(p, kMaterial)["data"], tls_secret(p, renewed)["data"]);
 }
 
 TEST(TlsSecret, RejectsMissingIdentityOrMaterial) {
@@ -99,9 +97,7 @@ TEST(TrustBundle, SharedConfigMapWithoutOwner) {
   EXPECT_FALSE(cm["metadata"].contains("ownerReferences"));
   EXPECT_FALSE(cm.contains("type"));
   EXPECT_EQ(cm["data"], json({{"ca.crt", ca}}));
-  EXPECT_EQ(cm["metadata"]["annotations"]["secprov.io/content-digest"], content_digest(cm["data"]));
-  EXPECT_NE(trust_bundle_config_map("operator-a", "5gc", ca + ca)["metadata"]["annotations"],
-            cm["metadata"]["annotations"]);
+  EXPECT_NE(trust_bundle_config_map("operator-a", "5gc", ca + ca)["data"], cm["data"]);
   EXPECT_THROW(trust_bundle_config_map("", "5gc", ca), std::invalid_argument);
 }
 

@@ -1,0 +1,70 @@
+#pragma once
+// The typed caches' indexes, and the map functions that turn one watch event into the keys
+// to reconcile (controller-runtime's FieldIndexer + EnqueueRequestsFromMapFunc). Each map
+// function is a lookup in an index or reads the event's own object, never a scan of every
+// profile. Pure over the stores: tested without a cluster.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/securityprofile.h"
+#include "api/trustdomain.h"
+#include "runtime/object.h"
+#include "runtime/typed_store.h"
+
+namespace secprov::controllers {
+
+using ProfileStore = runtime::TypedStore<api::SecurityProfile>;
+using TrustDomainStore = runtime::TypedStore<api::TrustDomain>;
+
+namespace index {
+// SecurityProfiles by spec.trustDomainRef.name.
+inline constexpr std::string_view kProfileTrustDomain = "spec.trustDomainRef.name";
+// SecurityProfiles by metadata.namespace.
+inline constexpr std::string_view kProfileNamespace = "metadata.namespace";
+// SecurityProfiles by namespace_trust_domain(ns, domain): the users of one trust bundle.
+inline constexpr std::string_view kProfileNamespaceTrustDomain = "namespace/trustDomainRef.name";
+// SecurityProfiles by spec.ipsec.interfaces[].peers[].address (for joins across NFs).
+inline constexpr std::string_view kProfileIpsecPeerAddress =
+    "spec.ipsec.interfaces[].peers[].address";
+// TrustDomains by the name of their CA key-pair Secret (ca_secret_name).
+inline constexpr std::string_view kTrustDomainCaSecret = "caSecretName";
+// TrustDomains by the value of the secprov.io/trust-domain label their objects carry.
+inline constexpr std::string_view kTrustDomainLabelValue = "trustDomainLabelValue";
+
+// "<ns>/<domain>": a namespace is a DNS label, so the pair is unambiguous.
+std::string namespace_trust_domain(std::string_view ns, std::string_view domain);
+}  // namespace index
+
+// Typed caches with the indexes above (parse: api::parse_security_profile /
+// api::parse_trust_domain; an object that does not parse is absent).
+std::shared_ptr<ProfileStore> make_profile_store();
+std::shared_ptr<TrustDomainStore> make_trust_domain_store();
+
+// Event object -> keys to enqueue. Costs: P profiles, D trust domains, k the matches,
+// u the profiles that do not parse.
+using MapFn = std::function<std::vector<runtime::ObjectKey>(const runtime::Json&)>;
+
+// TrustDomain -> the SecurityProfiles that reference it. O(log P + k).
+std::vector<runtime::ObjectKey> profiles_of_trust_domain(const ProfileStore& profiles,
+                                                         const runtime::Json& domain);
+// TrustDomain -> its trust bundles {ns, domain}, one per namespace that uses it
+// (namespaces_using). O(log P + k log k + u).
+std::vector<runtime::ObjectKey> bundles_of_trust_domain(const ProfileStore& profiles,
+                                                        const runtime::Json& domain);
+// CA key-pair Secret -> the TrustDomains whose ca_secret_name it is. O(log D + k).
+std::vector<runtime::ObjectKey> trust_domains_of_ca_secret(const TrustDomainStore& domains,
+                                                           const runtime::Json& secret);
+// SecurityProfile -> its trust bundle {ns, spec.trustDomainRef.name}. O(1).
+std::vector<runtime::ObjectKey> bundle_of_profile(const runtime::Json& profile);
+// ConfigMap -> the trust bundle it is (trust_bundle_key), if any. O(1).
+std::vector<runtime::ObjectKey> bundle_of_config_map(const runtime::Json& config_map);
+// Leaf Secret -> the TrustDomain of its secprov.io/trust-domain label (a long name's label is
+// shortened: matched by label value). O(log D).
+std::vector<runtime::ObjectKey> trust_domain_of_leaf_secret(const TrustDomainStore& domains,
+                                                            const runtime::Json& secret);
+
+}  // namespace secprov::controllers

@@ -1,0 +1,188 @@
+// Event -> keys map functions over the typed caches' indexes: table-driven, event in, keys out.
+#include "controllers/mappers.h"
+
+#include <gtest/gtest.h>
+
+#include "render/labels.h"
+
+namespace secprov::controllers {
+namespace {
+
+using Json = nlohmann::json;
+using Keys = std::vector<std::string>;
+
+Json profile(const std::string& ns, const std::string& name, const std::string& domain,
+             const std::string& rv = "1", Json peers = Json::array()) {
+  Json p = {{"apiVersion", "secprov.io/v1alpha1"},
+            {"kind", "SecurityProfile"},
+            {"metadata", {{"name", name}, {"namespace", ns}, {"resourceVersion", rv}}},
+            {"spec",
+             {{"nfType", "AMF"},
+              {"selector", {{"matchLabels", {{"app", name}}}}},
+              {"trustDomainRef", {{"name", domain}}}}}};
+  if (!peers.empty()) {
+    p["spec"]["ipsec"] = {{"interfaces", {{{"name", "N2"}, {"peers", std::move(peers)}}}}};
+  }
+  return p;
+}
+
+Json peer(const std::string& name, const std::string& address) {
+  return {{"name", name}, {"address", address}};
+}
+
+Json trust_domain(const std::string& name, const std::string& imported_secret = "",
+                  const std::string& rv = "1") {
+  Json ca = imported_secret.empty()
+                ? Json{{"generate", {{"keyAlgorithm", "ECDSA-P256"}, {"duration", "87600h"}}}}
+                : Json{{"secretRef", {{"name", imported_secret}}}};
+  return {{"apiVersion", "secprov.io/v1alpha1"},
+          {"kind", "TrustDomain"},
+          {"metadata", {{"name", name}, {"resourceVersion", rv}}},
+          {"spec", {{"domain", "5gc.example"}, {"country", "FR"}, {"ca", std::move(ca)}}}};
+}
+
+Json secret(const std::string& ns, const std::string& name, const std::string& domain_label = "") {
+  Json s = {
+      {"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", name}, {"namespace", ns}}}};
+  if (!domain_label.empty()) s["metadata"]["labels"]["secprov.io/trust-domain"] = domain_label;
+  return s;
+}
+
+Json config_map(const std::string& ns, const std::string& name, const std::string& owner_domain) {
+  Json cm = {{"apiVersion", "v1"},
+             {"kind", "ConfigMap"},
+             {"metadata", {{"name", name}, {"namespace", ns}}}};
+  if (!owner_domain.empty()) {
+    cm["metadata"]["ownerReferences"] = Json::array({{{"apiVersion", "secprov.io/v1alpha1"},
+                                                      {"kind", "TrustDomain"},
+                                                      {"name", owner_domain},
+                                                      {"uid", "u"},
+                                                      {"controller", true}}});
+  }
+  return cm;
+}
+
+runtime::ObjectPtr ptr(Json j) {
+  return std::make_shared<const Json>(std::move(j));
+}
+
+Keys strings(const std::vector<runtime::ObjectKey>& keys) {
+  Keys out;
+  for (const auto& k : keys) out.push_back(k.to_string());
+  return out;
+}
+
+const std::string kLongDomain(70, 'd');
+
+class MappersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const auto& p :
+         {profile("5gc", "amf", "td-a", "1", Json::array({peer("gnb-1", "10.10.2.11")})),
+          profile("5gc", "smf", "td-a"), profile("edge", "nrf", "td-b"),
+          profile("edge", "upf", "td-a", "1",
+                  Json::array({peer("gnb-1", "10.10.2.11"), peer("gnb-2", "10.10.2.12")}))}) {
+      profiles->upsert(ptr(p));
+    }
+    Json broken = profile("broken", "amf", "td-a");
+    broken["spec"]["nfType"] = 7;  // does not parse: only in the JSON cache
+    profiles->upsert(ptr(broken));
+    for (const auto& d :
+         {trust_domain("td-a"), trust_domain("td-b", "imported-ca"), trust_domain(kLongDomain)}) {
+      domains->upsert(ptr(d));
+    }
+  }
+
+  std::shared_ptr<ProfileStore> profiles = make_profile_store();
+  std::shared_ptr<TrustDomainStore> domains = make_trust_domain_store();
+};
+
+TEST_F(MappersTest, EventInKeysOut) {
+  const auto& P = *profiles;
+  const auto& D = *domains;
+  struct Case {
+    std::string name;
+    MapFn map;
+    Json event;
+    Keys expected;
+  };
+  const MapFn profiles_of = [&](const Json& j) { return profiles_of_trust_domain(P, j); };
+  const MapFn bundles_of = [&](const Json& j) { return bundles_of_trust_domain(P, j); };
+  const MapFn domains_of_ca = [&](const Json& j) { return trust_domains_of_ca_secret(D, j); };
+  const MapFn domain_of_leaf = [&](const Json& j) { return trust_domain_of_leaf_secret(D, j); };
+  const std::vector<Case> cases = {
+      {"domain -> its profiles",
+       profiles_of,
+       trust_domain("td-a"),
+       {"5gc/amf", "5gc/smf", "edge/upf"}},
+      {"domain -> its profiles (other domain)", profiles_of, trust_domain("td-b"), {"edge/nrf"}},
+      {"unused domain -> no profile", profiles_of, trust_domain("td-z"), {}},
+      {"domain -> one bundle a namespace, the unparsed profile's too",
+       bundles_of,
+       trust_domain("td-a"),
+       {"5gc/td-a", "broken/td-a", "edge/td-a"}},
+      {"unused domain -> no bundle", bundles_of, trust_domain("td-z"), {}},
+      {"generated CA Secret -> its domain",
+       domains_of_ca,
+       secret("secprov-system", "td-a-ca-keypair", "td-a"),
+       {"td-a"}},
+      {"imported CA Secret -> the domain pointing at it",
+       domains_of_ca,
+       secret("secprov-system", "imported-ca", "td-b"),
+       {"td-b"}},
+      {"other Secret -> no domain", domains_of_ca, secret("secprov-system", "helm-release"), {}},
+      {"profile -> its bundle", bundle_of_profile, profile("5gc", "amf", "td-a"), {"5gc/td-a"}},
+      {"profile without a reference -> nothing",
+       bundle_of_profile,
+       Json{{"metadata", {{"name", "x"}, {"namespace", "5gc"}}}},
+       {}},
+      {"bundle ConfigMap -> its key",
+       bundle_of_config_map,
+       config_map("5gc", "td-a-ca", "td-a"),
+       {"5gc/td-a"}},
+      {"other ConfigMap -> nothing",
+       bundle_of_config_map,
+       config_map("5gc", "amf-security", ""),
+       {}},
+      {"leaf Secret -> its domain", domain_of_leaf, secret("5gc", "amf-tls", "td-a"), {"td-a"}},
+      {"leaf Secret of a long-named domain",
+       domain_of_leaf,
+       secret("5gc", "amf-tls", render::label_value(kLongDomain)),
+       {kLongDomain}},
+      {"leaf Secret of an unknown domain", domain_of_leaf, secret("5gc", "amf-tls", "td-z"), {}},
+      {"unlabelled Secret", domain_of_leaf, secret("5gc", "amf-tls"), {}},
+  };
+  for (const auto& c : cases) EXPECT_EQ(strings(c.map(c.event)), c.expected) << c.name;
+}
+
+TEST_F(MappersTest, IndexesByNamespaceAndPeerAddress) {
+  EXPECT_EQ(strings(profiles->keys_by_index(index::kProfileNamespace, "edge")),
+            (Keys{"edge/nrf", "edge/upf"}));
+  EXPECT_EQ(strings(profiles->keys_by_index(index::kProfileNamespaceTrustDomain,
+                                            index::namespace_trust_domain("5gc", "td-a"))),
+            (Keys{"5gc/amf", "5gc/smf"}));
+  EXPECT_EQ(strings(profiles->keys_by_index(index::kProfileIpsecPeerAddress, "10.10.2.11")),
+            (Keys{"5gc/amf", "edge/upf"}));
+  EXPECT_EQ(strings(profiles->keys_by_index(index::kProfileIpsecPeerAddress, "10.10.2.12")),
+            (Keys{"edge/upf"}));
+}
+
+TEST_F(MappersTest, MappingsFollowUpdatesAndDeletes) {
+  profiles->upsert(ptr(profile("5gc", "amf", "td-b", "2")));  // moved to td-b, IPsec off
+  profiles->erase({"edge", "upf"});
+  EXPECT_EQ(strings(profiles_of_trust_domain(*profiles, trust_domain("td-a"))), (Keys{"5gc/smf"}));
+  EXPECT_EQ(strings(profiles_of_trust_domain(*profiles, trust_domain("td-b"))),
+            (Keys{"5gc/amf", "edge/nrf"}));
+  EXPECT_EQ(strings(bundles_of_trust_domain(*profiles, trust_domain("td-a"))),
+            (Keys{"5gc/td-a", "broken/td-a"}));
+  EXPECT_TRUE(profiles->keys_by_index(index::kProfileIpsecPeerAddress, "10.10.2.11").empty());
+
+  domains->upsert(ptr(trust_domain("td-a", "imported-a", "2")));  // now imports its CA
+  EXPECT_TRUE(
+      trust_domains_of_ca_secret(*domains, secret("secprov-system", "td-a-ca-keypair")).empty());
+  EXPECT_EQ(strings(trust_domains_of_ca_secret(*domains, secret("secprov-system", "imported-a"))),
+            (Keys{"td-a"}));
+}
+
+}  // namespace
+}  // namespace secprov::controllers
