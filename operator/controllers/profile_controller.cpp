@@ -547,7 +547,8 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
                 Summary::stalled("InvalidSpec", parsed.errors().front().message()));
     write_status_if_changed(*context_.client, kube::resources::security_profiles(), *object,
                             api::to_json(status));
-    return runtime::ReconcileResult::Done();
+    throw runtime::TerminalError("InvalidSpec", "SecurityProfile " + key.ns + "/" + key.name +
+                                                    " does not parse; see its status");
   }
   return runtime::with_finalizer(*context_.client, kube::resources::security_profiles(), *object,
                                  kFinalizer, [&](runtime::FinalizerEvent event) {
@@ -588,8 +589,8 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
   api::SecurityProfileStatus status = profile.status;
   const auto generation = profile.metadata.generation;
   status.observed_generation = generation;
-  // Terminal unless `retry` is given: the profile waits for its spec or the trust domain to
-  // change, and their events bring it back.
+  // Terminal (runtime::TerminalError: recorded, never retried) unless `retry` is given: the
+  // profile waits for its spec or the trust domain to change, and their events bring it back.
   const auto stalled = [&](const policies::Reason& why,
                            std::optional<std::chrono::milliseconds> retry = std::nullopt) {
     set_summary(status.conditions, generation, seconds_of(now),
@@ -598,8 +599,12 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
                                 api::to_json(status))) {
       context_.events->record(object, runtime::EventType::Warning, why.reason, why.message);
     }
-    return retry ? runtime::ReconcileResult::RequeueAfter(*retry)
-                 : runtime::ReconcileResult::Done();
+    if (!retry) {
+      throw runtime::TerminalError(why.reason, "SecurityProfile " + profile.metadata.namespace_ +
+                                                   "/" + profile.metadata.name +
+                                                   " stalled: " + why.reason);
+    }
+    return runtime::ReconcileResult::RequeueAfter(*retry);
   };
 
   auto issuer = resolve_issuer(profile, now);

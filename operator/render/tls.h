@@ -21,13 +21,13 @@ struct TlsMaterial {
 bool needs_certificate(const api::SecurityProfile& profile);
 
 // Secret "<profile>-tls", type kubernetes.io/tls, data tls.crt / tls.key / ca.crt (base64),
-// managed labels, owner reference and content-digest annotation.
+// managed labels and owner reference (digest annotations: ProfilePlan, render/profile.h).
 // Throws std::invalid_argument when the profile has no name, namespace or uid, or the
 // certificate or key is empty.
 nlohmann::json tls_secret(const api::SecurityProfile& profile, const TlsMaterial& material);
 
 // ConfigMap "<trustdomain>-ca" in `ns` with data ca.crt, labels managed-by, part-of and
-// trust-domain, content-digest annotation, and `owner` (the TrustDomain's controller
+// trust-domain, and `owner` (the TrustDomain's controller
 // ownerReference; a namespaced dependent may have a cluster-scoped owner) unless null. The
 // controller deletes it only when it carries that reference and the managed-by label.
 nlohmann::json trust_bundle_config_map(std::string_view trust_domain, std::string_view ns,

@@ -136,7 +136,16 @@ class World {
   void set_time(Time t) { clock_->advance(t - clock_->wall_now()); }
   Time now() const { return clock_->wall_now(); }
 
-  runtime::ReconcileResult reconcile() { return reconciler_->reconcile({"5gc", "amf"}); }
+  // A terminal error is what the controller records without requeueing: no requeue here.
+  runtime::ReconcileResult reconcile() {
+    try {
+      return reconciler_->reconcile({"5gc", "amf"});
+    } catch (const runtime::TerminalError& e) {
+      terminal_reasons.push_back(e.reason());
+      return runtime::ReconcileResult::Done();
+    }
+  }
+  std::vector<std::string> terminal_reasons;
 
   // The profile as the API server has it.
   Json profile() const { return api_.object(kProfilePath).value(); }
@@ -814,6 +823,7 @@ TEST_P(ProfileReconcilerTableTest, Reconcile) {
   if (HasFatalFailure()) return;
 
   const auto mark = w.mark();
+  w.terminal_reasons.clear();
   runtime::ReconcileResult result;
   try {
     result = w.reconcile();
@@ -851,6 +861,16 @@ TEST_P(ProfileReconcilerTableTest, Reconcile) {
   } else {
     EXPECT_FALSE(result.requeue);
     EXPECT_FALSE(result.requeue_after.has_value()) << result.requeue_after->count() << " ms";
+  }
+  // A stall that waits for its inputs ends the pass with a TerminalError (recorded by the
+  // controller, never retried); nothing else does.
+  const auto stalled = std::find_if(c.conditions.begin(), c.conditions.end(), [](const auto& x) {
+    return x.type == "Stalled" && x.status == "True";
+  });
+  if (stalled != c.conditions.end() && !c.requeue.expected) {
+    EXPECT_EQ(w.terminal_reasons, std::vector<std::string>{stalled->reason});
+  } else {
+    EXPECT_TRUE(w.terminal_reasons.empty());
   }
   if (c.check) c.check(w, mark);
 }

@@ -92,8 +92,14 @@ class ProfileReconcilerTest : public ::testing::Test {
     context_.stores.profiles->upsert(profile);
     api_.put_object(kProfilePath, profile);
     api_.put_object(std::string(kProfilePath) + "/status", profile);
-    return reconciler_->reconcile({"5gc", "amf"});
+    try {
+      return reconciler_->reconcile({"5gc", "amf"});
+    } catch (const runtime::TerminalError& e) {
+      terminal_reason_ = e.reason();  // recorded by the controller, never retried
+      return runtime::ReconcileResult::Done();
+    }
   }
+  std::string terminal_reason_;
 
   // Writes to Secrets and ConfigMaps (Events and status are not the NF's objects).
   std::vector<runtime::testing::FakeApi::Request> object_writes() const {
@@ -143,6 +149,7 @@ TEST_F(ProfileReconcilerTest, RenderErrorIsTerminalNamesTheFieldAndWritesNothing
       Json::array({ipsec_interface("Certificate", "gnb\u0001")});
   runtime::ReconcileResult result;
   ASSERT_NO_THROW(result = reconcile(profile));
+  EXPECT_EQ(terminal_reason_, "InvalidSpec");  // a TerminalError: never retried
   EXPECT_FALSE(result.requeue);
   EXPECT_FALSE(result.requeue_after.has_value());
   EXPECT_TRUE(object_writes().empty());

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "render/digest.h"
 #include "render/labels.h"
 #include "render/names.h"
@@ -193,13 +195,13 @@ TEST(SecurityConfigMap, OutputsOnAddNativeFragments) {
   const auto p = parse(doc);
   const json cm = security_config_map(p, kNfInstanceId);
   ASSERT_EQ(cm["data"].size(), 3u);
-  EXPECT_EQ(cm["data"]["open5gs.yaml"], open5gs_yaml(p));
+  EXPECT_EQ(cm["data"]["open5gs.yaml"], open5gs_yaml(p).value());
   EXPECT_EQ(cm["data"]["free5gc.yaml"], free5gc_yaml(p));
   doc["spec"]["outputs"]["free5gc"] = false;
   const json only_open5gs = security_config_map(parse(doc), kNfInstanceId);
   EXPECT_TRUE(only_open5gs["data"].contains("open5gs.yaml"));
   EXPECT_FALSE(only_open5gs["data"].contains("free5gc.yaml"));
-  EXPECT_NE(only_open5gs["metadata"]["annotations"], cm["metadata"]["annotations"]);
+  EXPECT_NE(only_open5gs["data"], cm["data"]);
 }
 
 TEST(SecurityConfigMap, DigestChangesWithTheProfile) {
@@ -258,7 +260,7 @@ TEST(SecurityConfigMap, AmbiguousScalarsSurviveTheRoundTrip) {
 // ---------------------------------------------------------------- Open5GS
 
 TEST(Open5gsYaml, AmfMutualTls) {
-  const YAML::Node y = load_yaml(open5gs_yaml(parse(profile_doc())));
+  const YAML::Node y = load_yaml(open5gs_yaml(parse(profile_doc())).value());
   ASSERT_TRUE(y["amf"].IsMap());
   const YAML::Node server = y["amf"]["default"]["tls"]["server"];
   const YAML::Node client = y["amf"]["default"]["tls"]["client"];
@@ -275,13 +277,13 @@ TEST(Open5gsYaml, AmfMutualTls) {
 }
 
 TEST(Open5gsYaml, ServerOnlyTlsAndDisabled) {
-  YAML::Node y = load_yaml(open5gs_yaml(with(profile_doc(), "/spec/sbi/tls/mode", "TLS")));
+  YAML::Node y = load_yaml(open5gs_yaml(with(profile_doc(), "/spec/sbi/tls/mode", "TLS")).value());
   EXPECT_EQ(y["amf"]["default"]["tls"]["server"]["scheme"].as<std::string>(), "https");
   EXPECT_FALSE(y["amf"]["default"]["tls"]["server"]["verify_client"].IsDefined());
   EXPECT_FALSE(y["amf"]["default"]["tls"]["client"]["client_cert"].IsDefined());
   EXPECT_TRUE(y["amf"]["default"]["tls"]["client"]["cacert"].IsDefined());
 
-  y = load_yaml(open5gs_yaml(with(profile_doc(), "/spec/sbi/tls/mode", "Disabled")));
+  y = load_yaml(open5gs_yaml(with(profile_doc(), "/spec/sbi/tls/mode", "Disabled")).value());
   const YAML::Node server = y["amf"]["default"]["tls"]["server"];
   EXPECT_EQ(server["scheme"].as<std::string>(), "http");
   EXPECT_EQ(server.size(), 1u);  // no key, certificate or CA paths
@@ -289,7 +291,7 @@ TEST(Open5gsYaml, ServerOnlyTlsAndDisabled) {
 }
 
 TEST(Open5gsYaml, SeppN32ClientPerRemoteSepp) {
-  const YAML::Node y = load_yaml(open5gs_yaml(parse(sepp_doc())));
+  const YAML::Node y = load_yaml(open5gs_yaml(parse(sepp_doc())).value());
   const YAML::Node n32 = y["sepp"]["n32"];
   ASSERT_TRUE(n32.IsMap());
   ASSERT_EQ(n32["server"].size(), 1u);
@@ -308,14 +310,77 @@ TEST(Open5gsYaml, SeppN32ClientPerRemoteSepp) {
 }
 
 TEST(Open5gsYaml, PrinsIsNotRenderedForOpen5gs) {
-  const std::string text = open5gs_yaml(parse(sepp_doc("PRINS")));
+  const std::string text = open5gs_yaml(parse(sepp_doc("PRINS"))).value();
   EXPECT_FALSE(load_yaml(text)["sepp"]["n32"].IsDefined());
   EXPECT_NE(text.find("PRINS is not supported"), std::string::npos) << text;
 }
 
+TEST(Open5gsYaml, SbiServerAdvertisesTheCertificateName) {
+  json doc = profile_doc();
+  doc["spec"]["sbi"]["tls"]["certificate"]["extraDnsNames"] = {"amf.5gc.example.org"};
+  const auto p = parse(doc);
+  const YAML::Node servers = load_yaml(open5gs_yaml(p).value())["amf"]["sbi"]["server"];
+  ASSERT_EQ(servers.size(), 1u);
+  EXPECT_EQ(servers[0]["advertise"].as<std::string>(), "amf.5gc.example.org");
+  EXPECT_EQ(servers[0]["advertise"].as<std::string>(), primary_dns_name(p));
+  const auto sans = sbi_dns_names(p);
+  EXPECT_NE(std::find(sans.begin(), sans.end(), primary_dns_name(p)), sans.end());
+}
+
+TEST(Open5gsYaml, NrfClientUriIsHttpsFqdnWhenTlsIsOn) {
+  json doc = profile_doc();
+  doc["spec"]["sbi"]["oauth2"] = {{"enabled", true},
+                                  {"nrfApiRoot", "https://nrf.5gc.svc.cluster.local:7777/x"}};
+  const std::string text = open5gs_yaml(parse(doc)).value();
+  const YAML::Node nrf = load_yaml(text)["amf"]["sbi"]["client"]["nrf"];
+  ASSERT_EQ(nrf.size(), 1u);
+  EXPECT_EQ(nrf[0]["uri"].as<std::string>(), "https://nrf.5gc.svc.cluster.local:7777");
+  EXPECT_NE(text.find("sbi.client.scp: the profile names no SCP"), std::string::npos) << text;
+
+  // No NRF named, or one named by address: nothing rendered, the comment says what to set.
+  for (const char* root : {"", "https://10.0.0.10:7777"}) {
+    json d = profile_doc();
+    if (*root != '\0') d["spec"]["sbi"]["oauth2"] = {{"enabled", true}, {"nrfApiRoot", root}};
+    const std::string t = open5gs_yaml(parse(d)).value();
+    EXPECT_FALSE(load_yaml(t)["amf"]["sbi"]["client"].IsDefined()) << t;
+    EXPECT_NE(t.find("set\n# uri to https://<NRF FQDN>"), std::string::npos) << t;
+  }
+
+  doc["spec"]["sbi"]["tls"]["mode"] = "Disabled";
+  doc["spec"]["sbi"]["oauth2"]["enabled"] = false;
+  const YAML::Node plain = load_yaml(open5gs_yaml(parse(doc)).value());
+  EXPECT_EQ(plain["amf"]["sbi"]["client"]["nrf"][0]["uri"].as<std::string>(),
+            "http://nrf.5gc.svc.cluster.local:7777");
+}
+
+TEST(Open5gsYaml, NrfHasNoNrfClient) {
+  json doc = profile_doc("NRF");
+  doc["spec"]["sbi"]["oauth2"] = {{"enabled", true}, {"nrfApiRoot", "https://nrf.5gc.svc"}};
+  const YAML::Node y = load_yaml(open5gs_yaml(parse(doc)).value());
+  EXPECT_TRUE(y["nrf"]["sbi"]["server"][0]["advertise"].IsDefined());
+  EXPECT_FALSE(y["nrf"]["sbi"]["client"].IsDefined());
+}
+
+TEST(Open5gsYaml, HeaderDocumentsTheMerge) {
+  const std::string text = open5gs_yaml(parse(profile_doc())).value();
+  EXPECT_NE(text.find("amf.default.tls: add as is"), std::string::npos) << text;
+  EXPECT_NE(text.find("amf.sbi.server[]"), std::string::npos) << text;
+  EXPECT_NE(text.find("amf.sbi.client.nrf[]/scp[]"), std::string::npos) << text;
+}
+
+TEST(Open5gsYaml, UpfHasNoSbiSoNothingIsRendered) {
+  json doc = profile_doc("UPF");
+  doc["spec"]["outputs"] = {{"open5gs", true}};
+  const auto p = parse(doc);
+  EXPECT_FALSE(open5gs_yaml(p).has_value());
+  const json cm = security_config_map(p, kNfInstanceId);
+  EXPECT_FALSE(cm["data"].contains("open5gs.yaml"));
+  EXPECT_TRUE(cm["data"].contains("security.yaml"));
+}
+
 // ---------------------------------------------------------------- free5GC
 
-TEST(Free5gcYaml, NrfPointsAtCertificatesButNeverTheCaKey) {
+TEST(Free5gcYaml, NrfRootcertHasKeyButNeverTheCaKey) {
   json doc = profile_doc("NRF");
   doc["spec"]["sbi"]["oauth2"] = {{"enabled", true}, {"nrfApiRoot", "https://nrf.5gc.svc"}};
   const std::string text = free5gc_yaml(parse(doc));
@@ -323,15 +388,50 @@ TEST(Free5gcYaml, NrfPointsAtCertificatesButNeverTheCaKey) {
   EXPECT_EQ(sbi["scheme"].as<std::string>(), "https");
   EXPECT_EQ(sbi["cert"]["pem"].as<std::string>(), "/etc/secprov/tls/tls.crt");
   EXPECT_EQ(sbi["cert"]["key"].as<std::string>(), "/etc/secprov/tls/tls.key");
-  EXPECT_EQ(sbi["rootcert"]["pem"].as<std::string>(), "/etc/secprov/tls/ca.crt");
-  EXPECT_FALSE(sbi["rootcert"]["key"].IsDefined());
-  EXPECT_TRUE(sbi["oauth"].as<bool>());
+  // The NRF's validator requires rootcert.key: the NRF's own pair, never a CA key.
+  EXPECT_EQ(sbi["rootcert"]["pem"].as<std::string>(), "/etc/secprov/tls/tls.crt");
+  EXPECT_EQ(sbi["rootcert"]["key"].as<std::string>(), "/etc/secprov/tls/tls.key");
   EXPECT_FALSE(sbi["tls"].IsDefined());
   EXPECT_FALSE(load_yaml(text)["configuration"]["nrfCertPem"].IsDefined());
+  EXPECT_FALSE(load_yaml(text)["configuration"]["nrfUri"].IsDefined());
   EXPECT_NE(text.find("CA private key never leaves"), std::string::npos) << text;
 }
 
-TEST(Free5gcYaml, AmfTlsAndNrfCertificate) {
+TEST(Free5gcYaml, NrfOauthIsNeverClaimed) {
+  json doc = profile_doc("NRF");
+  doc["spec"]["sbi"]["oauth2"] = {{"enabled", true}, {"nrfApiRoot", "https://nrf.5gc.svc"}};
+  const std::string text = free5gc_yaml(parse(doc));
+  EXPECT_FALSE(load_yaml(text)["configuration"]["sbi"]["oauth"].as<bool>());
+  EXPECT_NE(text.find("oauth: false although the profile enables OAuth2"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("RS512"), std::string::npos) << text;
+
+  const std::string plain = free5gc_yaml(parse(profile_doc("NRF")));
+  EXPECT_FALSE(load_yaml(plain)["configuration"]["sbi"]["oauth"].as<bool>());
+  EXPECT_EQ(plain.find("although the profile enables OAuth2"), std::string::npos) << plain;
+}
+
+TEST(Free5gcYaml, ClientCommentSaysWhatFree5gcDoes) {
+  const std::string text = free5gc_yaml(parse(profile_doc()));
+  EXPECT_NE(text.find("skips server certificate verification"), std::string::npos) << text;
+  EXPECT_NE(text.find("no client certificate"), std::string::npos) << text;
+}
+
+TEST(Free5gcYaml, NrfUriFromTheNrfApiRoot) {
+  json doc = profile_doc();
+  doc["spec"]["sbi"]["oauth2"] = {{"enabled", true},
+                                  {"nrfApiRoot", "https://nrf.5gc.svc.cluster.local/"}};
+  const std::string text = free5gc_yaml(parse(doc));
+  EXPECT_EQ(load_yaml(text)["configuration"]["nrfUri"].as<std::string>(),
+            "https://nrf.5gc.svc.cluster.local");
+
+  const std::string none = free5gc_yaml(parse(profile_doc()));
+  EXPECT_FALSE(load_yaml(none)["configuration"]["nrfUri"].IsDefined());
+  EXPECT_NE(none.find("nrfUri (required): the profile names no NRF API root"), std::string::npos)
+      << none;
+}
+
+TEST(Free5gcYaml, AmfTlsWithoutNrfCertificate) {
   YAML::Node conf = load_yaml(free5gc_yaml(parse(profile_doc())))["configuration"];
   EXPECT_EQ(conf["sbi"]["scheme"].as<std::string>(), "https");
   EXPECT_EQ(conf["sbi"]["tls"]["pem"].as<std::string>(), "/etc/secprov/tls/tls.crt");
@@ -339,10 +439,11 @@ TEST(Free5gcYaml, AmfTlsAndNrfCertificate) {
   EXPECT_FALSE(conf["sbi"]["oauth"].IsDefined());
   EXPECT_FALSE(conf["nrfCertPem"].IsDefined());
 
+  // OAuth2 is off on the free5GC NRF, so no token-verification certificate is pointed at.
   json doc = profile_doc();
   doc["spec"]["sbi"]["oauth2"] = {{"enabled", true}, {"nrfApiRoot", "https://nrf.5gc.svc"}};
   conf = load_yaml(free5gc_yaml(parse(doc)))["configuration"];
-  EXPECT_EQ(conf["nrfCertPem"].as<std::string>(), std::string(kNrfCertificateFile));
+  EXPECT_FALSE(conf["nrfCertPem"].IsDefined());
 
   conf = load_yaml(
       free5gc_yaml(with(profile_doc(), "/spec/sbi/tls/mode", "Disabled")))["configuration"];
