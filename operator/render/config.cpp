@@ -1,7 +1,9 @@
 #include "render/config.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -54,6 +56,30 @@ std::string_view openssl_protocol(api::TlsVersion v) {
   return v == api::TlsVersion::V1_2 ? "TLSv1.2" : "TLSv1.3";
 }
 
+std::string trim_trailing_slashes(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+
+// host[:port] of spec.sbi.oauth2.nrfApiRoot (scheme and path dropped), when given.
+std::optional<std::string> nrf_authority(const api::SecurityProfile& p) {
+  const auto& oauth2 = p.spec.sbi.oauth2;
+  if (!oauth2 || !oauth2->nrf_api_root) return std::nullopt;
+  std::string_view root = *oauth2->nrf_api_root;
+  if (const auto sep = root.find("://"); sep != std::string_view::npos) root.remove_prefix(sep + 3);
+  root = root.substr(0, root.find('/'));
+  if (root.empty()) return std::nullopt;
+  return std::string(root);
+}
+
+// Whether host[:port] names a DNS name (Open5GS refuses an https URI with an address).
+bool names_fqdn(std::string_view authority) {
+  if (authority.empty() || authority.front() == '[') return false;  // [IPv6]
+  const std::string_view host = authority.substr(0, authority.find(':'));
+  return std::any_of(host.begin(), host.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
+}
+
 // ---- security.yaml ----
 
 ojson sbi_tls(const api::SecurityProfile& p, const std::string& nf_instance_id) {
@@ -96,10 +122,8 @@ ojson sbi_oauth2(const api::SecurityProfile& p) {
   const auto& spec = *p.spec.sbi.oauth2;
   o["role"] = api::to_string(spec.role);
   if (spec.nrf_api_root) {
-    std::string root = *spec.nrf_api_root;
-    o["nrfApiRoot"] = root;
-    while (!root.empty() && root.back() == '/') root.pop_back();
-    o["tokenEndpoint"] = root + "/oauth2/token";
+    o["nrfApiRoot"] = *spec.nrf_api_root;
+    o["tokenEndpoint"] = trim_trailing_slashes(*spec.nrf_api_root) + "/oauth2/token";
   }
   if (spec.nrf_instance_id) o["nrfInstanceId"] = *spec.nrf_instance_id;  // expected "iss"
   o["scopes"] = string_list(spec.scopes, true);
@@ -225,15 +249,24 @@ std::string security_yaml(const api::SecurityProfile& profile, const std::string
                                "Generated: local edits are overwritten."});
 }
 
-std::string open5gs_yaml(const api::SecurityProfile& profile) {
+std::optional<std::string> open5gs_yaml(const api::SecurityProfile& profile) {
+  // The Open5GS UPF has no SBI: any <nf> block for it is an unknown key.
+  if (profile.spec.nf_type == api::NfType::UPF) return std::nullopt;
+  const bool tls = tls_enabled(profile);
+  const std::string nf_key = detail::lower(api::to_string(profile.spec.nf_type));
   std::vector<std::string> comments = {
       "Open5GS (v2.7) fragment rendered by secprov from " + origin(profile) + ".",
-      "Merge it into the NF's configuration; the files are mounted from the secprov Secret.",
+      "Merge into the NF's configuration, under " + nf_key + ": (other top-level keys are yours):",
+      "- " + nf_key + ".default.tls: add as is; every sbi server and client inherits it.",
+      "- " + nf_key + ".sbi.server[]: keep each entry's address/port, add advertise as here",
+      "  (a DNS name in the certificate: peers dial it and verify the hostname).",
+      "- " + nf_key + ".sbi.client.nrf[]/scp[]: replace the uri values with the ones here.",
+      "The files are mounted from the secprov Secret.",
       "Open5GS compiles in its TLS versions and cipher suites: the profile's minVersion,",
       "cipher suites and groups are not applied natively (see security.yaml)."};
   ojson server;
   ojson client;
-  if (tls_enabled(profile)) {
+  if (tls) {
     server["scheme"] = "https";
     server["private_key"] = kTlsPrivateKeyFile;
     server["cert"] = kTlsCertificateFile;
@@ -249,7 +282,27 @@ std::string open5gs_yaml(const api::SecurityProfile& profile) {
     server["scheme"] = "http";
     client["scheme"] = "http";
   }
+  ojson sbi;
+  sbi["server"] = ojson::array({{{"advertise", primary_dns_name(profile)}}});
+  const std::string scheme = tls ? "https" : "http";
+  ojson sbi_client = ojson::object();
+  if (profile.spec.nf_type != api::NfType::NRF) {
+    const auto nrf_host = nrf_authority(profile);
+    if (nrf_host && (!tls || names_fqdn(*nrf_host))) {
+      sbi_client["nrf"] = ojson::array({{{"uri", scheme + "://" + *nrf_host}}});
+    } else {
+      comments.emplace_back(
+          "sbi.client.nrf: the profile names no NRF FQDN (oauth2.nrfApiRoot): set");
+      comments.emplace_back("uri to " + scheme + "://<NRF FQDN>" +
+                            (tls ? " (an https URI must name an FQDN)." : "."));
+    }
+  }
+  comments.emplace_back("sbi.client.scp: the profile names no SCP; if one is used, set its uri to");
+  comments.emplace_back(scheme + "://<SCP FQDN>" +
+                        (tls ? " (an https URI must name an FQDN)." : "."));
+  if (!sbi_client.empty()) sbi["client"] = std::move(sbi_client);
   ojson nf;
+  nf["sbi"] = std::move(sbi);
   nf["default"] = {{"tls", {{"server", std::move(server)}, {"client", std::move(client)}}}};
   if (profile.spec.nf_type == api::NfType::SEPP && profile.spec.n32) {
     if (profile.spec.n32->capability == api::N32Capability::TLS) {
@@ -262,45 +315,64 @@ std::string open5gs_yaml(const api::SecurityProfile& profile) {
     }
   }
   ojson doc;
-  doc[detail::lower(api::to_string(profile.spec.nf_type))] = std::move(nf);
+  doc[nf_key] = std::move(nf);
   return detail::to_yaml(doc, comments);
 }
 
 std::string free5gc_yaml(const api::SecurityProfile& profile) {
   const bool nrf = profile.spec.nf_type == api::NfType::NRF;
+  const bool tls = tls_enabled(profile);
   std::vector<std::string> comments = {
-      "free5GC fragment rendered by secprov from " + origin(profile) + ".",
-      "Merge it into the NF's configuration; the files are mounted from the secprov Secret.",
-      "free5GC uses Go's default TLS settings and does not verify client certificates: the",
-      "profile's versions, suites, groups and MutualTLS are not applied natively."};
+      "free5GC (v1.4) fragment rendered by secprov from " + origin(profile) + ".",
+      "Merge configuration.sbi and the other configuration keys here into the NF's",
+      "configuration; the files are mounted from the secprov Secret.",
+      "free5GC uses Go's default TLS settings: the profile's versions, suites and groups are",
+      "not applied natively. Its SBI client skips server certificate verification and sends",
+      "no client certificate, so MutualTLS is not enforced natively (only an enabler can)."};
   ojson sbi;
-  sbi["scheme"] = tls_enabled(profile) ? "https" : "http";
-  if (tls_enabled(profile)) {
+  sbi["scheme"] = tls ? "https" : "http";
+  if (tls) {
     const ojson pair = {{"pem", kTlsCertificateFile}, {"key", kTlsPrivateKeyFile}};
     if (nrf) {
       sbi["cert"] = pair;
-      comments.emplace_back("rootcert has no key on purpose: the CA private key never leaves the");
-      comments.emplace_back("operator, so the free5GC NRF cannot issue certificates itself.");
-      sbi["rootcert"] = {{"pem", kCaBundleFile}};
+      // The NRF's validator requires rootcert.key; the CA key never leaves the operator, so
+      // the NRF gets its own certificate and key (a matching pair), signing nothing with it
+      // while oauth is false.
+      comments.emplace_back(
+          "rootcert is the NRF's own certificate and key: the validator requires");
+      comments.emplace_back("rootcert.key and the CA private key never leaves the operator.");
+      sbi["rootcert"] = pair;
     } else {
       sbi["tls"] = pair;
     }
   }
   if (nrf) {
-    sbi["oauth"] = oauth2_enabled(profile);
+    // free5GC OAuth2 needs RSA keys, RS512 and a writable cert directory the NRF fills
+    // itself: read-only mounted material cannot work, so it is never claimed.
+    sbi["oauth"] = false;
     if (oauth2_enabled(profile)) {
-      comments.emplace_back(
-          "oauth: the free5GC NRF signs its token certificate with the root key at");
-      comments.emplace_back(
-          "start-up, which it does not get here: token signing needs the enabler.");
+      comments.emplace_back("oauth: false although the profile enables OAuth2: free5GC's OAuth2");
+      comments.emplace_back("needs RSA keys, RS512 tokens and a writable cert directory the NRF");
+      comments.emplace_back("fills itself; mounted read-only material cannot work. OAuth2 is not");
+      comments.emplace_back("enforced natively for this NF.");
     }
   }
   ojson conf;
   conf["sbi"] = std::move(sbi);
-  if (!nrf && oauth2_enabled(profile)) {
-    comments.emplace_back("nrfCertPem must be the NRF's certificate (its key verifies access");
-    comments.emplace_back("tokens), not the CA bundle.");
-    conf["nrfCertPem"] = kNrfCertificateFile;
+  if (!nrf) {
+    const auto& oauth2 = profile.spec.sbi.oauth2;
+    if (oauth2 && oauth2->nrf_api_root) {
+      conf["nrfUri"] = trim_trailing_slashes(*oauth2->nrf_api_root);
+    } else {
+      comments.emplace_back("nrfUri (required): the profile names no NRF API root");
+      comments.emplace_back("(oauth2.nrfApiRoot): set it to the NRF's " +
+                            std::string(tls ? "https" : "http") + "://<FQDN>:<port>.");
+    }
+    if (oauth2_enabled(profile)) {
+      comments.emplace_back(
+          "OAuth2 is not used: the free5GC NRF is rendered with oauth: false, so");
+      comments.emplace_back("no nrfCertPem is rendered.");
+    }
   }
   ojson doc;
   doc["configuration"] = std::move(conf);
@@ -314,7 +386,9 @@ nlohmann::json security_config_map(const api::SecurityProfile& profile,
     throw std::invalid_argument("security_config_map: nf_instance_id is required");
   }
   nlohmann::json data = {{str(kSecurityYamlKey), security_yaml(profile, nf_instance_id)}};
-  if (profile.spec.outputs.open5gs) data[str(kOpen5gsYamlKey)] = open5gs_yaml(profile);
+  if (profile.spec.outputs.open5gs) {
+    if (auto open5gs = open5gs_yaml(profile)) data[str(kOpen5gsYamlKey)] = std::move(*open5gs);
+  }
   if (profile.spec.outputs.free5gc) data[str(kFree5gcYamlKey)] = free5gc_yaml(profile);
   return detail::make_object("ConfigMap", config_map_name(profile), profile.metadata.namespace_,
                              managed_labels(profile), owner_reference(profile), std::move(data));
