@@ -40,6 +40,18 @@ constexpr std::string_view kEspLifetimeMessage =
 constexpr std::string_view kRemoteIdMessage =
     "remoteId must be printable ASCII without double quotes, backslashes or control characters, "
     "and must not begin or end with a space";
+// Issue 8 defect 4: one traffic selector pair per peer, one IP family per link.
+constexpr std::string_view kSharedRemoteSelectorsMessage =
+    "trafficSelectors.remote applies to every peer of the interface, so with more than one peer "
+    "they share one traffic selector pair and strongSwan installs one kernel policy that each "
+    "overwrites; leave it out (each peer's remote selector is then its own address) or keep one "
+    "peer";
+constexpr std::string_view kSamePeerAddressMessage =
+    "two peers of one interface must not have the same address: they would share one traffic "
+    "selector pair and strongSwan installs one kernel policy that each overwrites";
+constexpr std::string_view kPeerFamilyMessage =
+    "a peer's address must be of the IP family of localAddress (IPv4 or IPv6): IKE and ESP "
+    "cannot cross families";
 
 // ---------------------------------------------------------------- parse
 
@@ -474,6 +486,9 @@ void validate_ipsec(Checks& c, const std::string& path, const IpsecSpec& s) {
         }
       }
     }
+    for (auto& e : check_peer_traffic_selectors(itf, p)) {
+      c.rule(e.field, false, std::move(e.reason));
+    }
     validate_proposals(c, join(p, "ike"), itf.ike.proposals, itf.ike.lifetime, kMaxIkeLifetime,
                        kIkeLifetimeMessage);
     validate_proposals(c, join(p, "esp"), itf.esp.proposals, itf.esp.lifetime, kMaxEspLifetime,
@@ -737,6 +752,53 @@ std::optional<std::chrono::seconds> certificate_duration(const SecurityProfile& 
 
 std::optional<std::chrono::seconds> certificate_renew_before(const SecurityProfile& profile) {
   return parse_go_duration(profile.spec.sbi.tls.certificate.renew_before);
+}
+
+PeerTrafficSelectors peer_traffic_selectors(const IpsecInterfaceSpec& interface,
+                                            const IpsecPeer& peer) {
+  PeerTrafficSelectors ts;
+  if (interface.traffic_selectors) {
+    ts.local = interface.traffic_selectors->local;
+    ts.remote = interface.traffic_selectors->remote;
+  }
+  if (ts.remote.empty()) {
+    std::string host = detail::host_prefix(peer.address);
+    if (!host.empty()) ts.remote.push_back(std::move(host));
+  }
+  return ts;
+}
+
+// One IP family per link, and a traffic selector pair of its own for each peer (see
+// peer_traffic_selectors). An FQDN peer's family and address are known only when resolved: its
+// remote selector is "dynamic", told apart by the name.
+FieldErrors check_peer_traffic_selectors(const IpsecInterfaceSpec& itf, const std::string& path) {
+  FieldErrors errs;
+  Checks c(errs);
+  const int local_family = itf.local_address ? detail::ip_family(*itf.local_address) : 0;
+  const auto key = [&itf](const IpsecPeer& peer) {
+    auto ts = peer_traffic_selectors(itf, peer);
+    if (ts.remote.empty()) ts.remote.push_back("dynamic " + peer.address);
+    return ts;
+  };
+  const bool shared_remote = itf.traffic_selectors && !itf.traffic_selectors->remote.empty();
+  const std::string pp = join(path, "peers");
+  for (std::size_t n = 0; n < itf.peers.size(); ++n) {
+    const auto& peer = itf.peers[n];
+    const int family = detail::ip_family(peer.address);
+    c.rule(join(index_path(pp, n), "address"),
+           local_family == 0 || family == 0 || family == local_family,
+           std::string(kPeerFamilyMessage));
+    const auto mine = key(peer);
+    for (std::size_t m = 0; m < n; ++m) {
+      if (key(itf.peers[m]) != mine) continue;
+      c.rule(
+          index_path(pp, n), false,
+          "same traffic selectors as " + index_path(pp, m) + " (" + itf.peers[m].name + "): " +
+              std::string(shared_remote ? kSharedRemoteSelectorsMessage : kSamePeerAddressMessage));
+      break;
+    }
+  }
+  return errs;
 }
 
 void add_drift_finding(SecurityProfileStatus& status, DriftFinding finding) {

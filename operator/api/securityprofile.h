@@ -258,4 +258,25 @@ std::optional<std::chrono::seconds> certificate_renew_before(const SecurityProfi
 // Prepends a finding and keeps the newest kMaxDriftFindings.
 void add_drift_finding(SecurityProfileStatus& status, DriftFinding finding);
 
+// The traffic selectors of one peer's CHILD_SA (strongSwan local_ts / remote_ts). Each peer
+// needs its own pair: two peers with one pair install one kernel policy, and the second
+// overwrites the first. local: the interface's trafficSelectors.local (empty: strongSwan's
+// "dynamic", the local address). remote: the interface's trafficSelectors.remote, else the
+// peer's own address as a host prefix (/32, /128), else (an FQDN peer) empty: "dynamic", the
+// address the name resolves to. validate() refuses two peers of one interface with one pair.
+struct PeerTrafficSelectors {
+  std::vector<std::string> local;
+  std::vector<std::string> remote;
+  friend bool operator==(const PeerTrafficSelectors&, const PeerTrafficSelectors&) = default;
+};
+PeerTrafficSelectors peer_traffic_selectors(const IpsecInterfaceSpec& interface,
+                                            const IpsecPeer& peer);
+// The part of validate() that keeps the kernel policies of one interface apart:
+// `path` is the interface's ("spec.ipsec.interfaces[i]"). An error on peers[j] when peer j
+// has the pair of an earlier peer, and on peers[j].address when the peer's IP family is not
+// localAddress's (an FQDN peer's family is known only once resolved). Render checks it too:
+// the reconciler renders without validate().
+FieldErrors check_peer_traffic_selectors(const IpsecInterfaceSpec& interface,
+                                         const std::string& path);
+
 }  // namespace secprov::api

@@ -152,6 +152,11 @@ std::string swanctl_conf(const api::SecurityProfile& profile, const IpsecMateria
         "spec.ipsec.interfaces[" + std::to_string(i - profile.spec.ipsec->interfaces.data()) + "]";
     const long long ike_rekey = detail::duration_seconds(i->ike.lifetime, field + ".ike.lifetime");
     const long long esp_rekey = detail::duration_seconds(i->esp.lifetime, field + ".esp.lifetime");
+    // The reconciler renders without api::validate(): peers sharing one kernel policy, or a
+    // link across IP families, are refused here too.
+    if (const auto errs = api::check_peer_traffic_selectors(*i, field); !errs.empty()) {
+      throw RenderError(errs.front().field, errs.front().reason);
+    }
     for (const auto* peer : detail::sorted_peers(*i)) {
       const std::string name = ipsec_connection_name(i->name, peer->name);
       const std::string peer_field =
@@ -179,11 +184,16 @@ std::string swanctl_conf(const api::SecurityProfile& profile, const IpsecMateria
       w.set("mode", detail::lower(api::to_string(i->mode)));
       w.set("esp_proposals", join(i->esp.proposals), field + ".esp.proposals");
       w.set("rekey_time", std::to_string(esp_rekey) + "s");
-      if (i->traffic_selectors && !i->traffic_selectors->local.empty()) {
-        w.set("local_ts", join(i->traffic_selectors->local), field + ".trafficSelectors.local");
+      // A selector pair per peer (the API refuses two peers of one interface with one pair):
+      // one kernel policy per peer, none overwriting another's.
+      const auto ts = api::peer_traffic_selectors(*i, *peer);
+      if (!ts.local.empty()) {
+        w.set("local_ts", join(ts.local), field + ".trafficSelectors.local");
       }
-      if (i->traffic_selectors && !i->traffic_selectors->remote.empty()) {
-        w.set("remote_ts", join(i->traffic_selectors->remote), field + ".trafficSelectors.remote");
+      if (!ts.remote.empty()) {
+        const bool own = !i->traffic_selectors || i->traffic_selectors->remote.empty();
+        w.set("remote_ts", join(ts.remote),
+              own ? peer_field + ".address" : field + ".trafficSelectors.remote");
       }
       w.set("start_action", "trap");
       w.close();

@@ -232,4 +232,24 @@ bool is_cidr(std::string_view s) {
   return parse_v6(addr, v6) && !is_v4_mapped(v6) && n <= 128;
 }
 
+int ip_family(std::string_view s) {
+  if (!is_ip(s)) return 0;
+  return s.find(':') == std::string_view::npos ? 4 : 6;
+}
+
+std::string host_prefix(std::string_view s) {
+  switch (ip_family(s)) {
+    case 4:
+      return std::string(s) + "/32";  // parse_v4 admits one spelling only (no leading zeros)
+    case 6: {
+      unsigned char v6[16];
+      char text[INET6_ADDRSTRLEN];
+      if (!parse_v6(s, v6) || inet_ntop(AF_INET6, v6, text, sizeof text) == nullptr) return {};
+      return std::string(text) + "/128";
+    }
+    default:
+      return {};
+  }
+}
+
 }  // namespace secprov::api::detail

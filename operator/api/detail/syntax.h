@@ -2,6 +2,7 @@
 // Internal: hand-written equivalents of the CRD patterns and CEL functions (no std::regex),
 // each documented with the pattern/function it mirrors.
 
+#include <string>
 #include <string_view>
 
 namespace secprov::api::detail {
@@ -41,5 +42,10 @@ bool is_country_code(std::string_view s);
 bool is_ip(std::string_view s);
 // Kubernetes CEL isCIDR(): Go netip.ParsePrefix, no IPv4-mapped IPv6.
 bool is_cidr(std::string_view s);
+// Kubernetes CEL ip(s).family(): 4 or 6 for an address is_ip() accepts, else 0.
+int ip_family(std::string_view s);
+// The address as a host prefix, "<ip>/32" or "<ip>/128", IPv6 in its compressed lower-case
+// text (so two spellings of one address give one string); "" when not is_ip().
+std::string host_prefix(std::string_view s);
 
 }  // namespace secprov::api::detail

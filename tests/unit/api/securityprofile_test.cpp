@@ -518,6 +518,88 @@ TEST(SecurityProfileRules, IpsecProposalsRefuseWeakAlgorithms) {
       HasError(check_security_profile(with_ipsec(i)), "spec.ipsec.interfaces[0].ike.lifetime"));
 }
 
+// Issue 8 defect 4: two peers of one interface with one traffic selector pair install one
+// kernel policy (the second overwrites the first); an IPv4 local address cannot reach an IPv6
+// peer, nor the reverse.
+TEST(SecurityProfileRules, IpsecOneSelectorPairPerPeerAndOneFamily) {
+  const auto peer = [](const char* name, const char* address) {
+    return json{{"name", name}, {"address", address}};
+  };
+  struct Case {
+    std::string what;
+    json itf;
+    std::string field;  // "" when valid
+    std::string text;
+  };
+  json shared = n2(json::array({peer("gnb-1", "10.0.0.1"), peer("gnb-2", "10.0.0.2")}));
+  shared["trafficSelectors"] = {{"local", {"10.1.0.0/24"}}, {"remote", {"10.20.0.0/16"}}};
+  json one_with_remote = n2();
+  one_with_remote["trafficSelectors"] = {{"remote", {"10.20.0.0/16"}}};
+  json local_only = n2(json::array({peer("gnb-1", "10.0.0.1"), peer("gnb-2", "10.0.0.2")}));
+  local_only["trafficSelectors"] = {{"local", {"10.1.0.0/24"}}};
+  const auto with_local = [](json itf, const char* local) {
+    itf["localAddress"] = local;
+    return itf;
+  };
+  const std::vector<Case> cases = {
+      {"remote selectors shared by two peers", shared, "spec.ipsec.interfaces[0].peers[1]",
+       "trafficSelectors.remote applies to every peer"},
+      {"one IPv4 address twice",
+       n2(json::array({peer("gnb-1", "10.0.0.1"), peer("gnb-2", "10.0.0.1")})),
+       "spec.ipsec.interfaces[0].peers[1]", "must not have the same address"},
+      {"one IPv6 address in two spellings",
+       n2(json::array({peer("gnb-1", "2001:db8::1"), peer("gnb-2", "2001:DB8:0::1")})),
+       "spec.ipsec.interfaces[0].peers[1]",
+       "same traffic selectors as "
+       "spec.ipsec.interfaces[0].peers[0] (gnb-1)"},
+      {"one FQDN twice",
+       n2(json::array({peer("gnb-1", "10.0.0.1"), peer("gnb-2", "gnb.example.org"),
+                       peer("gnb-3", "gnb.example.org")})),
+       "spec.ipsec.interfaces[0].peers[2]", "must not have the same address"},
+      {"IPv4 localAddress, IPv6 peer",
+       with_local(n2(json::array({peer("gnb-1", "10.0.0.1"), peer("gnb-2", "2001:db8::2")})),
+                  "10.0.0.10"),
+       "spec.ipsec.interfaces[0].peers[1].address", "of the IP family of localAddress"},
+      {"IPv6 localAddress, IPv4 peer", with_local(n2(), "2001:db8::10"),
+       "spec.ipsec.interfaces[0].peers[0].address", "IKE and ESP cannot cross families"},
+      {"remote selectors with one peer", one_with_remote, "", ""},
+      {"local selectors only: each peer's own address", local_only, "", ""},
+      {"two FQDNs", n2(json::array({peer("a", "a.example.org"), peer("b", "b.example.org")})), "",
+       ""},
+      {"IPv4 localAddress, FQDN peer (family known once resolved)",
+       with_local(n2(json::array({peer("gnb-1", "gnb.example.org")})), "10.0.0.10"), "", ""},
+      {"IPv6 end to end",
+       with_local(n2(json::array({peer("gnb-1", "2001:db8::1"), peer("gnb-2", "2001:db8::2")})),
+                  "2001:db8::10"),
+       "", ""},
+      {"no localAddress, IPv6 peer", n2(json::array({peer("gnb-1", "2001:db8::1")})), "", ""},
+  };
+  for (const auto& c : cases) {
+    const auto errs = check_security_profile(with_ipsec(c.itf));
+    if (c.field.empty()) {
+      EXPECT_TRUE(NoErrors(errs)) << c.what;
+    } else {
+      EXPECT_TRUE(HasError(errs, c.field, c.text)) << c.what;
+      EXPECT_EQ(errs.size(), 1u) << c.what << "\n" << testing::dump(errs);
+    }
+  }
+}
+
+TEST(PeerTrafficSelectors, InterfaceSelectorsElseThePeersOwnAddress) {
+  IpsecInterfaceSpec itf;
+  const IpsecPeer v4{"a", "10.0.0.1", std::nullopt}, v6{"b", "2001:DB8:0::b", std::nullopt},
+      fqdn{"c", "gnb.example.org", std::nullopt};
+  EXPECT_EQ(peer_traffic_selectors(itf, v4), (PeerTrafficSelectors{{}, {"10.0.0.1/32"}}));
+  EXPECT_EQ(peer_traffic_selectors(itf, v6), (PeerTrafficSelectors{{}, {"2001:db8::b/128"}}));
+  EXPECT_EQ(peer_traffic_selectors(itf, fqdn), (PeerTrafficSelectors{}));  // dynamic
+  itf.traffic_selectors = TrafficSelectors{{"10.1.0.0/24"}, {}};
+  EXPECT_EQ(peer_traffic_selectors(itf, v4),
+            (PeerTrafficSelectors{{"10.1.0.0/24"}, {"10.0.0.1/32"}}));
+  itf.traffic_selectors->remote = {"10.20.0.0/16"};
+  EXPECT_EQ(peer_traffic_selectors(itf, v4),
+            (PeerTrafficSelectors{{"10.1.0.0/24"}, {"10.20.0.0/16"}}));
+}
+
 TEST(SecurityProfileRules, IpsecEnums) {
   json i = n2();
   i["mode"] = "BEET";

@@ -28,8 +28,7 @@ json upf_doc() {
        {"authentication", "PreSharedKey"},
        {"ike", {{"proposals", {"aes128gcm16-prfsha256-ecp256"}}, {"lifetime", "1h30m"}}},
        {"esp", {{"proposals", {"aes128gcm16-ecp256"}}, {"lifetime", "45m"}}},
-       {"trafficSelectors",
-        {{"local", {"10.2.0.0/24"}}, {"remote", {"10.3.0.0/24", "10.4.0.0/24"}}}},
+       {"trafficSelectors", {{"local", {"10.2.0.0/24"}}}},
        {"peers",
         {{{"name", "gnb-2"}, {"address", "10.0.0.2"}},
          {{"name", "gnb-1"}, {"address", "10.0.0.1"}}}}}};
@@ -86,7 +85,7 @@ TEST(SwanctlConf, ConnectionPerInterfaceAndPeer) {
                        "        esp_proposals = aes128gcm16-ecp256\n"
                        "        rekey_time = 2700s\n"
                        "        local_ts = 10.2.0.0/24\n"
-                       "        remote_ts = 10.3.0.0/24,10.4.0.0/24\n"));
+                       "        remote_ts = 10.0.0.1/32\n"));
 
   const std::string n4_part = conf.substr(n4, conf.find("secrets {") - n4);
   EXPECT_TRUE(contains(n4_part, "    local_addrs = 10.1.0.10\n")) << n4_part;
@@ -100,6 +99,7 @@ TEST(SwanctlConf, ConnectionPerInterfaceAndPeer) {
   EXPECT_TRUE(contains(n4_part, "        esp_proposals = aes256gcm16-ecp384,aes128gcm16-ecp256\n"));
   EXPECT_TRUE(contains(n4_part, "        rekey_time = 28800s\n"));
   EXPECT_FALSE(contains(n4_part, "local_ts"));
+  EXPECT_TRUE(contains(n4_part, "        remote_ts = 10.1.0.1/32\n"));
   // The private key location for certificate authentication is documented in the file.
   EXPECT_TRUE(contains(conf, "/etc/secprov/ipsec/private/tls.key"));
 
@@ -109,6 +109,81 @@ TEST(SwanctlConf, ConnectionPerInterfaceAndPeer) {
     ASSERT_GE(depth, 0);
   }
   EXPECT_EQ(depth, 0);
+}
+
+// Issue 8 defect 4: two children with one (local_ts, remote_ts) pair install one kernel policy
+// and the second overwrites the first, so every peer's child has a pair of its own.
+TEST(SwanctlConf, EachPeerHasItsOwnSelectorPair) {
+  json doc = profile_doc("UPF");
+  doc["metadata"]["name"] = "upf";
+  doc["spec"]["ipsec"]["interfaces"] = {
+      {{"name", "N3"},
+       {"localAddress", "10.10.3.1"},
+       {"trafficSelectors", {{"local", {"10.10.3.0/24"}}}},
+       {"peers",
+        {{{"name", "gnb-1"}, {"address", "10.10.3.11"}},
+         {{"name", "gnb-2"}, {"address", "10.10.3.12"}},
+         {{"name", "gnb-3"}, {"address", "gnb-3.ran.example.org"}}}}},
+      {{"name", "N9"},
+       {"peers",
+        {{{"name", "upf-a"}, {"address", "2001:db8:0:0::a"}},
+         {{"name", "upf-b"}, {"address", "2001:DB8::B"}}}}}};
+  const std::string conf = swanctl_conf(parse(doc), {});
+  // (connection, local_ts, remote_ts) of each child, "" when absent ("dynamic").
+  const auto child = [&conf](const std::string& name) {
+    const auto at = conf.find("      " + name + " {\n");
+    EXPECT_NE(at, std::string::npos) << name << "\n" << conf;
+    const std::string body = conf.substr(at, conf.find("      }\n", at) - at);
+    const auto value = [&body](const std::string& key) {
+      const auto k = body.find(key + " = ");
+      if (k == std::string::npos) return std::string();
+      const auto start = k + key.size() + 3;
+      return body.substr(start, body.find('\n', start) - start);
+    };
+    return std::pair{value("local_ts"), value("remote_ts")};
+  };
+  using Pair = std::pair<std::string, std::string>;
+  EXPECT_EQ(child("n3-gnb-1"), (Pair{"10.10.3.0/24", "10.10.3.11/32"}));
+  EXPECT_EQ(child("n3-gnb-2"), (Pair{"10.10.3.0/24", "10.10.3.12/32"}));
+  // An FQDN peer: strongSwan's "dynamic", the address the name resolves to.
+  EXPECT_EQ(child("n3-gnb-3"), (Pair{"10.10.3.0/24", ""}));
+  // IPv6 host prefixes in one spelling.
+  EXPECT_EQ(child("n9-upf-a"), (Pair{"", "2001:db8::a/128"}));
+  EXPECT_EQ(child("n9-upf-b"), (Pair{"", "2001:db8::b/128"}));
+
+  // What render writes is api::peer_traffic_selectors, the pair validate() compares.
+  const auto p = parse(doc);
+  for (const auto& itf : p.spec.ipsec->interfaces) {
+    for (std::size_t a = 0; a < itf.peers.size(); ++a) {
+      for (std::size_t b = a + 1; b < itf.peers.size(); ++b) {
+        EXPECT_NE(api::peer_traffic_selectors(itf, itf.peers[a]),
+                  api::peer_traffic_selectors(itf, itf.peers[b]))
+            << itf.peers[a].name << " " << itf.peers[b].name;
+      }
+    }
+  }
+}
+
+TEST(SwanctlConf, PeersSharingAPolicyOrCrossingFamiliesAreRefused) {
+  // The reconciler renders without api::validate(), so render refuses these on its own,
+  // naming the field (changed after validation, as the CRD admits some of them).
+  const auto refused_on = [](const api::SecurityProfile& p) {
+    try {
+      swanctl_conf(p, psks());
+    } catch (const RenderError& e) {
+      return e.field();
+    }
+    return std::string("(rendered)");
+  };
+  auto p = parse(upf_doc());
+  p.spec.ipsec->interfaces[1].peers[1].address = "10.0.0.2";  // gnb-1 on gnb-2's address
+  EXPECT_EQ(refused_on(p), "spec.ipsec.interfaces[1].peers[1]");
+  p = parse(upf_doc());
+  p.spec.ipsec->interfaces[1].traffic_selectors->remote = {"10.20.0.0/16"};
+  EXPECT_EQ(refused_on(p), "spec.ipsec.interfaces[1].peers[1]");
+  p = parse(upf_doc());
+  p.spec.ipsec->interfaces[0].peers[0].address = "2001:db8::1";  // N4 local 10.1.0.10
+  EXPECT_EQ(refused_on(p), "spec.ipsec.interfaces[0].peers[0].address");
 }
 
 TEST(SwanctlConf, PskSecretsOnlyForPskInterfaces) {
