@@ -5,9 +5,12 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/enums.h"
 
@@ -28,6 +31,9 @@ inline constexpr std::string_view kConditionStalled = "Stalled";
 inline constexpr std::string_view kConditionDrifted = "Drifted";
 // The CA expires inside the renewal window: certificates cannot be renewed until it is replaced.
 inline constexpr std::string_view kConditionCAExpiringSoon = "CAExpiringSoon";
+// Whether the NFs of spec.outputs enforce by themselves what the profile asks
+// (controllers/policies.h enforcement()).
+inline constexpr std::string_view kConditionEnforced = "Enforced";
 
 // Status bounds (the CRD's maxItems).
 inline constexpr std::size_t kMaxConditions = 8;
@@ -72,9 +78,53 @@ inline constexpr std::string_view kDefaultIkeLifetime = "24h";
 inline constexpr std::array<std::string_view, 2> kDefaultEspProposals{"aes256gcm16-ecp384",
                                                                       "aes128gcm16-ecp256"};
 inline constexpr std::string_view kDefaultEspLifetime = "8h";
-// Tokens refused in IKE/ESP proposals.
-inline constexpr std::array<std::string_view, 5> kWeakIpsecAlgorithms{"des", "3des", "md5",
-                                                                      "modp768", "modp1024"};
+
+// IKE/ESP proposals: the NDS/IP allow-list (TS 33.210 clause 5, TS 33.501 9.x; issue 8 defect 5),
+// spelt as strongSwan 5.9.8 keywords (src/libstrongswan/crypto/proposal/
+// proposal_keywords_static.txt). Each keyword names one transform; aliases (aes128gcm,
+// sha2_256, ...) are left out so that a profile has one spelling. AES-GCM only with a 16-octet
+// ICV; no null, SHA-1, MD5, AES-CTR/CCM, MODP below 3072 or curve25519 (not in the NDS/IP
+// profile, so a gNB or SEG cannot be expected to offer it). The CRD's CEL lists are exactly
+// these, in this order (tests/unit/api/crd_consistency_test.cpp reads them).
+enum class IpsecTransform { AeadEncryption, Encryption, Integrity, Prf, KeyExchange };
+struct IpsecAlgorithm {
+  std::string_view token;
+  IpsecTransform transform;
+};
+inline constexpr std::array<IpsecAlgorithm, 14> kIpsecAlgorithms{{
+    {"aes128gcm16", IpsecTransform::AeadEncryption},
+    {"aes256gcm16", IpsecTransform::AeadEncryption},
+    {"aes128", IpsecTransform::Encryption},
+    {"aes256", IpsecTransform::Encryption},
+    {"sha256", IpsecTransform::Integrity},
+    {"sha384", IpsecTransform::Integrity},
+    {"sha512", IpsecTransform::Integrity},
+    {"prfsha256", IpsecTransform::Prf},
+    {"prfsha384", IpsecTransform::Prf},
+    {"prfsha512", IpsecTransform::Prf},
+    {"ecp256", IpsecTransform::KeyExchange},
+    {"ecp384", IpsecTransform::KeyExchange},
+    {"modp3072", IpsecTransform::KeyExchange},
+    {"modp4096", IpsecTransform::KeyExchange},
+}};
+// Which proposal list: IKE (ike.proposals) or ESP (esp.proposals, the CHILD_SA).
+enum class IpsecProtocol { Ike, Esp };
+// The transform of an allowed keyword, nullopt for anything else.
+std::optional<IpsecTransform> ipsec_transform(std::string_view token);
+// The keywords of the given transforms, in table order.
+std::vector<std::string_view> ipsec_tokens(std::initializer_list<IpsecTransform> transforms);
+// Every keyword allowed in the protocol's proposals: all for IKE; ESP has no PRF (strongSwan
+// drops a PRF from an ESP proposal).
+std::vector<std::string_view> ipsec_tokens(IpsecProtocol protocol);
+
+// Interfaces whose IKEv2 authentication is by certificate (TS 33.501 9.2 N2, 9.3 N3):
+// PreSharedKey there only with allowPreSharedKey: true.
+inline constexpr std::array kCertificateAuthenticationInterfaces{IpsecInterface::N2,
+                                                                 IpsecInterface::N3};
+
+// OAuth2 scopes name NF services: the ServiceName enumeration of TS 29.510 V17.12.0 (Rel-17,
+// OpenAPI TS29510_Nnrf_NFManagement.yaml 1.2.6), in its order. The CRD's CEL list is this one.
+std::span<const std::string_view> nf_service_names();
 inline constexpr N32Capability kDefaultN32Capability = N32Capability::TLS;
 inline constexpr DriftPolicy kDefaultDriftPolicy = DriftPolicy::Enforce;
 inline constexpr DeletionPolicy kDefaultDeletionPolicy = DeletionPolicy::Delete;

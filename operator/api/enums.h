@@ -221,6 +221,11 @@ SECPROV_API_ENUM(IpsecAuthentication, {IpsecAuthentication::Certificate, "Certif
 enum class N32Capability { TLS, PRINS };
 SECPROV_API_ENUM(N32Capability, {N32Capability::TLS, "TLS"}, {N32Capability::PRINS, "PRINS"});
 
+// Where a partner SEPP's roots are: roots are public, so a ConfigMap is the usual place.
+enum class TrustAnchorKind { ConfigMap, Secret };
+SECPROV_API_ENUM(TrustAnchorKind, {TrustAnchorKind::ConfigMap, "ConfigMap"},
+                 {TrustAnchorKind::Secret, "Secret"});
+
 enum class JweCipherSuite { A128GCM, A256GCM };
 SECPROV_API_ENUM(JweCipherSuite, {JweCipherSuite::A128GCM, "A128GCM"},
                  {JweCipherSuite::A256GCM, "A256GCM"});

@@ -24,6 +24,12 @@ constexpr std::string_view kUuidPattern =
 constexpr std::string_view kDnsLabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 constexpr std::string_view kDnsSubdomainPattern =
     R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)";
+constexpr std::string_view kConfigMapKeyPattern = "^[-._a-zA-Z0-9]+$";
+constexpr std::string_view kN32PeerFqdnMessage =
+    "two N32 peers must not have the same fqdn: Open5GS keys its N32 clients by receiver";
+constexpr std::string_view kN32PeerPlmnMessage =
+    "a PLMN must belong to one N32 peer only: the PLMN ID selects the partner's trust anchor "
+    "(TS 33.501 13.1.2)";
 constexpr std::string_view kHttpsUrlPattern = R"(^https://[^\s/?#]+(/[^\s?#]*)?$)";
 constexpr std::string_view kScopePattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$";
 constexpr std::string_view kProposalPattern = "^[a-z0-9]+(-[a-z0-9]+)*$";
@@ -52,6 +58,142 @@ constexpr std::string_view kSamePeerAddressMessage =
 constexpr std::string_view kPeerFamilyMessage =
     "a peer's address must be of the IP family of localAddress (IPv4 or IPv6): IKE and ESP "
     "cannot cross families";
+
+// ---- issue 8 defects 5 and 6: what the NDS/IP profile, TS 33.501 and TS 29.510 allow. The
+// token lists come from constants.h; the CRD's messages are these texts.
+
+// "a, b or c" (or "a, b and c").
+std::string spoken_list(const std::vector<std::string_view>& items, std::string_view last) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? std::string(" ") + std::string(last) + " " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+std::string comma_list(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (auto item : items) out += (out.empty() ? "" : ", ") + std::string(item);
+  return out;
+}
+
+std::string_view section_of(IpsecProtocol protocol) {
+  return protocol == IpsecProtocol::Ike ? "ike" : "esp";
+}
+
+// The proposal rules of the CRD, in its order, each with its message. `tokens` is the proposal
+// split at '-' (the proposal matched kProposalPattern, so no token is empty).
+struct ProposalFacts {
+  bool aead = false, cbc = false, integrity = false, prf = false, dh = false;
+};
+
+ProposalFacts facts_of(const std::vector<std::string_view>& tokens) {
+  ProposalFacts f;
+  for (auto t : tokens) {
+    const auto transform = ipsec_transform(t);
+    if (!transform) continue;
+    switch (*transform) {
+      case IpsecTransform::AeadEncryption:
+        f.aead = true;
+        break;
+      case IpsecTransform::Encryption:
+        f.cbc = true;
+        break;
+      case IpsecTransform::Integrity:
+        f.integrity = true;
+        break;
+      case IpsecTransform::Prf:
+        f.prf = true;
+        break;
+      case IpsecTransform::KeyExchange:
+        f.dh = true;
+        break;
+    }
+  }
+  return f;
+}
+
+std::vector<std::string_view> split_tokens(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = s.find(sep, start);
+    out.push_back(s.substr(start, end == std::string_view::npos ? s.npos : end - start));
+    if (end == std::string_view::npos) return out;
+    start = end + 1;
+  }
+}
+
+std::string ipsec_token_message(IpsecProtocol protocol, std::string_view token) {
+  return std::string(section_of(protocol)) + ".proposals: " + std::string(token) +
+         " is not in the NDS/IP allow-list (TS 33.210), which for " +
+         (protocol == IpsecProtocol::Ike ? "IKE" : "ESP") + " is " +
+         comma_list(ipsec_tokens(protocol));
+}
+
+using enum IpsecTransform;
+
+std::string proposal_message(IpsecProtocol protocol, std::string_view text) {
+  return std::string(section_of(protocol)) + ".proposals: " + std::string(text);
+}
+
+std::string needs_encryption_message(IpsecProtocol protocol) {
+  return proposal_message(protocol,
+                          "a proposal needs an encryption algorithm (" +
+                              spoken_list(ipsec_tokens({AeadEncryption, Encryption}), "or") + ")");
+}
+std::string mixed_encryption_message(IpsecProtocol protocol) {
+  return proposal_message(
+      protocol, "AES-GCM (" + comma_list(ipsec_tokens({AeadEncryption})) + ") and AES-CBC (" +
+                    comma_list(ipsec_tokens({Encryption})) +
+                    ") cannot be combined in one proposal (strongSwan refuses it): make them "
+                    "separate proposals");
+}
+std::string cbc_needs_integrity_message(IpsecProtocol protocol) {
+  return proposal_message(protocol, "AES-CBC (" + comma_list(ipsec_tokens({Encryption})) +
+                                        ") needs an integrity algorithm (" +
+                                        spoken_list(ipsec_tokens({Integrity}), "or") + ")");
+}
+std::string aead_without_integrity_message(IpsecProtocol protocol) {
+  return proposal_message(protocol, "AES-GCM (" + comma_list(ipsec_tokens({AeadEncryption})) +
+                                        ") protects integrity itself: leave out " +
+                                        spoken_list(ipsec_tokens({Integrity}), "and") +
+                                        " (strongSwan drops them)");
+}
+std::string aead_needs_prf_message() {
+  return proposal_message(IpsecProtocol::Ike,
+                          "AES-GCM (" + comma_list(ipsec_tokens({AeadEncryption})) +
+                              ") needs a PRF (" + spoken_list(ipsec_tokens({Prf}), "or") + ")");
+}
+std::string needs_dh_message() {
+  return proposal_message(IpsecProtocol::Ike, "a proposal needs a Diffie-Hellman group (" +
+                                                  spoken_list(ipsec_tokens({KeyExchange}), "or") +
+                                                  ")");
+}
+
+std::string interface_list(std::string_view last) {
+  std::vector<std::string_view> names;
+  for (auto i : kCertificateAuthenticationInterfaces) names.push_back(to_string(i));
+  return spoken_list(names, last);
+}
+
+std::string oauth2_without_tls_message() {
+  return "spec.sbi.oauth2.enabled needs spec.sbi.tls.mode TLS or MutualTLS: access tokens must "
+         "travel over TLS (TS 33.501 13.3.2.1)";
+}
+
+std::string pre_shared_key_message() {
+  return "authentication PreSharedKey on " + interface_list("and") +
+         " needs allowPreSharedKey: true: TS 33.501 9.2 and 9.3 ask for certificate-based IKEv2 "
+         "authentication there";
+}
+
+std::string scope_message(std::string_view service) {
+  return "spec.sbi.oauth2.scopes: " + std::string(service) +
+         " is not an NF service name of TS 29.510 (ServiceName, such as nnrf-disc or namf-comm); "
+         "a scope is a service name, optionally followed by a colon and a finer-grained part";
+}
 
 // ---------------------------------------------------------------- parse
 
@@ -164,6 +306,7 @@ IpsecInterfaceSpec parse_interface(const json& j, const std::string& path, Field
     parse_proposals(*esp, r.child("esp"), i.esp.proposals, i.esp.lifetime, errs);
   }
   if (auto v = r.enumeration<IpsecAuthentication>("authentication")) i.authentication = *v;
+  if (auto v = r.boolean("allowPreSharedKey")) i.allow_pre_shared_key = *v;
   if (const json* ts = r.object("trafficSelectors")) {
     ObjectReader tr(*ts, r.child("trafficSelectors"), errs);
     TrafficSelectors sel;
@@ -188,21 +331,51 @@ IpsecSpec parse_ipsec(const json& j, const std::string& path, FieldErrors& errs)
   return s;
 }
 
+PlmnId parse_plmn(const json& j, const std::string& path, FieldErrors& errs, bool& valid) {
+  ObjectReader pr(j, path, errs);
+  PlmnId p;
+  if (auto v = pr.string("mcc", Required::Yes)) p.mcc = *v;
+  if (auto v = pr.string("mnc", Required::Yes)) p.mnc = *v;
+  pr.finish();
+  valid = pr.valid();
+  return p;
+}
+
+N32Peer parse_n32_peer(const json& j, const std::string& path, FieldErrors& errs, bool& valid) {
+  ObjectReader r(j, path, errs);
+  N32Peer peer;
+  if (auto v = r.string("name", Required::Yes)) peer.name = *v;
+  if (auto v = r.string("fqdn", Required::Yes)) peer.fqdn = *v;
+  if (const json* a = r.array("plmns", Required::Yes)) {
+    for (std::size_t k = 0; k < a->size(); ++k) {
+      bool ok = false;
+      auto plmn = parse_plmn((*a)[k], index_path(r.child("plmns"), k), errs, ok);
+      if (ok) peer.plmns.push_back(std::move(plmn));
+    }
+  }
+  if (const json* t = r.object("trustAnchorRef", Required::Yes)) {
+    ObjectReader tr(*t, r.child("trustAnchorRef"), errs);
+    if (auto v = tr.enumeration<TrustAnchorKind>("kind")) peer.trust_anchor_ref.kind = *v;
+    if (auto v = tr.string("name", Required::Yes)) peer.trust_anchor_ref.name = *v;
+    if (auto v = tr.string("key")) peer.trust_anchor_ref.key = *v;
+    tr.finish();
+  }
+  r.finish();
+  valid = r.valid();
+  return peer;
+}
+
 N32Spec parse_n32(const json& j, const std::string& path, FieldErrors& errs) {
   ObjectReader r(j, path, errs);
   N32Spec n;
   if (auto v = r.enumeration<N32Capability>("capability")) n.capability = *v;
-  if (const json* a = r.array("remotePlmns")) {
+  if (const json* a = r.array("peers")) {
     for (std::size_t k = 0; k < a->size(); ++k) {
-      ObjectReader pr((*a)[k], index_path(r.child("remotePlmns"), k), errs);
-      PlmnId p;
-      if (auto v = pr.string("mcc", Required::Yes)) p.mcc = *v;
-      if (auto v = pr.string("mnc", Required::Yes)) p.mnc = *v;
-      pr.finish();
-      if (pr.valid()) n.remote_plmns.push_back(std::move(p));
+      bool ok = false;
+      auto peer = parse_n32_peer((*a)[k], index_path(r.child("peers"), k), errs, ok);
+      if (ok) n.peers.push_back(std::move(peer));
     }
   }
-  read_string_list(r, "remoteSeppFqdns", n.remote_sepp_fqdns, errs);
   if (const json* a = r.array("jweCipherSuites")) {
     n.jwe_cipher_suites =
         detail::read_enum_array<JweCipherSuite>(*a, r.child("jweCipherSuites"), errs);
@@ -397,11 +570,17 @@ void validate_oauth2(Checks& c, const std::string& path, const OAuth2Spec& o) {
   const std::string sp = join(path, "scopes");
   c.max_items(sp, o.scopes.size(), 64);
   c.unique(sp, o.scopes, string_key);
+  const auto services = nf_service_names();
   for (std::size_t i = 0; i < o.scopes.size(); ++i) {
     const std::string p = index_path(sp, i);
-    if (c.max_length(p, o.scopes[i], 128)) {
-      c.pattern(p, o.scopes[i], detail::is_oauth2_scope(o.scopes[i]), kScopePattern);
-    }
+    if (!c.max_length(p, o.scopes[i], 128)) continue;
+    const bool well_formed = detail::is_oauth2_scope(o.scopes[i]);
+    c.pattern(p, o.scopes[i], well_formed, kScopePattern);
+    if (!well_formed) continue;
+    // CEL: the part before the first ':' is a TS 29.510 service name.
+    const std::string_view service = split_tokens(o.scopes[i], ':').front();
+    c.rule(p, std::find(services.begin(), services.end(), service) != services.end(),
+           scope_message(service));
   }
   const std::string ap = join(path, "acceptedAlgorithms");
   c.min_items(ap, o.accepted_algorithms.size(), 1);
@@ -421,18 +600,44 @@ void check_lifetime(Checks& c, const std::string& path, const std::string& value
   c.rule(path, d && *d >= kMinIpsecLifetime && *d <= max, std::string(message));
 }
 
-void validate_proposals(Checks& c, const std::string& path, const std::vector<std::string>& props,
-                        const std::string& lifetime, std::chrono::nanoseconds max_lifetime,
-                        std::string_view lifetime_message) {
+// One proposal, token by token against the allow-list, then its structure: what strongSwan
+// 5.9.8's check_proposal() needs (an encryption algorithm; AEAD and classic not mixed; IKE: a
+// PRF, a DH group), plus integrity for AES-CBC in ESP too (NDS/IP: never encryption alone) and
+// no integrity with AES-GCM alone (strongSwan drops it: the profile should say what is
+// negotiated).
+void validate_proposal(Checks& c, const std::string& path, IpsecProtocol protocol,
+                       const std::string& proposal) {
+  if (!c.max_length(path, proposal, 128)) return;
+  const bool well_formed = detail::is_ipsec_proposal(proposal);
+  c.pattern(path, proposal, well_formed, kProposalPattern);
+  if (!well_formed) return;  // the CRD's rules are guarded by the pattern
+  const auto tokens = split_tokens(proposal, '-');
+  const auto allowed = ipsec_tokens(protocol);
+  for (auto t : tokens) {
+    if (std::find(allowed.begin(), allowed.end(), t) == allowed.end()) {
+      c.rule(path, false, ipsec_token_message(protocol, t));
+      break;  // CEL names the first one
+    }
+  }
+  const ProposalFacts f = facts_of(tokens);
+  c.rule(path, f.aead || f.cbc, needs_encryption_message(protocol));
+  c.rule(path, !(f.aead && f.cbc), mixed_encryption_message(protocol));
+  c.rule(path, !f.cbc || f.integrity, cbc_needs_integrity_message(protocol));
+  c.rule(path, !f.aead || f.cbc || !f.integrity, aead_without_integrity_message(protocol));
+  if (protocol == IpsecProtocol::Ike) {
+    c.rule(path, !f.aead || f.prf, aead_needs_prf_message());
+    c.rule(path, f.dh, needs_dh_message());
+  }
+}
+
+void validate_proposals(Checks& c, const std::string& path, IpsecProtocol protocol,
+                        const std::vector<std::string>& props, const std::string& lifetime,
+                        std::chrono::nanoseconds max_lifetime, std::string_view lifetime_message) {
   const std::string pp = join(path, "proposals");
   c.min_items(pp, props.size(), 1);
   c.max_items(pp, props.size(), 8);
   for (std::size_t i = 0; i < props.size(); ++i) {
-    const std::string p = index_path(pp, i);
-    if (!c.max_length(p, props[i], 128)) continue;
-    c.pattern(p, props[i], detail::is_ipsec_proposal(props[i]), kProposalPattern);
-    c.rule(p, !detail::has_weak_ipsec_algorithm(props[i]),
-           "proposal uses a weak algorithm (des, 3des, md5, modp768 or modp1024)");
+    validate_proposal(c, index_path(pp, i), protocol, props[i]);
   }
   check_lifetime(c, join(path, "lifetime"), lifetime, max_lifetime, lifetime_message);
 }
@@ -489,10 +694,17 @@ void validate_ipsec(Checks& c, const std::string& path, const IpsecSpec& s) {
     for (auto& e : check_peer_traffic_selectors(itf, p)) {
       c.rule(e.field, false, std::move(e.reason));
     }
-    validate_proposals(c, join(p, "ike"), itf.ike.proposals, itf.ike.lifetime, kMaxIkeLifetime,
-                       kIkeLifetimeMessage);
-    validate_proposals(c, join(p, "esp"), itf.esp.proposals, itf.esp.lifetime, kMaxEspLifetime,
-                       kEspLifetimeMessage);
+    validate_proposals(c, join(p, "ike"), IpsecProtocol::Ike, itf.ike.proposals, itf.ike.lifetime,
+                       kMaxIkeLifetime, kIkeLifetimeMessage);
+    validate_proposals(c, join(p, "esp"), IpsecProtocol::Esp, itf.esp.proposals, itf.esp.lifetime,
+                       kMaxEspLifetime, kEspLifetimeMessage);
+    const bool certificate_only = std::find(kCertificateAuthenticationInterfaces.begin(),
+                                            kCertificateAuthenticationInterfaces.end(),
+                                            itf.name) != kCertificateAuthenticationInterfaces.end();
+    c.rule(join(p, "authentication"),
+           !certificate_only || itf.authentication != IpsecAuthentication::PreSharedKey ||
+               itf.allow_pre_shared_key,
+           pre_shared_key_message());
     if (itf.traffic_selectors) {
       const std::string tp = join(p, "trafficSelectors");
       validate_cidrs(c, join(tp, "local"), itf.traffic_selectors->local);
@@ -501,27 +713,70 @@ void validate_ipsec(Checks& c, const std::string& path, const IpsecSpec& s) {
   }
 }
 
+// ^[-._a-zA-Z0-9]+$ (a ConfigMap or Secret data key)
+bool is_config_map_key(std::string_view s) {
+  return !s.empty() && std::ranges::all_of(s, [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '.' || ch == '_';
+  });
+}
+
 void validate_n32(Checks& c, const std::string& path, const N32Spec& n) {
   c.rule(join(path, "jweCipherSuites"),
          !n.jwe_cipher_suites.has_value() || n.capability == N32Capability::PRINS,
          "spec.n32.jweCipherSuites is only allowed when capability is PRINS");
-  const std::string pp = join(path, "remotePlmns");
-  c.max_items(pp, n.remote_plmns.size(), 64);
-  c.unique(pp, n.remote_plmns, [](const PlmnId& p) { return p.mcc + "-" + p.mnc; });
-  for (std::size_t i = 0; i < n.remote_plmns.size(); ++i) {
+  const std::string pp = join(path, "peers");
+  c.max_items(pp, n.peers.size(), 16);
+  c.unique(pp, n.peers, [](const N32Peer& p) { return p.name; });
+  c.rule(pp,
+         std::ranges::all_of(n.peers,
+                             [&](const N32Peer& p) {
+                               return std::ranges::count(n.peers, p.fqdn, &N32Peer::fqdn) == 1;
+                             }),
+         std::string(kN32PeerFqdnMessage));
+  for (std::size_t i = 0; i < n.peers.size(); ++i) {
     const std::string p = index_path(pp, i);
-    const auto& plmn = n.remote_plmns[i];
-    c.pattern(join(p, "mcc"), plmn.mcc, detail::is_digits(plmn.mcc, 3, 3), "^[0-9]{3}$");
-    c.pattern(join(p, "mnc"), plmn.mnc, detail::is_digits(plmn.mnc, 2, 3), "^[0-9]{2,3}$");
+    const auto& peer = n.peers[i];
+    const std::string np = join(p, "name");
+    c.min_length(np, peer.name, 1);
+    if (c.max_length(np, peer.name, 63) && !peer.name.empty()) {
+      c.pattern(np, peer.name, detail::is_dns_label(peer.name), kDnsLabelPattern);
+    }
+    const std::string fp = join(p, "fqdn");
+    c.min_length(fp, peer.fqdn, 1);
+    if (c.max_length(fp, peer.fqdn, 253) && !peer.fqdn.empty()) {
+      c.pattern(fp, peer.fqdn, detail::is_dns_subdomain(peer.fqdn), kDnsSubdomainPattern);
+    }
+    const std::string lp = join(p, "plmns");
+    c.min_items(lp, peer.plmns.size(), 1);
+    c.max_items(lp, peer.plmns.size(), 16);
+    c.unique(lp, peer.plmns, [](const PlmnId& id) { return id.mcc + "-" + id.mnc; });
+    for (std::size_t k = 0; k < peer.plmns.size(); ++k) {
+      const std::string ip = index_path(lp, k);
+      const auto& plmn = peer.plmns[k];
+      c.pattern(join(ip, "mcc"), plmn.mcc, detail::is_digits(plmn.mcc, 3, 3), "^[0-9]{3}$");
+      c.pattern(join(ip, "mnc"), plmn.mnc, detail::is_digits(plmn.mnc, 2, 3), "^[0-9]{2,3}$");
+    }
+    const std::string tp = join(p, "trustAnchorRef");
+    const auto& ref = peer.trust_anchor_ref;
+    const std::string tn = join(tp, "name");
+    c.min_length(tn, ref.name, 1);
+    if (c.max_length(tn, ref.name, 253) && !ref.name.empty()) {
+      c.pattern(tn, ref.name, detail::is_dns_subdomain(ref.name), kDnsSubdomainPattern);
+    }
+    const std::string tk = join(tp, "key");
+    c.min_length(tk, ref.key, 1);
+    if (c.max_length(tk, ref.key, 253) && !ref.key.empty()) {
+      c.pattern(tk, ref.key, is_config_map_key(ref.key), kConfigMapKeyPattern);
+    }
   }
-  const std::string fp = join(path, "remoteSeppFqdns");
-  c.max_items(fp, n.remote_sepp_fqdns.size(), 64);
-  c.unique(fp, n.remote_sepp_fqdns, string_key);
-  for (std::size_t i = 0; i < n.remote_sepp_fqdns.size(); ++i) {
-    const std::string p = index_path(fp, i);
-    const auto& f = n.remote_sepp_fqdns[i];
-    if (c.max_length(p, f, 253)) c.pattern(p, f, detail::is_dns_subdomain(f), kDnsSubdomainPattern);
+  // A PLMN selects the partner's anchor (TS 33.501 13.1.2): one PLMN, one partner.
+  std::vector<std::string> seen;
+  for (const auto& peer : n.peers) {
+    for (const auto& id : peer.plmns) seen.push_back(id.mcc + "-" + id.mnc);
   }
+  std::ranges::sort(seen);
+  c.rule(pp, std::ranges::adjacent_find(seen) == seen.end(), std::string(kN32PeerPlmnMessage));
   if (n.jwe_cipher_suites) {
     const std::string jp = join(path, "jweCipherSuites");
     c.max_items(jp, n.jwe_cipher_suites->size(), 2);
@@ -586,6 +841,9 @@ FieldErrors validate(const SecurityProfile& profile) {
   }
   validate_tls(c, "spec.sbi.tls", s.sbi.tls);
   if (s.sbi.oauth2) validate_oauth2(c, "spec.sbi.oauth2", *s.sbi.oauth2);
+  c.rule("spec.sbi.oauth2.enabled",
+         !s.sbi.oauth2 || !s.sbi.oauth2->enabled || s.sbi.tls.mode != TlsMode::Disabled,
+         oauth2_without_tls_message());
   if (s.ipsec) validate_ipsec(c, "spec.ipsec", *s.ipsec);
   if (s.n32) validate_n32(c, "spec.n32", *s.n32);
   return errs;
@@ -650,7 +908,8 @@ json to_json(const SecurityProfileSpec& s) {
               {"mode", str(to_string(i.mode))},
               {"ike", {{"proposals", i.ike.proposals}, {"lifetime", i.ike.lifetime}}},
               {"esp", {{"proposals", i.esp.proposals}, {"lifetime", i.esp.lifetime}}},
-              {"authentication", str(to_string(i.authentication))}};
+              {"authentication", str(to_string(i.authentication))},
+              {"allowPreSharedKey", i.allow_pre_shared_key}};
       if (i.local_address) ij["localAddress"] = *i.local_address;
       json peers = json::array();
       for (const auto& p : i.peers) {
@@ -672,12 +931,21 @@ json to_json(const SecurityProfileSpec& s) {
   }
   if (s.n32) {
     json nj{{"capability", str(to_string(s.n32->capability))}};
-    if (!s.n32->remote_plmns.empty()) {
-      json a = json::array();
-      for (const auto& p : s.n32->remote_plmns) a.push_back({{"mcc", p.mcc}, {"mnc", p.mnc}});
-      nj["remotePlmns"] = std::move(a);
+    if (!s.n32->peers.empty()) {
+      json peers = json::array();
+      for (const auto& peer : s.n32->peers) {
+        json plmns = json::array();
+        for (const auto& p : peer.plmns) plmns.push_back({{"mcc", p.mcc}, {"mnc", p.mnc}});
+        peers.push_back({{"name", peer.name},
+                         {"fqdn", peer.fqdn},
+                         {"plmns", std::move(plmns)},
+                         {"trustAnchorRef",
+                          {{"kind", str(to_string(peer.trust_anchor_ref.kind))},
+                           {"name", peer.trust_anchor_ref.name},
+                           {"key", peer.trust_anchor_ref.key}}}});
+      }
+      nj["peers"] = std::move(peers);
     }
-    if (!s.n32->remote_sepp_fqdns.empty()) nj["remoteSeppFqdns"] = s.n32->remote_sepp_fqdns;
     if (s.n32->jwe_cipher_suites) nj["jweCipherSuites"] = enum_list_json(*s.n32->jwe_cipher_suites);
     j["n32"] = std::move(nj);
   }

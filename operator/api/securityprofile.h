@@ -107,10 +107,15 @@ struct SbiSpec {
   friend bool operator==(const SbiSpec&, const SbiSpec&) = default;
 };
 
+// A peer that is another SecurityProfile of the same namespace is named after that profile:
+// its remote ID then defaults to that profile's certificate name (render::effective_remote_id:
+// "<name>.<namespace>.svc", its IKE identity when it keeps the default serviceName and has no
+// extraDnsNames), and a PreSharedKey link derives one PSK both profiles share (same trust
+// domain; a CA rotation changes it on both ends together). Other peers need remote_id.
 struct IpsecPeer {
   std::string name;
-  std::string address;  // IP or FQDN
-  std::optional<std::string> remote_id;
+  std::string address;                   // IP or FQDN
+  std::optional<std::string> remote_id;  // absent: see above (never the address)
   friend bool operator==(const IpsecPeer&, const IpsecPeer&) = default;
 };
 
@@ -140,6 +145,9 @@ struct IpsecInterfaceSpec {
   IkeSpec ike;
   EspSpec esp;
   IpsecAuthentication authentication = kDefaultIpsecAuthentication;
+  // PreSharedKey on N2/N3 (kCertificateAuthenticationInterfaces) only when true: TS 33.501
+  // 9.2/9.3 ask for certificates there. Ignored elsewhere.
+  bool allow_pre_shared_key = false;
   std::optional<TrafficSelectors> traffic_selectors;
   friend bool operator==(const IpsecInterfaceSpec&, const IpsecInterfaceSpec&) = default;
 };
@@ -155,10 +163,26 @@ struct PlmnId {
   friend bool operator==(const PlmnId&, const PlmnId&) = default;
 };
 
+// The partner's root certificates (TS 33.501 13.1.2: trust anchors per partner, bound to its
+// PLMN IDs), in an object of the profile's namespace that the NF's pod mounts.
+struct TrustAnchorRef {
+  TrustAnchorKind kind = TrustAnchorKind::ConfigMap;
+  std::string name;
+  std::string key = "ca.crt";
+  friend bool operator==(const TrustAnchorRef&, const TrustAnchorRef&) = default;
+};
+
+struct N32Peer {
+  std::string name;  // DNS label: names the mounted roots directory
+  std::string fqdn;  // the partner SEPP (its N32 sender)
+  std::vector<PlmnId> plmns;
+  TrustAnchorRef trust_anchor_ref;
+  friend bool operator==(const N32Peer&, const N32Peer&) = default;
+};
+
 struct N32Spec {
   N32Capability capability = kDefaultN32Capability;
-  std::vector<PlmnId> remote_plmns;
-  std::vector<std::string> remote_sepp_fqdns;
+  std::vector<N32Peer> peers;
   std::optional<std::vector<JweCipherSuite>> jwe_cipher_suites;  // PRINS only
   friend bool operator==(const N32Spec&, const N32Spec&) = default;
 };

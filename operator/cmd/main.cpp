@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "controllers/manager.h"
+#include "http/crl.h"
 #include "http/probes.h"
 #include "http/server.h"
 #include "kube/client.h"
@@ -38,6 +39,7 @@ struct Flags {
   int burst = 100;
   std::string log_level = "info";
   std::string log_format = "text";
+  std::string crl_base_url;
 };
 
 void configure_logging(const Flags& flags) {
@@ -98,6 +100,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.add_option("--log-format", flags.log_format, "text|json")
       ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--crl-base-url", flags.crl_base_url,
+                 "base URL at which this operator's port is reachable to CRL consumers, e.g. "
+                 "http://secprov-operator.secprov-system.svc:8081; certificates issued from "
+                 "then on carry <base>/crl/<trustdomain>.crl as cRLDistributionPoints (those "
+                 "issued before keep theirs until renewed); empty: no cRLDistributionPoints")
+      ->check([](const std::string& value) {
+        return value.empty() || value.rfind("http://", 0) == 0
+                   ? std::string{}
+                   : std::string("must start with http:// (RFC 5280 4.2.1.13: CRLs over HTTP)");
+      });
   CLI11_PARSE(app, argc, argv);
   configure_logging(flags);
   if (flags.identity.empty()) flags.identity = default_identity();
@@ -149,15 +161,20 @@ int main(int argc, char** argv) {
                .resync_period = std::chrono::minutes(10),
                .registry = registry,
                .events = events,
-               .clock = clock});
+               .clock = clock,
+               .crl_base_url = flags.crl_base_url});
 
-  const auto server = secprov::http::start_server(
-      {.address = flags.probe_address,
-       .port = static_cast<std::uint16_t>(flags.probe_port),
-       .tls = std::nullopt},
-      secprov::http::operational_routes(
-          {{"ping", [] { return true; }}},
-          {{"informers", [&manager] { return manager.caches_synced(); }}}, registry));
+  auto routes = secprov::http::operational_routes(
+      {{"ping", [] { return true; }}},
+      {{"informers", [&manager] { return manager.caches_synced(); }}}, registry);
+  // The trust domains' CRLs, where --crl-base-url points certificates to.
+  routes.merge(secprov::http::crl_routes(
+      [&manager](std::string_view trust_domain) { return manager.crl_der(trust_domain); }));
+  const auto server =
+      secprov::http::start_server({.address = flags.probe_address,
+                                   .port = static_cast<std::uint16_t>(flags.probe_port),
+                                   .tls = std::nullopt},
+                                  std::move(routes));
 
   std::stop_source stop;
   std::jthread signal_waiter([&stop, signals](std::stop_token) {

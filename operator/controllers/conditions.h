@@ -25,6 +25,14 @@ inline api::Condition make_condition(std::string_view type, bool status, std::in
       std::move(reason), std::move(message)};
 }
 
+// The same with any status (Unknown included).
+inline api::Condition make_condition(std::string_view type, api::ConditionStatus status,
+                                     std::int64_t generation, std::string reason,
+                                     std::string message = {}) {
+  return api::Condition{std::string(type), status, generation, {}, std::move(reason),
+                        std::move(message)};
+}
+
 // Where an object stands after a pass.
 struct Summary {
   enum class State {

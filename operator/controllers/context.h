@@ -37,6 +37,8 @@ struct Stores {
   std::shared_ptr<runtime::TypedStore<api::SecurityProfile>> typed_profiles = make_profile_store();
   std::shared_ptr<runtime::TypedStore<api::TrustDomain>> typed_trust_domains =
       make_trust_domain_store();
+  // CRL ConfigMaps in the operator namespace (render::crl_config_map_selector()).
+  std::shared_ptr<runtime::Store> crl_config_maps = std::make_shared<runtime::Store>();
 };
 
 struct Context {
@@ -46,6 +48,9 @@ struct Context {
   // For reconcilers' own metrics; null when metrics are off (unit tests).
   std::shared_ptr<prometheus::Registry> registry;
   std::string operator_namespace;
+  // --crl-base-url: certificates issued from now on carry <base>/crl/<domain>.crl as their
+  // cRLDistributionPoints; empty: none.
+  std::string crl_base_url;
   // The one time source (tests substitute a manual clock).
   std::shared_ptr<const runtime::Clock> clock = runtime::system_clock();
 

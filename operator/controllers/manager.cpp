@@ -14,7 +14,10 @@
 #include "controllers/profile_controller.h"
 #include "controllers/trust_bundle_controller.h"
 #include "controllers/trust_domain_controller.h"
+#include "crypto/crl.h"
+#include "crypto/errors.h"
 #include "render/labels.h"
+#include "render/trust_domain.h"
 #include "runtime/object.h"
 
 namespace secprov::controllers {
@@ -110,6 +113,7 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   p.context.events = options.events;
   p.context.registry = options.registry;
   p.context.clock = options.clock;
+  p.context.crl_base_url = options.crl_base_url;
   p.context.stores = Stores{
       store(), store(), store(), store(), store(), make_profile_store(), make_trust_domain_store()};
   p.cas =
@@ -170,6 +174,11 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   const auto ca_secrets =
       cache("ca-secrets", kube::resources::secrets(), {options.operator_namespace},
             ca_secret_selector(), p.context.stores.operator_secrets);
+  // The trust domains' CRL ConfigMaps: the operator namespace's ConfigMaps labelled
+  // component=crl only (also when that namespace is not served).
+  const auto crl_config_maps =
+      cache("crl-configmaps", kube::resources::config_maps(), {options.operator_namespace},
+            render::crl_config_map_selector(), p.context.stores.crl_config_maps);
   // The typed caches first: the handlers added below look keys up in their indexes.
   profiles.add_handlers(runtime::sync_handlers(p.context.stores.typed_profiles));
   domains.add_handlers(runtime::sync_handlers(p.context.stores.typed_trust_domains));
@@ -216,6 +225,12 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
         return trust_domains_of_ca_secret(*typed_domains, secret);
       },
       p.domains.get()));
+  // A CRL ConfigMap edited, deleted, or given a revocation: its trust domain signs again.
+  crl_config_maps.add_handlers(enqueue_mapped(
+      [typed_domains](const nlohmann::json& config_map) {
+        return trust_domain_of_leaf_secret(*typed_domains, config_map);
+      },
+      p.domains.get()));
   // Trust bundles: profiles coming and going, and edits of the bundle itself (a ConfigMap
   // of a trust domain that no profile owns; it may be owned by its TrustDomain).
   profiles.add_handlers(enqueue_mapped(bundle_of_profile, p.bundles.get()));
@@ -226,6 +241,18 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
         return trust_domain_of_leaf_secret(*typed_domains, secret);
       },
       p.domains.get()));
+  // An NRF's profile or its access-token signing Secret reaches the OAuth2 producers that
+  // verify its tokens (their nrf.crt and OAuth2 readiness).
+  profiles.add_handlers(enqueue_mapped(
+      [typed_profiles](const nlohmann::json& profile) {
+        return producers_of_nrf(*typed_profiles, profile);
+      },
+      p.profiles.get()));
+  secrets.add_handlers(enqueue_mapped(
+      [typed_profiles](const nlohmann::json& secret) {
+        return producers_of_signing_secret(*typed_profiles, secret);
+      },
+      p.profiles.get()));
 }
 
 Manager::~Manager() {
@@ -258,6 +285,25 @@ void Manager::run_controllers(std::stop_token stop) {
   }
   threads.clear();  // joins: each run() returns once its queue drained after stop
   spdlog::info("controllers stopped");
+}
+
+std::optional<std::string> Manager::crl_der(std::string_view trust_domain) const {
+  const auto& p = *parts_;
+  const auto object = p.context.stores.crl_config_maps->get(
+      {p.context.operator_namespace, render::crl_config_map_name(trust_domain)});
+  if (!object ||
+      runtime::label_of(*object, render::kTrustDomainLabel) != render::label_value(trust_domain)) {
+    return std::nullopt;
+  }
+  const auto data = object->value("data", nlohmann::json::object());
+  const auto pem =
+      data.is_object() ? data.value(std::string(render::kCrlKey), std::string{}) : std::string{};
+  if (pem.empty()) return std::nullopt;
+  try {
+    return crypto::CertificateRevocationList::from_pem(pem).der();
+  } catch (const crypto::CryptoError&) {
+    return std::nullopt;
+  }
 }
 
 void Manager::stop_caches() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -45,6 +46,9 @@ struct ManagerOptions {
   std::shared_ptr<runtime::EventRecorder> events;
   // The one time source (for Context, reflectors, controllers).
   std::shared_ptr<const runtime::Clock> clock = runtime::system_clock();
+  // --crl-base-url (see Context::crl_base_url): applies to certificates issued after a
+  // change; certificates already issued keep theirs until their next renewal.
+  std::string crl_base_url;
 };
 
 // Wires the caches and the controllers. Caches run in every replica (a standby is warm);
@@ -61,6 +65,9 @@ class Manager {
   // Blocks until `stop` is requested, then drains the work queues.
   void run_controllers(std::stop_token stop);
   void stop_caches();
+  // The DER of the CRL the trust domain published, from the cache (any replica, no API
+  // call); nullopt when there is none.
+  std::optional<std::string> crl_der(std::string_view trust_domain) const;
 
  private:
   struct Parts;

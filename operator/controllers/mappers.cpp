@@ -5,6 +5,8 @@
 #include "controllers/ca_provider.h"
 #include "controllers/trust_bundle_controller.h"
 #include "render/labels.h"
+#include "render/names.h"
+#include "render/oauth2.h"
 
 namespace secprov::controllers {
 namespace {
@@ -20,6 +22,11 @@ template <class T>
 std::optional<T> ok_or_nullopt(api::Result<T> result) {
   if (!result) return std::nullopt;
   return std::move(result).value();
+}
+
+// "<ns>/<id>" with the ID in lower case (as the certificate and status carry it).
+std::string nrf_key(std::string_view ns, std::string_view nf_instance_id) {
+  return std::string(ns) + "/" + render::normalized_nf_instance_id(nf_instance_id);
 }
 
 }  // namespace
@@ -52,6 +59,16 @@ std::shared_ptr<ProfileStore> make_profile_store() {
     }
     return addresses;
   });
+  store->add_index(std::string(index::kProfileOAuth2Nrf), [](const api::SecurityProfile& p) {
+    if (!render::is_oauth2_producer(p) || !p.spec.sbi.oauth2->nrf_instance_id) return Values{};
+    return Values{nrf_key(p.metadata.namespace_, *p.spec.sbi.oauth2->nrf_instance_id)};
+  });
+  store->add_index(std::string(index::kProfileAuthorizationServer),
+                   [](const api::SecurityProfile& p) {
+                     const auto id = api::effective_nf_instance_id(p);
+                     if (!render::is_authorization_server(p) || !id) return Values{};
+                     return Values{nrf_key(p.metadata.namespace_, *id)};
+                   });
   return store;
 }
 
@@ -103,6 +120,34 @@ std::vector<ObjectKey> trust_domain_of_leaf_secret(const TrustDomainStore& domai
   const auto label = runtime::label_of(secret, render::kTrustDomainLabel);
   if (!label || label->empty()) return {};
   return domains.keys_by_index(index::kTrustDomainLabelValue, *label);
+}
+
+std::vector<ObjectKey> producers_of_nrf(const ProfileStore& profiles, const Json& nrf_profile) {
+  const auto key = runtime::try_key_of(nrf_profile);
+  if (!key) return {};
+  const auto& spec = nrf_profile.value("spec", Json::object());
+  if (spec.value("nfType", std::string{}) != "NRF") return {};
+  auto id = spec.value("nfInstanceId", std::string{});
+  if (id.empty()) {
+    id = nrf_profile.value("status", Json::object()).value("nfInstanceId", std::string{});
+  }
+  if (id.empty()) return {};
+  return profiles.keys_by_index(index::kProfileOAuth2Nrf, nrf_key(key->ns, id));
+}
+
+std::vector<ObjectKey> producers_of_signing_secret(const ProfileStore& profiles,
+                                                   const Json& secret) {
+  const auto key = runtime::try_key_of(secret);
+  if (!key) return {};
+  for (const auto& reference : runtime::owner_references_of(secret)) {
+    if (!reference.controller || reference.kind != "SecurityProfile") continue;
+    const auto nrf = profiles.get({key->ns, reference.name});
+    if (!nrf || render::oauth2_signing_secret_name(*nrf) != key->name) return {};
+    const auto id = api::effective_nf_instance_id(*nrf);
+    if (!id) return {};
+    return profiles.keys_by_index(index::kProfileOAuth2Nrf, nrf_key(key->ns, *id));
+  }
+  return {};
 }
 
 }  // namespace secprov::controllers

@@ -30,6 +30,11 @@ inline constexpr std::string_view kProfileNamespaceTrustDomain = "namespace/trus
 // SecurityProfiles by spec.ipsec.interfaces[].peers[].address (for joins across NFs).
 inline constexpr std::string_view kProfileIpsecPeerAddress =
     "spec.ipsec.interfaces[].peers[].address";
+// OAuth2 producers (render::is_oauth2_producer) by "<ns>/<spec.sbi.oauth2.nrfInstanceId>"
+// (lower case), and authorization servers (render::is_authorization_server) by
+// "<ns>/<effective nfInstanceId>": the join of a producer and its NRF.
+inline constexpr std::string_view kProfileOAuth2Nrf = "namespace/spec.sbi.oauth2.nrfInstanceId";
+inline constexpr std::string_view kProfileAuthorizationServer = "namespace/nrf.nfInstanceId";
 // TrustDomains by the name of their CA key-pair Secret (ca_secret_name).
 inline constexpr std::string_view kTrustDomainCaSecret = "caSecretName";
 // TrustDomains by the value of the secprov.io/trust-domain label their objects carry.
@@ -65,6 +70,13 @@ std::vector<runtime::ObjectKey> bundle_of_config_map(const runtime::Json& config
 // Leaf Secret -> the TrustDomain of its secprov.io/trust-domain label (a long name's label is
 // shortened: matched by label value). O(log D).
 std::vector<runtime::ObjectKey> trust_domain_of_leaf_secret(const TrustDomainStore& domains,
+                                                            const runtime::Json& secret);
+
+// The NRF's own profile event or its signing Secret's (<nrf>-oauth2-signing, found by its
+// controller ownerReference) -> the OAuth2 producers that name that NRF. O(log P + k).
+std::vector<runtime::ObjectKey> producers_of_nrf(const ProfileStore& profiles,
+                                                 const runtime::Json& nrf_profile);
+std::vector<runtime::ObjectKey> producers_of_signing_secret(const ProfileStore& profiles,
                                                             const runtime::Json& secret);
 
 }  // namespace secprov::controllers

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "api/time.h"
+#include "render/native_limits.h"
+#include "render/oauth2.h"
 
 namespace secprov::controllers::policies {
 namespace {
@@ -75,6 +77,14 @@ std::optional<Reason> certificate_replaced(const Input& input,
                 "the stored certificate is not the one this profile's status records"};
 }
 
+std::optional<Reason> revocation_on_replacement(bool stored_key_drifted,
+                                                bool issued_by_current_ca) {
+  if (!stored_key_drifted || !issued_by_current_ca) return std::nullopt;
+  return Reason{"KeyCompromised",
+                "the stored private key was edited or removed: the certificate it belonged "
+                "to is revoked"};
+}
+
 std::string issuance_reason(bool had_certificate, bool repairing,
                             const std::optional<Reason>& trigger) {
   if (!had_certificate) return "Issued";
@@ -86,6 +96,99 @@ Clock::time_point next_check(const Input& input) {
   if (input.leaf == nullptr) return input.now;
   if (renewal_held_back(input)) return input.leaf->not_after();
   return input.leaf->not_after() - input.renew_before;
+}
+
+Enforcement enforcement(const api::SecurityProfile& profile) {
+  const auto outputs = render::native_outputs(profile.spec.outputs);
+  if (outputs.empty()) {
+    return {api::ConditionStatus::Unknown,
+            {"ConsumerUnknown",
+             "consumer unknown (no spec.outputs)\n"
+             "no native output is selected: secprov writes the Secrets and security.yaml only, "
+             "and whether the NF enforces them depends on a consumer secprov does not know; "
+             "select spec.outputs.open5gs or spec.outputs.free5gc, or enable the enabler "
+             "sidecar (spec.enabler, coming)"}};
+  }
+  std::string names;
+  for (const auto output : outputs)
+    names += (names.empty() ? "" : ", ") + std::string(render::to_string(output));
+  const auto gaps = render::enforcement_gaps(profile);
+  if (gaps.empty()) {
+    return {api::ConditionStatus::True,
+            {"NativelyEnforced",
+             names + ": no gap\nthe NF enforces by itself what this profile asks: no row of "
+                     "secprov's native-limits table (Open5GS v2.7.7, free5GC v1.4.5) applies"}};
+  }
+  // First line: the codes per output, the one kubectl prints (it cuts a cell at a newline).
+  std::string summary;
+  for (const auto output : outputs) {
+    std::string codes;
+    for (const auto& gap : gaps) {
+      if (gap.output == output) codes += (codes.empty() ? "" : ", ") + gap.code;
+    }
+    if (codes.empty()) continue;
+    summary +=
+        (summary.empty() ? "" : "; ") + std::string(render::to_string(output)) + ": " + codes;
+  }
+  std::string message = summary;
+  for (const auto& gap : gaps) {
+    message +=
+        "\n" + std::string(render::to_string(gap.output)) + " " + gap.code + ": " + gap.message;
+  }
+  message +=
+      "\nremedy: enable the enabler sidecar (spec.enabler, coming) in front of the NF; it "
+      "enforces these itself";
+  return {api::ConditionStatus::False, {"EnforcementGaps", std::move(message)}};
+}
+
+}  // namespace secprov::controllers::policies
+
+namespace secprov::controllers::policies {
+
+std::optional<Reason> oauth2_algorithm_not_accepted(const api::SecurityProfile& producer,
+                                                    api::JwsAlgorithm nrf_algorithm) {
+  if (!producer.spec.sbi.oauth2) return std::nullopt;
+  const auto& accepted = producer.spec.sbi.oauth2->accepted_algorithms;
+  if (std::find(accepted.begin(), accepted.end(), nrf_algorithm) != accepted.end()) {
+    return std::nullopt;
+  }
+  std::string list;
+  for (const auto algorithm : accepted) {
+    list += (list.empty() ? "" : ", ") + std::string(api::to_string(algorithm));
+  }
+  return Reason{"OAuth2AlgorithmNotAccepted",
+                "the NRF signs access tokens with " + std::string(api::to_string(nrf_algorithm)) +
+                    ", which spec.sbi.oauth2.acceptedAlgorithms (" + list +
+                    ") does not accept: this producer would reject every token"};
+}
+
+std::optional<Reason> oauth2_verification_gap(const api::SecurityProfile& producer,
+                                              const api::SecurityProfile* nrf,
+                                              bool nrf_certificate_known) {
+  if (!render::is_oauth2_producer(producer)) return std::nullopt;
+  const auto& id = producer.spec.sbi.oauth2->nrf_instance_id;
+  if (!id) {
+    return Reason{"OAuth2NrfUnknown",
+                  "spec.sbi.oauth2.nrfInstanceId is not set: the NRF whose access tokens this "
+                  "producer verifies is unknown, so nrf.crt cannot be rendered"};
+  }
+  if (nrf == nullptr || !render::is_authorization_server(*nrf)) {
+    return Reason{"OAuth2NrfNotFound", "no SecurityProfile of this namespace is the NRF " + *id +
+                                           " with OAuth2 enabled (nfType NRF, nfInstanceId " + *id +
+                                           "): nrf.crt cannot be rendered"};
+  }
+  const auto algorithm = render::oauth2_signing_algorithm(*nrf);
+  if (!algorithm) {
+    return Reason{"OAuth2NrfSigningPending",
+                  "the NRF " + nrf->metadata.name +
+                      " accepts no algorithm secprov can issue a signing key for"};
+  }
+  if (auto why = oauth2_algorithm_not_accepted(producer, *algorithm)) return why;
+  if (!nrf_certificate_known) {
+    return Reason{"OAuth2NrfSigningPending", "the signing certificate of the NRF " +
+                                                 nrf->metadata.name + " is not issued yet"};
+  }
+  return std::nullopt;
 }
 
 }  // namespace secprov::controllers::policies

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "api/condition.h"
+#include "api/securityprofile.h"
 #include "crypto/certificate.h"
 
 namespace secprov::controllers::policies {
@@ -47,6 +49,14 @@ std::optional<Reason> certificate_replaced(
     const Input& input, const std::string* recorded_fingerprint,
     std::optional<std::chrono::system_clock::time_point> recorded_not_before);
 
+// KeyCompromised: a certificate being replaced is revoked (listed in its trust domain's CRL)
+// only when its private key can no longer be trusted: the stored key was edited or removed
+// (someone else wrote it). A routine renewal or a spec change, even with a new key,
+// supersedes the certificate without revoking it: the NF may serve it until it reloads
+// (Open5GS reads it only at start) and its peers must keep accepting it meanwhile. Only
+// certificates of the current CA are listed: its CRL speaks for nothing else.
+std::optional<Reason> revocation_on_replacement(bool stored_key_drifted, bool issued_by_current_ca);
+
 // The Event reason of an issuance: Issued (no certificate before), Reissued (repairing drift
 // or another trigger), Renewed (renewal due).
 std::string issuance_reason(bool had_certificate, bool repairing,
@@ -55,5 +65,40 @@ std::string issuance_reason(bool had_certificate, bool repairing,
 // When to look at the certificate again: the start of its renewal window, or its expiry
 // when renewal is held back.
 std::chrono::system_clock::time_point next_check(const Input& input);
+
+// The Enforced condition: whether the NFs of spec.outputs enforce by themselves what the
+// profile asks, from the native-limits table (render/native_limits.h).
+//   True  NativelyEnforced  no row finds the profile asking for more than those NFs do;
+//   False EnforcementGaps   the message's first line lists the gap codes per output (what
+//                           `kubectl get securityprofile` shows), then one line per gap, then
+//                           the remedy (the enabler sidecar);
+//   Unknown ConsumerUnknown no native output is selected: secprov writes the Secrets and
+//                           security.yaml only, and what consumes them is not known, so
+//                           neither is what it enforces.
+struct Enforcement {
+  api::ConditionStatus status = api::ConditionStatus::Unknown;
+  Reason reason;
+};
+Enforcement enforcement(const api::SecurityProfile& profile);
+
+}  // namespace secprov::controllers::policies
+
+namespace secprov::controllers::policies {
+
+// OAuth2 producers (render::is_oauth2_producer) verify access tokens with the certificate of
+// their NRF; one that cannot is not protected as the profile says (not Ready).
+//   OAuth2NrfUnknown           spec.sbi.oauth2.nrfInstanceId is not set: no NRF to look for;
+//   OAuth2NrfNotFound          no profile of the namespace is that NRF (an authorization server);
+//   OAuth2NrfSigningPending    the NRF's signing certificate is not issued yet;
+//   OAuth2AlgorithmNotAccepted the NRF signs with an algorithm the producer does not accept.
+// nrf: the NRF's profile, null when not found; nrf_certificate_known: its signing
+// certificate was read. nullopt: the producer can verify the NRF's tokens.
+std::optional<Reason> oauth2_verification_gap(const api::SecurityProfile& producer,
+                                              const api::SecurityProfile* nrf,
+                                              bool nrf_certificate_known);
+// The algorithm part alone: OAuth2AlgorithmNotAccepted when `nrf_algorithm` is not among the
+// producer's acceptedAlgorithms.
+std::optional<Reason> oauth2_algorithm_not_accepted(const api::SecurityProfile& producer,
+                                                    api::JwsAlgorithm nrf_algorithm);
 
 }  // namespace secprov::controllers::policies

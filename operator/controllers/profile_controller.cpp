@@ -8,13 +8,17 @@
 #include "controllers/conditions.h"
 #include "controllers/policies.h"
 #include "controllers/status_writer.h"
+#include "controllers/trust_domain_controller.h"
 #include "crypto/authority.h"
 #include "crypto/encoding.h"
 #include "crypto/errors.h"
+#include "crypto/kdf.h"
 #include "render/digest.h"
 #include "render/labels.h"
 #include "render/names.h"
+#include "render/oauth2.h"
 #include "render/profile.h"
+#include "render/trust_domain.h"
 #include "runtime/finalizer.h"
 #include "runtime/object.h"
 
@@ -356,7 +360,17 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
                                             outcome.assessment.state};
     } else {
       const auto key = key_for_issuing(pass, target, observed);
+      const auto& trust_domain = profile.spec.trust_domain_ref.name;
+      // Revoked before its successor, when its key is no longer to be trusted.
+      if (leaf && policies::revocation_on_replacement(
+                      observed.drifted_keys.contains(std::string(render::kTlsPrivateKeyKey)),
+                      leaf->issued_by(pass.ca.certificate()))) {
+        record_revocation(context_, trust_domain, *leaf, pass.now);
+      }
       auto certificate = request.certificate;
+      // At issuance only: a changed --crl-base-url reaches certificates as they renew.
+      certificate.crl_distribution_point =
+          render::crl_distribution_point(context_.crl_base_url, trust_domain);
       render::set_validity(certificate, request.duration, pass.now,
                            pass.ca.certificate().not_after());
       const auto issued = pass.ca.sign(crypto::CertificateSigningRequest::create(key, certificate),
@@ -456,14 +470,13 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_ipsec(co
                                           api::ObjectState::InSync};
     return outcome;
   }
-  // Keep every PSK that is still intact: peers were configured with it.
+  // One PSK per link, derived from the trust domain's CA key: the profile at the other end
+  // (same trust domain) derives the very same bytes, and a drifted or older (random) PSK is
+  // repaired to it. Secret material: never logged.
   render::IpsecMaterial material;
-  for (const auto& psk : pass.plan.pre_shared_keys) {
-    std::optional<std::string> kept;
-    if (observed.exists && !observed.drifted_keys.contains(psk)) {
-      kept = stored_value(pass, target, psk);
-    }
-    material.pre_shared_keys[psk] = kept ? *kept : crypto::random_base64(32);
+  for (const auto& psk : render::pre_shared_key_inputs(profile)) {
+    material.pre_shared_keys[psk.name] = crypto::base64_encode(crypto::derive_key(
+        pass.ca.key(), render::kPreSharedKeySalt, psk.info, render::kPreSharedKeyBytes));
   }
   const auto desired = pass.plan.ipsec_secret(material);
   write(desired, target);
@@ -473,13 +486,143 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_ipsec(co
   return outcome;
 }
 
+SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_signing(
+    const Pass& pass) {
+  Outcome outcome;
+  const auto& profile = pass.profile;
+  const auto& ns = profile.metadata.namespace_;
+  const auto name = render::oauth2_signing_secret_name(profile);
+  const auto request =
+      render::oauth2_signing_request(profile, pass.domain, pass.plan.nf_instance_id);
+  // Read from the server: the cache holds digests only, and the leaf decides renewal.
+  std::optional<Json> current;
+  if (request || render::is_authorization_server(profile) ||
+      context_.stores.managed_secrets->get({ns, name})) {
+    try {
+      current = context_.client->get(kube::resources::secrets(), ns, name);
+    } catch (const kube::ApiError& e) {
+      if (!kube::is_not_found(e)) throw;
+    }
+  }
+  if (!request) {
+    if (current && removable_by(*current, profile.metadata.uid)) {
+      try {
+        context_.client->remove(
+            kube::resources::secrets(), ns, name,
+            kube::DeleteOptions{
+                .propagation = kube::Propagation::Default,
+                .precondition_uid = (*current)["metadata"].value("uid", std::string{}),
+                .precondition_resource_version = std::nullopt});
+      } catch (const kube::ApiError& e) {
+        if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
+      }
+    }
+    if (render::is_authorization_server(profile)) {
+      outcome.not_ready = policies::Reason{
+          "OAuth2SigningAlgorithmUnsupported",
+          "spec.sbi.oauth2.acceptedAlgorithms has no algorithm secprov can issue an "
+          "access-token signing key for (ES256, ES384, RS*, PS*)"};
+    }
+    return outcome;
+  }
+  if (current && ownership_of(&*current, profile) == Ownership::Foreign) {
+    outcome.not_ready = policies::Reason{
+        "ObjectConflict", "Secret " + ns + "/" + name +
+                              " exists and is not owned by this profile; the access-token "
+                              "signing certificate cannot be written"};
+    return outcome;
+  }
+  const auto algorithm = *render::oauth2_signing_algorithm(profile);
+  const auto digest = render::oauth2_signing_input_digest(
+      *request, algorithm, pass.ca.certificate().sha256_fingerprint(), pass.plan.labels);
+  auto leaf = current ? stored_leaf(&*current) : std::nullopt;
+  const bool inputs_changed =
+      !current ||
+      (*current)["metadata"]
+              .value("annotations", Json::object())
+              .value(std::string(render::kInputDigestAnnotation), std::string{}) != digest ||
+      !leaf || !leaf->extended_key_usage() ||
+      !leaf->extended_key_usage()->oauth_access_token_signing;
+  const auto input_for = [&](const crypto::Certificate* certificate) {
+    return policies::Input{.leaf = certificate,
+                           .ca = &pass.ca.certificate(),
+                           .now = pass.now,
+                           .duration = request->duration,
+                           .renew_before = request->renew_before};
+  };
+  const auto trigger = policies::issuing_needed(input_for(leaf ? &*leaf : nullptr));
+  if (inputs_changed || trigger) {
+    const auto key = crypto::PrivateKey::generate(request->key_algorithm);
+    auto certificate = request->certificate;
+    render::set_validity(certificate, request->duration, pass.now,
+                         pass.ca.certificate().not_after());
+    const auto issued = pass.ca.sign(crypto::CertificateSigningRequest::create(key, certificate),
+                                     certificate, pass.now);
+    const auto desired = render::oauth2_signing_secret(
+        profile, issued.to_pem() + pass.ca.certificate().to_pem(), key.to_pkcs8_pem(), digest);
+    if (current) {
+      context_.client->apply(kube::resources::secrets(), ns, desired,
+                             kube::ApplyOptions{.field_manager = kFieldManager, .force = true});
+    } else {
+      context_.client->create(kube::resources::secrets(), ns, desired);
+    }
+    context_.events->record(pass.object, runtime::EventType::Normal, "OAuth2SigningIssued",
+                            "access-token signing certificate (" +
+                                std::string(api::to_string(algorithm)) + ") serial " +
+                                issued.serial_hex() + " valid until " +
+                                api::format_rfc3339(seconds_of(issued.not_after())));
+    leaf = issued;
+    outcome.wrote = true;
+    outcome.object =
+        api::GeneratedObject{"Secret", name, written_digest(desired), api::ObjectState::InSync};
+  } else {
+    outcome.object =
+        api::GeneratedObject{"Secret", name, written_digest(*current), api::ObjectState::InSync};
+  }
+  outcome.next_check = policies::next_check(input_for(&*leaf));
+  return outcome;
+}
+
+// An OAuth2 producer's nrf.crt: the leaf of its NRF's signing Secret (public part only).
+std::optional<policies::Reason> SecurityProfileReconciler::add_nrf_certificate(
+    const api::SecurityProfile& profile, render::ProfilePlan& plan) {
+  if (!render::is_oauth2_producer(profile)) return std::nullopt;
+  const auto& ns = profile.metadata.namespace_;
+  ProfileStore::Ptr nrf;
+  if (const auto& id = profile.spec.sbi.oauth2->nrf_instance_id) {
+    const auto keys = context_.stores.typed_profiles->keys_by_index(
+        index::kProfileAuthorizationServer, ns + "/" + render::normalized_nf_instance_id(*id));
+    if (!keys.empty()) nrf = context_.stores.typed_profiles->get(keys.front());
+  }
+  std::optional<std::string> pem;
+  if (nrf && render::is_authorization_server(*nrf)) {
+    try {
+      const auto secret = context_.client->get(kube::resources::secrets(), ns,
+                                               render::oauth2_signing_secret_name(*nrf));
+      // Only the NRF's own Secret: never a certificate someone else put under that name.
+      if (removable_by(secret, nrf->metadata.uid)) {
+        const auto leaf = stored_leaf(&secret);
+        if (leaf && leaf->extended_key_usage() &&
+            leaf->extended_key_usage()->oauth_access_token_signing) {
+          pem = leaf->to_pem();
+        }
+      }
+    } catch (const kube::ApiError& e) {
+      if (!kube::is_not_found(e)) throw;
+    }
+  }
+  if (pem) render::add_nrf_certificate(plan, *pem);
+  return policies::oauth2_verification_gap(profile, nrf.get(), pem.has_value());
+}
+
 runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
                                                             const api::SecurityProfile& profile) {
   const auto& ns = profile.metadata.namespace_;
   const std::vector<std::pair<kube::ResourceType, std::string>> names = {
       {kube::resources::secrets(), render::tls_secret_name(profile)},
       {kube::resources::config_maps(), render::config_map_name(profile)},
-      {kube::resources::secrets(), render::ipsec_secret_name(profile)}};
+      {kube::resources::secrets(), render::ipsec_secret_name(profile)},
+      {kube::resources::secrets(), render::oauth2_signing_secret_name(profile)}};
   for (const auto& [type, name] : names) {
     // Read from the server, not the cache: an object outside the label-selected cache may
     // still bear the name, and it must be recognised as not ours.
@@ -500,6 +643,12 @@ runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
     }
     try {
       if (profile.spec.deletion_policy == api::DeletionPolicy::Delete) {
+        if (name == render::tls_secret_name(profile)) {
+          // The deleted certificate is revoked (a retained one stays in use).
+          if (const auto leaf = stored_leaf(&current)) {
+            record_revocation(context_, profile.spec.trust_domain_ref.name, *leaf, context_.now());
+          }
+        }
         context_.client->remove(
             type, ns, name,
             kube::DeleteOptions{.propagation = kube::Propagation::Default,
@@ -630,6 +779,7 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
     return stalled({"InvalidSpec", std::string("cannot render ") + e.what()});
   }
   status.nf_instance_id = plan->nf_instance_id;
+  const auto oauth2_gap = add_nrf_certificate(profile, *plan);
 
   // Look at every name before writing anything: a name taken by someone else's object stops
   // the whole profile, so it is never half provisioned.
@@ -658,6 +808,12 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
   outcomes.push_back(reconcile_tls(pass, targets[0]));
   outcomes.push_back(reconcile_config(pass, targets[1]));
   outcomes.push_back(reconcile_ipsec(pass, targets[2]));
+  outcomes.push_back(reconcile_oauth2_signing(pass));
+  if (oauth2_gap) {
+    Outcome gap;
+    gap.not_ready = oauth2_gap;
+    outcomes.push_back(std::move(gap));
+  }
   for (const auto& target : targets) remove_unwanted(pass, target);
   bundle_changed_(ns, profile.spec.trust_domain_ref.name);
 
@@ -724,9 +880,21 @@ std::optional<std::chrono::system_clock::time_point> SecurityProfileReconciler::
     context_.events->record(pass.object, runtime::EventType::Warning, "CAExpiringSoon",
                             *ca_expiring);
   }
+  // Ready says the objects are written; Enforced says whether the NF behind them enforces
+  // them (from the spec alone: the same for every pass of one generation).
+  const auto enforced = policies::enforcement(pass.profile);
+  api::set_condition(status.conditions,
+                     make_condition(api::kConditionEnforced, enforced.status, generation,
+                                    enforced.reason.reason, enforced.reason.message),
+                     now);
   auto summary =
       drifted ? Summary::not_ready("Drifted", "generated objects have drifted (policy Report)")
               : Summary::ready("Provisioned", "all generated objects are in sync");
+  for (const auto& outcome : outcomes) {
+    if (outcome.not_ready && !drifted) {
+      summary = Summary::not_ready(outcome.not_ready->reason, outcome.not_ready->message);
+    }
+  }
   if (throttled) {
     summary.reconciling_reason = "IssuanceThrottled";
     summary.reconciling_message = "certificate issuance is rate limited; retrying";

@@ -54,6 +54,9 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
     std::optional<std::chrono::system_clock::time_point> next_check;
     std::optional<std::string> ca_expiring;              // message, when renewal is held back
     std::optional<std::chrono::milliseconds> throttled;  // issuance refused by the limiter
+    // Why the NF is not protected as the profile says although its objects are written
+    // (OAuth2: tokens cannot be signed or verified): Ready False with this reason.
+    std::optional<policies::Reason> not_ready;
   };
   struct Target;  // one generated name: what is there and who owns it
 
@@ -78,6 +81,11 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
   Outcome reconcile_tls(const Pass& pass, Target& target);
   Outcome reconcile_config(const Pass& pass, const Target& target);
   Outcome reconcile_ipsec(const Pass& pass, Target& target);
+  // OAuth2 (render/oauth2.h): an authorization server's signing Secret, issued and renewed
+  // like the TLS certificate; a producer's nrf.crt, read from its NRF's signing Secret.
+  Outcome reconcile_oauth2_signing(const Pass& pass);
+  std::optional<policies::Reason> add_nrf_certificate(const api::SecurityProfile& profile,
+                                                      render::ProfilePlan& plan);
   void remove_unwanted(const Pass& pass, const Target& target);
   void write(const nlohmann::json& desired, const Target& target);
   bool repair_metadata(const Pass& pass, const Target& target, const Observation& observed,

@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "controllers/conditions.h"
 #include "controllers/status_writer.h"
 #include "crypto/authority.h"
+#include "crypto/crl.h"
 #include "crypto/encoding.h"
 #include "crypto/errors.h"
 #include "render/errors.h"
@@ -180,6 +182,42 @@ constexpr std::chrono::hours kLongestWait{24};
 
 }  // namespace
 
+void record_revocation(const Context& context, const std::string& trust_domain,
+                       const crypto::Certificate& certificate,
+                       std::chrono::system_clock::time_point now) {
+  if (certificate.not_after() <= now) return;  // expired: refused anyway, no entry needed
+  const render::Revocation revocation{
+      certificate.serial_hex(), std::chrono::floor<std::chrono::seconds>(now),
+      std::chrono::floor<std::chrono::seconds>(certificate.not_after())};
+  const std::string name = render::crl_config_map_name(trust_domain);
+  const auto existing = context.stores.crl_config_maps->get({context.operator_namespace, name});
+  auto revocations =
+      existing ? render::recorded_revocations(*existing) : std::vector<render::Revocation>{};
+  if (std::any_of(revocations.begin(), revocations.end(), [&](const render::Revocation& r) {
+        return r.serial_hex == revocation.serial_hex;
+      })) {
+    return;
+  }
+  revocations.push_back(revocation);
+  if (existing) {
+    auto updated = *existing;
+    updated["metadata"].erase("managedFields");
+    updated["data"][std::string(render::kRevocationsKey)] =
+        render::revocations_value(revocations, now);
+    context.client->update(kube::resources::config_maps(), context.operator_namespace, updated);
+  } else {
+    // No CRL yet: the ConfigMap starts with the record; the TrustDomain reconciler signs it
+    // and adds its ownerReference.
+    api::TrustDomain domain;
+    domain.metadata.name = trust_domain;
+    context.client->create(
+        kube::resources::config_maps(), context.operator_namespace,
+        render::crl_config_map(domain, context.operator_namespace, "", revocations));
+  }
+  spdlog::info("TrustDomain {}: certificate serial {} recorded as revoked", trust_domain,
+               revocation.serial_hex);
+}
+
 TrustDomainReconciler::TrustDomainReconciler(Context context, std::shared_ptr<CaProvider> cas)
     : context_(std::move(context)), cas_(std::move(cas)) {}
 
@@ -241,6 +279,83 @@ std::optional<std::string> TrustDomainReconciler::published_ca_pem(
       return pem;
   }
   return std::nullopt;
+}
+
+std::chrono::system_clock::time_point TrustDomainReconciler::publish_crl(
+    const api::TrustDomain& domain, const crypto::CertificateAuthority& ca,
+    std::chrono::system_clock::time_point now) {
+  const std::string name = render::crl_config_map_name(domain.metadata.name);
+  const auto existing = context_.stores.crl_config_maps->get({context_.operator_namespace, name});
+  const auto revocations =
+      existing ? render::recorded_revocations(*existing) : std::vector<render::Revocation>{};
+  std::optional<crypto::CertificateRevocationList> current;
+  if (existing) {
+    const auto pem = decoded(existing->value("data", nlohmann::json()), render::kCrlKey, false);
+    try {
+      if (pem && !pem->empty()) current = crypto::CertificateRevocationList::from_pem(*pem);
+    } catch (const crypto::CryptoError&) {
+      // Unreadable: replaced below.
+    }
+  }
+  const auto upper = [](std::string serial) {
+    std::transform(serial.begin(), serial.end(), serial.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return serial;
+  };
+  std::set<std::string> listed;
+  if (current) {
+    for (const auto& entry : current->revoked()) listed.insert(upper(entry.serial_hex));
+  }
+  std::set<std::string> wanted;
+  for (const auto& entry : render::crl_request(revocations, now, 1).revoked) {
+    wanted.insert(upper(entry.serial_hex));
+  }
+  const auto previous_number = current ? current->number().value_or(0) : 0;
+  spdlog::debug("TrustDomain {}: CRL ConfigMap {}, CRL {}, number {}", domain.metadata.name,
+                existing ? "cached" : "absent", current ? "readable" : "unreadable",
+                previous_number);
+  if (current && current->issued_by(ca.certificate()) && listed == wanted &&
+      !render::crl_refresh_due(current->next_update(), now)) {
+    return render::crl_refresh_at(*current->next_update());
+  }
+  // crlNumber grows with every CRL written (RFC 5280 5.2.3), also across a CA replacement
+  // and a CRL edited or deleted by hand: at least the Unix time of its issue in milliseconds.
+  const auto since_epoch =
+      std::chrono::floor<std::chrono::milliseconds>(now).time_since_epoch().count();
+  const auto number =
+      std::max<std::uint64_t>(previous_number + 1, static_cast<std::uint64_t>(since_epoch));
+  const auto crl = crypto::issue_crl(ca, render::crl_request(revocations, now, number));
+  nlohmann::json owner = nullptr;
+  if (!domain.metadata.uid.empty()) {
+    owner = render::trust_domain_owner_reference(domain.metadata.name, domain.metadata.uid);
+  }
+  std::vector<render::Revocation> unexpired;
+  for (const auto& revocation : revocations) {
+    if (revocation.not_after > now) unexpired.push_back(revocation);
+  }
+  auto desired =
+      render::crl_config_map(domain, context_.operator_namespace, crl.to_pem(), unexpired, owner);
+  if (existing) {
+    // Conditional on the cached resourceVersion: a revocation appended meanwhile is not lost
+    // (Conflict, retried with it).
+    auto metadata = existing->at("metadata");
+    metadata.erase("managedFields");
+    for (const auto& [key, value] : desired["metadata"]["labels"].items()) {
+      metadata["labels"][key] = value;
+    }
+    if (owner.is_object()) metadata["ownerReferences"] = desired["metadata"]["ownerReferences"];
+    desired["metadata"] = std::move(metadata);
+    context_.client->update(kube::resources::config_maps(), context_.operator_namespace, desired);
+  } else {
+    try {
+      context_.client->create(kube::resources::config_maps(), context_.operator_namespace, desired);
+    } catch (const kube::ApiError& e) {
+      if (!kube::is_already_exists(e)) throw;  // a cache behind: the watch brings it
+    }
+  }
+  spdlog::info("TrustDomain {}: published CRL {} listing {} certificate(s) in ConfigMap {}/{}",
+               domain.metadata.name, number, wanted.size(), context_.operator_namespace, name);
+  return render::crl_refresh_at(*crl.next_update());
 }
 
 std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
@@ -362,10 +477,17 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
   }
 
   std::optional<std::chrono::milliseconds> next;
+  if (accepted) {
+    const auto refresh = publish_crl(domain, *loaded.ca, now);
+    next = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(refresh - now),
+                      std::chrono::milliseconds(1000),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(kLongestWait));
+  }
   if (expiry.due) {
     // Exact when it comes close; a far date is approached in steps (no timer decades out).
-    next = std::min<std::chrono::milliseconds>(
+    const auto due = std::min<std::chrono::milliseconds>(
         std::chrono::ceil<std::chrono::milliseconds>(*expiry.due - now), kLongestWait);
+    next = next ? std::min(*next, due) : due;
   }
   if (!status.previous_cas.empty() && (!next || *next > kOverlapRecheck)) next = kOverlapRecheck;
   if (next) return runtime::ReconcileResult::RequeueAfter(*next);

@@ -10,6 +10,8 @@
 #include "api/trustdomain.h"
 #include "controllers/ca_provider.h"
 #include "controllers/context.h"
+#include "crypto/authority.h"
+#include "crypto/certificate.h"
 #include "render/trust_domain.h"
 #include "runtime/controller.h"
 
@@ -84,6 +86,15 @@ std::vector<Event> transition_events(const std::vector<api::Condition>& before,
 
 }  // namespace trust
 
+// Records `certificate` (issued by the domain's CA, being replaced or deleted) as revoked at
+// `now` in the domain's CRL ConfigMap, for the TrustDomain reconciler to sign into the next
+// CRL. Conditional on the cached resourceVersion: a Conflict (kube::ApiError) is thrown for
+// the caller's retry, before it replaces the certificate. Nothing when already recorded or
+// expired.
+void record_revocation(const Context& context, const std::string& trust_domain,
+                       const crypto::Certificate& certificate,
+                       std::chrono::system_clock::time_point now);
+
 // Owns a TrustDomain's CA key pair Secret (when generated) and the TrustDomain status: the
 // accepted CA (fingerprint, notAfter), the previous CAs still in the trust bundles, the
 // replace-ca token processed, and the Ready/Stalled/CAExpiringSoon conditions.
@@ -102,6 +113,11 @@ class TrustDomainReconciler final : public runtime::Reconciler {
   // bundles and TLS Secrets' ca.crt); nullopt when no published copy is left.
   std::optional<std::string> published_ca_pem(const api::TrustDomain& domain,
                                               const std::string& fingerprint) const;
+  // Signs and publishes the domain's CRL ConfigMap when it is missing, not the CA's, due for
+  // refresh, or behind the recorded revocations. Returns the CRL's refresh time.
+  std::chrono::system_clock::time_point publish_crl(const api::TrustDomain& domain,
+                                                    const crypto::CertificateAuthority& ca,
+                                                    std::chrono::system_clock::time_point now);
   // Fingerprints of `previous` CAs that issued a leaf of the domain still in the cache.
   std::set<std::string> previous_cas_in_use(const api::TrustDomain& domain,
                                             const std::vector<api::PreviousCa>& previous) const;

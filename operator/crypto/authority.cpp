@@ -110,9 +110,9 @@ Certificate CertificateAuthority::sign(const CertificateSigningRequest& csr,
     if (request.dns_names.empty() && request.uris.empty() && request.ip_addresses.empty()) {
       throw IssuanceError(IssueReason::MissingSubjectAltName, "no DNS name, URI or IP address");
     }
-    if (!request.server_auth && !request.client_auth) {
+    if (!request.server_auth && !request.client_auth && !request.oauth_access_token_signing) {
       throw IssuanceError(IssueReason::MissingExtendedKeyUsage,
-                          "neither serverAuth nor clientAuth");
+                          "neither serverAuth, clientAuth nor oauthAccessTokenSigning");
     }
   }
   if (!csr.verify_self_signature()) {

@@ -34,9 +34,10 @@ class CertificateAuthority {
   // random positive 16-byte serial, validity from the template (<= kMaxIssuedValidity and
   // within the CA's), basicConstraints CA:FALSE (critical), keyUsage digitalSignature
   // (critical), extendedKeyUsage per server_auth/client_auth, SKI, AKI keyid, subjectAltName
-  // (critical), optional cRLDistributionPoints and nfTypes (non-critical).
-  // With template.is_ca a sub-CA is issued instead (CA:TRUE + pathlen, keyCertSign + cRLSign,
-  // no extendedKeyUsage). Throws IssuanceError with the reason, CryptoError otherwise.
+  // (critical only with an empty subject, see template.h), optional cRLDistributionPoints and
+  // nfTypes (non-critical). With template.is_ca a sub-CA is issued instead (CA:TRUE + pathlen,
+  // keyCertSign + cRLSign, no extendedKeyUsage). Throws IssuanceError with the reason, CryptoError
+  // otherwise.
   Certificate sign(const CertificateSigningRequest& csr, const CertificateTemplate& request,
                    std::chrono::system_clock::time_point now) const;
 

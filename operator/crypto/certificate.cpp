@@ -171,6 +171,19 @@ std::optional<ExtendedKeyUsage> Certificate::extended_key_usage() const {
   out.critical = *critical;
   out.server_auth = (bits & XKU_SSL_SERVER) != 0;
   out.client_auth = (bits & XKU_SSL_CLIENT) != 0;
+  // OpenSSL's bits know no RFC 9509 purpose: look for its OID in the extension itself.
+  using Usages = detail::Ptr<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
+  const Usages usages(static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(cert_.get(), NID_ext_key_usage, nullptr, nullptr)));
+  const detail::Ptr<ASN1_OBJECT, ASN1_OBJECT_free> signing(
+      OBJ_txt2obj(std::string(kOAuthAccessTokenSigningOid).c_str(), 1));
+  if (usages && signing) {
+    for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
+      if (OBJ_cmp(sk_ASN1_OBJECT_value(usages.get(), i), signing.get()) == 0) {
+        out.oauth_access_token_signing = true;
+      }
+    }
+  }
   return out;
 }
 

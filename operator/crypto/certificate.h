@@ -25,6 +25,7 @@ struct ExtendedKeyUsage {
   bool critical = false;
   bool server_auth = false;
   bool client_auth = false;
+  bool oauth_access_token_signing = false;  // kOAuthAccessTokenSigningOid (RFC 9509)
 };
 
 struct BasicConstraints {

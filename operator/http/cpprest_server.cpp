@@ -3,6 +3,7 @@
 
 #include <boost/asio/ssl.hpp>
 #include <mutex>
+#include <vector>
 
 #include "http/server.h"
 
@@ -62,7 +63,7 @@ class CpprestServer final : public Server {
       if (request.method == web::http::methods::POST) {
         request.body = incoming.extract_string(true).get();
       }
-      const auto route = routes_.find(request.path);
+      const auto route = find_route(request.path);
       response = route == routes_.end() ? Response{404, "text/plain; charset=utf-8", "not found\n"}
                                         : route->second(request);
     } catch (const std::exception& e) {
@@ -71,7 +72,13 @@ class CpprestServer final : public Server {
       response = Response{500, "text/plain; charset=utf-8", "internal error\n"};
     }
     web::http::http_response reply(static_cast<web::http::status_code>(response.status));
-    reply.set_body(response.body, response.content_type);
+    if (response.content_type.rfind("application/pkix", 0) == 0) {
+      // Binary (DER): sent as bytes, with its own content type.
+      reply.set_body(std::vector<unsigned char>(response.body.begin(), response.body.end()));
+      reply.headers().set_content_type(response.content_type);
+    } else {
+      reply.set_body(response.body, response.content_type);
+    }
     incoming.reply(reply).then([](const pplx::task<void>& sent) {
       try {
         sent.get();
@@ -79,6 +86,21 @@ class CpprestServer final : public Server {
         spdlog::debug("reply not sent: {}", e.what());
       }
     });
+  }
+
+  // The exact path, else the longest route ending in '/' that the path extends.
+  Routes::const_iterator find_route(const std::string& path) const {
+    if (const auto exact = routes_.find(path); exact != routes_.end()) return exact;
+    auto best = routes_.end();
+    for (auto it = routes_.begin(); it != routes_.end(); ++it) {
+      const auto& prefix = it->first;
+      if (prefix.empty() || prefix.back() != '/' || path.size() <= prefix.size() ||
+          path.compare(0, prefix.size(), prefix) != 0) {
+        continue;
+      }
+      if (best == routes_.end() || prefix.size() > best->first.size()) best = it;
+    }
+    return best;
   }
 
   const Routes routes_;

@@ -26,7 +26,9 @@ struct Response {
 };
 
 using Handler = std::function<Response(const Request&)>;
-using Routes = std::map<std::string, Handler>;  // exact path -> handler
+// Exact path -> handler; a key ending in '/' also answers every longer path under it (the
+// longest such prefix wins).
+using Routes = std::map<std::string, Handler>;
 
 struct ServerTls {
   std::filesystem::path cert_file;  // PEM chain

@@ -156,7 +156,7 @@ ojson ipsec_settings(const api::SecurityProfile& p) {
       ojson pe;
       pe["name"] = peer->name;
       pe["address"] = peer->address;
-      pe["remoteId"] = peer->remote_id.value_or(peer->address);
+      pe["remoteId"] = effective_remote_id(p, *peer);
       pe["connection"] = ipsec_connection_name(i->name, peer->name);
       if (psk) pe["preSharedKey"] = pre_shared_key_name(i->name, peer->name);  // name only
       peers.push_back(std::move(pe));
@@ -168,19 +168,39 @@ ojson ipsec_settings(const api::SecurityProfile& p) {
   return out;
 }
 
+// Peers by name: the rendering does not depend on the order of the spec's list.
+std::vector<const api::N32Peer*> sorted_n32_peers(const api::N32Spec& n32) {
+  std::vector<const api::N32Peer*> peers;
+  for (const auto& peer : n32.peers) peers.push_back(&peer);
+  std::sort(peers.begin(), peers.end(),
+            [](const auto* a, const auto* b) { return a->name < b->name; });
+  return peers;
+}
+
 ojson n32_settings(const api::SecurityProfile& p) {
   const auto& n32 = *p.spec.n32;
   ojson out;
   out["capability"] = api::to_string(n32.capability);
   out["localSeppFqdn"] = primary_dns_name(p);
-  std::vector<api::PlmnId> plmns = n32.remote_plmns;
-  std::sort(plmns.begin(), plmns.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.mcc, a.mnc) < std::tie(b.mcc, b.mnc);
-  });
-  ojson remote = ojson::array();
-  for (const auto& plmn : plmns) remote.push_back({{"mcc", plmn.mcc}, {"mnc", plmn.mnc}});
-  out["remotePlmns"] = std::move(remote);
-  out["remoteSeppFqdns"] = string_list(n32.remote_sepp_fqdns, true);
+  // What to give partners: the home roots, published by the operator in this namespace.
+  out["homeTrustAnchor"] = {{"configMap", trust_bundle_name(p.spec.trust_domain_ref.name)},
+                            {"key", kCaBundleKey}};
+  ojson peers = ojson::array();
+  for (const auto* peer : sorted_n32_peers(n32)) {
+    ojson pe;
+    pe["name"] = peer->name;
+    pe["fqdn"] = peer->fqdn;
+    ojson plmns = ojson::array();
+    for (const auto& plmn : peer->plmns) plmns.push_back({{"mcc", plmn.mcc}, {"mnc", plmn.mnc}});
+    pe["plmns"] = std::move(plmns);
+    const auto& ref = peer->trust_anchor_ref;
+    pe["trustAnchor"] = {{"kind", api::to_string(ref.kind)},
+                         {"name", ref.name},
+                         {"key", ref.key},
+                         {"file", n32_trust_anchor_file(*peer)}};
+    peers.push_back(std::move(pe));
+  }
+  out["peers"] = std::move(peers);
   if (n32.jwe_cipher_suites) out["jweCipherSuites"] = enum_list(*n32.jwe_cipher_suites);
   return out;
 }
@@ -191,37 +211,59 @@ bool has_ipsec(const api::SecurityProfile& p) {
 
 // ---- Open5GS ----
 
-ojson open5gs_n32(const api::SecurityProfile& p) {
+// Open5GS v2.7 src/sepp/context.c: n32.server[] {sender, n32f {...}} and
+// n32.client.sepp[] {receiver, target_plmn_id {mcc, mnc}, uri, n32f {uri}, + client TLS keys}
+// (lib/sbi/context.c ogs_sbi_context_parse_{server,client}_config). N32-c and N32-f are
+// separate TLS connections (TS 33.501 13.1.2): each gets its own entry.
+ojson open5gs_n32(const api::SecurityProfile& p, std::vector<std::string>& comments) {
   const auto& n32 = *p.spec.n32;
   const bool tls = tls_enabled(p);
   const std::string scheme = tls ? "https" : "http";
+  const auto peers = sorted_n32_peers(n32);
   // N32-c is always mutually authenticated (TS 33.501 13.2): the client is verified even
-  // when the SBI itself is in TLS mode.
+  // when the SBI itself is in TLS mode, against the partner's roots, never the home CA.
+  ojson listener;
+  listener["scheme"] = scheme;
+  if (tls) {
+    listener["private_key"] = kTlsPrivateKeyFile;
+    listener["cert"] = kTlsCertificateFile;
+    if (!peers.empty()) {
+      listener["verify_client"] = true;
+      listener["verify_client_cacert"] = n32_trust_anchor_file(*peers.front());
+    }
+  }
   ojson server;
   server["sender"] = primary_dns_name(p);
-  server["scheme"] = scheme;
-  if (tls) {
-    server["private_key"] = kTlsPrivateKeyFile;
-    server["cert"] = kTlsCertificateFile;
-    server["verify_client"] = true;
-    server["verify_client_cacert"] = kCaBundleFile;
-  }
+  for (const auto& [k, v] : listener.items()) server[k] = v;
+  server["n32f"] = listener;
   ojson out;
   out["server"] = ojson::array({std::move(server)});
-  std::vector<std::string> fqdns = n32.remote_sepp_fqdns;
-  std::sort(fqdns.begin(), fqdns.end());
-  if (!fqdns.empty()) {
+  if (tls && peers.size() > 1) {
+    comments.emplace_back("n32.server verify_client_cacert: Open5GS takes one CA file; it names");
+    comments.emplace_back("the roots of peer " + peers.front()->name +
+                          ": other partners' client certificates are refused.");
+  }
+  if (!peers.empty()) {
     ojson sepps = ojson::array();
-    for (const auto& fqdn : fqdns) {
+    for (const auto* peer : peers) {
       ojson c;
-      c["receiver"] = fqdn;
-      c["uri"] = scheme + "://" + fqdn;
+      c["receiver"] = peer->fqdn;
+      // Open5GS keeps one target PLMN per partner: the first listed.
+      c["target_plmn_id"] = {{"mcc", peer->plmns.front().mcc}, {"mnc", peer->plmns.front().mnc}};
+      ojson endpoint;
+      endpoint["uri"] = scheme + "://" + peer->fqdn;
       if (tls) {
-        c["cacert"] = kCaBundleFile;
-        c["client_private_key"] = kTlsPrivateKeyFile;
-        c["client_cert"] = kTlsCertificateFile;
+        endpoint["cacert"] = n32_trust_anchor_file(*peer);
+        endpoint["client_private_key"] = kTlsPrivateKeyFile;
+        endpoint["client_cert"] = kTlsCertificateFile;
       }
+      for (const auto& [k, v] : endpoint.items()) c[k] = v;
+      c["n32f"] = std::move(endpoint);
       sepps.push_back(std::move(c));
+      if (peer->plmns.size() > 1) {
+        comments.emplace_back("n32.client.sepp " + peer->fqdn +
+                              ": Open5GS takes one target_plmn_id, the first PLMN.");
+      }
     }
     out["client"] = {{"sepp", std::move(sepps)}};
   }
@@ -307,8 +349,11 @@ std::optional<std::string> open5gs_yaml(const api::SecurityProfile& profile) {
   if (profile.spec.nf_type == api::NfType::SEPP && profile.spec.n32) {
     if (profile.spec.n32->capability == api::N32Capability::TLS) {
       comments.emplace_back("n32 entries carry identities and TLS only: add address/port (and");
-      comments.emplace_back("resolve) of each entry when merging.");
-      nf["n32"] = open5gs_n32(profile);
+      comments.emplace_back("resolve) of each entry and of its n32f (N32-f) when merging: a");
+      comments.emplace_back("server without address listens nowhere. Mount each peer's");
+      comments.emplace_back("trustAnchorRef at " + std::string(kN32TrustAnchorDir) +
+                            "/<peer>/<key> (security.yaml n32.peers).");
+      nf["n32"] = open5gs_n32(profile, comments);
     } else {
       comments.emplace_back("N32 capability PRINS is not supported by the Open5GS SEPP (TLS");
       comments.emplace_back("only): no n32 section rendered.");

@@ -121,9 +121,41 @@ std::vector<std::string> required_pre_shared_keys(const api::SecurityProfile& pr
   return names;
 }
 
+std::string ipsec_local_id(const api::SecurityProfile& profile) {
+  return primary_dns_name(profile);
+}
+
+std::string effective_remote_id(const api::SecurityProfile& profile, const api::IpsecPeer& peer) {
+  if (peer.remote_id) return *peer.remote_id;
+  return service_dns_name(peer.name, profile.metadata.namespace_);
+}
+
+std::vector<PreSharedKeyInput> pre_shared_key_inputs(const api::SecurityProfile& profile) {
+  std::vector<PreSharedKeyInput> inputs;
+  const std::string& ns = profile.metadata.namespace_;
+  for (const auto* i : detail::sorted_interfaces(profile)) {
+    if (i->authentication != api::IpsecAuthentication::PreSharedKey) continue;
+    for (const auto* peer : detail::sorted_peers(*i)) {
+      const std::string self = ns + "/" + profile.metadata.name;
+      const std::string other = ns + "/" + peer->name;
+      // Names are DNS labels: '\n' and '/' cannot occur in them, so the info is unambiguous.
+      inputs.push_back({pre_shared_key_name(i->name, peer->name),
+                        profile.spec.trust_domain_ref.name + "\n" +
+                            std::string(api::to_string(i->name)) + "\n" + std::min(self, other) +
+                            "\n" + std::max(self, other)});
+    }
+  }
+  std::sort(inputs.begin(), inputs.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  inputs.erase(std::unique(inputs.begin(), inputs.end(),
+                           [](const auto& a, const auto& b) { return a.name == b.name; }),
+               inputs.end());
+  return inputs;
+}
+
 std::string swanctl_conf(const api::SecurityProfile& profile, const IpsecMaterial& material) {
   const auto interfaces = detail::sorted_interfaces(profile);
-  const std::string local_id = primary_dns_name(profile);
+  const std::string local_id = ipsec_local_id(profile);
   const bool any_certificate = std::any_of(interfaces.begin(), interfaces.end(), [](const auto* i) {
     return i->authentication == api::IpsecAuthentication::Certificate;
   });
@@ -161,8 +193,8 @@ std::string swanctl_conf(const api::SecurityProfile& profile, const IpsecMateria
       const std::string name = ipsec_connection_name(i->name, peer->name);
       const std::string peer_field =
           field + ".peers[" + std::to_string(peer - i->peers.data()) + "]";
-      const std::string remote_id = peer->remote_id.value_or(peer->address);
-      const std::string remote_id_field = peer_field + (peer->remote_id ? ".remoteId" : ".address");
+      const std::string remote_id = effective_remote_id(profile, *peer);
+      const std::string remote_id_field = peer_field + (peer->remote_id ? ".remoteId" : ".name");
       w.open(name);
       w.set("version", "2");
       w.set("local_addrs", i->local_address.value_or("%any"), field + ".localAddress");

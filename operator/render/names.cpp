@@ -42,6 +42,14 @@ std::vector<std::string> sbi_dns_names(const api::SecurityProfile& profile) {
   for (const auto& extra : profile.spec.sbi.tls.certificate.extra_dns_names) {
     if (std::find(names.begin(), names.end(), extra) == names.end()) names.push_back(extra);
   }
+  // TS 33.501 13.1.1.0: a SEPP's certificate covers its telescopic FQDNs
+  // (<label>.<sepp fqdn>, TS 23.003 28.5.2) with a wildcard.
+  if (profile.spec.nf_type == api::NfType::SEPP) {
+    const std::string telescopic = "*." + primary_dns_name(profile);
+    if (std::find(names.begin(), names.end(), telescopic) == names.end()) {
+      names.push_back(telescopic);
+    }
+  }
   return names;
 }
 
@@ -49,7 +57,15 @@ std::string primary_dns_name(const api::SecurityProfile& profile) {
   for (const auto& extra : profile.spec.sbi.tls.certificate.extra_dns_names) {
     if (!extra.starts_with("*.")) return extra;
   }
-  return api::effective_service_name(profile) + "." + profile.metadata.namespace_ + ".svc";
+  return service_dns_name(api::effective_service_name(profile), profile.metadata.namespace_);
+}
+
+std::string n32_trust_anchor_file(const api::N32Peer& peer) {
+  return std::string(kN32TrustAnchorDir) + "/" + peer.name + "/" + peer.trust_anchor_ref.key;
+}
+
+std::string service_dns_name(std::string_view service, std::string_view namespace_) {
+  return std::string(service) + "." + std::string(namespace_) + ".svc";
 }
 
 }  // namespace secprov::render

@@ -41,9 +41,14 @@ inline constexpr std::string_view kSwanctlConfFile = "/etc/secprov/ipsec/swanctl
 // given (strongSwan >= 5.7.2), never from a path in swanctl.conf: with Certificate
 // authentication the pod must also project tls.key of the TLS Secret to this path.
 inline constexpr std::string_view kIpsecPrivateKeyFile = "/etc/secprov/ipsec/private/tls.key";
-// The NRF's certificate, whose key verifies OAuth2 access tokens (free5GC nrfCertPem).
-// Not the CA: nothing renders this file yet.
+// The NRF's access-token signing certificate, whose key verifies OAuth2 access tokens
+// (free5GC nrfCertPem): a producer's ConfigMap holds it under nrf.crt (render/oauth2.h),
+// which the pod projects to this path. Not the CA.
 inline constexpr std::string_view kNrfCertificateFile = "/etc/secprov/oauth2/nrf.crt";
+// Each N32 partner's roots: the pod mounts trustAnchorRef (ConfigMap or Secret) of peer
+// <name> at <dir>/<name>/<key>; the operator does not read it (no access to user objects).
+inline constexpr std::string_view kN32TrustAnchorDir = "/etc/secprov/n32";
+std::string n32_trust_anchor_file(const api::N32Peer& peer);
 
 // ---- identities ----
 // "urn:uuid:<id>" with the UUID in lower case (RFC 4122 output form): the URI SAN of the NF
@@ -53,10 +58,14 @@ std::string nf_instance_uri(std::string_view nf_instance_id);
 std::string normalized_nf_instance_id(std::string_view nf_instance_id);
 // dNSName SANs the NF certificate carries and consumers may dial: the Service's in-cluster
 // names <svc>, <svc>.<ns>, <svc>.<ns>.svc, <svc>.<ns>.svc.cluster.local, then
-// spec.sbi.tls.certificate.extraDnsNames (duplicates dropped, order kept).
+// spec.sbi.tls.certificate.extraDnsNames (duplicates dropped, order kept), and for a SEPP
+// "*.<primary DNS name>" (its telescopic FQDNs, TS 33.501 13.1.1.0).
 std::vector<std::string> sbi_dns_names(const api::SecurityProfile& profile);
 // The NF's own FQDN (TLS server name, IKE identity, SEPP N32 sender): the first
-// extraDnsName without wildcard, else <svc>.<ns>.svc.
+// extraDnsName without wildcard, else service_dns_name(<svc>, <ns>).
 std::string primary_dns_name(const api::SecurityProfile& profile);
+// "<service>.<namespace>.svc": the primary DNS name of a profile without extraDnsNames (and
+// so the name another profile can predict for it, e.g. an IPsec peer's default remote ID).
+std::string service_dns_name(std::string_view service, std::string_view namespace_);
 
 }  // namespace secprov::render

@@ -29,13 +29,17 @@ std::string certificate_input_digest(const api::SecurityProfile& profile,
        {"labels", labels}});
 }
 
-// The PSKs are random, so swanctl.conf's inputs are the spec and the PSK names, not values.
+// swanctl.conf's inputs are the spec and the PSK names, not values; the PSKs are derived
+// from the CA key, so with PSKs the CA is an input too (a rotation rewrites them).
 std::string ipsec_input_digest(const api::SecurityProfile& profile,
                                const std::vector<std::string>& pre_shared_keys,
-                               const std::map<std::string, std::string>& labels) {
+                               const std::map<std::string, std::string>& labels,
+                               const std::string& ca_fingerprint) {
   IpsecMaterial placeholders;
   for (const auto& psk : pre_shared_keys) placeholders.pre_shared_keys[psk] = "<" + psk + ">";
-  return input_digest({{"swanctl", swanctl_conf(profile, placeholders)}, {"labels", labels}});
+  nlohmann::json inputs = {{"swanctl", swanctl_conf(profile, placeholders)}, {"labels", labels}};
+  if (!pre_shared_keys.empty()) inputs["ca"] = ca_fingerprint;
+  return input_digest(inputs);
 }
 
 }  // namespace
@@ -63,7 +67,8 @@ ProfilePlan plan_profile(const api::SecurityProfile& profile, const api::TrustDo
   plan.ipsec = {"Secret", ipsec_secret_name(profile), ipsec, {}};
   if (ipsec) {
     plan.pre_shared_keys = required_pre_shared_keys(profile);
-    plan.ipsec.input_digest = ipsec_input_digest(profile, plan.pre_shared_keys, plan.labels);
+    plan.ipsec.input_digest =
+        ipsec_input_digest(profile, plan.pre_shared_keys, plan.labels, issuer.ca_fingerprint);
   }
   return plan;
 }

@@ -181,20 +181,6 @@ bool is_ipsec_proposal(std::string_view s) {
   return true;
 }
 
-bool has_weak_ipsec_algorithm(std::string_view s) {
-  // A weak token preceded by start or '-' and followed by '-' or end.
-  for (std::string_view weak : kWeakIpsecAlgorithms) {
-    for (std::size_t pos = s.find(weak); pos != std::string_view::npos;
-         pos = s.find(weak, pos + 1)) {
-      const bool start_ok = pos == 0 || s[pos - 1] == '-';
-      const std::size_t end = pos + weak.size();
-      const bool end_ok = end == s.size() || s[end] == '-';
-      if (start_ok && end_ok) return true;
-    }
-  }
-  return false;
-}
-
 bool is_digits(std::string_view s, std::size_t min, std::size_t max) {
   if (s.size() < min || s.size() > max) return false;
   for (char c : s) {

@@ -32,8 +32,6 @@ bool is_https_url(std::string_view s);
 bool is_oauth2_scope(std::string_view s);
 // ^[a-z0-9]+(-[a-z0-9]+)*$
 bool is_ipsec_proposal(std::string_view s);
-// CEL: self.matches('(^|-)(des|3des|md5|modp768|modp1024)(-|$)')
-bool has_weak_ipsec_algorithm(std::string_view s);
 // ^[0-9]{min,max}$
 bool is_digits(std::string_view s, std::size_t min, std::size_t max);
 // ^[A-Z]{2}$

@@ -158,13 +158,26 @@ void add_key_usage(X509* cert, const CertificateTemplate& request) {
 }
 
 void add_extended_key_usage(X509* cert, const CertificateTemplate& request) {
-  if (request.is_ca || (!request.server_auth && !request.client_auth)) return;
+  if (request.is_ca ||
+      (!request.server_auth && !request.client_auth && !request.oauth_access_token_signing)) {
+    return;
+  }
   Ptr<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free> usage(sk_ASN1_OBJECT_new_null());
   if (!usage) throw_openssl("sk_ASN1_OBJECT_new_null");
   for (const auto& [wanted, nid] : {std::pair{request.server_auth, NID_server_auth},
                                     std::pair{request.client_auth, NID_client_auth}}) {
     // OBJ_nid2obj returns a static object; freeing it with the stack is a no-op.
     if (wanted && sk_ASN1_OBJECT_push(usage.get(), OBJ_nid2obj(nid)) <= 0) {
+      throw_openssl("extendedKeyUsage");
+    }
+  }
+  if (request.oauth_access_token_signing) {
+    // OpenSSL has no NID for RFC 9509's KeyPurposeIds: the object is built from its OID
+    // (no_name = 1) and owned by the stack from the push on.
+    ASN1_OBJECT* const oid = OBJ_txt2obj(std::string(kOAuthAccessTokenSigningOid).c_str(), 1);
+    if (oid == nullptr) throw_openssl("extendedKeyUsage");
+    if (sk_ASN1_OBJECT_push(usage.get(), oid) <= 0) {
+      ASN1_OBJECT_free(oid);
       throw_openssl("extendedKeyUsage");
     }
   }
@@ -239,6 +252,10 @@ void add_nf_types(X509* cert, const std::vector<std::string>& nf_types) {
   if (!extension || X509_add_ext(cert, extension.get(), -1) != 1) throw_openssl("nfTypes");
 }
 
+bool subject_is_empty(const CertificateTemplate& request) {
+  return request.subject == DistinguishedName{};
+}
+
 void set_validity(X509* cert, const CertificateTemplate& request) {
   const Asn1TimePtr not_before = to_asn1_time(request.not_before);
   const Asn1TimePtr not_after = to_asn1_time(request.not_after);
@@ -305,7 +322,8 @@ X509Ptr build_certificate(const CertificateTemplate& request, EVP_PKEY* subject_
   add_extended_key_usage(cert.get(), request);
   add_key_identifiers(cert.get(), issuer);
   if (const GeneralNamesPtr names = make_subject_alt_names(request)) {
-    add_extension(cert.get(), NID_subject_alt_name, names.get(), true);
+    // RFC 5280 4.2.1.6: critical only when the SAN is the sole identity (empty subject).
+    add_extension(cert.get(), NID_subject_alt_name, names.get(), subject_is_empty(request));
   }
   add_crl_distribution_point(cert.get(), request.crl_distribution_point);
   add_nf_types(cert.get(), request.nf_types);

@@ -59,7 +59,7 @@ TEST_F(ProfileTest, IssuesACertificateThatValidatesLikeCertManagersE2E) {
   EXPECT_NE(std::find(dns.begin(), dns.end(), "amf." + namespace_ + ".svc.cluster.local"),
             dns.end());
   EXPECT_NE(std::find(dns.begin(), dns.end(), "amf.5gc.example.org"), dns.end());
-  EXPECT_TRUE(leaf.san_critical());
+  EXPECT_FALSE(leaf.san_critical());  // RFC 5280 4.2.1.6: the subject is not empty
   EXPECT_EQ(leaf.key_algorithm(), crypto::KeyAlgorithm::EcdsaP384);
   EXPECT_EQ(leaf.subject().country, "FR");
   EXPECT_EQ(leaf.public_key_sha256(),
@@ -357,7 +357,8 @@ TEST_F(ProfileTest, IpsecWithPreSharedKeysRendersSwanctlAndKeepsKeysAcrossReconc
                                     "  ipsec:\n    interfaces:\n      - name: N3\n"
                                     "        peers:\n          - name: gnb-1\n"
                                     "            address: 10.10.3.11\n"
-                                    "        authentication: PreSharedKey\n")),
+                                    "        authentication: PreSharedKey\n"
+                                    "        allowPreSharedKey: true\n")),
             0);
   ASSERT_TRUE(eventually([&] { return ready("upf"); }, std::chrono::seconds(60)))
       << operators_[0]->log();
@@ -380,7 +381,8 @@ TEST_F(ProfileTest, IpsecWithPreSharedKeysRendersSwanctlAndKeepsKeysAcrossReconc
                                     "        peers:\n          - name: gnb-1\n"
                                     "            address: 10.10.3.11\n"
                                     "        esp:\n          lifetime: 4h\n"
-                                    "        authentication: PreSharedKey\n")),
+                                    "        authentication: PreSharedKey\n"
+                                    "        allowPreSharedKey: true\n")),
             0);
   EXPECT_TRUE(eventually([&] {
     return decode(secret("upf-ipsec"), "swanctl.conf") != swanctl && ready("upf");

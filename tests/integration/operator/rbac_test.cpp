@@ -181,6 +181,11 @@ TEST_F(RbacTest, ListModeServesOnlyItsNamespacesWithNamespacedRoles) {
     EXPECT_TRUE(exists(resources::config_maps(), ns, "amf-security"));
   }
 
+  // The trust domain's CRL is published in the operator namespace (not a served one).
+  EXPECT_TRUE(eventually([&] {
+    return exists(resources::config_maps(), namespace_, trust_domain_ + "-crl");
+  })) << operators_[0]->log();
+
   // The unserved profile: no finalizer, no status, nothing generated.
   const auto untouched = client_->get(resources::security_profiles(), unserved_, "amf");
   EXPECT_FALSE(untouched["metadata"].contains("finalizers")) << untouched.dump();

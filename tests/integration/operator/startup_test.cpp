@@ -94,7 +94,8 @@ TEST_F(OperatorLogTest, NoKeyMaterialInTraceLogs) {
                  trust_domain_ +
                  "\n  ipsec:\n    interfaces:\n      - name: N2\n        peers:\n"
                  "          - name: gnb\n            address: 10.0.0.1\n"
-                 "        authentication: PreSharedKey\n"),
+                 "        authentication: PreSharedKey\n"
+                 "        allowPreSharedKey: true\n"),
       0);
   ASSERT_TRUE(eventually([&] { return profile_condition("amf", "Ready", "True"); },
                          std::chrono::seconds(60)));

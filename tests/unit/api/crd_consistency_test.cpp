@@ -4,12 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <random>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/duration.h"
@@ -111,6 +113,7 @@ TEST(Crd, EnumsMatchTheCppTables) {
   EXPECT_EQ(crd_enum(c, "spec.ipsec.interfaces.[].authentication"), names<IpsecAuthentication>());
   EXPECT_EQ(crd_enum(c, "spec.n32.capability"), names<N32Capability>());
   EXPECT_EQ(crd_enum(c, "spec.n32.jweCipherSuites.[]"), names<JweCipherSuite>());
+  EXPECT_EQ(crd_enum(c, "spec.n32.peers.[].trustAnchorRef.kind"), names<TrustAnchorKind>());
   EXPECT_EQ(crd_enum(c, "spec.driftPolicy"), names<DriftPolicy>());
   EXPECT_EQ(crd_enum(c, "spec.deletionPolicy"), names<DeletionPolicy>());
   EXPECT_EQ(crd_enum(c, "status.conditions.[].status"), names<ConditionStatus>());
@@ -213,7 +216,8 @@ TEST(Crd, KubectlExperience) {
   EXPECT_TRUE(v.at("subresources").contains("status"));
   std::vector<std::string> cols;
   for (const auto& c : v.at("additionalPrinterColumns")) cols.push_back(c.at("name"));
-  EXPECT_EQ(cols, (std::vector<std::string>{"NF", "TLS", "Ready", "Drifted", "Expires", "Age"}));
+  EXPECT_EQ(cols, (std::vector<std::string>{"NF", "TLS", "Ready", "Drifted", "Enforced", "Gaps",
+                                            "Expires", "Age"}));
   EXPECT_EQ(v.at("additionalPrinterColumns").at(2).at("jsonPath"),
             R"(.status.conditions[?(@.type=="Ready")].status)");
   EXPECT_TRUE(domain_crd().at("spec").at("versions").at(0).at("subresources").contains("status"));
@@ -396,6 +400,245 @@ TEST(Crd, RemoteIdCharsetMatchesTheApi) {
   expect_agreement("remoteId", cel_regex(text), s.at("maxLength"),
                    corpus(alphabet, 6, {std::string(255, 'x'), std::string(256, 'x')}), doc_with,
                    field);
+}
+
+// ---- issue 8 defects 5 and 6: the allow-lists live in api/constants; the CRD's CEL must say
+// the same. The CEL rules of a proposal are read back and evaluated here (they are disjunctions
+// of `[!]self.split('-').exists|all(t, t in [...])` terms after the pattern guard), and must
+// fail exactly when validate() reports the rule's message.
+
+// The '...' strings of a CEL list literal starting at `open` ('[').
+std::vector<std::string> cel_list_at(const std::string& text, std::size_t open) {
+  std::vector<std::string> out;
+  const std::size_t close = text.find(']', open);
+  std::size_t q = text.find('\'', open);
+  while (q != std::string::npos && q < close) {
+    const std::size_t end = text.find('\'', q + 1);
+    out.push_back(text.substr(q + 1, end - q - 1));
+    q = text.find('\'', end + 1);
+  }
+  return out;
+}
+
+// Every list literal after "in " in a CEL text.
+std::vector<std::vector<std::string>> cel_lists(const std::string& text) {
+  std::vector<std::vector<std::string>> out;
+  for (std::size_t at = text.find("in ["); at != std::string::npos;
+       at = text.find("in [", at + 1)) {
+    out.push_back(cel_list_at(text, at + 3));
+  }
+  return out;
+}
+
+std::vector<std::string> strings(const std::vector<std::string_view>& v) {
+  return {v.begin(), v.end()};
+}
+
+// Evaluates a proposal rule on the tokens of a well-formed proposal.
+bool eval_proposal_rule(const std::string& rule, const std::vector<std::string>& tokens,
+                        const std::string& guard) {
+  EXPECT_EQ(rule.rfind(guard, 0), 0u) << rule;
+  std::string rest = rule.substr(guard.size());
+  bool any = false;
+  std::size_t start = 0;
+  while (start <= rest.size()) {
+    std::size_t end = rest.find(" || ", start);
+    const std::string term = rest.substr(start, end == std::string::npos ? end : end - start);
+    const bool negated = term.starts_with("!");
+    const std::string call = term.substr(negated ? 1 : 0);
+    const auto lists = cel_lists(call);
+    EXPECT_EQ(lists.size(), 1u) << term;
+    const auto in_list = [&](const std::string& t) {
+      return std::find(lists.at(0).begin(), lists.at(0).end(), t) != lists.at(0).end();
+    };
+    bool value = false;
+    if (call.starts_with("self.split('-').exists(t, t in [")) {
+      value = std::any_of(tokens.begin(), tokens.end(), in_list);
+    } else if (call.starts_with("self.split('-').all(t, t in [")) {
+      value = std::all_of(tokens.begin(), tokens.end(), in_list);
+    } else {
+      ADD_FAILURE() << "unexpected CEL term: " << term;
+    }
+    any = any || (negated ? !value : value);
+    if (end == std::string::npos) break;
+    start = end + 4;
+  }
+  return any;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t end = s.find(sep); end != std::string::npos; end = s.find(sep, start)) {
+    out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  out.push_back(s.substr(start));
+  return out;
+}
+
+std::vector<std::string> api_reasons(const json& doc, const std::string& field) {
+  std::vector<std::string> out;
+  for (const auto& e : check_security_profile(doc)) {
+    if (e.field == field) out.push_back(e.reason);
+  }
+  return out;
+}
+
+TEST(Crd, IpsecProposalRulesAreTheApiAllowList) {
+  using enum IpsecTransform;
+  struct Section {
+    std::string name;
+    IpsecProtocol protocol;
+    std::size_t rules;
+  };
+  for (const auto& [section, protocol, rule_count] :
+       {Section{"ike", IpsecProtocol::Ike, 7}, Section{"esp", IpsecProtocol::Esp, 5}}) {
+    const json& item =
+        schema_at(profile_crd(), "spec.ipsec.interfaces.[]." + section + ".proposals.[]");
+    const std::string pattern = item.at("pattern");
+    EXPECT_EQ(pattern, "^[a-z0-9]+(-[a-z0-9]+)*$");
+    const std::string guard = "!self.matches('" + pattern + "') || ";
+    const json& rules = item.at("x-kubernetes-validations");
+    ASSERT_EQ(rules.size(), rule_count) << section;
+    // Every list in the rules is one of the constants' lists.
+    const std::vector<std::vector<std::string>> known = {
+        strings(ipsec_tokens(protocol)),
+        strings(ipsec_tokens({AeadEncryption, Encryption})),
+        strings(ipsec_tokens({AeadEncryption})),
+        strings(ipsec_tokens({Encryption})),
+        strings(ipsec_tokens({Integrity})),
+        strings(ipsec_tokens({Prf})),
+        strings(ipsec_tokens({KeyExchange}))};
+    for (const auto& r : rules) {
+      for (const auto& key : {"rule", "messageExpression"}) {
+        if (!r.contains(key)) continue;
+        for (const auto& list : cel_lists(r.at(key))) {
+          EXPECT_NE(std::find(known.begin(), known.end(), list), known.end())
+              << section << ": a CEL list that is not in api/constants.h: " << r.at(key);
+        }
+      }
+    }
+    // The token rule: all tokens from the protocol's allow-list, the first other one named.
+    const std::string allowed = [&] {
+      std::string out;
+      for (auto t : ipsec_tokens(protocol))
+        out += (out.empty() ? "'" : ", '") + std::string(t) + "'";
+      return "[" + out + "]";
+    }();
+    EXPECT_EQ(rules.at(0).at("rule"), guard + "self.split('-').all(t, t in " + allowed + ")");
+    const auto doc_with = [&](const std::string& proposal) {
+      json j = minimal_profile();
+      j["spec"]["ipsec"]["interfaces"][0][section]["proposals"] = json::array({proposal});
+      return j;
+    };
+    const std::string field = "spec.ipsec.interfaces[0]." + section + ".proposals[0]";
+    const auto token_reason = api_reasons(doc_with("aes256gcm16-zz9-ecp384"), field);
+    ASSERT_FALSE(token_reason.empty());
+    const std::size_t at = token_reason.front().find("zz9");
+    ASSERT_NE(at, std::string::npos) << token_reason.front();
+    EXPECT_EQ(rules.at(0).at("messageExpression"),
+              "'" + token_reason.front().substr(0, at) + "' + self.split('-').filter(t, !(t in " +
+                  allowed + "))[0] + '" + token_reason.front().substr(at + 3) + "'");
+    // The structure rules: evaluated on proposals of every shape, each fails exactly when the
+    // API reports its message.
+    std::vector<std::string> corpus_tokens = strings(ipsec_tokens(IpsecProtocol::Ike));
+    std::mt19937 rng(8);
+    std::uniform_int_distribution<std::size_t> count(1, 5);
+    std::uniform_int_distribution<std::size_t> pick(0, corpus_tokens.size() - 1);
+    std::vector<std::string> proposals;
+    for (int n = 0; n < 3000; ++n) {
+      std::string p;
+      for (std::size_t k = count(rng); k > 0; --k)
+        p += (p.empty() ? "" : "-") + corpus_tokens[pick(rng)];
+      proposals.push_back(p);
+    }
+    std::vector<int> failures(rules.size(), 0);
+    for (const auto& p : proposals) {
+      const auto reasons = api_reasons(doc_with(p), field);
+      const auto tokens = split(p, '-');
+      for (std::size_t r = 1; r < rules.size(); ++r) {
+        const std::string message = rules.at(r).at("message");
+        const bool crd_fails = !eval_proposal_rule(rules.at(r).at("rule"), tokens, guard);
+        const bool api_fails = std::find(reasons.begin(), reasons.end(), message) != reasons.end();
+        EXPECT_EQ(crd_fails, api_fails) << section << " \"" << p << "\": " << message;
+        failures[r] += crd_fails ? 1 : 0;
+      }
+      const bool crd_token_fails = !eval_proposal_rule(rules.at(0).at("rule"), tokens, guard);
+      const bool api_token_fails =
+          std::any_of(reasons.begin(), reasons.end(), [](const std::string& m) {
+            return m.find("is not in the NDS/IP allow-list") != std::string::npos;
+          });
+      EXPECT_EQ(crd_token_fails, api_token_fails) << section << " \"" << p << "\"";
+      // Nothing else: every API reason is one of the CRD's messages or the token message.
+      for (const auto& reason : reasons) {
+        const bool known_reason =
+            reason.find("is not in the NDS/IP allow-list") != std::string::npos ||
+            std::any_of(rules.begin() + 1, rules.end(),
+                        [&](const json& r) { return r.at("message") == reason; });
+        EXPECT_TRUE(known_reason) << section << " \"" << p << "\": " << reason;
+      }
+    }
+    for (std::size_t r = 1; r < rules.size(); ++r) {
+      EXPECT_GT(failures[r], 10) << section << ": rule " << r << " never failed in the corpus";
+    }
+  }
+}
+
+TEST(Crd, OAuth2ScopeRuleIsTheTs29510ServiceNameTable) {
+  const json& item = schema_at(profile_crd(), "spec.sbi.oauth2.scopes.[]");
+  const std::string pattern = item.at("pattern");
+  const json& rule = only_rule(item);
+  const std::string text = rule.at("rule");
+  EXPECT_EQ(text.rfind("!self.matches('" + pattern + "') || self.split(':')[0] in [", 0), 0u)
+      << text;
+  const auto lists = cel_lists(text);
+  ASSERT_EQ(lists.size(), 1u);
+  EXPECT_EQ(lists.at(0), strings({nf_service_names().begin(), nf_service_names().end()}));
+  json doc = minimal_profile();
+  doc["spec"]["sbi"]["oauth2"] = {
+      {"enabled", true}, {"nrfApiRoot", "https://nrf"}, {"scopes", {"zz9:x"}}};
+  const auto reasons = api_reasons(doc, "spec.sbi.oauth2.scopes[0]");
+  ASSERT_EQ(reasons.size(), 1u);
+  const std::size_t at = reasons.front().find("zz9");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(rule.at("messageExpression"), "'" + reasons.front().substr(0, at) +
+                                              "' + self.split(':')[0] + '" +
+                                              reasons.front().substr(at + 3) + "'");
+  // The table: TS 29.510 V17.12.0 ServiceName has 125 values, no duplicates.
+  const auto names = nf_service_names();
+  EXPECT_EQ(names.size(), 125u);
+  std::vector<std::string_view> sorted(names.begin(), names.end());
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end());
+}
+
+TEST(Crd, OAuth2NeedsTlsAndPreSharedKeyRulesMatchTheApi) {
+  const json& sbi_rule = only_rule(schema_at(profile_crd(), "spec.sbi"));
+  EXPECT_EQ(sbi_rule.at("fieldPath"), ".oauth2.enabled");
+  json doc = minimal_profile();
+  doc["spec"]["sbi"] = {{"tls", {{"mode", "Disabled"}}},
+                        {"oauth2", {{"enabled", true}, {"nrfApiRoot", "https://nrf"}}}};
+  EXPECT_EQ(api_reasons(doc, "spec.sbi.oauth2.enabled"),
+            std::vector<std::string>{sbi_rule.at("message")});
+
+  const json& itf = schema_at(profile_crd(), "spec.ipsec.interfaces.[]");
+  const json* psk = nullptr;
+  for (const auto& r : itf.at("x-kubernetes-validations")) {
+    if (r.value("fieldPath", "") == ".authentication") psk = &r;
+  }
+  ASSERT_NE(psk, nullptr);
+  const auto lists = cel_lists(psk->at("rule"));
+  ASSERT_FALSE(lists.empty());
+  std::vector<std::string> expected;
+  for (auto i : kCertificateAuthenticationInterfaces) expected.emplace_back(to_string(i));
+  EXPECT_EQ(lists.at(0), expected);
+  json ipsec = minimal_profile();
+  ipsec["spec"]["ipsec"]["interfaces"][0]["authentication"] = "PreSharedKey";
+  EXPECT_EQ(api_reasons(ipsec, "spec.ipsec.interfaces[0].authentication"),
+            std::vector<std::string>{psk->at("message")});
+  EXPECT_EQ(schema_at(profile_crd(), "spec.ipsec.interfaces.[].allowPreSharedKey").at("default"),
+            false);
 }
 
 }  // namespace

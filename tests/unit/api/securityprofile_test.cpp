@@ -38,8 +38,11 @@ json with(const std::string& ptr, json value) {
 json sepp_with_n32() {
   json j = with("/spec/nfType", "SEPP");
   j["spec"]["n32"] = {{"capability", "TLS"},
-                      {"remotePlmns", {{{"mcc", "002"}, {"mnc", "02"}}}},
-                      {"remoteSeppFqdns", {"sepp.5gc.mnc002.mcc002.3gppnetwork.org"}}};
+                      {"peers",
+                       {{{"name", "mnc002-mcc002"},
+                         {"fqdn", "sepp.5gc.mnc002.mcc002.3gppnetwork.org"},
+                         {"plmns", {{{"mcc", "002"}, {"mnc", "02"}}}},
+                         {"trustAnchorRef", {{"name", "mnc002-roots"}}}}}}};
   return j;
 }
 
@@ -427,6 +430,62 @@ TEST(SecurityProfileRules, OAuth2Fields) {
   EXPECT_TRUE(NoErrors(check_security_profile(j)));
 }
 
+// Issue 8 defect 6: TS 33.501 13.3.2.1, tokens only over TLS.
+TEST(SecurityProfileRules, OAuth2NeedsTls) {
+  const std::string message =
+      "spec.sbi.oauth2.enabled needs spec.sbi.tls.mode TLS or MutualTLS: access tokens must travel "
+      "over TLS (TS 33.501 13.3.2.1)";
+  json j = with("/spec/sbi/oauth2", {{"enabled", true}, {"nrfApiRoot", "https://nrf"}});
+  j["spec"]["sbi"]["tls"]["mode"] = "Disabled";
+  const auto errs = check_security_profile(j);
+  EXPECT_TRUE(HasError(errs, "spec.sbi.oauth2.enabled", message));
+  EXPECT_EQ(errs.size(), 1u) << testing::dump(errs);
+  for (const char* mode : {"TLS", "MutualTLS"}) {
+    j["spec"]["sbi"]["tls"]["mode"] = mode;
+    EXPECT_TRUE(NoErrors(check_security_profile(j))) << mode;
+  }
+  j["spec"]["sbi"]["tls"]["mode"] = "Disabled";
+  j["spec"]["sbi"]["oauth2"]["enabled"] = false;
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+}
+
+// Issue 8 defect 6: scopes are TS 29.510 service names (optionally with a finer part).
+TEST(SecurityProfileRules, OAuth2ScopesAreTs29510ServiceNames) {
+  json j = with("/spec/sbi/oauth2", {{"enabled", true}, {"nrfApiRoot", "https://nrf"}});
+  j["spec"]["sbi"]["oauth2"]["scopes"] = {"nnrf-disc",
+                                          "namf-comm",
+                                          "nsmf-pdusession",
+                                          "nudm-sdm:am-data",
+                                          "nsepp-telescopic",
+                                          "npcf-am-policy-control",
+                                          "nchf-convergedcharging",
+                                          "nnwdaf-analyticsinfo"};
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+  struct Bad {
+    std::string scope, service;
+  };
+  for (const auto& [scope, service] : std::vector<Bad>{{"nnrf-discovery", "nnrf-discovery"},
+                                                       {"NNRF-DISC", "NNRF-DISC"},
+                                                       {"n32c-handshake", "n32c-handshake"},
+                                                       {"namf:comm", "namf"},
+                                                       {"openid", "openid"}}) {
+    j["spec"]["sbi"]["oauth2"]["scopes"] = {"nnrf-disc", scope};
+    const auto errs = check_security_profile(j);
+    EXPECT_TRUE(HasError(errs, "spec.sbi.oauth2.scopes[1]",
+                         "spec.sbi.oauth2.scopes: " + service +
+                             " is not an NF service name of TS 29.510 (ServiceName, such as "
+                             "nnrf-disc or namf-comm); a scope is a service name, optionally "
+                             "followed by a colon and a finer-grained part"))
+        << scope;
+    EXPECT_EQ(errs.size(), 1u) << testing::dump(errs);
+  }
+  // Malformed: the pattern only (the CRD's rule is guarded by it).
+  j["spec"]["sbi"]["oauth2"]["scopes"] = {"bad scope"};
+  const auto errs = check_security_profile(j);
+  ASSERT_EQ(errs.size(), 1u) << testing::dump(errs);
+  EXPECT_NE(errs[0].reason.find("should match"), std::string::npos);
+}
+
 // ------------------------------------------------------------ IPsec
 
 TEST(SecurityProfileRules, IpsecInterfaceNamesAndUniqueness) {
@@ -486,29 +545,116 @@ TEST(SecurityProfileRules, IpsecLocalAddressAndTrafficSelectors) {
                        "spec.ipsec.interfaces[0].trafficSelectors.local[0]"));
 }
 
-TEST(SecurityProfileRules, IpsecProposalsRefuseWeakAlgorithms) {
-  for (const char* bad : {"3des-sha1-modp2048", "aes128-md5-modp2048", "aes256-sha256-modp1024",
-                          "des-sha1", "aes128-sha256-modp768"}) {
-    json i = n2();
-    i["ike"] = {{"proposals", {bad}}};
-    EXPECT_TRUE(HasError(check_security_profile(with_ipsec(i)),
-                         "spec.ipsec.interfaces[0].ike.proposals[0]",
-                         "proposal uses a weak algorithm"))
-        << bad;
-    i.erase("ike");
-    i["esp"] = {{"proposals", {"aes256gcm16", bad}}};
-    EXPECT_TRUE(HasError(check_security_profile(with_ipsec(i)),
-                         "spec.ipsec.interfaces[0].esp.proposals[1]", "weak algorithm"))
-        << bad;
+// Issue 8 defect 5: an allow-list token by token (strongSwan loads null, SHA-1 and MODP-1536,
+// and discards the whole connection on an unknown token), then the structure strongSwan needs.
+FieldErrors proposal_errors(const std::string& section, const std::string& proposal) {
+  json i = n2();
+  i[section] = {{"proposals", {proposal}}};
+  FieldErrors out;
+  for (auto& e : check_security_profile(with_ipsec(i))) {
+    EXPECT_EQ(e.field, "spec.ipsec.interfaces[0]." + section + ".proposals[0]") << e.message();
+    out.push_back(std::move(e));
   }
+  return out;
+}
+
+TEST(SecurityProfileRules, IpsecProposalTokensFromTheNdsIpAllowListOnly) {
+  const std::string ike = "spec.ipsec.interfaces[0].ike.proposals[0]";
+  const std::string esp = "spec.ipsec.interfaces[0].esp.proposals[0]";
+  struct Bad {
+    std::string proposal, token;
+  };
+  // What the deny-list let through (null, SHA-1, MODP-1536, MODP-2048, AES-GCM with an 8-octet
+  // ICV, aliases, typos), and what it refused.
+  for (const auto& [proposal, token] :
+       std::vector<Bad>{{"aes256-sha1-prfsha256-ecp256", "sha1"},
+                        {"aes256gcm16-prfsha256-modp1536", "modp1536"},
+                        {"aes256gcm16-prfsha256-modp2048", "modp2048"},
+                        {"aes128gcm8-prfsha256-ecp256", "aes128gcm8"},
+                        {"aes256gcm-prfsha256-ecp256", "aes256gcm"},
+                        {"aes256-sha256-ecp521", "ecp521"},
+                        {"aes256gcm16-prfsha1-ecp256", "prfsha1"},
+                        {"aes256gcm16-prfsha256-curve25519", "curve25519"},
+                        {"aes256gcm16-prfsha256-ecp25", "ecp25"},
+                        {"3des-sha1-modp1024", "3des"}}) {
+    EXPECT_TRUE(HasError(proposal_errors("ike", proposal), ike,
+                         "ike.proposals: " + token +
+                             " is not in the NDS/IP allow-list (TS 33.210), "
+                             "which for IKE is aes128gcm16, aes256gcm16, aes128, aes256, sha256, "
+                             "sha384, sha512, prfsha256, prfsha384, prfsha512, ecp256, ecp384, "
+                             "modp3072, modp4096"))
+        << proposal;
+  }
+  for (const auto& [proposal, token] :
+       std::vector<Bad>{{"null-sha256", "null"},
+                        {"aes256-sha1", "sha1"},
+                        {"aes256gcm16-modp1536", "modp1536"},
+                        {"aes256gcm16-prfsha256", "prfsha256"},  // strongSwan drops it
+                        {"aes256gcm16-esn", "esn"}}) {
+    EXPECT_TRUE(HasError(proposal_errors("esp", proposal), esp,
+                         "esp.proposals: " + token +
+                             " is not in the NDS/IP allow-list (TS 33.210), "
+                             "which for ESP is aes128gcm16, aes256gcm16, aes128, aes256, sha256, "
+                             "sha384, sha512, ecp256, ecp384, modp3072, modp4096"))
+        << proposal;
+  }
+  // Only the first unknown token is named, as the CRD's messageExpression does.
+  const auto two = proposal_errors("ike", "aes256gcm16-prfsha1-modp1024");
+  EXPECT_TRUE(HasError(two, ike, "ike.proposals: prfsha1 is not"));
+  EXPECT_FALSE(HasError(two, ike, "modp1024 is not"));
+}
+
+TEST(SecurityProfileRules, IpsecProposalStructureIsWhatStrongSwanNeeds) {
+  const std::string ike = "spec.ipsec.interfaces[0].ike.proposals[0]";
+  const std::string esp = "spec.ipsec.interfaces[0].esp.proposals[0]";
+  for (const char* good :
+       {"aes256gcm16-prfsha384-ecp384",
+        "aes128gcm16-aes256gcm16-prfsha256-prfsha512-ecp256-modp3072", "aes128-sha256-modp3072",
+        "aes256-sha512-prfsha384-modp4096", "sha384-ecp384-aes256"}) {
+    EXPECT_TRUE(NoErrors(proposal_errors("ike", good))) << good;
+  }
+  for (const char* good :
+       {"aes256gcm16", "aes128gcm16-ecp256", "aes128-sha256", "aes256-sha384-modp4096"}) {
+    EXPECT_TRUE(NoErrors(proposal_errors("esp", good))) << good;
+  }
+  EXPECT_TRUE(HasError(proposal_errors("ike", "prfsha256-ecp256"), ike,
+                       "ike.proposals: a proposal needs an encryption algorithm (aes128gcm16, "
+                       "aes256gcm16, aes128 or aes256)"));
+  EXPECT_TRUE(HasError(proposal_errors("esp", "sha256-ecp256"), esp,
+                       "esp.proposals: a proposal needs an encryption algorithm"));
+  EXPECT_TRUE(HasError(proposal_errors("ike", "aes256gcm16-aes256-sha256-prfsha256-ecp256"), ike,
+                       "ike.proposals: AES-GCM (aes128gcm16, aes256gcm16) and AES-CBC (aes128, "
+                       "aes256) cannot be combined in one proposal (strongSwan refuses it)"));
+  EXPECT_TRUE(HasError(proposal_errors("ike", "aes256-prfsha256-ecp256"), ike,
+                       "ike.proposals: AES-CBC (aes128, aes256) needs an integrity algorithm "
+                       "(sha256, sha384 or sha512)"));
+  // ESP too: NDS/IP never has encryption alone (strongSwan would load it).
+  EXPECT_TRUE(HasError(proposal_errors("esp", "aes256-ecp256"), esp,
+                       "esp.proposals: AES-CBC (aes128, aes256) needs an integrity algorithm"));
+  EXPECT_TRUE(HasError(proposal_errors("esp", "aes256gcm16-sha256"), esp,
+                       "esp.proposals: AES-GCM (aes128gcm16, aes256gcm16) protects integrity "
+                       "itself: leave out sha256, sha384 and sha512 (strongSwan drops them)"));
+  EXPECT_TRUE(HasError(proposal_errors("ike", "aes256gcm16-ecp384"), ike,
+                       "ike.proposals: AES-GCM (aes128gcm16, aes256gcm16) needs a PRF (prfsha256, "
+                       "prfsha384 or prfsha512)"));
+  EXPECT_TRUE(HasError(proposal_errors("ike", "aes256-sha256"), ike,
+                       "ike.proposals: a proposal needs a Diffie-Hellman group (ecp256, ecp384, "
+                       "modp3072 or modp4096)"));
+  // ESP without a DH group is fine (no PFS); the mixed proposal names only the mix.
+  EXPECT_EQ(proposal_errors("esp", "aes256gcm16-aes128-sha256").size(), 1u);
+  // Malformed: only the pattern (the CRD guards its rules with it).
+  const auto malformed = proposal_errors("ike", "AES256-SHA384");
+  ASSERT_EQ(malformed.size(), 1u);
+  EXPECT_NE(malformed[0].reason.find("should match"), std::string::npos);
+  EXPECT_EQ(proposal_errors("ike", "aes256--sha256").size(), 1u);
+}
+
+TEST(SecurityProfileRules, IpsecProposalListsAndLifetimes) {
   json i = n2();
   i["ike"] = {{"proposals", {"aes256-sha384-modp3072", "aes256gcm16-prfsha384-ecp384"}},
               {"lifetime", "4h"}};
-  i["esp"] = {{"proposals", {"aes256gcm16-modp2048", "aes128gcm16"}}, {"lifetime", "1h"}};
+  i["esp"] = {{"proposals", {"aes256gcm16-modp3072", "aes128gcm16"}}, {"lifetime", "1h"}};
   EXPECT_TRUE(NoErrors(check_security_profile(with_ipsec(i))));
-  i["ike"]["proposals"] = {"AES256-SHA384"};
-  EXPECT_TRUE(HasError(check_security_profile(with_ipsec(i)),
-                       "spec.ipsec.interfaces[0].ike.proposals[0]", "should match"));
   i["ike"]["proposals"] = json::array();
   EXPECT_TRUE(
       HasError(check_security_profile(with_ipsec(i)), "spec.ipsec.interfaces[0].ike.proposals"));
@@ -518,9 +664,42 @@ TEST(SecurityProfileRules, IpsecProposalsRefuseWeakAlgorithms) {
       HasError(check_security_profile(with_ipsec(i)), "spec.ipsec.interfaces[0].ike.lifetime"));
 }
 
-// Issue 8 defect 4: two peers of one interface with one traffic selector pair install one
-// kernel policy (the second overwrites the first); an IPv4 local address cannot reach an IPv6
-// peer, nor the reverse.
+TEST(SecurityProfileRules, PreSharedKeyOnN2AndN3OnlyWhenAllowed) {
+  const std::string message =
+      "authentication PreSharedKey on N2 and N3 needs allowPreSharedKey: true: TS 33.501 9.2 and "
+      "9.3 ask for certificate-based IKEv2 authentication there";
+  for (const char* name : {"N2", "N3"}) {
+    json i = n2();
+    i["name"] = name;
+    i["authentication"] = "PreSharedKey";
+    const auto errs = check_security_profile(with_ipsec(i));
+    EXPECT_TRUE(HasError(errs, "spec.ipsec.interfaces[0].authentication", message)) << name;
+    EXPECT_EQ(errs.size(), 1u) << name;
+    i["allowPreSharedKey"] = false;
+    EXPECT_TRUE(HasError(check_security_profile(with_ipsec(i)),
+                         "spec.ipsec.interfaces[0].authentication", message))
+        << name;
+    i["allowPreSharedKey"] = true;
+    EXPECT_TRUE(NoErrors(check_security_profile(with_ipsec(i)))) << name;
+    i["authentication"] = "Certificate";
+    i["allowPreSharedKey"] = false;
+    EXPECT_TRUE(NoErrors(check_security_profile(with_ipsec(i)))) << name;
+  }
+  for (const char* name : {"N4", "N9", "Xn"}) {
+    json i = n2();
+    i["name"] = name;
+    i["authentication"] = "PreSharedKey";
+    EXPECT_TRUE(NoErrors(check_security_profile(with_ipsec(i)))) << name;
+  }
+  json i = n2();
+  i["allowPreSharedKey"] = "yes";
+  EXPECT_TRUE(HasError(check_security_profile(with_ipsec(i)),
+                       "spec.ipsec.interfaces[0].allowPreSharedKey"));
+  auto parsed = parse_security_profile(with_ipsec(n2()));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_FALSE(parsed->spec.ipsec->interfaces.at(0).allow_pre_shared_key);
+}
+
 TEST(SecurityProfileRules, IpsecOneSelectorPairPerPeerAndOneFamily) {
   const auto peer = [](const char* name, const char* address) {
     return json{{"name", name}, {"address", address}};
@@ -609,6 +788,7 @@ TEST(SecurityProfileRules, IpsecEnums) {
   EXPECT_TRUE(
       HasError(check_security_profile(with_ipsec(i)), "spec.ipsec.interfaces[0].authentication"));
   i["authentication"] = "PreSharedKey";
+  i["allowPreSharedKey"] = true;
   EXPECT_TRUE(NoErrors(check_security_profile(with_ipsec(i))));
 }
 
@@ -778,21 +958,61 @@ TEST(SecurityProfileRules, N32OnlyOnSepp) {
 
 TEST(SecurityProfileRules, N32Fields) {
   json j = sepp_with_n32();
-  j["spec"]["n32"]["remotePlmns"] = {{{"mcc", "02"}, {"mnc", "1"}}};
+  json& peer = j["spec"]["n32"]["peers"][0];
+  peer["plmns"] = {{{"mcc", "02"}, {"mnc", "1"}}};
   auto errs = check_security_profile(j);
-  EXPECT_TRUE(HasError(errs, "spec.n32.remotePlmns[0].mcc"));
-  EXPECT_TRUE(HasError(errs, "spec.n32.remotePlmns[0].mnc"));
-  j["spec"]["n32"]["remotePlmns"] = {{{"mcc", "208"}, {"mnc", "093"}},
-                                     {{"mcc", "208"}, {"mnc", "093"}}};
-  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.remotePlmns[1]", "Duplicate"));
-  j["spec"]["n32"]["remotePlmns"] = {{{"mcc", "208"}, {"mnc", "093"}},
-                                     {{"mcc", "208"}, {"mnc", "93"}}};
+  EXPECT_TRUE(HasError(errs, "spec.n32.peers[0].plmns[0].mcc"));
+  EXPECT_TRUE(HasError(errs, "spec.n32.peers[0].plmns[0].mnc"));
+  peer["plmns"] = {{{"mcc", "208"}, {"mnc", "093"}}, {{"mcc", "208"}, {"mnc", "093"}}};
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.peers[0].plmns[1]", "Duplicate"));
+  peer["plmns"] = {{{"mcc", "208"}, {"mnc", "093"}}, {{"mcc", "208"}, {"mnc", "93"}}};
   EXPECT_TRUE(NoErrors(check_security_profile(j)));
+  peer["plmns"] = json::array();
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.peers[0].plmns"));
+  peer["plmns"] = {{{"mcc", "002"}, {"mnc", "02"}}};
   j["spec"]["n32"]["capability"] = "IPX";
   EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.capability"));
   j["spec"]["n32"]["capability"] = "TLS";
-  j["spec"]["n32"]["remoteSeppFqdns"] = {"SEPP.example.org"};
-  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.remoteSeppFqdns[0]"));
+  peer["fqdn"] = "SEPP.example.org";
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.peers[0].fqdn"));
+  peer["fqdn"] = "sepp.example.org";
+  peer["name"] = "Partner";
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.peers[0].name"));
+  peer["name"] = "partner";
+  peer["trustAnchorRef"] = {{"kind", "Pod"}, {"name", "roots"}};
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.peers[0].trustAnchorRef.kind"));
+  peer["trustAnchorRef"] = {{"kind", "Secret"}, {"name", "roots"}, {"key", "ca crt"}};
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.peers[0].trustAnchorRef.key"));
+  peer["trustAnchorRef"] = {{"kind", "Secret"}};
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.peers[0].trustAnchorRef.name"));
+  peer.erase("trustAnchorRef");
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.peers[0].trustAnchorRef"));
+  j["spec"]["n32"]["remotePlmns"] = {{{"mcc", "002"}, {"mnc", "02"}}};  // replaced by peers
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.remotePlmns"));
+}
+
+TEST(SecurityProfileParse, N32PeerTrustAnchorDefaults) {
+  auto r = parse_security_profile(sepp_with_n32());
+  ASSERT_TRUE(r.ok()) << testing::dump(r.errors());
+  const auto& ref = r->spec.n32->peers.at(0).trust_anchor_ref;
+  EXPECT_EQ(ref.kind, TrustAnchorKind::ConfigMap);
+  EXPECT_EQ(ref.name, "mnc002-roots");
+  EXPECT_EQ(ref.key, "ca.crt");
+}
+
+TEST(SecurityProfileRules, N32PeersDistinct) {
+  json j = sepp_with_n32();
+  json second = j["spec"]["n32"]["peers"][0];
+  second["name"] = "other";
+  j["spec"]["n32"]["peers"].push_back(second);
+  auto errs = check_security_profile(j);
+  EXPECT_TRUE(HasError(errs, "spec.n32.peers", "must not have the same fqdn"));
+  EXPECT_TRUE(HasError(errs, "spec.n32.peers", "a PLMN must belong to one N32 peer only"));
+  j["spec"]["n32"]["peers"][1]["fqdn"] = "sepp.5gc.mnc003.mcc003.3gppnetwork.org";
+  j["spec"]["n32"]["peers"][1]["plmns"] = {{{"mcc", "003"}, {"mnc", "03"}}};
+  EXPECT_TRUE(NoErrors(check_security_profile(j)));
+  j["spec"]["n32"]["peers"][1]["name"] = "mnc002-mcc002";
+  EXPECT_TRUE(HasError(check_security_profile(j), "spec.n32.peers[1]", "Duplicate"));
 }
 
 TEST(SecurityProfileRules, JweSuitesOnlyWithPrins) {

@@ -24,14 +24,17 @@ inline const FieldError* find_error(const FieldErrors& errs, std::string_view fi
   return it == errs.end() ? nullptr : &*it;
 }
 
-// Passes when `errs` has an error on exactly `field` (and, if given, its reason contains `text`).
+// Passes when `errs` has an error on exactly `field` (and, if given, one of them has a reason
+// that contains `text`: a field can fail several rules).
 inline ::testing::AssertionResult HasError(const FieldErrors& errs, std::string_view field,
                                            std::string_view text = {}) {
-  const FieldError* e = find_error(errs, field);
-  if (e == nullptr) {
+  if (find_error(errs, field) == nullptr) {
     return ::testing::AssertionFailure() << "no error on " << field << "; got:\n" << dump(errs);
   }
-  if (!text.empty() && e->reason.find(text) == std::string::npos) {
+  const bool found = std::any_of(errs.begin(), errs.end(), [&](const FieldError& e) {
+    return e.field == field && e.reason.find(text) != std::string::npos;
+  });
+  if (!found) {
     return ::testing::AssertionFailure()
            << "error on " << field << " lacks \"" << text << "\"; got:\n"
            << dump(errs);

@@ -80,5 +80,15 @@ TEST(PoliciesTest, DecidesIssuingAndHoldsBackRenewalsThatCannotHelp) {
   }
 }
 
+TEST(PoliciesTest, RevokesOnlyACertificateWhoseKeyWasEditedAndOfTheCurrentCa) {
+  const auto compromised = revocation_on_replacement(true, true);
+  ASSERT_TRUE(compromised.has_value());
+  EXPECT_EQ(compromised->reason, "KeyCompromised");
+  // A renewal or spec change supersedes: the NF may still serve the old certificate.
+  EXPECT_FALSE(revocation_on_replacement(false, true).has_value());
+  // Another CA's certificate is not this CA's CRL's to list.
+  EXPECT_FALSE(revocation_on_replacement(true, false).has_value());
+}
+
 }  // namespace
 }  // namespace secprov::controllers::policies

@@ -424,6 +424,8 @@ void expect_provisioned_objects_untouched(const World& w) {
 
 const std::string kStatus = "PATCH securityprofiles/amf/status";
 const std::string kFinalizerPatch = "PATCH securityprofiles/amf";
+// A replaced or deleted certificate recorded as revoked (issue 8 defect 9).
+const std::string kCrlRecord = "POST /api/v1/namespaces/secprov-system/configmaps/td-crl";
 const std::vector<Condition> kReady = {
     {"Ready", "True", ""}, {"Stalled", "False", ""}, {"Drifted", "False", ""}};
 Condition stalled(const std::string& reason) {
@@ -486,7 +488,7 @@ std::vector<Case> cases() {
       {.name = "KeyEditedEnforceRewritesTheSecret",
        .spec = {},
        .existing = key_edited,
-       .writes = {"PATCH secrets/amf-tls", kStatus},
+       .writes = {"PATCH secrets/amf-tls", kStatus, kCrlRecord},
        .conditions = {{"Ready", "True", ""}, {"Drifted", "False", ""}},
        .events = {"DriftRepaired", "Reissued"},
        .requeue = kAtRenewal,
@@ -727,7 +729,8 @@ std::vector<Case> cases() {
       {.name = "DeletionWithDeleteRemovesOwnedObjects",
        .spec = [](Json& p) { p["spec"]["deletionPolicy"] = "Delete"; },
        .existing = deleted(false),
-       .writes = {"DELETE secrets/amf-tls", "DELETE configmaps/amf-security", kFinalizerPatch},
+       .writes = {"DELETE secrets/amf-tls", "DELETE configmaps/amf-security", kFinalizerPatch,
+                  kCrlRecord},
        .conditions = {},
        .events = {},
        .requeue = kNoRequeue,
@@ -735,7 +738,8 @@ std::vector<Case> cases() {
       {.name = "DeletionWithDeleteLeavesAForeignObject",
        .spec = [](Json& p) { p["spec"]["deletionPolicy"] = "Delete"; },
        .existing = deleted(true),
-       .writes = {"DELETE secrets/amf-tls", "DELETE configmaps/amf-security", kFinalizerPatch},
+       .writes = {"DELETE secrets/amf-tls", "DELETE configmaps/amf-security", kFinalizerPatch,
+                  kCrlRecord},
        .conditions = {},
        .events = {"NotOwned"},
        .requeue = kNoRequeue,
@@ -806,6 +810,64 @@ std::vector<Case> cases() {
              const auto conf = w.secret_value("amf-ipsec", "swanctl.conf").value();
              EXPECT_TRUE(conf.find("/etc/secprov/tls/tls.crt") != std::string::npos)
                  << "swanctl.conf does not reference the certificate";
+           }},
+      // Issue 8 defect 8: Ready says the objects are written, Enforced whether the NF
+      // behind spec.outputs enforces them by itself.
+      {.name = "Open5gsOutputNamesEachEnforcementGap",
+       .spec =
+           [](Json& p) {
+             p["spec"]["sbi"]["tls"] = {{"mode", "MutualTLS"}, {"minVersion", "1.2"}};
+             p["spec"]["outputs"] = {{"open5gs", true}};
+           },
+       .existing = {},
+       .writes = {"POST secrets/amf-tls", "POST configmaps/amf-security", kStatus},
+       .conditions = {kReady[0], kReady[1], kReady[2], {"Enforced", "False", "EnforcementGaps"}},
+       .events = {"Issued"},
+       .requeue = kAtRenewal,
+       .check =
+           [](const World& w, std::size_t) {
+             const auto enforced = w.condition("Enforced");
+             const auto message = enforced.value("message", std::string{});
+             EXPECT_EQ(message.substr(0, message.find('\n')),
+                       "open5gs: TLSVersions, CipherSuites, KeyExchangeGroups, "
+                       "ExpiredClientCertAccepted")
+                 << message;
+             EXPECT_NE(message.find("\nopen5gs TLSVersions: Open5GS accepts TLS 1.0 to 1.3"),
+                       std::string::npos)
+                 << message;
+             EXPECT_NE(message.find("spec.enabler"), std::string::npos) << message;
+             EXPECT_EQ(enforced.value("observedGeneration", 0), 1);
+           }},
+      {.name = "NoNativeOutputLeavesEnforcedUnknown",
+       .spec = {},
+       .existing = {},
+       .writes = {"POST secrets/amf-tls", "POST configmaps/amf-security", kStatus},
+       .conditions = {kReady[0], {"Enforced", "Unknown", "ConsumerUnknown"}},
+       .events = {"Issued"},
+       .requeue = kAtRenewal,
+       .check = {}},
+      {.name = "OutputSwitchedToANfWithoutGapsIsEnforced",
+       .spec =
+           [](Json& p) {
+             p["spec"]["sbi"]["tls"] = {{"mode", "MutualTLS"}};
+             p["spec"]["outputs"] = {{"free5gc", true}};
+           },
+       .existing =
+           [](World& w) {
+             provisioned(w);
+             EXPECT_EQ(w.condition("Enforced").value("reason", ""), "EnforcementGaps");
+             w.edit_profile([](Json& p) {
+               p["metadata"]["generation"] = 2;
+               p["spec"]["sbi"]["tls"]["mode"] = "Disabled";
+             });
+           },
+       .writes = {"DELETE secrets/amf-tls", "PATCH configmaps/amf-security", kStatus},
+       .conditions = {kReady[0], {"Enforced", "True", "NativelyEnforced"}},
+       .events = {},
+       .requeue = kNoRequeue,
+       .check =
+           [](const World& w, std::size_t) {
+             EXPECT_EQ(w.condition("Enforced").value("observedGeneration", 0), 2);
            }},
   };
 }

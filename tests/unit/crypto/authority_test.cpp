@@ -97,6 +97,22 @@ TEST(CertificateAuthority, SelfSignedRejectsEmptySubjectAndValidity) {
 
 // ---- issuing NF certificates (TS 33.310 6.1.3c) ----
 
+TEST(CertificateAuthority, SanIsCriticalOnlyWithAnEmptySubject) {
+  const auto now = fixed_now();
+  const CertificateAuthority ca = make_ca();
+  const PrivateKey key = PrivateKey::generate(KeyAlgorithm::EcdsaP256);
+  CertificateTemplate request = nf_template(now);
+  ASSERT_NE(request.subject, DistinguishedName{});
+  const Certificate with_subject = ca.sign(make_csr(key), request, now);
+  EXPECT_EQ(with_subject.extension_critical(kSubjectAltNameOid), false);
+
+  request.subject = {};
+  const Certificate without_subject = ca.sign(make_csr(key), request, now);
+  EXPECT_EQ(without_subject.subject(), DistinguishedName{});
+  EXPECT_EQ(without_subject.extension_critical(kSubjectAltNameOid), true);
+  EXPECT_FALSE(without_subject.uris().empty());
+}
+
 TEST(CertificateAuthority, SignsNfLeafWithTheProfileExtensions) {
   const auto now = fixed_now();
   const CertificateAuthority ca = make_ca();
@@ -115,9 +131,10 @@ TEST(CertificateAuthority, SignsNfLeafWithTheProfileExtensions) {
   EXPECT_EQ(serial.size(), 32u);
   EXPECT_TRUE(serial[0] >= '4' && serial[0] <= '7') << serial;
 
-  // subjectAltName: critical, the NF instance URI, FQDNs and IP addresses
-  EXPECT_TRUE(leaf.san_critical());
-  EXPECT_EQ(leaf.extension_critical(kSubjectAltNameOid), true);
+  // subjectAltName: non-critical beside a non-empty subject (RFC 5280 4.2.1.6), the NF
+  // instance URI, FQDNs and IP addresses
+  EXPECT_FALSE(leaf.san_critical());
+  EXPECT_EQ(leaf.extension_critical(kSubjectAltNameOid), false);
   EXPECT_THAT(leaf.uris(), ElementsAre("urn:uuid:0b7f8a4e-3c1d-4a57-9a2e-5f0d6c1b2a39"));
   EXPECT_THAT(leaf.dns_names(), ElementsAre("amf1.5gc.mnc001.mcc001.3gppnetwork.org",
                                             "amf.free5gc.svc.cluster.local"));
@@ -191,6 +208,30 @@ TEST(CertificateAuthority, ExtendedKeyUsageFollowsFlagsAndOptionalExtensionsAreO
   EXPECT_TRUE(leaf.nf_types().empty());
   EXPECT_EQ(leaf.extension_critical(kNfTypesOid), std::nullopt);
   EXPECT_TRUE(leaf.ip_addresses().empty());
+}
+
+// RFC 9509 3: the NRF's token-signing certificate carries id-kp-oauthAccessTokenSigning
+// alone, with keyUsage digitalSignature only.
+TEST(CertificateAuthority, IssuesAnAccessTokenSigningCertificate) {
+  const auto now = fixed_now();
+  const CertificateAuthority ca = make_ca();
+  CertificateTemplate request = nf_template(now);
+  request.server_auth = request.client_auth = false;
+  request.oauth_access_token_signing = true;
+  const Certificate leaf =
+      ca.sign(make_csr(PrivateKey::generate(KeyAlgorithm::EcdsaP256)), request, now);
+  ASSERT_TRUE(leaf.extended_key_usage().has_value());
+  EXPECT_TRUE(leaf.extended_key_usage()->oauth_access_token_signing);
+  EXPECT_FALSE(leaf.extended_key_usage()->server_auth);
+  EXPECT_FALSE(leaf.extended_key_usage()->client_auth);
+  ASSERT_TRUE(leaf.key_usage().has_value());
+  EXPECT_TRUE(leaf.key_usage()->digital_signature);
+  EXPECT_FALSE(leaf.key_usage()->key_encipherment);
+  EXPECT_FALSE(leaf.key_usage()->key_cert_sign);
+  // An NF's TLS certificate does not carry it.
+  const Certificate tls =
+      ca.sign(make_csr(PrivateKey::generate(KeyAlgorithm::EcdsaP256)), nf_template(now), now);
+  EXPECT_FALSE(tls.extended_key_usage()->oauth_access_token_signing);
 }
 
 TEST(CertificateAuthority, SerialsDifferBetweenIssuances) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "api/constants.h"
 #include "test_support.h"
 
@@ -38,6 +40,22 @@ TEST(CertificateRequest, CarriesTheSpecsIdentityWithTheIdInLowerCase) {
   EXPECT_EQ(request.certificate.nf_types, std::vector<std::string>{"AMF"});
   EXPECT_EQ(request.renew_before, 720h);
   EXPECT_EQ(request.duration, 2160h);
+}
+
+TEST(CertificateRequest, ASeppCoversItsTelescopicFqdnsWithAWildcard) {
+  auto doc = testing::profile_doc("SEPP");
+  doc["spec"]["sbi"]["tls"]["certificate"]["extraDnsNames"] = {
+      "sepp.5gc.mnc001.mcc001.3gppnetwork.org"};
+  const auto names = certificate_request(testing::parse(doc), domain(), testing::kNfInstanceId)
+                         .certificate.dns_names;
+  EXPECT_NE(std::find(names.begin(), names.end(), "*.sepp.5gc.mnc001.mcc001.3gppnetwork.org"),
+            names.end());
+  // Only a SEPP (TS 33.501 13.1.1.0): an AMF keeps exact names.
+  const auto amf =
+      certificate_request(testing::parse(testing::profile_doc()), domain(), testing::kNfInstanceId)
+          .certificate.dns_names;
+  EXPECT_TRUE(
+      std::none_of(amf.begin(), amf.end(), [](const auto& n) { return n.starts_with("*."); }));
 }
 
 TEST(CertificateRequest, AServiceNameThatNoServiceCanHaveIsARenderErrorOnTheField) {

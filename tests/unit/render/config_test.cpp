@@ -28,11 +28,17 @@ json sepp_doc(const std::string& capability = "TLS") {
   doc["metadata"]["name"] = "sepp";
   doc["spec"]["sbi"]["tls"]["certificate"]["extraDnsNames"] = {
       "sepp.5gc.mnc001.mcc001.3gppnetwork.org"};
-  doc["spec"]["n32"] = {
-      {"capability", capability},
-      {"remotePlmns", {{{"mcc", "003"}, {"mnc", "03"}}, {{"mcc", "002"}, {"mnc", "02"}}}},
-      {"remoteSeppFqdns",
-       {"sepp.5gc.mnc003.mcc003.3gppnetwork.org", "sepp.5gc.mnc002.mcc002.3gppnetwork.org"}}};
+  // Listed out of name order: the rendering sorts peers by name.
+  doc["spec"]["n32"] = {{"capability", capability},
+                        {"peers",
+                         {{{"name", "mnc003-mcc003"},
+                           {"fqdn", "sepp.5gc.mnc003.mcc003.3gppnetwork.org"},
+                           {"plmns", {{{"mcc", "003"}, {"mnc", "03"}}}},
+                           {"trustAnchorRef", {{"kind", "Secret"}, {"name", "roots-3"}}}},
+                          {{"name", "mnc002-mcc002"},
+                           {"fqdn", "sepp.5gc.mnc002.mcc002.3gppnetwork.org"},
+                           {"plmns", {{{"mcc", "002"}, {"mnc", "02"}}}},
+                           {"trustAnchorRef", {{"name", "roots-2"}, {"key", "roots.pem"}}}}}}};
   return doc;
 }
 
@@ -149,9 +155,18 @@ TEST(SecurityYaml, IpsecAndN32) {
   const YAML::Node n32 = y["n32"];
   EXPECT_EQ(n32["capability"].as<std::string>(), "PRINS");
   EXPECT_EQ(n32["localSeppFqdn"].as<std::string>(), "sepp.5gc.mnc001.mcc001.3gppnetwork.org");
-  EXPECT_EQ(n32["remotePlmns"][0]["mcc"].as<std::string>(), "002");  // sorted, stays a string
-  EXPECT_EQ(n32["remotePlmns"][0]["mnc"].as<std::string>(), "02");
-  EXPECT_EQ(n32["remoteSeppFqdns"][0].as<std::string>(), "sepp.5gc.mnc002.mcc002.3gppnetwork.org");
+  EXPECT_EQ(n32["homeTrustAnchor"]["configMap"].as<std::string>(), "operator-a-ca");
+  EXPECT_EQ(n32["homeTrustAnchor"]["key"].as<std::string>(), "ca.crt");
+  const YAML::Node peer = n32["peers"][0];  // sorted by name
+  EXPECT_EQ(peer["name"].as<std::string>(), "mnc002-mcc002");
+  EXPECT_EQ(peer["fqdn"].as<std::string>(), "sepp.5gc.mnc002.mcc002.3gppnetwork.org");
+  EXPECT_EQ(peer["plmns"][0]["mcc"].as<std::string>(), "002");  // stays a string
+  EXPECT_EQ(peer["plmns"][0]["mnc"].as<std::string>(), "02");
+  EXPECT_EQ(peer["trustAnchor"]["kind"].as<std::string>(), "ConfigMap");
+  EXPECT_EQ(peer["trustAnchor"]["name"].as<std::string>(), "roots-2");
+  EXPECT_EQ(peer["trustAnchor"]["file"].as<std::string>(),
+            "/etc/secprov/n32/mnc002-mcc002/roots.pem");
+  EXPECT_EQ(n32["peers"][1]["trustAnchor"]["kind"].as<std::string>(), "Secret");
   EXPECT_EQ(n32["jweCipherSuites"][0].as<std::string>(), "A256GCM");
 
   const YAML::Node ipsec = y["ipsec"];
@@ -164,7 +179,8 @@ TEST(SecurityYaml, IpsecAndN32) {
   EXPECT_EQ(n4["esp"]["lifetime"].as<std::string>(), "8h");
   EXPECT_EQ(n4["peers"][0]["name"].as<std::string>(), "upf-a");
   EXPECT_EQ(n4["peers"][0]["remoteId"].as<std::string>(), "upf-a.example");
-  EXPECT_EQ(n4["peers"][1]["remoteId"].as<std::string>(), "10.0.0.2");  // address by default
+  // By default the certificate name of the profile named like the peer, as in swanctl.conf.
+  EXPECT_EQ(n4["peers"][1]["remoteId"].as<std::string>(), "upf-b.5gc.svc");
   EXPECT_EQ(n4["peers"][1]["preSharedKey"].as<std::string>(), "psk-n4-upf-b");
 }
 
@@ -231,8 +247,11 @@ TEST(SecurityConfigMap, Deterministic) {
         {"peers": [{"address": "10.0.1.1", "name": "smf"}], "name": "N4"},
         {"name": "N9", "peers": [{"name": "a", "address": "10.0.0.1"}, {"address": "10.0.0.2", "name": "b"}]}]},
       "outputs": {"free5gc": true, "open5gs": true},
-      "n32": {"remoteSeppFqdns": ["sepp.5gc.mnc002.mcc002.3gppnetwork.org", "sepp.5gc.mnc003.mcc003.3gppnetwork.org"],
-              "remotePlmns": [{"mnc": "02", "mcc": "002"}, {"mnc": "03", "mcc": "003"}],
+      "n32": {"peers": [
+                {"trustAnchorRef": {"key": "roots.pem", "name": "roots-2"}, "plmns": [{"mnc": "02", "mcc": "002"}],
+                 "fqdn": "sepp.5gc.mnc002.mcc002.3gppnetwork.org", "name": "mnc002-mcc002"},
+                {"name": "mnc003-mcc003", "fqdn": "sepp.5gc.mnc003.mcc003.3gppnetwork.org",
+                 "plmns": [{"mcc": "003", "mnc": "03"}], "trustAnchorRef": {"name": "roots-3", "kind": "Secret"}}],
               "capability": "TLS"},
       "trustDomainRef": {"name": "operator-a"},
       "sbi": {"tls": {"certificate": {"extraDnsNames": ["sepp.5gc.mnc001.mcc001.3gppnetwork.org"]}}},
@@ -247,12 +266,12 @@ TEST(SecurityConfigMap, Deterministic) {
 
 TEST(SecurityConfigMap, AmbiguousScalarsSurviveTheRoundTrip) {
   json doc = sepp_doc();
-  doc["spec"]["n32"]["remotePlmns"] = {{{"mcc", "001"}, {"mnc", "010"}}};
+  doc["spec"]["n32"]["peers"][0]["plmns"] = {{{"mcc", "001"}, {"mnc", "010"}}};
   const std::string id = "12345678-1234-4234-8234-123456789012";
   const YAML::Node y = load_yaml(security_yaml(parse(doc), id));
   EXPECT_EQ(y["nfInstanceId"].as<std::string>(), id);
-  EXPECT_EQ(y["n32"]["remotePlmns"][0]["mcc"].as<std::string>(), "001");
-  EXPECT_EQ(y["n32"]["remotePlmns"][0]["mnc"].as<std::string>(), "010");
+  EXPECT_EQ(y["n32"]["peers"][1]["plmns"][0]["mcc"].as<std::string>(), "001");
+  EXPECT_EQ(y["n32"]["peers"][1]["plmns"][0]["mnc"].as<std::string>(), "010");
   const std::string text = security_yaml(parse(doc), id);
   EXPECT_NE(text.find("mnc: \"010\""), std::string::npos) << text;
 }
@@ -290,8 +309,9 @@ TEST(Open5gsYaml, ServerOnlyTlsAndDisabled) {
   EXPECT_EQ(y["amf"]["default"]["tls"]["client"].size(), 1u);
 }
 
-TEST(Open5gsYaml, SeppN32ClientPerRemoteSepp) {
-  const YAML::Node y = load_yaml(open5gs_yaml(parse(sepp_doc())).value());
+TEST(Open5gsYaml, SeppN32ClientPerPeerWithItsOwnRoots) {
+  const std::string text = open5gs_yaml(parse(sepp_doc())).value();
+  const YAML::Node y = load_yaml(text);
   const YAML::Node n32 = y["sepp"]["n32"];
   ASSERT_TRUE(n32.IsMap());
   ASSERT_EQ(n32["server"].size(), 1u);
@@ -300,13 +320,40 @@ TEST(Open5gsYaml, SeppN32ClientPerRemoteSepp) {
   EXPECT_EQ(server["scheme"].as<std::string>(), "https");
   EXPECT_EQ(server["cert"].as<std::string>(), "/etc/secprov/tls/tls.crt");
   EXPECT_TRUE(server["verify_client"].as<bool>());
+  // Client certificates are verified against a partner's roots, never the home CA.
+  EXPECT_EQ(server["verify_client_cacert"].as<std::string>(),
+            "/etc/secprov/n32/mnc002-mcc002/roots.pem");
+  EXPECT_NE(text.find("Open5GS takes one CA file"), std::string::npos) << text;
+  // N32-f: its own TLS server (TS 33.501 13.1.2).
+  EXPECT_EQ(server["n32f"]["scheme"].as<std::string>(), "https");
+  EXPECT_EQ(server["n32f"]["verify_client_cacert"].as<std::string>(),
+            "/etc/secprov/n32/mnc002-mcc002/roots.pem");
   const YAML::Node sepps = n32["client"]["sepp"];
   ASSERT_EQ(sepps.size(), 2u);
   EXPECT_EQ(sepps[0]["receiver"].as<std::string>(), "sepp.5gc.mnc002.mcc002.3gppnetwork.org");
+  EXPECT_EQ(sepps[0]["target_plmn_id"]["mcc"].as<std::string>(), "002");
+  EXPECT_EQ(sepps[0]["target_plmn_id"]["mnc"].as<std::string>(), "02");
   EXPECT_EQ(sepps[0]["uri"].as<std::string>(), "https://sepp.5gc.mnc002.mcc002.3gppnetwork.org");
+  EXPECT_EQ(sepps[0]["cacert"].as<std::string>(), "/etc/secprov/n32/mnc002-mcc002/roots.pem");
   EXPECT_EQ(sepps[0]["client_cert"].as<std::string>(), "/etc/secprov/tls/tls.crt");
+  EXPECT_EQ(sepps[0]["n32f"]["uri"].as<std::string>(),
+            "https://sepp.5gc.mnc002.mcc002.3gppnetwork.org");
+  EXPECT_EQ(sepps[0]["n32f"]["cacert"].as<std::string>(),
+            "/etc/secprov/n32/mnc002-mcc002/roots.pem");
   EXPECT_EQ(sepps[1]["receiver"].as<std::string>(), "sepp.5gc.mnc003.mcc003.3gppnetwork.org");
+  EXPECT_EQ(sepps[1]["target_plmn_id"]["mcc"].as<std::string>(), "003");
+  EXPECT_EQ(sepps[1]["cacert"].as<std::string>(), "/etc/secprov/n32/mnc003-mcc003/ca.crt");
   EXPECT_EQ(y["sepp"]["default"]["tls"]["server"]["scheme"].as<std::string>(), "https");
+}
+
+TEST(Open5gsYaml, SeppN32OnePeerNoMultiPeerNote) {
+  json doc = sepp_doc();
+  doc["spec"]["n32"]["peers"].erase(0);
+  const std::string text = open5gs_yaml(parse(doc)).value();
+  EXPECT_EQ(text.find("Open5GS takes one CA file"), std::string::npos) << text;
+  const YAML::Node server = load_yaml(text)["sepp"]["n32"]["server"][0];
+  EXPECT_EQ(server["verify_client_cacert"].as<std::string>(),
+            "/etc/secprov/n32/mnc002-mcc002/roots.pem");
 }
 
 TEST(Open5gsYaml, PrinsIsNotRenderedForOpen5gs) {

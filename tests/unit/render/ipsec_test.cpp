@@ -2,11 +2,21 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "api/trustdomain.h"
 #include "crypto/encoding.h"
+#include "render/certificate.h"
 #include "render/digest.h"
 #include "render/errors.h"
 #include "render/labels.h"
+#include "render/names.h"
+#include "render/profile.h"
 #include "test_support.h"
+#include "unit/api/yaml_json.h"
 
 namespace secprov::render {
 namespace {
@@ -26,6 +36,7 @@ json upf_doc() {
        {"peers", {{{"name", "smf-1"}, {"address", "10.1.0.1"}, {"remoteId", "smf.5gc.svc"}}}}},
       {{"name", "N3"},
        {"authentication", "PreSharedKey"},
+       {"allowPreSharedKey", true},
        {"ike", {{"proposals", {"aes128gcm16-prfsha256-ecp256"}}, {"lifetime", "1h30m"}}},
        {"esp", {{"proposals", {"aes128gcm16-ecp256"}}, {"lifetime", "45m"}}},
        {"trafficSelectors", {{"local", {"10.2.0.0/24"}}}},
@@ -79,7 +90,8 @@ TEST(SwanctlConf, ConnectionPerInterfaceAndPeer) {
   EXPECT_TRUE(contains(n3, "    proposals = aes128gcm16-prfsha256-ecp256\n"));
   EXPECT_TRUE(contains(n3, "    rekey_time = 5400s\n"));
   EXPECT_TRUE(contains(n3, "    local {\n      auth = psk\n      id = upf.5gc.svc\n    }\n"));
-  EXPECT_TRUE(contains(n3, "    remote {\n      auth = psk\n      id = 10.0.0.1\n    }\n"));
+  // No remoteId: the certificate name of the profile named like the peer (its local.id).
+  EXPECT_TRUE(contains(n3, "    remote {\n      auth = psk\n      id = gnb-1.5gc.svc\n    }\n"));
   EXPECT_TRUE(contains(n3,
                        "    children {\n      n3-gnb-1 {\n        mode = tunnel\n"
                        "        esp_proposals = aes128gcm16-ecp256\n"
@@ -188,10 +200,11 @@ TEST(SwanctlConf, PeersSharingAPolicyOrCrossingFamiliesAreRefused) {
 
 TEST(SwanctlConf, PskSecretsOnlyForPskInterfaces) {
   const std::string conf = swanctl_conf(parse(upf_doc()), psks());
-  EXPECT_TRUE(contains(conf, "secrets {\n  ike-n3-gnb-1 {\n    id = 10.0.0.1\n    secret = 0x" +
-                                 std::string("30734e6f744261736536343d3d") + "\n  }\n"))
+  EXPECT_TRUE(
+      contains(conf, "secrets {\n  ike-n3-gnb-1 {\n    id = gnb-1.5gc.svc\n    secret = 0x" +
+                         std::string("30734e6f744261736536343d3d") + "\n  }\n"))
       << conf;
-  EXPECT_TRUE(contains(conf, "  ike-n3-gnb-2 {\n    id = 10.0.0.2\n"));
+  EXPECT_TRUE(contains(conf, "  ike-n3-gnb-2 {\n    id = gnb-2.5gc.svc\n"));
   EXPECT_FALSE(contains(conf, "ike-n4"));
 
   json cert_only = upf_doc();
@@ -254,6 +267,184 @@ TEST(IpsecSecret, NoneWithoutIpsec) {
   json doc = profile_doc();
   doc["spec"]["ipsec"] = json::object();
   EXPECT_FALSE(ipsec_secret(parse(doc), {}).has_value());
+}
+
+// ---- issue 8 defect 3: the two ends of a link agree on identities and PSKs ----
+
+api::TrustDomain trust_domain() {
+  api::TrustDomain d;
+  d.metadata.name = "operator-a";
+  d.spec.domain = "5gc.mnc001.mcc001.3gppnetwork.org";
+  return d;
+}
+
+bool in_san(const api::SecurityProfile& p, const std::string& name) {
+  const auto request = certificate_request(p, trust_domain(), testing::kNfInstanceId);
+  const auto& dns = request.certificate.dns_names;
+  return std::find(dns.begin(), dns.end(), name) != dns.end();
+}
+
+// A profile `name` with one interface whose single peer is `peer` (no remoteId).
+json link_doc(const std::string& name, const std::string& peer,
+              const std::string& authentication = "Certificate",
+              const std::string& interface = "N4") {
+  json doc = profile_doc(name == "upf" ? "UPF" : "SMF");
+  doc["metadata"]["name"] = name;
+  doc["spec"]["ipsec"]["interfaces"] = {{{"name", interface},
+                                         {"authentication", authentication},
+                                         {"peers", {{{"name", peer}, {"address", "10.1.0.2"}}}}}};
+  return doc;
+}
+
+TEST(IpsecIdentities, LocalIdIsADnsSanOfTheIssuedCertificate) {
+  json plain = link_doc("smf", "upf");
+  json extra = plain;
+  extra["spec"]["sbi"]["tls"]["certificate"]["extraDnsNames"] = {"*.smf.example.org",
+                                                                 "smf.example.org"};
+  json service = plain;
+  service["spec"]["sbi"]["tls"]["certificate"]["serviceName"] = "smf-sbi";
+  for (const auto& doc : {plain, extra, service}) {
+    const auto p = parse(doc);
+    const std::string id = ipsec_local_id(p);
+    EXPECT_TRUE(in_san(p, id)) << id;
+    EXPECT_TRUE(contains(swanctl_conf(p, {}),
+                         "    local {\n      auth = pubkey\n"
+                         "      certs = /etc/secprov/tls/tls.crt\n      id = " +
+                             id + "\n"));
+  }
+  EXPECT_EQ(ipsec_local_id(parse(plain)), "smf.5gc.svc");
+  EXPECT_EQ(ipsec_local_id(parse(extra)), "smf.example.org");
+  EXPECT_EQ(ipsec_local_id(parse(service)), "smf-sbi.5gc.svc");
+}
+
+// The peer named like a profile of the namespace is expected under that profile's local.id:
+// the address (an IP here) is in no certificate.
+TEST(IpsecIdentities, DefaultRemoteIdIsThePeerProfilesLocalId) {
+  const auto smf = parse(link_doc("smf", "upf"));
+  const auto upf = parse(link_doc("upf", "smf"));
+  const auto& smf_peer = smf.spec.ipsec->interfaces[0].peers[0];
+  const auto& upf_peer = upf.spec.ipsec->interfaces[0].peers[0];
+  EXPECT_EQ(effective_remote_id(smf, smf_peer), ipsec_local_id(upf));
+  EXPECT_EQ(effective_remote_id(upf, upf_peer), ipsec_local_id(smf));
+  EXPECT_EQ(effective_remote_id(smf, smf_peer), service_dns_name("upf", "5gc"));
+  EXPECT_TRUE(in_san(upf, effective_remote_id(smf, smf_peer)));
+  EXPECT_TRUE(contains(swanctl_conf(smf, {}),
+                       "      cacerts = /etc/secprov/tls/ca.crt\n"
+                       "      id = upf.5gc.svc\n"));
+  // Given, remoteId wins.
+  auto given = smf;
+  given.spec.ipsec->interfaces[0].peers[0].remote_id = "upf.example.org";
+  EXPECT_EQ(effective_remote_id(given, given.spec.ipsec->interfaces[0].peers[0]),
+            "upf.example.org");
+}
+
+TEST(PreSharedKeyInputs, BothEndsOfALinkDeriveFromOneContext) {
+  const auto smf = parse(link_doc("smf", "upf", "PreSharedKey"));
+  const auto upf = parse(link_doc("upf", "smf", "PreSharedKey"));
+  const auto a = pre_shared_key_inputs(smf);
+  const auto b = pre_shared_key_inputs(upf);
+  ASSERT_EQ(a.size(), 1U);
+  ASSERT_EQ(b.size(), 1U);
+  EXPECT_EQ(a[0].name, "psk-n4-upf");
+  EXPECT_EQ(b[0].name, "psk-n4-smf");
+  EXPECT_EQ(a[0].info, "operator-a\nN4\n5gc/smf\n5gc/upf");
+  EXPECT_EQ(a[0].info, b[0].info);
+  // Another trust domain, namespace or interface is another link.
+  json other_domain = link_doc("upf", "smf", "PreSharedKey");
+  other_domain["spec"]["trustDomainRef"]["name"] = "operator-b";
+  json other_ns = link_doc("upf", "smf", "PreSharedKey");
+  other_ns["metadata"]["namespace"] = "5gc-b";
+  for (const auto& doc : {other_domain, other_ns, link_doc("upf", "smf", "PreSharedKey", "N9")}) {
+    EXPECT_NE(pre_shared_key_inputs(parse(doc))[0].info, a[0].info);
+  }
+  // Names and order as required_pre_shared_keys; none for certificate interfaces.
+  const auto p = parse(upf_doc());
+  std::vector<std::string> names;
+  for (const auto& input : pre_shared_key_inputs(p)) names.push_back(input.name);
+  EXPECT_EQ(names, required_pre_shared_keys(p));
+  EXPECT_TRUE(pre_shared_key_inputs(parse(link_doc("smf", "upf"))).empty());
+}
+
+api::SecurityProfile sample(const std::string& file) {
+  const auto path = std::filesystem::path(SECPROV_SOURCE_DIR) / "deploy" / "samples" / file;
+  for (const auto& doc : api::testing::load_yaml_file(path.string())) {
+    if (doc.value("kind", "") == "SecurityProfile") return parse(doc);
+  }
+  throw std::runtime_error(file + " holds no SecurityProfile");
+}
+
+const api::IpsecInterfaceSpec& interface_of(const api::SecurityProfile& p,
+                                            api::IpsecInterface name) {
+  for (const auto& i : p.spec.ipsec->interfaces) {
+    if (i.name == name) return i;
+  }
+  throw std::runtime_error("no such interface");
+}
+
+bool overlap(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  return std::any_of(a.begin(), a.end(),
+                     [&b](const auto& x) { return std::find(b.begin(), b.end(), x) != b.end(); });
+}
+
+// The SMF and UPF samples describe the two ends of one N4 link: everything IKE compares
+// must match both ways (consumers.md, strongSwan).
+TEST(SampleLinks, SmfAndUpfAgreeOnN4) {
+  const auto smf = sample("smf.yaml");
+  const auto upf = sample("upf.yaml");
+  const auto& s = interface_of(smf, api::IpsecInterface::N4);
+  const auto& u = interface_of(upf, api::IpsecInterface::N4);
+  ASSERT_EQ(s.peers.size(), 1U);
+  ASSERT_EQ(u.peers.size(), 1U);
+  EXPECT_EQ(s.authentication, api::IpsecAuthentication::Certificate);  // TS 33.501 9.9
+  EXPECT_EQ(s.authentication, u.authentication);
+  EXPECT_EQ(s.mode, u.mode);
+  EXPECT_EQ(s.mode, api::IpsecMode::Tunnel);
+  EXPECT_TRUE(overlap(s.ike.proposals, u.ike.proposals));
+  EXPECT_TRUE(overlap(s.esp.proposals, u.esp.proposals));
+  // IDs both ways, each in its own certificate.
+  EXPECT_EQ(effective_remote_id(smf, s.peers[0]), ipsec_local_id(upf));
+  EXPECT_EQ(effective_remote_id(upf, u.peers[0]), ipsec_local_id(smf));
+  EXPECT_TRUE(in_san(smf, ipsec_local_id(smf)));
+  EXPECT_TRUE(in_san(upf, ipsec_local_id(upf)));
+  // Addresses: each peer is the other's local address, and both are IPs.
+  ASSERT_TRUE(s.local_address && u.local_address);
+  EXPECT_EQ(s.peers[0].address, *u.local_address);
+  EXPECT_EQ(u.peers[0].address, *s.local_address);
+  // Mirrored selectors.
+  const auto ts_s = api::peer_traffic_selectors(s, s.peers[0]);
+  const auto ts_u = api::peer_traffic_selectors(u, u.peers[0]);
+  EXPECT_EQ(ts_s.remote, std::vector<std::string>{*u.local_address + "/32"});
+  EXPECT_EQ(ts_u.remote, std::vector<std::string>{*s.local_address + "/32"});
+  EXPECT_TRUE(ts_s.local.empty() && ts_u.local.empty());  // "dynamic": the local address
+}
+
+// gNB peers (external) are named explicitly and addressed by IP, with a local address set.
+TEST(SampleLinks, GnbPeersHaveExplicitIdsAndAddresses) {
+  for (const auto& [file, name] : {std::pair{"amf.yaml", api::IpsecInterface::N2},
+                                   std::pair{"upf.yaml", api::IpsecInterface::N3}}) {
+    SCOPED_TRACE(file);
+    const auto p = sample(file);
+    const auto& i = interface_of(p, name);
+    EXPECT_TRUE(i.local_address.has_value());
+    EXPECT_EQ(i.authentication, api::IpsecAuthentication::Certificate);
+    for (const auto& peer : i.peers) {
+      EXPECT_TRUE(peer.remote_id.has_value()) << peer.name;
+      EXPECT_EQ(api::peer_traffic_selectors(i, peer).remote.size(), 1U) << peer.name;  // an IP
+    }
+  }
+}
+
+// PSKs are derived from the CA key: with PSKs the CA is an input of the IPsec Secret (a
+// rotation rewrites them on both ends); without, a CA change leaves the Secret alone.
+TEST(PlanProfile, IpsecInputsIncludeTheCaOnlyWithPsks) {
+  const auto digest = [](const json& doc, const std::string& ca) {
+    return plan_profile(parse(doc), trust_domain(), testing::kNfInstanceId, {ca, "bundle"})
+        .ipsec.input_digest;
+  };
+  const json psk = link_doc("smf", "upf", "PreSharedKey");
+  EXPECT_NE(digest(psk, "ca-1"), digest(psk, "ca-2"));
+  const json cert = link_doc("smf", "upf");
+  EXPECT_EQ(digest(cert, "ca-1"), digest(cert, "ca-2"));
 }
 
 }  // namespace

@@ -98,8 +98,14 @@ void expect_https_fqdn_uri(const std::string& uri, const std::string& where) {
   EXPECT_TRUE(is_fqdn(host)) << where << ": " << uri;
 }
 
+// A partner's N32 roots: the pod mounts each peer's trustAnchorRef under this directory.
+bool n32_trust_anchor(const std::string& path) {
+  return path.rfind(std::string(kN32TrustAnchorDir) + "/", 0) == 0;
+}
+
 // Every scalar that is a file path (or sits under a key that names a file) must be a file
-// the TLS Secret mounts: anything else points at nothing in the pod.
+// the TLS Secret mounts (or an N32 partner's mounted roots): anything else points at nothing
+// in the pod.
 void expect_mounted_paths(const YAML::Node& node, const std::string& where) {
   static const std::set<std::string> kMounted = {std::string(kTlsCertificateFile),
                                                  std::string(kTlsPrivateKeyFile),
@@ -112,7 +118,8 @@ void expect_mounted_paths(const YAML::Node& node, const std::string& where) {
     for (const auto& kv : node) {
       const std::string key = kv.first.as<std::string>();
       if (kFileKeys.count(key) && kv.second.IsScalar()) {
-        EXPECT_TRUE(kMounted.count(kv.second.as<std::string>()))
+        EXPECT_TRUE(kMounted.count(kv.second.as<std::string>()) ||
+                    n32_trust_anchor(kv.second.as<std::string>()))
             << where << "." << key << " = " << kv.second.as<std::string>();
       }
       expect_mounted_paths(kv.second, where + "." + key);
@@ -123,7 +130,7 @@ void expect_mounted_paths(const YAML::Node& node, const std::string& where) {
   } else if (node.IsScalar()) {
     const std::string v = node.as<std::string>();
     if (!v.empty() && v.front() == '/') {
-      EXPECT_TRUE(kMounted.count(v)) << where << " = " << v;
+      EXPECT_TRUE(kMounted.count(v) || n32_trust_anchor(v)) << where << " = " << v;
     }
   }
 }

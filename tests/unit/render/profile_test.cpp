@@ -27,6 +27,7 @@ json with_ipsec(json doc, const std::string& authentication, const std::string& 
       {"interfaces",
        {{{"name", "N2"},
          {"authentication", authentication},
+         {"allowPreSharedKey", true},  // a PSK on N2 only when the interface accepts it
          {"peers", {{{"name", "gnb-1"}, {"address", "10.10.2.11"}, {"remoteId", remote_id}}}}}}}};
   return doc;
 }

@@ -81,6 +81,7 @@ TEST(NeedsCertificate, SbiTlsOrCertificateIpsec) {
       {{"name", "N2"}, {"peers", {{{"name", "gnb-1"}, {"address", "10.0.0.1"}}}}}};
   EXPECT_TRUE(needs_certificate(parse(doc)));
   doc["spec"]["ipsec"]["interfaces"][0]["authentication"] = "PreSharedKey";
+  doc["spec"]["ipsec"]["interfaces"][0]["allowPreSharedKey"] = true;
   EXPECT_FALSE(needs_certificate(parse(doc)));
 }
 

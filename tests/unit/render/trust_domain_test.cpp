@@ -3,12 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 
 #include "crypto/authority.h"
 #include "crypto/certificate.h"
+#include "crypto/crl.h"
 #include "crypto/encoding.h"
 #include "render/errors.h"
 #include "render/labels.h"
@@ -164,6 +166,110 @@ TEST(CaKeyPairSecret, LongDomainNameLabelIsShortened) {
   EXPECT_EQ(secret["metadata"]["name"], ca_secret_name(generated(name)));
   EXPECT_EQ(secret["metadata"]["labels"]["secprov.io/trust-domain"], label_value(name));
   EXPECT_EQ(secret["metadata"]["annotations"]["secprov.io/generated-for"], name);
+}
+
+}  // namespace
+}  // namespace secprov::render
+
+namespace secprov::render {
+namespace {
+
+using namespace std::chrono_literals;
+const auto kNow = std::chrono::sys_days{std::chrono::year{2026} / 5 / 1} + 12h;
+
+TEST(CrlRequest, ListsUnexpiredRevocationsOncePerSerialOldestFirst) {
+  const std::vector<Revocation> revocations = {
+      {"0b", kNow - 1h, kNow + 30 * 24h},
+      {"0a", kNow - 2h, kNow + 10 * 24h},
+      {"0c", kNow - 3h, kNow - 1s},           // expired: dropped
+      {"0a", kNow - 30min, kNow + 10 * 24h},  // recorded twice: the first time counts
+  };
+  const auto request = crl_request(revocations, kNow, 42);
+  ASSERT_EQ(request.revoked.size(), 2u);
+  EXPECT_EQ(request.revoked[0], (crypto::RevokedCertificate{"0a", kNow - 2h}));
+  EXPECT_EQ(request.revoked[1], (crypto::RevokedCertificate{"0b", kNow - 1h}));
+  EXPECT_EQ(request.this_update, kNow);
+  EXPECT_EQ(request.next_update, kNow + kCrlValidity);
+  EXPECT_EQ(request.number, 42u);
+}
+
+TEST(CrlRefresh, DueWhenNoneOrInTheLastStretchBeforeNextUpdate) {
+  EXPECT_TRUE(crl_refresh_due(std::nullopt, kNow));
+  const auto next_update = kNow + kCrlValidity;
+  EXPECT_FALSE(crl_refresh_due(next_update, kNow));
+  EXPECT_FALSE(crl_refresh_due(next_update, next_update - kCrlRefreshBefore - 1s));
+  EXPECT_TRUE(crl_refresh_due(next_update, next_update - kCrlRefreshBefore));
+  EXPECT_TRUE(crl_refresh_due(next_update, next_update + 1h));
+  EXPECT_LT(crl_refresh_at(next_update), next_update);
+}
+
+TEST(CrlConfigMap, PublishesTheSignedCrlUnderTheDomainsName) {
+  const auto domain = generated("operator-a");
+  const auto ca = crypto::CertificateAuthority::create_self_signed(
+      crypto::KeyAlgorithm::EcdsaP256, ca_subject(domain), 24h * 365, kNow);
+  const auto crl = crypto::issue_crl(ca, crl_request({{"4f01", kNow, kNow + 24h}}, kNow, 1));
+  const auto config_map = crl_config_map(domain, "secprov-system", crl.to_pem());
+  EXPECT_EQ(config_map["kind"], "ConfigMap");
+  EXPECT_EQ(config_map["metadata"]["name"], "operator-a-crl");
+  EXPECT_EQ(config_map["metadata"]["namespace"], "secprov-system");
+  EXPECT_EQ(config_map["metadata"]["labels"][std::string(kTrustDomainLabel)], "operator-a");
+  const auto published =
+      crypto::CertificateRevocationList::from_pem(config_map["data"]["ca.crl"].get<std::string>());
+  EXPECT_TRUE(published.issued_by(ca.certificate()));
+  ASSERT_EQ(published.revoked().size(), 1u);
+  EXPECT_EQ(published.revoked()[0].serial_hex, "4f01");
+  EXPECT_EQ(published.next_update(), kNow + kCrlValidity);
+  EXPECT_EQ(crl_config_map_name(std::string(300, 'a')).size(), 253u);
+}
+
+}  // namespace
+}  // namespace secprov::render
+
+namespace secprov::render {
+namespace {
+
+using namespace std::chrono_literals;
+const auto kAt = std::chrono::sys_days{std::chrono::year{2026} / 5 / 1} + 12h;
+
+TEST(CrlRevocations, RoundTripOnePerSerialAndExpiredLeave) {
+  const std::vector<Revocation> revocations = {
+      {"0b", kAt - 1h, kAt + 30 * 24h},
+      {"0a", kAt - 2h, kAt + 10 * 24h},
+      {"0c", kAt - 3h, kAt - 1s},           // expired at kAt: leaves
+      {"0a", kAt - 30min, kAt + 10 * 24h},  // twice: the first time counts
+  };
+  const nlohmann::json config_map = {
+      {"data", {{std::string(kRevocationsKey), revocations_value(revocations, kAt)}}}};
+  const auto read = recorded_revocations(config_map);
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0], (Revocation{"0a", kAt - 2h, kAt + 10 * 24h}));
+  EXPECT_EQ(read[1], (Revocation{"0b", kAt - 1h, kAt + 30 * 24h}));
+  // Unparseable entries and values are skipped, never thrown.
+  EXPECT_TRUE(recorded_revocations(nullptr).empty());
+  EXPECT_TRUE(recorded_revocations({{"data", {{"revocations", "not json"}}}}).empty());
+  EXPECT_TRUE(
+      recorded_revocations({{"data", {{"revocations", R"([{"serial":"-1","revokedAt":"x"}])"}}}})
+          .empty());
+}
+
+TEST(CrlConfigMap, OwnedByItsTrustDomainAndSelectedByItsOwnLabel) {
+  const auto domain = generated("operator-a");
+  const nlohmann::json owner = trust_domain_owner_reference("operator-a", "uid-1");
+  const auto config_map =
+      crl_config_map(domain, "secprov-system", "pem", {{"0a", kAt, kAt + 1h}}, owner);
+  EXPECT_EQ(config_map["metadata"]["ownerReferences"], nlohmann::json::array({owner}));
+  EXPECT_EQ(config_map["metadata"]["labels"][std::string(kComponentLabel)], "crl");
+  EXPECT_FALSE(config_map["metadata"]["labels"].contains(std::string(kManagedByLabel)));
+  EXPECT_EQ(recorded_revocations(config_map).size(), 1u);
+  EXPECT_EQ(crl_config_map_selector(), "app.kubernetes.io/component=crl,secprov.io/trust-domain");
+}
+
+TEST(CrlDistributionPoint, BaseUrlAndDomainOrNone) {
+  EXPECT_EQ(crl_distribution_point("", "td"), std::nullopt);
+  EXPECT_EQ(crl_distribution_point("http://op.ns.svc:8081", "td"),
+            "http://op.ns.svc:8081/crl/td.crl");
+  EXPECT_EQ(crl_distribution_point("http://op.ns.svc:8081/", "td"),
+            "http://op.ns.svc:8081/crl/td.crl");
 }
 
 }  // namespace

@@ -1,0 +1,175 @@
+#include "render/native_limits.h"
+
+#include <algorithm>
+#include <array>
+
+namespace secprov::render {
+namespace {
+
+using api::SecurityProfile;
+
+// The UPFs (Open5GS and free5GC) have no SBI: nothing of spec.sbi reaches them.
+bool has_sbi(const SecurityProfile& p) {
+  return p.spec.nf_type != api::NfType::UPF;
+}
+bool sbi_tls(const SecurityProfile& p) {
+  return has_sbi(p) && p.spec.sbi.tls.mode != api::TlsMode::Disabled;
+}
+bool sbi_mutual_tls(const SecurityProfile& p) {
+  return has_sbi(p) && p.spec.sbi.tls.mode == api::TlsMode::MutualTLS;
+}
+bool sbi_oauth2(const SecurityProfile& p) {
+  return has_sbi(p) && p.spec.sbi.oauth2 && p.spec.sbi.oauth2->enabled;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+template <api::ApiEnum E>
+bool contains_name(const std::vector<E>& values, std::string_view name) {
+  return std::any_of(values.begin(), values.end(), [&](E v) { return api::to_string(v) == name; });
+}
+
+// Open5GS v2.7.7 lib/sbi/nghttp2-server.c, create_ssl_ctx(): DEFAULT_CIPHER_LIST (TLS 1.2,
+// IANA names), and no SSL_CTX_set_ciphersuites, so TLS 1.3 keeps OpenSSL 3's default.
+constexpr std::array<std::string_view, 8> kOpen5gsTls12Suites{
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",       "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",           "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384"};
+constexpr std::array<std::string_view, 3> kOpenssl3Tls13Suites{
+    "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"};
+
+std::optional<std::string> open5gs_versions(const SecurityProfile& p) {
+  if (!sbi_tls(p)) return std::nullopt;
+  // Open5GS accepts 1.0 to 1.3, and the API's lowest minVersion is 1.2: always a gap.
+  const auto& tls = p.spec.sbi.tls;
+  const auto range = tls.min_version == tls.max_version
+                         ? std::string(api::to_string(tls.min_version))
+                         : std::string(api::to_string(tls.min_version)) + " to " +
+                               std::string(api::to_string(tls.max_version));
+  return "the profile allows TLS " + range + " only";
+}
+
+std::optional<std::string> open5gs_cipher_suites(const SecurityProfile& p) {
+  if (!sbi_tls(p)) return std::nullopt;
+  std::vector<std::string> extra;
+  for (const auto suite : kOpen5gsTls12Suites) {
+    if (!contains_name(p.spec.sbi.tls.tls12_cipher_suites, suite)) extra.emplace_back(suite);
+  }
+  for (const auto suite : kOpenssl3Tls13Suites) {
+    if (!contains_name(p.spec.sbi.tls.tls13_cipher_suites, suite)) extra.emplace_back(suite);
+  }
+  if (extra.empty()) return std::nullopt;
+  return "the profile does not allow " + joined(extra);
+}
+
+std::optional<std::string> open5gs_groups(const SecurityProfile& p) {
+  if (!sbi_tls(p)) return std::nullopt;
+  std::vector<std::string> others;
+  for (const auto group : p.spec.sbi.tls.groups) {
+    if (group != api::TlsGroup::secp256r1) others.emplace_back(api::to_string(group));
+  }
+  if (!contains_name(p.spec.sbi.tls.groups, "secp256r1")) {
+    return "the profile asks for " + joined(others) + " and does not allow secp256r1";
+  }
+  if (others.empty()) return std::nullopt;
+  return "the profile also asks for " + joined(others) + ", never used";
+}
+
+std::optional<std::string> open5gs_expired_client(const SecurityProfile& p) {
+  if (!sbi_mutual_tls(p)) return std::nullopt;
+  return std::string(
+      "the profile asks for mutual TLS, where an expired client certificate is "
+      "refused");
+}
+
+std::optional<std::string> oauth2_asked(const SecurityProfile& p) {
+  if (!sbi_oauth2(p)) return std::nullopt;
+  return "the profile enables OAuth2 (role " +
+         std::string(api::to_string(p.spec.sbi.oauth2->role)) + ")";
+}
+
+std::optional<std::string> free5gc_server_verification(const SecurityProfile& p) {
+  if (!sbi_tls(p)) return std::nullopt;
+  return std::string(
+      "the profile asks for TLS, where a client verifies the server's certificate "
+      "against the trust domain's CA");
+}
+
+std::optional<std::string> free5gc_client_certificate(const SecurityProfile& p) {
+  if (!sbi_mutual_tls(p)) return std::nullopt;
+  return std::string("the profile asks for mutual TLS, which this NF cannot do as a consumer");
+}
+
+constexpr std::string_view kOpen5gsServer = "Open5GS v2.7.7 lib/sbi/nghttp2-server.c";
+
+constexpr std::array kNativeLimits{
+    NativeLimit{NativeOutput::Open5gs, "TLSVersions",
+                "accepts TLS 1.0 to 1.3 whatever minVersion and maxVersion say", kOpen5gsServer,
+                open5gs_versions},
+    NativeLimit{NativeOutput::Open5gs, "CipherSuites",
+                "uses a fixed TLS 1.2 cipher list that includes DHE suites, and OpenSSL's default "
+                "TLS 1.3 suites",
+                kOpen5gsServer, open5gs_cipher_suites},
+    NativeLimit{NativeOutput::Open5gs, "KeyExchangeGroups",
+                "offers P-256 (secp256r1) only as the server key-exchange group", kOpen5gsServer,
+                open5gs_groups},
+    NativeLimit{NativeOutput::Open5gs, "ExpiredClientCertAccepted",
+                "accepts an expired client certificate (depth 0) in its verify callback",
+                kOpen5gsServer, open5gs_expired_client},
+    NativeLimit{NativeOutput::Open5gs, "NoOAuth2",
+                "has no OAuth2: access tokens are neither requested nor checked (models only)",
+                "Open5GS v2.7.7 lib/sbi/openapi/model/access_token_req.h", oauth2_asked},
+    NativeLimit{NativeOutput::Free5gc, "NoServerVerification",
+                "clients skip server verification (InsecureSkipVerify): the server's "
+                "certificate is never checked",
+                "free5GC v1.4.5 openapi/client.go", free5gc_server_verification},
+    NativeLimit{NativeOutput::Free5gc, "NoClientCertificate",
+                "clients present no client certificate", "free5GC v1.4.5 openapi/client.go",
+                free5gc_client_certificate},
+    NativeLimit{NativeOutput::Free5gc, "NoOAuth2",
+                "needs RSA keys, RS512 and a writable cert directory the NRF fills itself for "
+                "OAuth2, so secprov renders oauth: false",
+                "free5GC v1.4.5 nrf internal/context/context.go", oauth2_asked},
+};
+
+std::string_view project(NativeOutput output) {
+  return output == NativeOutput::Open5gs ? "Open5GS" : "free5GC";
+}
+
+}  // namespace
+
+std::string_view to_string(NativeOutput output) {
+  return output == NativeOutput::Open5gs ? "open5gs" : "free5gc";
+}
+
+std::vector<NativeOutput> native_outputs(const api::OutputsSpec& outputs) {
+  std::vector<NativeOutput> out;
+  if (outputs.open5gs) out.push_back(NativeOutput::Open5gs);
+  if (outputs.free5gc) out.push_back(NativeOutput::Free5gc);
+  return out;
+}
+
+std::span<const NativeLimit> native_limits() {
+  return kNativeLimits;
+}
+
+std::vector<EnforcementGap> enforcement_gaps(const api::SecurityProfile& profile) {
+  const auto outputs = native_outputs(profile.spec.outputs);
+  std::vector<EnforcementGap> gaps;
+  for (const auto& row : kNativeLimits) {
+    if (std::find(outputs.begin(), outputs.end(), row.output) == outputs.end()) continue;
+    if (auto asked = row.exceeded_by(profile)) {
+      gaps.push_back({row.output, std::string(row.code),
+                      std::string(project(row.output)) + " " + std::string(row.limit) + "; " +
+                          *asked + " (" + std::string(row.source) + ")"});
+    }
+  }
+  return gaps;
+}
+
+}  // namespace secprov::render

@@ -1,0 +1,52 @@
+#pragma once
+// What the NFs behind spec.outputs enforce by themselves, whatever their configuration says,
+// and where a profile asks for more (an enforcement gap). One table, native_limits(): each
+// row is one fact read in the NF's sources (project, version, file named in the row) and the
+// check that finds the part of a profile the NF does not enforce. The facts are those of
+// docs/consumers.md (Open5GS v2.7.7, free5GC v1.4.5); a new NF version is a new look at the
+// rows, not a change elsewhere. Pure: no I/O.
+//
+// IPsec is not in the table: the rendered swanctl.conf is enforced by strongSwan, not by the
+// NF. The UPFs of both projects have no SBI, so no SBI row applies to a UPF profile.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/securityprofile.h"
+
+namespace secprov::render {
+
+// A native rendering of spec.outputs, named as its key there.
+enum class NativeOutput { Open5gs, Free5gc };
+std::string_view to_string(NativeOutput output);  // "open5gs", "free5gc"
+// The outputs spec.outputs selects, in the order above; empty: secprov writes its Secrets and
+// security.yaml only, and what enforces them is a consumer it does not know.
+std::vector<NativeOutput> native_outputs(const api::OutputsSpec& outputs);
+
+struct NativeLimit {
+  NativeOutput output;
+  std::string_view code;    // CamelCase, the gap's name (e.g. "TLSVersions")
+  std::string_view limit;   // what the NF does, whatever it is configured with
+  std::string_view source;  // "<project> <version> <file>"
+  // What the profile asks for beyond `limit` (one phrase), or nullopt when the NF meets it.
+  std::optional<std::string> (*exceeded_by)(const api::SecurityProfile& profile);
+};
+
+// The table, grouped by output.
+std::span<const NativeLimit> native_limits();
+
+struct EnforcementGap {
+  NativeOutput output;
+  std::string code;     // NativeLimit::code
+  std::string message;  // one line: the limit, what the profile asks, the source
+  friend bool operator==(const EnforcementGap&, const EnforcementGap&) = default;
+};
+
+// Every row of the selected outputs whose check finds the profile asking for more, in table
+// order. Empty for no output selected: nothing is known then (see native_outputs).
+std::vector<EnforcementGap> enforcement_gaps(const api::SecurityProfile& profile);
+
+}  // namespace secprov::render
