@@ -109,7 +109,8 @@ TEST(NativeLimitsTest, Open5gsGroupsGapOnlyWhenTheProfileAsksForOtherThanP256) {
 TEST(NativeLimitsTest, Open5gsCipherGapNamesTls13SuitesTheProfileLeavesOut) {
   auto doc = amf_style({{"open5gs", true}});
   doc["spec"]["sbi"]["tls"]["tls13CipherSuites"] = {"TLS_AES_256_GCM_SHA384"};
-  const auto& suites = gap(enforcement_gaps(parse(doc)), "CipherSuites").message;
+  const auto gaps = enforcement_gaps(parse(doc));
+  const auto& suites = gap(gaps, "CipherSuites").message;
   EXPECT_NE(suites.find("TLS_CHACHA20_POLY1305_SHA256"), std::string::npos) << suites;
   EXPECT_NE(suites.find("TLS_AES_128_GCM_SHA256"), std::string::npos) << suites;
   EXPECT_EQ(suites.find("TLS_AES_256_GCM_SHA384"), std::string::npos) << suites;
