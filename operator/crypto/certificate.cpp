@@ -77,14 +77,7 @@ std::string Certificate::to_pem() const {
 }
 
 std::string Certificate::serial_hex() const {
-  const detail::BignumPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert_.get()), nullptr));
-  if (!bn) detail::throw_openssl("serial number");
-  const detail::OpensslCharPtr hex(BN_bn2hex(bn.get()));
-  if (!hex) detail::throw_openssl("serial number");
-  std::string out(hex.get());
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return detail::serial_hex(X509_get0_serialNumber(cert_.get()));
 }
 
 std::string Certificate::sha256_fingerprint() const {

@@ -38,17 +38,6 @@ std::string encode(X509_CRL* crl) {
   return std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
 }
 
-std::string lower_hex(const ASN1_INTEGER* serial) {
-  const detail::BignumPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));
-  if (!bn) detail::throw_openssl("serial number");
-  const detail::OpensslCharPtr hex(BN_bn2hex(bn.get()));
-  if (!hex) detail::throw_openssl("serial number");
-  std::string out(hex.get());
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 IntegerPtr serial_from_hex(const std::string& hex) {
   const bool is_hex =
       !hex.empty() && hex.size() <= 40 &&
@@ -121,7 +110,7 @@ std::vector<RevokedCertificate> CertificateRevocationList::revoked() const {
   const STACK_OF(X509_REVOKED)* entries = X509_CRL_get_REVOKED(crl.get());
   for (int i = 0; entries != nullptr && i < sk_X509_REVOKED_num(entries); ++i) {
     const X509_REVOKED* entry = sk_X509_REVOKED_value(entries, i);
-    out.push_back({lower_hex(X509_REVOKED_get0_serialNumber(entry)),
+    out.push_back({detail::serial_hex(X509_REVOKED_get0_serialNumber(entry)),
                    detail::from_asn1_time(X509_REVOKED_get0_revocationDate(entry))});
   }
   return out;

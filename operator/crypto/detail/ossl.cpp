@@ -5,7 +5,9 @@
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <climits>
 #include <ctime>
 #include <new>
@@ -74,6 +76,17 @@ void throw_openssl(const std::string& context) {
 }
 
 // ---- bytes, BIOs ----
+
+std::string serial_hex(const ASN1_INTEGER* serial) {
+  const BignumPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));
+  if (!bn) throw_openssl("serial number");
+  const OpensslCharPtr hex(BN_bn2hex(bn.get()));
+  if (!hex) throw_openssl("serial number");
+  std::string out(hex.get());
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
 
 std::string to_hex(const unsigned char* data, std::size_t size) {
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -77,6 +77,8 @@ std::string drain_errors();
 [[noreturn]] void throw_openssl(const std::string& context);
 
 std::string to_hex(const unsigned char* data, std::size_t size);
+// A serial number as lower-case hex without leading zeros (Certificate::serial_hex, CRL entries).
+std::string serial_hex(const ASN1_INTEGER* serial);
 // Read-only memory BIO over text (which must outlive it).
 BioPtr memory_bio(std::string_view text);
 BioPtr new_memory_bio();

@@ -17,47 +17,12 @@
 #include "crypto/encoding.h"
 #include "operator_fixture.h"
 #include "support/samples.h"
+#include "support/swanctl.h"
 
 namespace secprov::testing {
 namespace {
 
 using kube::Json;
-
-// What IKE compares in one connection of a rendered swanctl.conf.
-struct Connection {
-  std::string local_auth, local_id, remote_auth, remote_id, mode, psk_id, psk_secret;
-};
-
-// The value of "<key> = " on the first line at or after `from` inside [from, end).
-std::string value_in(const std::string& text, std::size_t from, std::size_t end,
-                     const std::string& key) {
-  const auto at = text.find(" " + key + " = ", from);
-  if (at == std::string::npos || at >= end) return {};
-  const auto start = at + key.size() + 4;
-  return text.substr(start, text.find('\n', start) - start);
-}
-
-Connection connection(const std::string& conf, const std::string& name) {
-  Connection c;
-  const auto at = conf.find("\n  " + name + " {\n");
-  if (at == std::string::npos) return c;
-  const auto end = conf.find("\n  }\n", at);
-  const auto local = conf.find("    local {\n", at);
-  const auto remote = conf.find("    remote {\n", at);
-  const auto child = conf.find("    children {\n", at);
-  c.local_auth = value_in(conf, local, remote, "auth");
-  c.local_id = value_in(conf, local, remote, "id");
-  c.remote_auth = value_in(conf, remote, child, "auth");
-  c.remote_id = value_in(conf, remote, child, "id");
-  c.mode = value_in(conf, child, end, "mode");
-  const auto secret = conf.find("\n  ike-" + name + " {\n");
-  if (secret != std::string::npos) {
-    const auto secret_end = conf.find("\n  }\n", secret);
-    c.psk_id = value_in(conf, secret, secret_end, "id");
-    c.psk_secret = value_in(conf, secret, secret_end, "secret");
-  }
-  return c;
-}
 
 class IpsecLinkTest : public OperatorTest {
  protected:
@@ -100,8 +65,8 @@ class IpsecLinkTest : public OperatorTest {
                         const std::string& b_connection, const std::string& auth) {
     const std::string conf_a = swanctl(a);
     const std::string conf_b = swanctl(b);
-    const auto ca = connection(conf_a, a_connection);
-    const auto cb = connection(conf_b, b_connection);
+    const auto ca = swanctl_connection(conf_a, a_connection);
+    const auto cb = swanctl_connection(conf_b, b_connection);
     ASSERT_FALSE(ca.local_id.empty()) << conf_a;
     ASSERT_FALSE(cb.local_id.empty()) << conf_b;
     EXPECT_EQ(ca.local_id, cb.remote_id) << conf_a << conf_b;
@@ -156,8 +121,8 @@ TEST_F(IpsecLinkTest, PreSharedKeyLinkHoldsOneKeyOnBothEnds) {
   EXPECT_GE(smf_psk.size(), 32U);
   // Compared without printing: PSKs.
   EXPECT_TRUE(smf_psk == decode(upf, "psk-n4-smf")) << "the two ends hold different PSKs";
-  const auto c_smf = connection(swanctl("smf"), "n4-upf");
-  const auto c_upf = connection(swanctl("upf"), "n4-smf");
+  const auto c_smf = swanctl_connection(swanctl("smf"), "n4-upf");
+  const auto c_upf = swanctl_connection(swanctl("upf"), "n4-smf");
   EXPECT_TRUE(!c_smf.psk_secret.empty() && c_smf.psk_secret == c_upf.psk_secret)
       << "swanctl.conf secrets differ";
   EXPECT_EQ(c_smf.psk_id, c_smf.remote_id);

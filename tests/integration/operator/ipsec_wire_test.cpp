@@ -28,48 +28,12 @@
 #include "operator_fixture.h"
 #include "support/charon.h"
 #include "support/samples.h"
+#include "support/swanctl.h"
 
 namespace secprov::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// One connection of a swanctl.conf, as IKE sees it.
-struct Connection {
-  std::string local_addrs, remote_addrs, proposals, local_auth, local_id, remote_auth, remote_id,
-      mode, esp_proposals, local_ts, remote_ts;
-};
-
-// The value of " <key> = " on the first line in [from, end).
-std::string value_in(const std::string& text, std::size_t from, std::size_t end,
-                     const std::string& key) {
-  const auto at = text.find(" " + key + " = ", from);
-  if (from == std::string::npos || at == std::string::npos || at >= end) return {};
-  const auto start = at + key.size() + 4;
-  return text.substr(start, text.find('\n', start) - start);
-}
-
-Connection connection(const std::string& conf, const std::string& name) {
-  Connection c;
-  const auto at = conf.find("\n  " + name + " {\n");
-  if (at == std::string::npos) return c;
-  const auto end = conf.find("\n  }\n", at);
-  const auto local = conf.find("    local {\n", at);
-  const auto remote = conf.find("    remote {\n", at);
-  const auto child = conf.find("    children {\n", at);
-  c.local_addrs = value_in(conf, at, local, "local_addrs");
-  c.remote_addrs = value_in(conf, at, local, "remote_addrs");
-  c.proposals = value_in(conf, at, local, "proposals");
-  c.local_auth = value_in(conf, local, remote, "auth");
-  c.local_id = value_in(conf, local, remote, "id");
-  c.remote_auth = value_in(conf, remote, child, "auth");
-  c.remote_id = value_in(conf, remote, child, "id");
-  c.mode = value_in(conf, child, end, "mode");
-  c.esp_proposals = value_in(conf, child, end, "esp_proposals");
-  c.local_ts = value_in(conf, child, end, "local_ts");
-  c.remote_ts = value_in(conf, child, end, "remote_ts");
-  return c;
-}
 
 // Every local_addrs of a swanctl.conf, as /24 addresses on the node's link.
 std::vector<std::string> local_addresses(const std::string& conf) {
@@ -85,15 +49,15 @@ std::vector<std::string> local_addresses(const std::string& conf) {
 // A gNB's end of a link: the mirror of the operator's connection `c` (IDs and addresses
 // swapped, the same proposals), as the gNB's operator would configure it.
 struct GnbLink {
-  std::string name;  // connection and child name on the gNB
-  Connection peer;   // the connection the operator rendered for the other end
+  std::string name;        // connection and child name on the gNB
+  SwanctlConnection peer;  // the connection the operator rendered for the other end
   std::string local_auth = "pubkey";
   std::string local_id;       // empty: peer.remote_id
   std::string remote_id;      // empty: peer.local_id
   std::string ike_proposals;  // empty: peer.proposals
 };
 
-GnbLink mirror(const std::string& name, const Connection& peer) {
+GnbLink mirror(const std::string& name, const SwanctlConnection& peer) {
   GnbLink link;
   link.name = name;
   link.peer = peer;
@@ -304,8 +268,8 @@ TEST_F(IpsecWireTest, EverySamplePairEstablishesAndCarriesEspBothWays) {
   }
   for (int k = 1; k <= 2; ++k) {
     const std::string gnb = "gnb-" + std::to_string(k);
-    const auto n3 = connection(upf_conf, "n3-" + gnb);
-    const auto n2 = connection(amf_conf, "n2-" + gnb);
+    const auto n3 = swanctl_connection(upf_conf, "n3-" + gnb);
+    const auto n2 = swanctl_connection(amf_conf, "n2-" + gnb);
     ASSERT_FALSE(n3.local_addrs.empty()) << upf_conf;
     ASSERT_FALSE(n2.local_addrs.empty()) << amf_conf;
     ASSERT_EQ(n3.remote_id, gnb_name(k));
@@ -321,13 +285,13 @@ TEST_F(IpsecWireTest, EverySamplePairEstablishesAndCarriesEspBothWays) {
   struct Pair {
     std::string initiator, child, responder, responder_child, responder_address;
   };
-  const auto n4 = connection(smf_conf, "n4-upf");
+  const auto n4 = swanctl_connection(smf_conf, "n4-upf");
   const std::vector<Pair> pairs = {
       {"smf", "n4-upf", "upf", "n4-smf", n4.remote_addrs},
-      {"gnb-1", "n3-upf", "upf", "n3-gnb-1", connection(upf_conf, "n3-gnb-1").local_addrs},
-      {"gnb-2", "n3-upf", "upf", "n3-gnb-2", connection(upf_conf, "n3-gnb-2").local_addrs},
-      {"gnb-1", "n2-amf", "amf", "n2-gnb-1", connection(amf_conf, "n2-gnb-1").local_addrs},
-      {"gnb-2", "n2-amf", "amf", "n2-gnb-2", connection(amf_conf, "n2-gnb-2").local_addrs},
+      {"gnb-1", "n3-upf", "upf", "n3-gnb-1", swanctl_connection(upf_conf, "n3-gnb-1").local_addrs},
+      {"gnb-2", "n3-upf", "upf", "n3-gnb-2", swanctl_connection(upf_conf, "n3-gnb-2").local_addrs},
+      {"gnb-1", "n2-amf", "amf", "n2-gnb-1", swanctl_connection(amf_conf, "n2-gnb-1").local_addrs},
+      {"gnb-2", "n2-amf", "amf", "n2-gnb-2", swanctl_connection(amf_conf, "n2-gnb-2").local_addrs},
   };
   for (const auto& p : pairs) {
     std::string output;
@@ -375,7 +339,7 @@ TEST_F(IpsecWireTest, KernelHoldsOnePolicyPairPerPeer) {
           lab.exec(node, "ip xfrm policy", &text);
           policies = xfrm_policies(text);
           for (const auto& name : names) {
-            const auto c = connection(conf, name);
+            const auto c = swanctl_connection(conf, name);
             const auto local = c.local_ts.empty() ? c.local_addrs + "/32" : c.local_ts;
             const auto remote = c.remote_ts.empty() ? c.remote_addrs + "/32" : c.remote_ts;
             if (policies[local + " " + remote + " out"] != 1) return false;
@@ -407,7 +371,7 @@ TEST_F(IpsecWireTest, KernelHoldsOnePolicyPairPerPeer) {
 TEST_F(IpsecWireTest, ABrokenSideFails) {
   provision({"upf", "smf"});
   const auto upf_conf = swanctl_conf("upf");
-  const auto n3 = connection(upf_conf, "n3-gnb-1");
+  const auto n3 = swanctl_connection(upf_conf, "n3-gnb-1");
   ASSERT_EQ(n3.remote_id, gnb_name(1)) << upf_conf;
 
   CharonLab lab(lab_dir());
@@ -471,7 +435,7 @@ TEST_F(IpsecWireTest, ABrokenSideFails) {
                    "authentication: PreSharedKey");
   ASSERT_EQ(apply_yaml(upf_yaml, &output), 0) << output;
   ASSERT_TRUE(eventually(
-      [&] { return connection(swanctl_conf("upf"), "n4-smf").local_auth == "psk"; }, 60s))
+      [&] { return swanctl_connection(swanctl_conf("upf"), "n4-smf").local_auth == "psk"; }, 60s))
       << operators_[0]->log();
   lab.remove("upf");
   lab.remove("smf");
