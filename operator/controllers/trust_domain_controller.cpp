@@ -206,13 +206,20 @@ void record_revocation(const Context& context, const std::string& trust_domain,
         render::revocations_value(revocations, now);
     context.client->update(kube::resources::config_maps(), context.operator_namespace, updated);
   } else {
-    // No CRL yet: the ConfigMap starts with the record; the TrustDomain reconciler signs it
-    // and adds its ownerReference.
+    // No CRL yet: the ConfigMap starts with the record, owned by the TrustDomain from the
+    // start (garbage-collected with it); its reconciler signs it. A TrustDomain already gone
+    // takes its CA, and so any CRL of it, along: nothing to record, nothing left behind.
+    const auto domain_object = context.stores.trust_domains->get({"", trust_domain});
+    if (!domain_object) return;
     api::TrustDomain domain;
     domain.metadata.name = trust_domain;
+    domain.metadata.uid = (*domain_object)["metadata"].value("uid", std::string{});
+    if (domain.metadata.uid.empty()) return;
     context.client->create(
         kube::resources::config_maps(), context.operator_namespace,
-        render::crl_config_map(domain, context.operator_namespace, "", revocations));
+        render::crl_config_map(
+            domain, context.operator_namespace, "", revocations,
+            render::trust_domain_owner_reference(trust_domain, domain.metadata.uid)));
   }
   spdlog::info("TrustDomain {}: certificate serial {} recorded as revoked", trust_domain,
                revocation.serial_hex);
