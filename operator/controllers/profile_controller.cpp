@@ -307,6 +307,17 @@ crypto::PrivateKey SecurityProfileReconciler::key_for_issuing(const Pass& pass, 
   return crypto::PrivateKey::generate(algorithm);
 }
 
+void SecurityProfileReconciler::report_revocation(const nlohmann::json& object,
+                                                  const std::string& trust_domain,
+                                                  RevocationRecord record) {
+  if (record != RevocationRecord::NotOurs) return;
+  context_.events->record(object, runtime::EventType::Warning, "RevocationNotRecorded",
+                          "the replaced certificate is not revoked: ConfigMap " +
+                              context_.operator_namespace + "/" +
+                              render::crl_config_map_name(trust_domain) + " is not TrustDomain " +
+                              trust_domain + "'s CRL and is left unchanged");
+}
+
 SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(const Pass& pass,
                                                                             Target& target) {
   Outcome outcome;
@@ -365,7 +376,8 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
       if (leaf && policies::revocation_on_replacement(
                       observed.drifted_keys.contains(std::string(render::kTlsPrivateKeyKey)),
                       leaf->issued_by(pass.ca.certificate()))) {
-        record_revocation(context_, trust_domain, *leaf, pass.now);
+        report_revocation(pass.object, trust_domain,
+                          record_revocation(context_, trust_domain, *leaf, pass.now));
       }
       auto certificate = request.certificate;
       // At issuance only: a changed --crl-base-url reaches certificates as they renew.
@@ -646,7 +658,9 @@ runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
         if (name == render::tls_secret_name(profile)) {
           // The deleted certificate is revoked (a retained one stays in use).
           if (const auto leaf = stored_leaf(&current)) {
-            record_revocation(context_, profile.spec.trust_domain_ref.name, *leaf, context_.now());
+            report_revocation(object, profile.spec.trust_domain_ref.name,
+                              record_revocation(context_, profile.spec.trust_domain_ref.name, *leaf,
+                                                context_.now()));
           }
         }
         context_.client->remove(

@@ -13,6 +13,7 @@
 #include "controllers/drift.h"
 #include "controllers/issuance_limiter.h"
 #include "controllers/policies.h"
+#include "controllers/trust_domain_controller.h"
 #include "render/profile.h"
 #include "runtime/controller.h"
 
@@ -87,6 +88,9 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
   std::optional<policies::Reason> add_nrf_certificate(const api::SecurityProfile& profile,
                                                       render::ProfilePlan& plan);
   void remove_unwanted(const Pass& pass, const Target& target);
+  // A Warning Event when the revocation of a replaced certificate could not be recorded.
+  void report_revocation(const nlohmann::json& object, const std::string& trust_domain,
+                         RevocationRecord record);
   void write(const nlohmann::json& desired, const Target& target);
   bool repair_metadata(const Pass& pass, const Target& target, const Observation& observed,
                        const std::string& desired_input_digest);

@@ -22,12 +22,12 @@ bool uses_domain(const nlohmann::json& profile, const std::string& domain) {
   if (profile.value("metadata", nlohmann::json::object()).contains("deletionTimestamp")) {
     return false;
   }
-  return trust_domain_ref(profile) == domain;
-}
-
-bool is_trust_domain_reference(const runtime::OwnerReference& reference) {
-  return reference.kind == api::kTrustDomainKind &&
-         runtime::api_group_of(reference.api_version) == api::kGroup;
+  // A SEPP's interconnect domain too (spec.n32.trustDomainRef): its N32 roots are published.
+  return trust_domain_ref(profile) == domain ||
+         profile.value("spec", nlohmann::json::object())
+                 .value("n32", nlohmann::json::object())
+                 .value("trustDomainRef", nlohmann::json::object())
+                 .value("name", std::string{}) == domain;
 }
 
 // A foreign bundle is looked at again now and then: when it goes, the watch of managed
@@ -35,38 +35,6 @@ bool is_trust_domain_reference(const runtime::OwnerReference& reference) {
 constexpr std::chrono::minutes kForeignRecheck{5};
 
 }  // namespace
-
-namespace trust {
-
-BundleOwnership bundle_ownership(const nlohmann::json& config_map, const std::string& domain,
-                                 const std::string& domain_uid) {
-  if (runtime::label_of(config_map, render::kManagedByLabel) != render::kManagedByValue) {
-    return BundleOwnership::Foreign;
-  }
-  bool has_controller = false;
-  for (const auto& reference : runtime::owner_references_of(config_map)) {
-    if (!reference.controller) continue;
-    has_controller = true;
-    if (is_trust_domain_reference(reference) && reference.name == domain &&
-        (domain_uid.empty() || reference.uid == domain_uid)) {
-      return BundleOwnership::Ours;
-    }
-  }
-  if (has_controller ||
-      runtime::label_of(config_map, render::kTrustDomainLabel) != render::label_value(domain)) {
-    return BundleOwnership::Foreign;
-  }
-  const auto& metadata = config_map.value("metadata", nlohmann::json::object());
-  for (const auto& entry : metadata.value("managedFields", nlohmann::json::array())) {
-    if (entry.value("manager", std::string{}) == kFieldManager &&
-        entry.value("operation", std::string{}) == "Apply") {
-      return BundleOwnership::Adoptable;
-    }
-  }
-  return BundleOwnership::Foreign;
-}
-
-}  // namespace trust
 
 std::vector<std::string> namespaces_using(const ProfileStore& profiles, const std::string& domain) {
   std::set<std::string> namespaces;
@@ -86,7 +54,7 @@ std::optional<runtime::ObjectKey> trust_bundle_key(const nlohmann::json& config_
   const auto key = runtime::try_key_of(config_map);
   if (!key) return std::nullopt;
   for (const auto& reference : runtime::owner_references_of(config_map)) {
-    if (reference.controller && is_trust_domain_reference(reference) &&
+    if (reference.controller && trust::is_trust_domain_reference(reference) &&
         key->name == render::trust_bundle_name(reference.name)) {
       return runtime::ObjectKey{key->ns, reference.name};
     }
@@ -153,7 +121,7 @@ runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectK
   const std::string domain_uid = domain_object ? runtime::uid_of(*domain_object) : std::string{};
   if (!used || !domain_object) {
     if (!cached) return runtime::ReconcileResult::Done();
-    if (trust::bundle_ownership(*cached, domain_name, domain_uid) != trust::BundleOwnership::Ours) {
+    if (trust::bundle_ownership(*cached, domain_name, domain_uid) != trust::Ownership::Ours) {
       // Not ours to delete. Reported only while the domain is in use here: an unused foreign
       // ConfigMap of that name is no concern of the operator's.
       return runtime::ReconcileResult::Done();
@@ -198,10 +166,10 @@ runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectK
   }
   if (!existing) return runtime::ReconcileResult::Requeue();  // gone meanwhile: create again
   const auto ownership = trust::bundle_ownership(*existing, domain_name, domain_uid);
-  if (ownership == trust::BundleOwnership::Foreign) {
+  if (ownership == trust::Ownership::Foreign) {
     return report_foreign(domain_object.get(), ns, name);
   }
-  if (ownership == trust::BundleOwnership::Ours) {
+  if (ownership == trust::Ownership::Ours) {
     // Keys and labels that other tools add are theirs; only the operator's are compared.
     bool intact = true;
     const auto data = existing->value("data", nlohmann::json::object());

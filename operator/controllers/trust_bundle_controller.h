@@ -8,30 +8,15 @@
 #include "controllers/ca_provider.h"
 #include "controllers/context.h"
 #include "controllers/mappers.h"
+#include "controllers/ownership.h"
 #include "runtime/controller.h"
 
 namespace secprov::controllers {
 
-namespace trust {
-
-// Whose a "<trustdomain>-ca" ConfigMap is, as the bundle reconciler sees it.
-enum class BundleOwnership {
-  Ours,       // managed-by label and a controller ownerReference to the TrustDomain (its UID)
-  Adoptable,  // an older operator's bundle: managed-by and trust-domain labels, applied by
-              // the operator's field manager, no controller owner at all
-  Foreign,    // anything else: never applied over, never deleted
-};
-
-// `domain_uid` empty (the TrustDomain is gone): an ownerReference by name is enough.
-BundleOwnership bundle_ownership(const nlohmann::json& config_map, const std::string& domain,
-                                 const std::string& domain_uid);
-
-}  // namespace trust
-
 // Owns the "<trustdomain>-ca" ConfigMap in each namespace: present, with the trust bundle
 // (the accepted CA plus previous CAs in overlap, api::trust_bundle_pem), while a
 // SecurityProfile there uses the trust domain; removed when none does, and only when it is
-// the operator's (trust::BundleOwnership::Ours). Keys are {namespace, trust domain name}.
+// the operator's (trust::Ownership::Ours). Keys are {namespace, trust domain name}.
 class TrustBundleReconciler final : public runtime::Reconciler {
  public:
   TrustBundleReconciler(Context context, std::shared_ptr<CaProvider> cas);

@@ -179,24 +179,34 @@ std::vector<crypto::Certificate> certificates_in(const std::optional<std::string
 // While CAs overlap, a safety net for the leaf events the manager may not route here.
 constexpr std::chrono::seconds kOverlapRecheck{10};
 constexpr std::chrono::hours kLongestWait{24};
+// A foreign "<domain>-crl" is looked at again now and then: when it goes, the watch of CRL
+// ConfigMaps may not see it (it need not carry the label).
+constexpr std::chrono::minutes kForeignRecheck{5};
 
 }  // namespace
 
-void record_revocation(const Context& context, const std::string& trust_domain,
-                       const crypto::Certificate& certificate,
-                       std::chrono::system_clock::time_point now) {
-  if (certificate.not_after() <= now) return;  // expired: refused anyway, no entry needed
+RevocationRecord record_revocation(const Context& context, const std::string& trust_domain,
+                                   const crypto::Certificate& certificate,
+                                   std::chrono::system_clock::time_point now) {
+  // Expired: refused anyway, no entry needed.
+  if (certificate.not_after() <= now) return RevocationRecord::NotNeeded;
   const render::Revocation revocation{
       certificate.serial_hex(), std::chrono::floor<std::chrono::seconds>(now),
       std::chrono::floor<std::chrono::seconds>(certificate.not_after())};
   const std::string name = render::crl_config_map_name(trust_domain);
   const auto existing = context.stores.crl_config_maps->get({context.operator_namespace, name});
+  const auto domain_object = context.stores.trust_domains->get({"", trust_domain});
+  const std::string domain_uid = domain_object ? runtime::uid_of(*domain_object) : std::string{};
+  if (existing &&
+      trust::crl_ownership(*existing, trust_domain, domain_uid) == trust::Ownership::Foreign) {
+    return RevocationRecord::NotOurs;
+  }
   auto revocations =
       existing ? render::recorded_revocations(*existing) : std::vector<render::Revocation>{};
   if (std::any_of(revocations.begin(), revocations.end(), [&](const render::Revocation& r) {
         return r.serial_hex == revocation.serial_hex;
       })) {
-    return;
+    return RevocationRecord::AlreadyRecorded;
   }
   revocations.push_back(revocation);
   if (existing) {
@@ -209,12 +219,10 @@ void record_revocation(const Context& context, const std::string& trust_domain,
     // No CRL yet: the ConfigMap starts with the record, owned by the TrustDomain from the
     // start (garbage-collected with it); its reconciler signs it. A TrustDomain already gone
     // takes its CA, and so any CRL of it, along: nothing to record, nothing left behind.
-    const auto domain_object = context.stores.trust_domains->get({"", trust_domain});
-    if (!domain_object) return;
+    if (domain_uid.empty()) return RevocationRecord::NotNeeded;
     api::TrustDomain domain;
     domain.metadata.name = trust_domain;
-    domain.metadata.uid = (*domain_object)["metadata"].value("uid", std::string{});
-    if (domain.metadata.uid.empty()) return;
+    domain.metadata.uid = domain_uid;
     context.client->create(
         kube::resources::config_maps(), context.operator_namespace,
         render::crl_config_map(
@@ -223,6 +231,7 @@ void record_revocation(const Context& context, const std::string& trust_domain,
   }
   spdlog::info("TrustDomain {}: certificate serial {} recorded as revoked", trust_domain,
                revocation.serial_hex);
+  return RevocationRecord::Recorded;
 }
 
 TrustDomainReconciler::TrustDomainReconciler(Context context, std::shared_ptr<CaProvider> cas)
@@ -292,7 +301,12 @@ std::chrono::system_clock::time_point TrustDomainReconciler::publish_crl(
     const api::TrustDomain& domain, const crypto::CertificateAuthority& ca,
     std::chrono::system_clock::time_point now) {
   const std::string name = render::crl_config_map_name(domain.metadata.name);
-  const auto existing = context_.stores.crl_config_maps->get({context_.operator_namespace, name});
+  std::shared_ptr<const nlohmann::json> existing =
+      context_.stores.crl_config_maps->get({context_.operator_namespace, name});
+  if (existing && trust::crl_ownership(*existing, domain.metadata.name, domain.metadata.uid) ==
+                      trust::Ownership::Foreign) {
+    return report_foreign_crl(domain, name, now);
+  }
   const auto revocations =
       existing ? render::recorded_revocations(*existing) : std::vector<render::Revocation>{};
   std::optional<crypto::CertificateRevocationList> current;
@@ -357,12 +371,47 @@ std::chrono::system_clock::time_point TrustDomainReconciler::publish_crl(
     try {
       context_.client->create(kube::resources::config_maps(), context_.operator_namespace, desired);
     } catch (const kube::ApiError& e) {
-      if (!kube::is_already_exists(e)) throw;  // a cache behind: the watch brings it
+      if (!kube::is_already_exists(e)) throw;
+      // Not in the cache: ours with the cache behind (the watch brings it), or someone
+      // else's, perhaps without the labels the cache selects.
+      const auto found = fetch_config_map(name);
+      if (found && trust::crl_ownership(*found, domain.metadata.name, domain.metadata.uid) ==
+                       trust::Ownership::Foreign) {
+        return report_foreign_crl(domain, name, now);
+      }
     }
   }
   spdlog::info("TrustDomain {}: published CRL {} listing {} certificate(s) in ConfigMap {}/{}",
                domain.metadata.name, number, wanted.size(), context_.operator_namespace, name);
   return render::crl_refresh_at(*crl.next_update());
+}
+
+std::chrono::system_clock::time_point TrustDomainReconciler::report_foreign_crl(
+    const api::TrustDomain& domain, const std::string& name,
+    std::chrono::system_clock::time_point now) {
+  if (const auto object = context_.stores.trust_domains->get({"", domain.metadata.name})) {
+    context_.events->record(
+        *object, runtime::EventType::Warning, "CRLConflict",
+        "ConfigMap " + context_.operator_namespace + "/" + name +
+            " exists and is not this TrustDomain's (no " + std::string(render::kComponentLabel) +
+            "=" + std::string(render::kCrlComponent) +
+            " label or no controller ownerReference to the TrustDomain): left unchanged, no "
+            "CRL is published and no revocation recorded until it is removed");
+  }
+  spdlog::warn("TrustDomain {}: ConfigMap {}/{} is not its CRL; left unchanged",
+               domain.metadata.name, context_.operator_namespace, name);
+  return now + kForeignRecheck;
+}
+
+std::optional<nlohmann::json> TrustDomainReconciler::fetch_config_map(
+    const std::string& name) const {
+  kube::ListOptions options;
+  options.field_selector = "metadata.name=" + name;
+  auto items =
+      context_.client->list(kube::resources::config_maps(), context_.operator_namespace, options)
+          .items;
+  if (items.empty()) return std::nullopt;
+  return std::move(items.front());
 }
 
 std::set<std::string> TrustDomainReconciler::previous_cas_in_use(

@@ -10,6 +10,7 @@
 #include "api/trustdomain.h"
 #include "controllers/ca_provider.h"
 #include "controllers/context.h"
+#include "controllers/ownership.h"
 #include "crypto/authority.h"
 #include "crypto/certificate.h"
 #include "render/trust_domain.h"
@@ -90,10 +91,12 @@ std::vector<Event> transition_events(const std::vector<api::Condition>& before,
 // `now` in the domain's CRL ConfigMap, for the TrustDomain reconciler to sign into the next
 // CRL. Conditional on the cached resourceVersion: a Conflict (kube::ApiError) is thrown for
 // the caller's retry, before it replaces the certificate. Nothing when already recorded or
-// expired.
-void record_revocation(const Context& context, const std::string& trust_domain,
-                       const crypto::Certificate& certificate,
-                       std::chrono::system_clock::time_point now);
+// expired, nor when the ConfigMap of that name is not the TrustDomain's (NotOurs: the caller
+// reports it; the certificate is replaced all the same).
+enum class RevocationRecord { Recorded, AlreadyRecorded, NotNeeded, NotOurs };
+RevocationRecord record_revocation(const Context& context, const std::string& trust_domain,
+                                   const crypto::Certificate& certificate,
+                                   std::chrono::system_clock::time_point now);
 
 // Owns a TrustDomain's CA key pair Secret (when generated) and the TrustDomain status: the
 // accepted CA (fingerprint, notAfter), the previous CAs still in the trust bundles, the
@@ -118,6 +121,13 @@ class TrustDomainReconciler final : public runtime::Reconciler {
   std::chrono::system_clock::time_point publish_crl(const api::TrustDomain& domain,
                                                     const crypto::CertificateAuthority& ca,
                                                     std::chrono::system_clock::time_point now);
+  // A "<domain>-crl" ConfigMap that is not the domain's: a Warning Event on the TrustDomain,
+  // nothing written; looked at again after kForeignRecheck (the returned time).
+  std::chrono::system_clock::time_point report_foreign_crl(
+      const api::TrustDomain& domain, const std::string& name,
+      std::chrono::system_clock::time_point now);
+  // A ConfigMap of the operator namespace by name, through a list (RBAC: list, not get).
+  std::optional<nlohmann::json> fetch_config_map(const std::string& name) const;
   // Fingerprints of `previous` CAs that issued a leaf of the domain still in the cache.
   std::set<std::string> previous_cas_in_use(const api::TrustDomain& domain,
                                             const std::vector<api::PreviousCa>& previous) const;

@@ -190,5 +190,58 @@ TEST_F(CrlTest, WithoutBaseUrlNoDistributionPointButTheCrlIsStillPublished) {
       << operators_[0]->log();
 }
 
+// Ownership: a ConfigMap of the CRL's name that is not the TrustDomain's (here one carrying
+// every CRL label, which the operator's CRL cache selects, but no ownerReference) is never
+// written over: no CRL is published into it, no revocation recorded in it, and both are
+// reported. The profiles of the domain are issued all the same.
+TEST_F(CrlTest, AForeignConfigMapOfTheCrlNameIsReportedAndNeverWritten) {
+  create_trust_domain();  // its reconciler runs once the operator starts, below
+  const std::string name = render::crl_config_map_name(trust_domain_);
+  Json foreign = {{"apiVersion", "v1"},
+                  {"kind", "ConfigMap"},
+                  {"metadata",
+                   {{"name", name},
+                    {"namespace", namespace_},
+                    {"labels",
+                     {{"app.kubernetes.io/part-of", "secprov"},
+                      {"app.kubernetes.io/component", "crl"},
+                      {"secprov.io/trust-domain", trust_domain_}}}}},
+                  {"data", {{"ca.crl", "someone else's"}}}};
+  // Created by someone else (kubectl): the operator's own client would be taken for an
+  // older operator's object.
+  std::string output;
+  ASSERT_EQ(apply_yaml(foreign.dump(), &output), 0) << output;
+  const auto version = config_map(name)["metadata"]["resourceVersion"].get<std::string>();
+
+  start_operator("op");
+  ASSERT_EQ(apply_yaml(profile_yaml("amf"), &output), 0) << output;
+  ASSERT_TRUE(eventually([&] { return profile_condition("amf", "Ready", "True"); }, 60s))
+      << operators_[0]->log();
+  const auto reported = [&](const std::string& reason, const std::string& object) {
+    std::string events;
+    kubectl("get events -A --field-selector reason=" + reason + ",involvedObject.name=" + object +
+                " -o name",
+            &events);
+    return !events.empty();
+  };
+  EXPECT_TRUE(eventually([&] { return reported("CRLConflict", trust_domain_); }, 60s))
+      << operators_[0]->log();
+
+  // A key edited: the certificate is replaced; its revocation cannot be recorded: reported.
+  const auto original = leaf_of("amf-tls");
+  client_->merge_patch(resources::secrets(), namespace_, "amf-tls",
+                       {{"data", {{"tls.key", crypto::base64_encode("tampered")}}}});
+  ASSERT_TRUE(
+      eventually([&] { return leaf_of("amf-tls").serial_hex() != original.serial_hex(); }, 60s))
+      << operators_[0]->log();
+  EXPECT_TRUE(eventually([&] { return reported("RevocationNotRecorded", "amf"); }, 60s))
+      << operators_[0]->log();
+
+  const auto after = config_map(name);
+  EXPECT_EQ(after["metadata"]["resourceVersion"], version) << after.dump();
+  EXPECT_EQ(after["data"], foreign["data"]);
+  EXPECT_FALSE(after["metadata"].contains("ownerReferences"));
+}
+
 }  // namespace
 }  // namespace secprov::testing

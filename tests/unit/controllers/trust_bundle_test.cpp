@@ -38,41 +38,86 @@ json owner(const std::string& kind, const std::string& name, const std::string& 
 
 const json kApplied = json::array({{{"manager", "secprov-operator"}, {"operation", "Apply"}}});
 
-TEST(BundleOwnership, Table) {
+TEST(Ownership, Table) {
   struct Case {
     std::string name;
     json config_map;
     std::string domain_uid;
-    BundleOwnership expected;
+    Ownership expected;
   };
   const json ours = json::array({owner("TrustDomain", "td", "td-uid")});
   const std::vector<Case> cases = {
-      {"owner reference and label", bundle(true, ours), "td-uid", BundleOwnership::Ours},
-      {"domain gone: owner by name", bundle(true, ours), "", BundleOwnership::Ours},
-      {"no managed-by label", bundle(false, ours), "td-uid", BundleOwnership::Foreign},
-      {"another incarnation of the domain", bundle(true, ours), "other-uid",
-       BundleOwnership::Foreign},
+      {"owner reference and label", bundle(true, ours), "td-uid", Ownership::Ours},
+      {"domain gone: owner by name", bundle(true, ours), "", Ownership::Ours},
+      {"no managed-by label", bundle(false, ours), "td-uid", Ownership::Foreign},
+      {"another incarnation of the domain", bundle(true, ours), "other-uid", Ownership::Foreign},
       {"another domain", bundle(true, json::array({owner("TrustDomain", "td2", "td-uid")})),
-       "td-uid", BundleOwnership::Foreign},
+       "td-uid", Ownership::Foreign},
       {"not a controller reference",
        bundle(true, json::array({owner("TrustDomain", "td", "td-uid", false)}), kApplied), "td-uid",
-       BundleOwnership::Adoptable},
+       Ownership::Adoptable},
       {"someone else's controller",
        bundle(true, json::array({owner("Deployment", "x", "d-uid")}), kApplied), "td-uid",
-       BundleOwnership::Foreign},
-      {"labelled by a user, no owner", bundle(true, json::array()), "td-uid",
-       BundleOwnership::Foreign},
+       Ownership::Foreign},
+      {"labelled by a user, no owner", bundle(true, json::array()), "td-uid", Ownership::Foreign},
       {"created (not applied) under our name",
        bundle(true, json::array(),
               json::array({{{"manager", "secprov-operator"}, {"operation", "Update"}}})),
-       "td-uid", BundleOwnership::Foreign},
+       "td-uid", Ownership::Foreign},
       {"an older operator's bundle", bundle(true, json::array(), kApplied), "td-uid",
-       BundleOwnership::Adoptable},
+       Ownership::Adoptable},
       {"older bundle of another domain", bundle(true, json::array(), kApplied, "td2"), "td-uid",
-       BundleOwnership::Foreign},
+       Ownership::Foreign},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(bundle_ownership(c.config_map, "td", c.domain_uid), c.expected) << c.name;
+  }
+}
+
+// The CRL ConfigMap "<domain>-crl": the CRL labels (part-of, component=crl) mark it as
+// secprov's; a controller ownerReference to the TrustDomain's UID makes it the domain's.
+TEST(Ownership, CrlTable) {
+  const auto crl = [](bool component_label, json owners, json managed_fields = json::array(),
+                      const std::string& trust_domain_label = "td") {
+    json labels = {{"secprov.io/trust-domain", trust_domain_label},
+                   {"app.kubernetes.io/part-of", "secprov"}};
+    if (component_label) labels["app.kubernetes.io/component"] = "crl";
+    return json{{"apiVersion", "v1"},
+                {"kind", "ConfigMap"},
+                {"metadata",
+                 {{"name", "td-crl"},
+                  {"namespace", "secprov-system"},
+                  {"labels", labels},
+                  {"ownerReferences", std::move(owners)},
+                  {"managedFields", std::move(managed_fields)}}},
+                {"data", {{"ca.crl", "PEM"}}}};
+  };
+  const json ours = json::array({owner("TrustDomain", "td", "td-uid")});
+  const json created = json::array({{{"manager", "secprov-operator"}, {"operation", "Update"}}});
+  struct Case {
+    std::string name;
+    json config_map;
+    std::string domain_uid;
+    Ownership expected;
+  };
+  const std::vector<Case> cases = {
+      {"owner reference and labels", crl(true, ours), "td-uid", Ownership::Ours},
+      {"the domain's, trust-domain label edited", crl(true, ours, json::array(), "x"), "td-uid",
+       Ownership::Ours},
+      {"labelled by someone else, no owner", crl(true, json::array()), "td-uid",
+       Ownership::Foreign},
+      {"no component label", crl(false, ours), "td-uid", Ownership::Foreign},
+      {"another incarnation of the domain", crl(true, ours), "other-uid", Ownership::Foreign},
+      {"someone else's controller",
+       crl(true, json::array({owner("Deployment", "x", "d")}), created), "td-uid",
+       Ownership::Foreign},
+      {"an older operator's, created without owner", crl(true, json::array(), created), "td-uid",
+       Ownership::Adoptable},
+      {"an older operator's of another domain", crl(true, json::array(), created, "td2"), "td-uid",
+       Ownership::Foreign},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(crl_ownership(c.config_map, "td", c.domain_uid), c.expected) << c.name;
   }
 }
 
@@ -87,7 +132,7 @@ TEST(TrustBundleRender, CarriesTheTrustDomainAsControllerOwner) {
   EXPECT_EQ(references[0]["uid"], "td-uid");
   EXPECT_EQ(references[0]["controller"], true);
   EXPECT_EQ(cm["metadata"]["labels"]["app.kubernetes.io/managed-by"], "secprov");
-  EXPECT_EQ(bundle_ownership(cm, "td", "td-uid"), BundleOwnership::Ours);
+  EXPECT_EQ(bundle_ownership(cm, "td", "td-uid"), Ownership::Ours);
   EXPECT_FALSE(
       render::trust_bundle_config_map("td", "5gc", "PEM")["metadata"].contains("ownerReferences"));
 }
