@@ -231,6 +231,20 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
         return trust_domain_of_leaf_secret(*typed_domains, config_map);
       },
       p.domains.get()));
+  // A CRL published: the trust bundles of its domain carry it (ca.crl).
+  const auto domain_objects = p.context.stores.trust_domains;
+  crl_config_maps.add_handlers(enqueue_mapped(
+      [typed_domains, typed_profiles, domain_objects](const nlohmann::json& config_map) {
+        std::vector<runtime::ObjectKey> bundles;
+        for (const auto& key : trust_domain_of_leaf_secret(*typed_domains, config_map)) {
+          if (const auto domain = domain_objects->get(key)) {
+            auto more = bundles_of_trust_domain(*typed_profiles, *domain);
+            bundles.insert(bundles.end(), more.begin(), more.end());
+          }
+        }
+        return bundles;
+      },
+      p.bundles.get()));
   // Trust bundles: profiles coming and going, and edits of the bundle itself (a ConfigMap
   // of a trust domain that no profile owns; it may be owned by its TrustDomain).
   profiles.add_handlers(enqueue_mapped(bundle_of_profile, p.bundles.get()));

@@ -6,6 +6,7 @@
 #include "render/labels.h"
 #include "render/names.h"
 #include "render/tls.h"
+#include "render/trust_domain.h"
 #include "runtime/object.h"
 
 namespace secprov::controllers {
@@ -81,6 +82,17 @@ std::optional<nlohmann::json> TrustBundleReconciler::fetch(const std::string& ns
   return std::move(items.front());
 }
 
+std::string TrustBundleReconciler::published_crl(const std::string& domain,
+                                                 const std::string& domain_uid) const {
+  const auto crl = context_.stores.crl_config_maps->get(
+      {context_.operator_namespace, render::crl_config_map_name(domain)});
+  // Only the domain's own: a foreign ConfigMap of that name publishes nothing for it.
+  if (!crl || trust::crl_ownership(*crl, domain, domain_uid) != trust::Ownership::Ours) return {};
+  const auto data = crl->value("data", nlohmann::json::object());
+  if (!data.is_object()) return {};
+  return data.value(std::string(render::kCrlKey), std::string{});
+}
+
 bool TrustBundleReconciler::in_use(const std::string& ns, const std::string& domain) const {
   // The index finds the candidates; the cached JSON says whether each is being deleted (and
   // confirms the reference, should the index be a moment behind).
@@ -149,7 +161,8 @@ runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectK
       domain_name, ns,
       api::trust_bundle_pem(ca.ca->certificate().to_pem(), domain->status,
                             std::chrono::time_point_cast<std::chrono::seconds>(context_.now())),
-      render::trust_domain_owner_reference(domain_name, domain_uid));
+      render::trust_domain_owner_reference(domain_name, domain_uid),
+      published_crl(domain_name, domain_uid));
   std::optional<nlohmann::json> existing;
   if (cached) {
     existing = *cached;

@@ -26,6 +26,8 @@ class TrustBundleReconciler final : public runtime::Reconciler {
   runtime::ReconcileResult report_foreign(const nlohmann::json* domain_object,
                                           const std::string& ns, const std::string& name);
   std::optional<nlohmann::json> fetch(const std::string& ns, const std::string& name);
+  // ca.crl of the domain's own CRL ConfigMap (cache); empty when none is published yet.
+  std::string published_crl(const std::string& domain, const std::string& domain_uid) const;
   // Whether a profile in `ns` (not being deleted) references `domain`: an index lookup.
   bool in_use(const std::string& ns, const std::string& domain) const;
 

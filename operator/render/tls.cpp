@@ -6,6 +6,7 @@
 #include "render/detail/common.h"
 #include "render/labels.h"
 #include "render/names.h"
+#include "render/trust_domain.h"
 
 namespace secprov::render {
 
@@ -35,11 +36,12 @@ nlohmann::json tls_secret(const api::SecurityProfile& profile, const TlsMaterial
 
 nlohmann::json trust_bundle_config_map(std::string_view trust_domain, std::string_view ns,
                                        const std::string& ca_bundle_pem,
-                                       const nlohmann::json& owner) {
+                                       const nlohmann::json& owner, const std::string& crl_pem) {
   if (trust_domain.empty() || ns.empty()) {
     throw std::invalid_argument("trust_bundle_config_map: trust domain and namespace are required");
   }
   nlohmann::json data = {{std::string(kCaBundleKey), ca_bundle_pem}};
+  if (!crl_pem.empty()) data[std::string(kCrlKey)] = crl_pem;
   return detail::make_object("ConfigMap", trust_bundle_name(trust_domain), ns,
                              trust_domain_labels(trust_domain), owner, std::move(data));
 }

@@ -26,12 +26,15 @@ bool needs_certificate(const api::SecurityProfile& profile);
 // certificate or key is empty.
 nlohmann::json tls_secret(const api::SecurityProfile& profile, const TlsMaterial& material);
 
-// ConfigMap "<trustdomain>-ca" in `ns` with data ca.crt, labels managed-by, part-of and
-// trust-domain, and `owner` (the TrustDomain's controller
-// ownerReference; a namespaced dependent may have a cluster-scoped owner) unless null. The
-// controller deletes it only when it carries that reference and the managed-by label.
+// ConfigMap "<trustdomain>-ca" in `ns` with data ca.crt, and ca.crl when `crl_pem` is not
+// empty (the domain's current CRL, render/trust_domain.h: what a security enabler checks
+// client certificates against, from the NF's own namespace), labels managed-by, part-of and
+// trust-domain, and `owner` (the TrustDomain's controller ownerReference; a namespaced
+// dependent may have a cluster-scoped owner) unless null. The controller deletes it only
+// when it carries that reference and the managed-by label.
 nlohmann::json trust_bundle_config_map(std::string_view trust_domain, std::string_view ns,
                                        const std::string& ca_bundle_pem,
-                                       const nlohmann::json& owner = nullptr);
+                                       const nlohmann::json& owner = nullptr,
+                                       const std::string& crl_pem = {});
 
 }  // namespace secprov::render

@@ -14,6 +14,7 @@
 #include "crypto/certificate.h"
 #include "crypto/encoding.h"
 #include "operator_fixture.h"
+#include "render/names.h"
 #include "render/trust_domain.h"
 
 namespace secprov::testing {
@@ -126,6 +127,11 @@ TEST_F(CrlTest, PublishedSignedServedAndListsReplacedAndDeletedCertificates) {
       << config_map(render::crl_config_map_name(trust_domain_)).dump() << operators_[0]->log();
   const auto second = *published();
   EXPECT_TRUE(second.issued_by(ca()));
+  // The profile namespace's trust bundle carries the same CRL, for the security enabler.
+  EXPECT_TRUE(eventually([&] {
+    return config_map(render::trust_bundle_name(trust_domain_))["data"].value(
+               std::string(render::kCrlKey), std::string{}) == second.to_pem();
+  })) << config_map(render::trust_bundle_name(trust_domain_)).dump();
   EXPECT_FALSE(second.revokes(replacement));
   ASSERT_TRUE(second.number());
   EXPECT_GT(*second.number(), *first.number());

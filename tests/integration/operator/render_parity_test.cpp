@@ -191,11 +191,26 @@ TEST_F(RenderParityTest, EveryObjectWrittenForEverySampleIsTheRenderOutput) {
     expected_objects.insert(object_label(desired));
   }
   {
-    const auto written = config_map(render::trust_bundle_name(trust_domain_));
+    // The bundle carries the domain's published CRL (material: signed by the operator), once
+    // the CRL ConfigMap's event has reached the bundle.
+    const auto crl_name = render::crl_config_map_name(trust_domain_);
+    const auto published_crl = [&] {
+      if (gone(resources::config_maps(), crl_name)) return std::string{};
+      return config_map(crl_name)["data"].value(std::string(render::kCrlKey), std::string{});
+    };
+    const auto bundle_name = render::trust_bundle_name(trust_domain_);
+    ASSERT_TRUE(eventually(
+        [&] {
+          const auto crl = published_crl();
+          return !crl.empty() && config_map(bundle_name)["data"].value(std::string(render::kCrlKey),
+                                                                       std::string{}) == crl;
+        },
+        60s));
+    const auto written = config_map(bundle_name);
     const Json owner = render::trust_domain_owner_reference(
         trust_domain_, domain_object["metadata"]["uid"].get<std::string>());
-    const auto desired =
-        render::trust_bundle_config_map(trust_domain_, namespace_, bundle_pem, owner);
+    const auto desired = render::trust_bundle_config_map(trust_domain_, namespace_, bundle_pem,
+                                                         owner, published_crl());
     SCOPED_TRACE("trust bundle");
     expect_same(desired, written);
     expected_objects.insert(object_label(desired));

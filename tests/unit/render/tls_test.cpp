@@ -100,6 +100,11 @@ TEST(TrustBundle, SharedConfigMapWithoutOwner) {
   EXPECT_EQ(cm["data"], json({{"ca.crt", ca}}));
   EXPECT_NE(trust_bundle_config_map("operator-a", "5gc", ca + ca)["data"], cm["data"]);
   EXPECT_THROW(trust_bundle_config_map("", "5gc", ca), std::invalid_argument);
+  // The domain's CRL rides along when there is one (for the enabler's crl-file).
+  EXPECT_FALSE(cm["data"].contains("ca.crl"));
+  const json with_crl = trust_bundle_config_map("operator-a", "5gc", ca, nullptr, "CRL PEM");
+  EXPECT_EQ(with_crl["data"]["ca.crl"], "CRL PEM");
+  EXPECT_EQ(with_crl["data"]["ca.crt"], cm["data"]["ca.crt"]);
 }
 
 }  // namespace
