@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev googletest prometheus-cpp-dev libcli11-dev
   strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins iproute2
   golang-go
+  haproxy nghttp2-client nghttp2-server  # enabler rotation wire test (HAProxy, h2c backend)
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/detail/checks.h"
+#include "api/detail/enabler.h"
 #include "api/detail/json_reader.h"
 #include "api/detail/syntax.h"
 #include "api/duration.h"
@@ -14,19 +15,23 @@ namespace {
 using detail::check_type_meta;
 using detail::Checks;
 using detail::index_path;
+using detail::kDnsLabelPattern;
+using detail::kDnsSubdomainPattern;
+using detail::kUuidPattern;
 using detail::ObjectReader;
 using detail::Required;
 using detail::Strictness;
 using nlohmann::json;
 
-constexpr std::string_view kUuidPattern =
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-constexpr std::string_view kDnsLabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
-constexpr std::string_view kDnsSubdomainPattern =
-    R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)";
 constexpr std::string_view kConfigMapKeyPattern = "^[-._a-zA-Z0-9]+$";
 constexpr std::string_view kN32PeerFqdnMessage =
     "two N32 peers must not have the same fqdn: Open5GS keys its N32 clients by receiver";
+constexpr std::string_view kN32PeerTlsNameMessage =
+    "no N32 peer may be named tls when spec.n32.trustDomainRef is set: /etc/secprov/n32/tls "
+    "holds the N32 certificate";
+constexpr std::string_view kN32TrustDomainMessage =
+    "spec.n32.trustDomainRef must name a TrustDomain other than spec.trustDomainRef: N32 "
+    "certificates come from a separate interconnect CA (TS 33.310)";
 constexpr std::string_view kN32PeerPlmnMessage =
     "a PLMN must belong to one N32 peer only: the PLMN ID selects the partner's trust anchor "
     "(TS 33.501 13.1.2)";
@@ -380,6 +385,13 @@ N32Spec parse_n32(const json& j, const std::string& path, FieldErrors& errs) {
     n.jwe_cipher_suites =
         detail::read_enum_array<JweCipherSuite>(*a, r.child("jweCipherSuites"), errs);
   }
+  if (const json* tdr = r.object("trustDomainRef")) {
+    ObjectReader tr(*tdr, r.child("trustDomainRef"), errs);
+    TrustDomainRef ref;
+    if (auto v = tr.string("name", Required::Yes)) ref.name = *v;
+    tr.finish();
+    n.trust_domain_ref = std::move(ref);
+  }
   r.finish();
   return n;
 }
@@ -414,6 +426,9 @@ void parse_spec(const json& j, const std::string& path, SecurityProfileSpec& s, 
     if (auto v = orr.boolean("open5gs")) s.outputs.open5gs = *v;
     if (auto v = orr.boolean("free5gc")) s.outputs.free5gc = *v;
     orr.finish();
+  }
+  if (const json* en = r.object("enabler")) {
+    s.enabler = detail::parse_enabler(*en, r.child("enabler"), errs);
   }
   if (auto v = r.enumeration<DriftPolicy>("driftPolicy")) s.drift_policy = *v;
   if (auto v = r.enumeration<DeletionPolicy>("deletionPolicy")) s.deletion_policy = *v;
@@ -469,6 +484,24 @@ void parse_status(const json& j, const std::string& path, SecurityProfileStatus&
       if (auto v = fr.enumeration<DriftAction>("action", Required::Yes)) f.action = *v;
       s.drift_findings.push_back(std::move(f));
     }
+  }
+  if (const json* p = r.object("pods")) {
+    ObjectReader pr(*p, r.child("pods"), errs, Strictness::IgnoreUnknown);
+    PodsStatus ps;
+    if (auto v = pr.integer("selected")) ps.selected = *v;
+    if (auto v = pr.integer("injected")) ps.injected = *v;
+    if (auto v = pr.integer("withoutEnabler")) ps.without_enabler = *v;
+    if (auto v = pr.integer("staleDigest")) ps.stale_digest = *v;
+    const auto names = [&](const char* key, std::vector<std::string>& out) {
+      if (const json* a = pr.array(key)) {
+        for (const auto& n : *a) {
+          if (n.is_string()) out.push_back(n.get<std::string>());
+        }
+      }
+    };
+    names("withoutEnablerPods", ps.without_enabler_names);
+    names("staleDigestPods", ps.stale_digest_names);
+    s.pods = std::move(ps);
   }
 }
 
@@ -777,6 +810,20 @@ void validate_n32(Checks& c, const std::string& path, const N32Spec& n) {
   }
   std::ranges::sort(seen);
   c.rule(pp, std::ranges::adjacent_find(seen) == seen.end(), std::string(kN32PeerPlmnMessage));
+  // The N32 certificate is mounted at /etc/secprov/n32/tls, beside each peer's roots
+  // (/etc/secprov/n32/<peer>): a peer named "tls" would collide with it.
+  c.rule(pp,
+         !n.trust_domain_ref ||
+             std::ranges::none_of(n.peers, [](const N32Peer& p) { return p.name == "tls"; }),
+         std::string(kN32PeerTlsNameMessage));
+  if (n.trust_domain_ref) {
+    const std::string tdn = join(join(path, "trustDomainRef"), "name");
+    const auto& name = n.trust_domain_ref->name;
+    c.min_length(tdn, name, 1);
+    if (c.max_length(tdn, name, 253) && !name.empty()) {
+      c.pattern(tdn, name, detail::is_dns_subdomain(name), kDnsSubdomainPattern);
+    }
+  }
   if (n.jwe_cipher_suites) {
     const std::string jp = join(path, "jweCipherSuites");
     c.max_items(jp, n.jwe_cipher_suites->size(), 2);
@@ -825,6 +872,10 @@ FieldErrors validate(const SecurityProfile& profile) {
   }
   c.rule("spec.n32", !s.n32.has_value() || s.nf_type == NfType::SEPP,
          "spec.n32 is only allowed when nfType is SEPP");
+  c.rule("spec.n32.trustDomainRef.name",
+         !s.n32 || !s.n32->trust_domain_ref ||
+             s.n32->trust_domain_ref->name != s.trust_domain_ref.name,
+         std::string(kN32TrustDomainMessage));
   if (s.nf_instance_id && c.max_length("spec.nfInstanceId", *s.nf_instance_id, 36)) {
     c.pattern("spec.nfInstanceId", *s.nf_instance_id, detail::is_uuid(*s.nf_instance_id),
               kUuidPattern);
@@ -846,6 +897,7 @@ FieldErrors validate(const SecurityProfile& profile) {
          oauth2_without_tls_message());
   if (s.ipsec) validate_ipsec(c, "spec.ipsec", *s.ipsec);
   if (s.n32) validate_n32(c, "spec.n32", *s.n32);
+  detail::validate_enabler(c, s);
   return errs;
 }
 
@@ -947,9 +999,11 @@ json to_json(const SecurityProfileSpec& s) {
       nj["peers"] = std::move(peers);
     }
     if (s.n32->jwe_cipher_suites) nj["jweCipherSuites"] = enum_list_json(*s.n32->jwe_cipher_suites);
+    if (s.n32->trust_domain_ref) nj["trustDomainRef"] = {{"name", s.n32->trust_domain_ref->name}};
     j["n32"] = std::move(nj);
   }
   j["outputs"] = {{"open5gs", s.outputs.open5gs}, {"free5gc", s.outputs.free5gc}};
+  if (s.enabler) j["enabler"] = detail::enabler_json(*s.enabler);
   j["driftPolicy"] = str(to_string(s.drift_policy));
   j["deletionPolicy"] = str(to_string(s.deletion_policy));
   return j;
@@ -981,6 +1035,16 @@ json to_json(const DriftFinding& f) {
               {"action", std::string(to_string(f.action))}};
 }
 
+json to_json(const PodsStatus& p) {
+  json j{{"selected", p.selected},
+         {"injected", p.injected},
+         {"withoutEnabler", p.without_enabler},
+         {"staleDigest", p.stale_digest}};
+  if (!p.without_enabler_names.empty()) j["withoutEnablerPods"] = p.without_enabler_names;
+  if (!p.stale_digest_names.empty()) j["staleDigestPods"] = p.stale_digest_names;
+  return j;
+}
+
 json to_json(const SecurityProfileStatus& s) {
   json j = json::object();
   j["observedGeneration"] = s.observed_generation;
@@ -1001,6 +1065,7 @@ json to_json(const SecurityProfileStatus& s) {
     for (const auto& f : s.drift_findings) a.push_back(to_json(f));
     j["driftFindings"] = std::move(a);
   }
+  if (s.pods) j["pods"] = to_json(*s.pods);
   return j;
 }
 

@@ -184,6 +184,9 @@ struct N32Spec {
   N32Capability capability = kDefaultN32Capability;
   std::vector<N32Peer> peers;
   std::optional<std::vector<JweCipherSuite>> jwe_cipher_suites;  // PRINS only
+  // The interconnect TrustDomain (TS 33.310 InterconnectionCA) whose CA issues the SEPP's N32
+  // certificate (Secret "<profile>-n32"); unset: N32 uses the SBI certificate of the home one.
+  std::optional<TrustDomainRef> trust_domain_ref;
   friend bool operator==(const N32Spec&, const N32Spec&) = default;
 };
 
@@ -192,6 +195,103 @@ struct OutputsSpec {
   bool free5gc = false;
   friend bool operator==(const OutputsSpec&, const OutputsSpec&) = default;
 };
+
+// ---- spec.enabler: a TLS sidecar (HAProxy) in front of and behind an NF that cannot
+// provide the profile's TLS itself (issue 9). Native: no sidecar.
+enum class EnablerMode { Native, Sidecar };
+enum class EnablerRollout { Restart, None };
+enum class ImagePullPolicy { Always, IfNotPresent, Never };
+template <>
+struct EnumTraits<EnablerMode> {
+  static constexpr auto entries = std::to_array<std::pair<EnablerMode, std::string_view>>(
+      {{EnablerMode::Native, "Native"}, {EnablerMode::Sidecar, "Sidecar"}});
+};
+template <>
+struct EnumTraits<EnablerRollout> {
+  static constexpr auto entries = std::to_array<std::pair<EnablerRollout, std::string_view>>(
+      {{EnablerRollout::Restart, "Restart"}, {EnablerRollout::None, "None"}});
+};
+template <>
+struct EnumTraits<ImagePullPolicy> {
+  static constexpr auto entries = std::to_array<std::pair<ImagePullPolicy, std::string_view>>(
+      {{ImagePullPolicy::Always, "Always"},
+       {ImagePullPolicy::IfNotPresent, "IfNotPresent"},
+       {ImagePullPolicy::Never, "Never"}});
+};
+inline constexpr EnablerMode kDefaultEnablerMode = EnablerMode::Native;
+inline constexpr EnablerRollout kDefaultEnablerRollout = EnablerRollout::None;
+inline constexpr ImagePullPolicy kDefaultImagePullPolicy = ImagePullPolicy::IfNotPresent;
+// Bounds (mirrored in the CRD as OpenAPI limits, not CEL: the CEL cost budget is spent).
+inline constexpr std::size_t kMaxEnablerAllowedClients = 32;
+inline constexpr std::size_t kMaxEnablerOutbound = 16;
+// A Kubernetes quantity, restricted to plain decimal numbers with a common suffix.
+inline constexpr std::string_view kQuantityPattern =
+    "^[0-9]{1,9}(\\.[0-9]{1,3})?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$";
+inline constexpr std::size_t kMaxQuantityLength = 16;
+// An image reference: registry/path[:tag][@sha256:digest], no whitespace.
+inline constexpr std::string_view kImageReferencePattern = "^[a-z0-9][a-zA-Z0-9._/:@-]*$";
+inline constexpr std::size_t kMaxImageReferenceLength = 512;
+inline constexpr std::string_view kImageRepositoryPattern = "^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?$";
+inline constexpr std::size_t kMaxImageRepositoryLength = 255;
+inline constexpr std::string_view kImageTagPattern = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
+
+// The NF's plaintext port (h2c on 127.0.0.1) and the TLS port the enabler exposes.
+struct EnablerInbound {
+  int port = 0;
+  int tls_port = 0;
+  // nfInstanceIds whose certificates (SAN URI urn:uuid:<id>) may connect; empty: any
+  // certificate of the trust domain.
+  std::vector<std::string> allowed_clients;
+  friend bool operator==(const EnablerInbound&, const EnablerInbound&) = default;
+};
+
+// The NF dials 127.0.0.1:<local_port> in h2c; the enabler dials host:port over mutual TLS
+// and verifies server_name (default: host).
+struct EnablerOutbound {
+  std::string name;  // DNS label
+  int local_port = 0;
+  std::string host;
+  int port = 0;
+  std::optional<std::string> server_name;
+  friend bool operator==(const EnablerOutbound&, const EnablerOutbound&) = default;
+};
+
+struct ResourceQuantities {
+  std::optional<std::string> cpu;
+  std::optional<std::string> memory;
+  friend bool operator==(const ResourceQuantities&, const ResourceQuantities&) = default;
+};
+
+struct EnablerResources {
+  std::optional<ResourceQuantities> requests;
+  std::optional<ResourceQuantities> limits;
+  friend bool operator==(const EnablerResources&, const EnablerResources&) = default;
+};
+
+// Either reference (a full image string) or repository[/tag]; absent: the operator's default.
+struct EnablerImage {
+  std::optional<std::string> reference;
+  std::optional<std::string> repository;
+  std::optional<std::string> tag;
+  ImagePullPolicy pull_policy = kDefaultImagePullPolicy;
+  friend bool operator==(const EnablerImage&, const EnablerImage&) = default;
+};
+
+struct EnablerSpec {
+  EnablerMode mode = kDefaultEnablerMode;
+  std::optional<EnablerInbound> inbound;
+  std::vector<EnablerOutbound> outbound;
+  std::optional<EnablerResources> resources;
+  std::optional<EnablerImage> image;
+  EnablerRollout rollout = kDefaultEnablerRollout;
+  friend bool operator==(const EnablerSpec&, const EnablerSpec&) = default;
+};
+
+struct SecurityProfile;
+// The name an outbound peer's certificate must carry: server_name, else host.
+std::string effective_server_name(const EnablerOutbound& outbound);
+// Whether the profile asks for the sidecar.
+bool enabler_sidecar(const SecurityProfile& profile);
 
 struct SecurityProfileSpec {
   NfType nf_type = NfType::AMF;
@@ -202,6 +302,7 @@ struct SecurityProfileSpec {
   std::optional<IpsecSpec> ipsec;
   std::optional<N32Spec> n32;
   OutputsSpec outputs;
+  std::optional<EnablerSpec> enabler;  // absent: Native
   DriftPolicy drift_policy = kDefaultDriftPolicy;
   DeletionPolicy deletion_policy = kDefaultDeletionPolicy;
   friend bool operator==(const SecurityProfileSpec&, const SecurityProfileSpec&) = default;
@@ -236,6 +337,21 @@ struct DriftFinding {
   friend bool operator==(const DriftFinding&, const DriftFinding&) = default;
 };
 
+// status.pods (spec.enabler.mode Sidecar): the Pods the profile's selector matches, as the
+// operator's Pod cache sees them. hostNetwork and opted-out Pods are not counted (the webhook
+// never injects them). selected = injected + withoutEnabler; staleDigest counts injected Pods
+// whose secprov.io/enabler-digest is not the current configuration digest.
+inline constexpr std::size_t kMaxStatusPodNames = 10;
+struct PodsStatus {
+  std::int64_t selected = 0;
+  std::int64_t injected = 0;
+  std::int64_t without_enabler = 0;
+  std::int64_t stale_digest = 0;
+  std::vector<std::string> without_enabler_names;  // sorted, at most kMaxStatusPodNames
+  std::vector<std::string> stale_digest_names;     // sorted, at most kMaxStatusPodNames
+  friend bool operator==(const PodsStatus&, const PodsStatus&) = default;
+};
+
 struct SecurityProfileStatus {
   std::int64_t observed_generation = 0;
   std::vector<Condition> conditions;
@@ -243,6 +359,7 @@ struct SecurityProfileStatus {
   std::optional<CertificateStatus> certificate;
   std::vector<GeneratedObject> objects;      // at most kMaxStatusObjects
   std::vector<DriftFinding> drift_findings;  // newest first, at most kMaxDriftFindings
+  std::optional<PodsStatus> pods;            // Sidecar profiles only
   friend bool operator==(const SecurityProfileStatus&, const SecurityProfileStatus&) = default;
 };
 
@@ -269,6 +386,7 @@ nlohmann::json to_json(const SecurityProfileSpec& spec);
 nlohmann::json to_json(const CertificateStatus& c);
 nlohmann::json to_json(const GeneratedObject& o);
 nlohmann::json to_json(const DriftFinding& f);
+nlohmann::json to_json(const PodsStatus& p);
 
 // ---- helpers ----
 

@@ -13,13 +13,11 @@ namespace {
 using detail::check_type_meta;
 using detail::Checks;
 using detail::index_path;
+using detail::kDnsSubdomainPattern;
 using detail::ObjectReader;
 using detail::Required;
 using detail::Strictness;
 using nlohmann::json;
-
-constexpr std::string_view kDnsSubdomainPattern =
-    R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)";
 
 void parse_spec(const json& j, TrustDomainSpec& s, FieldErrors& errs) {
   ObjectReader r(j, "spec", errs);

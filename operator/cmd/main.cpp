@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <stop_token>
 #include <thread>
+#include <vector>
 
 #include "controllers/manager.h"
 #include "http/crl.h"
@@ -20,6 +21,9 @@
 #include "kube/config.h"
 #include "runtime/events.h"
 #include "runtime/leader_election.h"
+#include "webhook/pod_injector.h"
+#include "webhook/profile_validator.h"
+#include "webhook/serving.h"
 
 namespace {
 
@@ -40,6 +44,14 @@ struct Flags {
   std::string log_level = "info";
   std::string log_format = "text";
   std::string crl_base_url;
+  int webhook_port = 9443;
+  std::string webhook_address = "0.0.0.0";
+  std::string webhook_service_name = "secprov-webhook";
+  std::string webhook_configuration_name = "secprov";
+  std::vector<std::string> webhook_dns_names;
+  std::vector<std::string> webhook_ip_addresses;
+  std::string webhook_cert_dir;
+  std::string enabler_image = secprov::webhook::kDefaultEnablerImage;
 };
 
 void configure_logging(const Flags& flags) {
@@ -110,6 +122,34 @@ int main(int argc, char** argv) {
                    ? std::string{}
                    : std::string("must start with http:// (RFC 5280 4.2.1.13: CRLs over HTTP)");
       });
+  app.add_option("--webhook-port", flags.webhook_port,
+                 "HTTPS port of the admission webhooks, served by every replica; 0: no webhooks "
+                 "(no serving certificate, no caBundle injection)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  app.add_option("--webhook-address", flags.webhook_address, "address of the admission webhooks")
+      ->capture_default_str();
+  app.add_option("--webhook-service-name", flags.webhook_service_name,
+                 "Service in front of the webhooks: the serving certificate names "
+                 "<service>.<namespace>.svc")
+      ->capture_default_str();
+  app.add_option("--webhook-configuration-name", flags.webhook_configuration_name,
+                 "the MutatingWebhookConfiguration and ValidatingWebhookConfiguration whose "
+                 "caBundle the operator injects (only when labelled "
+                 "app.kubernetes.io/managed-by=secprov)")
+      ->capture_default_str();
+  app.add_option("--webhook-extra-dns-names", flags.webhook_dns_names,
+                 "more DNS names in the serving certificate (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--webhook-extra-ip-addresses", flags.webhook_ip_addresses,
+                 "IP addresses in the serving certificate (comma-separated), e.g. 127.0.0.1")
+      ->delimiter(',');
+  app.add_option("--webhook-cert-dir", flags.webhook_cert_dir,
+                 "where the serving certificate and key are written for the HTTPS server "
+                 "(default: a directory of this process under the temporary directory)");
+  app.add_option("--enabler-image", flags.enabler_image,
+                 "image of the injected security enabler (HAProxy + secprov-enabler-agent), "
+                 "unless a profile's spec.enabler.image overrides it");
   CLI11_PARSE(app, argc, argv);
   configure_logging(flags);
   if (flags.identity.empty()) flags.identity = default_identity();
@@ -177,6 +217,59 @@ int main(int argc, char** argv) {
                                   std::move(routes));
 
   std::stop_source stop;
+
+  // Admission webhooks: every replica serves them from its own cache (caches run in every
+  // replica) with the serving certificate of the Secrets all replicas share.
+  std::unique_ptr<secprov::webhook::ServingCertificates> serving;
+  std::unique_ptr<secprov::http::Server> webhook_server;
+  std::jthread serving_loop;
+  // The serving key's files: a directory of this process unless --webhook-cert-dir says
+  // otherwise (then removed at exit, so no key is left behind in the temporary directory).
+  const auto webhook_cert_dir = flags.webhook_cert_dir.empty()
+                                    ? std::filesystem::temp_directory_path() /
+                                          ("secprov-webhook-" + std::to_string(::getpid()))
+                                    : std::filesystem::path(flags.webhook_cert_dir);
+  if (flags.webhook_port != 0) {
+    serving = std::make_unique<secprov::webhook::ServingCertificates>(
+        client,
+        secprov::webhook::ServingOptions{.operator_namespace = flags.operator_namespace,
+                                         .service_name = flags.webhook_service_name,
+                                         .extra_dns_names = flags.webhook_dns_names,
+                                         .extra_ip_addresses = flags.webhook_ip_addresses,
+                                         .configuration_name = flags.webhook_configuration_name,
+                                         .cert_dir = webhook_cert_dir,
+                                         .clock = clock});
+    const auto profiles = manager.profiles();
+    secprov::http::Routes webhook_routes;
+    webhook_routes[secprov::webhook::kValidateProfilePath] =
+        secprov::webhook::profile_validator_handler(
+            {.in_namespace =
+                 [profiles](const std::string& ns) {
+                   return profiles->by_index(secprov::controllers::index::kProfileNamespace, ns);
+                 },
+             .in_trust_domain =
+                 [profiles](const std::string& domain) {
+                   return profiles->by_index(secprov::controllers::index::kProfileTrustDomain,
+                                             domain);
+                 },
+             .synced = [&manager] { return manager.caches_synced(); }});
+    webhook_routes[secprov::webhook::kMutatePodsPath] = secprov::webhook::pod_injector_handler(
+        std::make_shared<const secprov::webhook::PodInjector>(secprov::webhook::PodInjectorOptions{
+            .in_namespace =
+                [profiles](const std::string& ns) {
+                  return profiles->by_index(secprov::controllers::index::kProfileNamespace, ns);
+                },
+            .synced = [&manager] { return manager.caches_synced(); },
+            .injection = {},
+            .default_image = flags.enabler_image,
+            .native_sidecars = secprov::webhook::detect_native_sidecars(*client)}));
+    webhook_server =
+        secprov::http::start_server({.address = flags.webhook_address,
+                                     .port = static_cast<std::uint16_t>(flags.webhook_port),
+                                     .tls = serving->tls_files()},
+                                    std::move(webhook_routes));
+    serving_loop = std::jthread([&serving, token = stop.get_token()] { serving->run(token); });
+  }
   std::jthread signal_waiter([&stop, signals](std::stop_token) {
     int received = 0;
     sigwait(&signals, &received);
@@ -228,7 +321,13 @@ int main(int argc, char** argv) {
   manager.stop_caches();
   events->flush();
   server->stop();
+  if (webhook_server) webhook_server->stop();
   if (!stop.stop_requested()) stop.request_stop();
+  if (serving_loop.joinable()) serving_loop.join();
+  if (serving && flags.webhook_cert_dir.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(webhook_cert_dir, ignored);
+  }
   // Wake the signal thread if shutdown did not come from a signal.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   spdlog::info("stopped");

@@ -39,6 +39,9 @@ struct Stores {
       make_trust_domain_store();
   // CRL ConfigMaps in the operator namespace (render::crl_config_map_selector()).
   std::shared_ptr<runtime::Store> crl_config_maps = std::make_shared<runtime::Store>();
+  // Pods of the served namespaces, stripped by strip_pod (mappers.h) to what status.pods
+  // and rollout read: a profile's selector is one of many, so the cache cannot select by it.
+  std::shared_ptr<runtime::Store> pods = std::make_shared<runtime::Store>();
 };
 
 struct Context {

@@ -179,6 +179,11 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   const auto crl_config_maps =
       cache("crl-configmaps", kube::resources::config_maps(), {options.operator_namespace},
             render::crl_config_map_selector(), p.context.stores.crl_config_maps);
+  // Pods (issue 9, status.pods and rollout): every Pod of the served namespaces, since
+  // profiles select by many label selectors at once; stripped to names, labels, annotations,
+  // owners and container names, so a Pod costs a few hundred bytes.
+  const auto pods =
+      cache("pods", kube::resources::pods(), scopes, "", p.context.stores.pods, strip_pod);
   // The typed caches first: the handlers added below look keys up in their indexes.
   profiles.add_handlers(runtime::sync_handlers(p.context.stores.typed_profiles));
   domains.add_handlers(runtime::sync_handlers(p.context.stores.typed_trust_domains));
@@ -245,6 +250,10 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
         return bundles;
       },
       p.bundles.get()));
+  // A selected Pod created, relabelled, injected or gone: its profiles' status.pods.
+  pods.add_handlers(enqueue_mapped(
+      [typed_profiles](const nlohmann::json& pod) { return profiles_of_pod(*typed_profiles, pod); },
+      p.profiles.get()));
   // Trust bundles: profiles coming and going, and edits of the bundle itself (a ConfigMap
   // of a trust domain that no profile owns; it may be owned by its TrustDomain).
   profiles.add_handlers(enqueue_mapped(bundle_of_profile, p.bundles.get()));
@@ -318,6 +327,10 @@ std::optional<std::string> Manager::crl_der(std::string_view trust_domain) const
   } catch (const crypto::CryptoError&) {
     return std::nullopt;
   }
+}
+
+std::shared_ptr<const ProfileStore> Manager::profiles() const {
+  return parts_->context.stores.typed_profiles;
 }
 
 void Manager::stop_caches() {

@@ -68,6 +68,9 @@ class Manager {
   // The DER of the CRL the trust domain published, from the cache (any replica, no API
   // call); nullopt when there is none.
   std::optional<std::string> crl_der(std::string_view trust_domain) const;
+  // The parsed SecurityProfiles of the cache (indexes of mappers.h), for the validating
+  // webhook: filled in every replica, leader or not (start_caches runs before the election).
+  std::shared_ptr<const ProfileStore> profiles() const;
 
  private:
   struct Parts;

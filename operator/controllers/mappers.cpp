@@ -1,10 +1,14 @@
 #include "controllers/mappers.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "controllers/ca_provider.h"
+#include "controllers/policies.h"
 #include "controllers/trust_bundle_controller.h"
+#include "render/injection.h"
 #include "render/labels.h"
+#include "render/n32.h"
 #include "render/names.h"
 #include "render/oauth2.h"
 
@@ -41,15 +45,23 @@ std::shared_ptr<ProfileStore> make_profile_store() {
   auto store = std::make_shared<ProfileStore>(
       [](const Json& object) { return ok_or_nullopt(api::parse_security_profile(object)); });
   using Values = std::vector<std::string>;
+  // Both trust domains a profile uses: spec.trustDomainRef and, for a SEPP, the interconnect
+  // one (spec.n32.trustDomainRef): either one's events requeue it and publish its bundle.
   store->add_index(std::string(index::kProfileTrustDomain), [](const api::SecurityProfile& p) {
-    return Values{p.spec.trust_domain_ref.name};
+    Values domains{p.spec.trust_domain_ref.name};
+    if (auto n32 = render::n32_trust_domain(p)) domains.push_back(std::move(*n32));
+    return domains;
   });
   store->add_index(std::string(index::kProfileNamespace),
                    [](const api::SecurityProfile& p) { return Values{p.metadata.namespace_}; });
   store->add_index(
       std::string(index::kProfileNamespaceTrustDomain), [](const api::SecurityProfile& p) {
-        return Values{
+        Values keys{
             index::namespace_trust_domain(p.metadata.namespace_, p.spec.trust_domain_ref.name)};
+        if (const auto n32 = render::n32_trust_domain(p)) {
+          keys.push_back(index::namespace_trust_domain(p.metadata.namespace_, *n32));
+        }
+        return keys;
       });
   store->add_index(std::string(index::kProfileIpsecPeerAddress), [](const api::SecurityProfile& p) {
     Values addresses;
@@ -107,7 +119,14 @@ std::vector<ObjectKey> bundle_of_profile(const Json& profile) {
                                  .value("trustDomainRef", Json::object())
                                  .value("name", std::string{});
   if (domain.empty()) return {};
-  return {{key->ns, domain}};
+  std::vector<ObjectKey> out{{key->ns, domain}};
+  // A SEPP's interconnect trust domain: its bundle is the N32 roots partners are given.
+  const auto n32 = profile.value("spec", Json::object())
+                       .value("n32", Json::object())
+                       .value("trustDomainRef", Json::object())
+                       .value("name", std::string{});
+  if (!n32.empty() && n32 != domain) out.push_back({key->ns, n32});
+  return out;
 }
 
 std::vector<ObjectKey> bundle_of_config_map(const Json& config_map) {
@@ -148,6 +167,61 @@ std::vector<ObjectKey> producers_of_signing_secret(const ProfileStore& profiles,
     return profiles.keys_by_index(index::kProfileOAuth2Nrf, nrf_key(key->ns, *id));
   }
   return {};
+}
+
+Json strip_pod(Json pod) {
+  Json out = Json::object();
+  for (const char* field : {"apiVersion", "kind"}) {
+    if (pod.contains(field)) out[field] = std::move(pod[field]);
+  }
+  auto& metadata = pod["metadata"];
+  Json kept = Json::object();
+  if (metadata.is_object()) {
+    for (const char* field : {"name", "namespace", "uid", "resourceVersion", "labels",
+                              "annotations", "ownerReferences", "deletionTimestamp"}) {
+      if (metadata.contains(field)) kept[field] = std::move(metadata[field]);
+    }
+  }
+  out["metadata"] = std::move(kept);
+  Json spec = Json::object();
+  const auto& full_spec = pod["spec"];
+  if (full_spec.is_object()) {
+    if (full_spec.contains("hostNetwork")) spec["hostNetwork"] = full_spec["hostNetwork"];
+    for (const char* list : {"initContainers", "containers"}) {
+      const auto it = full_spec.find(list);
+      if (it == full_spec.end() || !it->is_array()) continue;
+      Json names = Json::array();
+      for (const auto& c : *it) names.push_back(Json{{"name", c.value("name", std::string{})}});
+      spec[list] = std::move(names);
+    }
+  }
+  out["spec"] = std::move(spec);
+  const auto& status = pod["status"];
+  if (status.is_object() && status.contains("phase")) {
+    out["status"] = Json{{"phase", status["phase"]}};
+  }
+  return out;
+}
+
+std::vector<ObjectKey> profiles_of_pod(const ProfileStore& profiles, const Json& pod) {
+  const auto key = runtime::try_key_of(pod);
+  if (!key) return {};
+  std::vector<ObjectKey> out;
+  for (const auto& profile : profiles.by_index(index::kProfileNamespace, key->ns)) {
+    if (profile && api::enabler_sidecar(*profile) && policies::pod_selected(*profile, pod)) {
+      out.push_back({key->ns, profile->metadata.name});
+    }
+  }
+  const auto annotations =
+      pod.value("metadata", Json::object()).value("annotations", Json::object());
+  const auto named =
+      annotations.is_object()
+          ? annotations.value(std::string(render::kInjectedProfileAnnotation), std::string{})
+          : std::string{};
+  if (!named.empty() && std::find(out.begin(), out.end(), ObjectKey{key->ns, named}) == out.end()) {
+    out.push_back({key->ns, named});
+  }
+  return out;
 }
 
 }  // namespace secprov::controllers

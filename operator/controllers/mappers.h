@@ -21,7 +21,7 @@ using ProfileStore = runtime::TypedStore<api::SecurityProfile>;
 using TrustDomainStore = runtime::TypedStore<api::TrustDomain>;
 
 namespace index {
-// SecurityProfiles by spec.trustDomainRef.name.
+// SecurityProfiles by spec.trustDomainRef.name, and a SEPP by spec.n32.trustDomainRef.name.
 inline constexpr std::string_view kProfileTrustDomain = "spec.trustDomainRef.name";
 // SecurityProfiles by metadata.namespace.
 inline constexpr std::string_view kProfileNamespace = "metadata.namespace";
@@ -63,7 +63,8 @@ std::vector<runtime::ObjectKey> bundles_of_trust_domain(const ProfileStore& prof
 // CA key-pair Secret -> the TrustDomains whose ca_secret_name it is. O(log D + k).
 std::vector<runtime::ObjectKey> trust_domains_of_ca_secret(const TrustDomainStore& domains,
                                                            const runtime::Json& secret);
-// SecurityProfile -> its trust bundle {ns, spec.trustDomainRef.name}. O(1).
+// SecurityProfile -> its trust bundles {ns, spec.trustDomainRef.name} and, for a SEPP,
+// {ns, spec.n32.trustDomainRef.name}. O(1).
 std::vector<runtime::ObjectKey> bundle_of_profile(const runtime::Json& profile);
 // ConfigMap -> the trust bundle it is (trust_bundle_key), if any. O(1).
 std::vector<runtime::ObjectKey> bundle_of_config_map(const runtime::Json& config_map);
@@ -78,5 +79,18 @@ std::vector<runtime::ObjectKey> producers_of_nrf(const ProfileStore& profiles,
                                                  const runtime::Json& nrf_profile);
 std::vector<runtime::ObjectKey> producers_of_signing_secret(const ProfileStore& profiles,
                                                             const runtime::Json& secret);
+
+// ---- Pods of Sidecar profiles (issue 9) ----
+
+// The Pod cache's transform: only what status.pods and rollout read is kept (metadata name,
+// namespace, uid, resourceVersion, labels, annotations, ownerReferences, deletionTimestamp;
+// spec.hostNetwork; the container and init container names; status.phase).
+runtime::Json strip_pod(runtime::Json pod);
+
+// Pod -> the Sidecar profiles of its namespace whose selector selects it, and the profile its
+// secprov.io/profile annotation names (so a Pod relabelled away still reaches it).
+// O(P_ns + k), P_ns the profiles of the Pod's namespace.
+std::vector<runtime::ObjectKey> profiles_of_pod(const ProfileStore& profiles,
+                                                const runtime::Json& pod);
 
 }  // namespace secprov::controllers

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/time.h"
+#include "render/injection.h"
 #include "render/native_limits.h"
 #include "render/oauth2.h"
 
@@ -187,6 +188,140 @@ std::optional<Reason> oauth2_verification_gap(const api::SecurityProfile& produc
   if (!nrf_certificate_known) {
     return Reason{"OAuth2NrfSigningPending", "the signing certificate of the NRF " +
                                                  nrf->metadata.name + " is not issued yet"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace secprov::controllers::policies
+
+namespace secprov::controllers::policies {
+namespace {
+
+const nlohmann::json& member(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json null;
+  if (!object.is_object()) return null;
+  const auto it = object.find(key);
+  return it == object.end() ? null : *it;
+}
+
+std::string annotation(const nlohmann::json& pod, const std::string& key) {
+  const auto& value = member(member(member(pod, "metadata"), "annotations"), key.c_str());
+  return value.is_string() ? value.get<std::string>() : std::string{};
+}
+
+bool has_container(const nlohmann::json& pod, std::string_view name) {
+  const auto& spec = member(pod, "spec");
+  for (const char* list : {"initContainers", "containers"}) {
+    const auto& containers = member(spec, list);
+    if (!containers.is_array()) continue;
+    for (const auto& c : containers) {
+      const auto& n = member(c, "name");
+      if (n.is_string() && n.get<std::string>() == name) return true;
+    }
+  }
+  return false;
+}
+
+std::string count(std::int64_t n, const char* what) {
+  return std::to_string(n) + " " + what;
+}
+
+}  // namespace
+
+bool pod_selected(const api::SecurityProfile& profile, const nlohmann::json& pod) {
+  const auto& metadata = member(pod, "metadata");
+  const auto& ns = member(metadata, "namespace");
+  if (!ns.is_string() || ns.get<std::string>() != profile.metadata.namespace_) return false;
+  const auto& wanted = profile.spec.selector.match_labels;
+  const auto& labels = member(metadata, "labels");
+  if (wanted.empty() || !labels.is_object()) return false;
+  return std::all_of(wanted.begin(), wanted.end(),
+                     [&](const std::pair<const std::string, std::string>& kv) {
+                       const auto& v = member(labels, kv.first.c_str());
+                       return v.is_string() && v.get<std::string>() == kv.second;
+                     });
+}
+
+PodState pod_state(const nlohmann::json& pod, const std::string& profile_name,
+                   const std::string& digest) {
+  const auto& host_network = member(member(pod, "spec"), "hostNetwork");
+  if (host_network.is_boolean() && host_network.get<bool>()) return PodState::NotApplicable;
+  if (annotation(pod, std::string(render::kInjectAnnotation)) == "false") {
+    return PodState::NotApplicable;
+  }
+  if (!member(member(pod, "metadata"), "deletionTimestamp").is_null()) {
+    return PodState::NotApplicable;
+  }
+  const auto& phase = member(member(pod, "status"), "phase");
+  if (phase.is_string() && (phase == "Succeeded" || phase == "Failed")) {
+    return PodState::NotApplicable;
+  }
+  if (!has_container(pod, render::kEnablerContainerName) ||
+      annotation(pod, std::string(render::kInjectedProfileAnnotation)) != profile_name) {
+    return PodState::WithoutEnabler;
+  }
+  return annotation(pod, std::string(render::kInjectedDigestAnnotation)) == digest
+             ? PodState::Injected
+             : PodState::StaleDigest;
+}
+
+api::PodsStatus pods_status(const std::vector<const nlohmann::json*>& selected_pods,
+                            const std::string& profile_name, const std::string& digest) {
+  api::PodsStatus status;
+  for (const auto* pod : selected_pods) {
+    const auto state = pod_state(*pod, profile_name, digest);
+    if (state == PodState::NotApplicable) continue;
+    ++status.selected;
+    const auto& name = member(member(*pod, "metadata"), "name");
+    const auto pod_name = name.is_string() ? name.get<std::string>() : std::string{};
+    if (state == PodState::WithoutEnabler) {
+      ++status.without_enabler;
+      status.without_enabler_names.push_back(pod_name);
+      continue;
+    }
+    ++status.injected;
+    if (state == PodState::StaleDigest) {
+      ++status.stale_digest;
+      status.stale_digest_names.push_back(pod_name);
+    }
+  }
+  for (auto* names : {&status.without_enabler_names, &status.stale_digest_names}) {
+    std::sort(names->begin(), names->end());
+    if (names->size() > api::kMaxStatusPodNames) names->resize(api::kMaxStatusPodNames);
+  }
+  return status;
+}
+
+std::optional<Reason> pods_drift(const api::PodsStatus& pods) {
+  if (pods.without_enabler == 0 && pods.stale_digest == 0) return std::nullopt;
+  const std::string message = count(pods.without_enabler, "of ") + std::to_string(pods.selected) +
+                              " selected Pods run without the enabler; " +
+                              count(pods.stale_digest, "of ") + std::to_string(pods.injected) +
+                              " injected Pods run an older enabler configuration (see status.pods)";
+  return Reason{pods.without_enabler > 0 ? "PodsWithoutEnabler" : "PodsStale", message};
+}
+
+std::optional<std::string> rollout_annotation(api::EnablerRollout rollout,
+                                              const std::string& digest, std::int64_t stale_pods,
+                                              const std::optional<std::string>& template_value) {
+  if (rollout != api::EnablerRollout::Restart || digest.empty() || stale_pods <= 0) {
+    return std::nullopt;
+  }
+  if (template_value == digest) return std::nullopt;
+  return digest;
+}
+
+std::optional<OwnerRef> controller_owner(const nlohmann::json& object) {
+  const auto& owners = member(member(object, "metadata"), "ownerReferences");
+  if (!owners.is_array()) return std::nullopt;
+  for (const auto& owner : owners) {
+    const auto& controller = member(owner, "controller");
+    if (!controller.is_boolean() || !controller.get<bool>()) continue;
+    const auto& kind = member(owner, "kind");
+    const auto& name = member(owner, "name");
+    if (kind.is_string() && name.is_string()) {
+      return OwnerRef{kind.get<std::string>(), name.get<std::string>()};
+    }
   }
   return std::nullopt;
 }

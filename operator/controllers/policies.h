@@ -4,8 +4,10 @@
 // and spec changes are judged by assess() (drift.h); these look at the certificate itself.
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/condition.h"
 #include "api/securityprofile.h"
@@ -100,5 +102,50 @@ std::optional<Reason> oauth2_verification_gap(const api::SecurityProfile& produc
 // producer's acceptedAlgorithms.
 std::optional<Reason> oauth2_algorithm_not_accepted(const api::SecurityProfile& producer,
                                                     api::JwsAlgorithm nrf_algorithm);
+
+}  // namespace secprov::controllers::policies
+
+namespace secprov::controllers::policies {
+
+// ---- Pods of Sidecar profiles (issue 9, "Pods in status, and rollout") ----
+// Pure over the Pod cache's stripped Pods (strip_pod in mappers.h).
+
+// Whether a Sidecar profile's selector selects `pod`: same namespace, a non-empty
+// spec.selector.matchLabels all among the Pod's labels (the webhook's rule).
+bool pod_selected(const api::SecurityProfile& profile, const nlohmann::json& pod);
+
+enum class PodState {
+  NotApplicable,   // hostNetwork, opted out (secprov.io/inject: "false"), finished or deleting
+  Injected,        // the enabler container and secprov.io/profile naming this profile
+  StaleDigest,     // injected, but secprov.io/enabler-digest is not `digest`
+  WithoutEnabler,  // anything else
+};
+PodState pod_state(const nlohmann::json& pod, const std::string& profile_name,
+                   const std::string& digest);
+
+// status.pods from the selected Pods: counts, and the names sorted and cut to
+// api::kMaxStatusPodNames.
+api::PodsStatus pods_status(const std::vector<const nlohmann::json*>& selected_pods,
+                            const std::string& profile_name, const std::string& digest);
+
+// Drifted from status.pods: PodsWithoutEnabler (any Pod without the enabler, first) or
+// PodsStale (injected Pods with an old digest), the message naming the counts; nullopt: none.
+std::optional<Reason> pods_drift(const api::PodsStatus& pods);
+
+// rollout: Restart -> the value to write into the owning workload's pod template annotation
+// secprov.io/enabler-digest: the current digest, when some Pod runs an older one and the
+// template does not carry it yet (so each digest is written at most once, and an operator
+// restart writes nothing). None, an empty digest, no stale Pod: nullopt.
+std::optional<std::string> rollout_annotation(api::EnablerRollout rollout,
+                                              const std::string& digest, std::int64_t stale_pods,
+                                              const std::optional<std::string>& template_value);
+
+// The controller owner of an object (ownerReferences[controller=true]): {kind, name}.
+struct OwnerRef {
+  std::string kind;
+  std::string name;
+  friend bool operator==(const OwnerRef&, const OwnerRef&) = default;
+};
+std::optional<OwnerRef> controller_owner(const nlohmann::json& object);
 
 }  // namespace secprov::controllers::policies

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "api/constants.h"
 #include "controllers/conditions.h"
@@ -14,7 +15,10 @@
 #include "crypto/errors.h"
 #include "crypto/kdf.h"
 #include "render/digest.h"
+#include "render/enabler.h"
+#include "render/injection.h"
 #include "render/labels.h"
+#include "render/n32.h"
 #include "render/names.h"
 #include "render/oauth2.h"
 #include "render/profile.h"
@@ -595,6 +599,118 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_s
   return outcome;
 }
 
+SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_n32(const Pass& pass) {
+  Outcome outcome;
+  const auto& profile = pass.profile;
+  const auto& ns = profile.metadata.namespace_;
+  const auto name = render::n32_secret_name(profile);
+  const auto interconnect = render::n32_trust_domain(profile);
+  // Read from the server: the cache holds digests only, and the leaf decides renewal.
+  std::optional<Json> current;
+  if (interconnect || context_.stores.managed_secrets->get({ns, name})) {
+    try {
+      current = context_.client->get(kube::resources::secrets(), ns, name);
+    } catch (const kube::ApiError& e) {
+      if (!kube::is_not_found(e)) throw;
+    }
+  }
+  if (!interconnect) {
+    // trustDomainRef removed: N32 uses the SBI certificate again; ours goes.
+    if (current && removable_by(*current, profile.metadata.uid)) {
+      try {
+        context_.client->remove(
+            kube::resources::secrets(), ns, name,
+            kube::DeleteOptions{
+                .propagation = kube::Propagation::Default,
+                .precondition_uid = (*current)["metadata"].value("uid", std::string{}),
+                .precondition_resource_version = std::nullopt});
+      } catch (const kube::ApiError& e) {
+        if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
+      }
+    }
+    return outcome;
+  }
+  auto issuer = resolve_domain(*interconnect, pass.now);
+  if (const auto* why = std::get_if<policies::Reason>(&issuer)) {
+    // Nothing N32 is written. The TrustDomain's events requeue the SEPP (profiles_of_trust_
+    // domain maps spec.n32.trustDomainRef too); the bounded recheck is a safety net only.
+    constexpr std::chrono::seconds kRecheck{60};
+    outcome.not_ready = policies::Reason{
+        "N32" + why->reason, "spec.n32.trustDomainRef: " + why->message +
+                                 "; the N32 certificate (Secret " + name + ") cannot be issued"};
+    outcome.next_check = pass.now + kRecheck;
+    return outcome;
+  }
+  if (current && ownership_of(&*current, profile) == Ownership::Foreign) {
+    outcome.not_ready = policies::Reason{
+        "ObjectConflict", "Secret " + ns + "/" + name +
+                              " exists and is not owned by this profile; the N32 certificate "
+                              "cannot be written"};
+    return outcome;
+  }
+  const auto& [domain, ca] = std::get<Issuer>(issuer);
+  const auto request = render::n32_certificate_request(profile, domain, pass.plan.nf_instance_id);
+  const auto digest =
+      render::n32_input_digest(*request, ca->certificate().sha256_fingerprint(), pass.plan.labels);
+  const auto bundle =
+      api::trust_bundle_pem(ca->certificate().to_pem(), domain.status, seconds_of(pass.now));
+  const auto stored = [&](std::string_view key) {
+    const auto data = (*current).value("data", Json::object());
+    return crypto::base64_decode(data.value(std::string(key), std::string{})).value_or("");
+  };
+  auto leaf = current ? stored_leaf(&*current) : std::nullopt;
+  const bool inputs_changed =
+      !current || !leaf || !leaf->issued_by(ca->certificate()) ||
+      (*current)["metadata"]
+              .value("annotations", Json::object())
+              .value(std::string(render::kInputDigestAnnotation), std::string{}) != digest;
+  const auto input_for = [&](const crypto::Certificate* certificate) {
+    return policies::Input{.leaf = certificate,
+                           .ca = &ca->certificate(),
+                           .now = pass.now,
+                           .duration = request->duration,
+                           .renew_before = request->renew_before};
+  };
+  const auto trigger = policies::issuing_needed(input_for(leaf ? &*leaf : nullptr));
+  const auto write_secret = [&](const Json& desired) {
+    if (current) {
+      context_.client->apply(kube::resources::secrets(), ns, desired,
+                             kube::ApplyOptions{.field_manager = kFieldManager, .force = true});
+    } else {
+      context_.client->create(kube::resources::secrets(), ns, desired);
+    }
+    outcome.wrote = true;
+    outcome.object =
+        api::GeneratedObject{"Secret", name, written_digest(desired), api::ObjectState::InSync};
+  };
+  if (inputs_changed || trigger) {
+    const auto key = crypto::PrivateKey::generate(request->key_algorithm);
+    auto certificate = request->certificate;
+    certificate.crl_distribution_point =
+        render::crl_distribution_point(context_.crl_base_url, *interconnect);
+    render::set_validity(certificate, request->duration, pass.now, ca->certificate().not_after());
+    const auto issued = ca->sign(crypto::CertificateSigningRequest::create(key, certificate),
+                                 certificate, pass.now);
+    write_secret(render::n32_secret(profile, issued.to_pem() + ca->certificate().to_pem(),
+                                    key.to_pkcs8_pem(), bundle, digest));
+    context_.events->record(pass.object, runtime::EventType::Normal, "N32CertificateIssued",
+                            "N32 certificate from TrustDomain " + *interconnect + " serial " +
+                                issued.serial_hex() + " valid until " +
+                                api::format_rfc3339(seconds_of(issued.not_after())));
+    leaf = issued;
+  } else if (stored(render::kCaBundleKey) != bundle) {
+    // The interconnect bundle changed (a CA replaced or an overlap ended): ca.crt follows,
+    // with the same key and certificate.
+    write_secret(render::n32_secret(profile, stored(render::kTlsCertificateKey),
+                                    stored(render::kTlsPrivateKeyKey), bundle, digest));
+  } else {
+    outcome.object =
+        api::GeneratedObject{"Secret", name, written_digest(*current), api::ObjectState::InSync};
+  }
+  outcome.next_check = policies::next_check(input_for(&*leaf));
+  return outcome;
+}
+
 // An OAuth2 producer's nrf.crt: the leaf of its NRF's signing Secret (public part only).
 std::optional<policies::Reason> SecurityProfileReconciler::add_nrf_certificate(
     const api::SecurityProfile& profile, render::ProfilePlan& plan) {
@@ -634,7 +750,8 @@ runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
       {kube::resources::secrets(), render::tls_secret_name(profile)},
       {kube::resources::config_maps(), render::config_map_name(profile)},
       {kube::resources::secrets(), render::ipsec_secret_name(profile)},
-      {kube::resources::secrets(), render::oauth2_signing_secret_name(profile)}};
+      {kube::resources::secrets(), render::oauth2_signing_secret_name(profile)},
+      {kube::resources::secrets(), render::n32_secret_name(profile)}};
   for (const auto& [type, name] : names) {
     // Read from the server, not the cache: an object outside the label-selected cache may
     // still bear the name, and it must be recognised as not ours.
@@ -663,6 +780,13 @@ runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
                                                 context_.now()));
           }
         }
+        if (const auto interconnect = render::n32_trust_domain(profile);
+            interconnect && name == render::n32_secret_name(profile)) {
+          if (const auto leaf = stored_leaf(&current)) {
+            report_revocation(object, *interconnect,
+                              record_revocation(context_, *interconnect, *leaf, context_.now()));
+          }
+        }
         context_.client->remove(
             type, ns, name,
             kube::DeleteOptions{.propagation = kube::Propagation::Default,
@@ -688,6 +812,9 @@ runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
   }
   limiter_.forget(profile.metadata.uid);
   bundle_changed_(ns, profile.spec.trust_domain_ref.name);
+  if (const auto interconnect = render::n32_trust_domain(profile)) {
+    bundle_changed_(ns, *interconnect);
+  }
   return runtime::ReconcileResult::Done();
 }
 
@@ -724,7 +851,11 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
 std::variant<SecurityProfileReconciler::Issuer, policies::Reason>
 SecurityProfileReconciler::resolve_issuer(const api::SecurityProfile& profile,
                                           Clock::time_point now) const {
-  const auto& name = profile.spec.trust_domain_ref.name;
+  return resolve_domain(profile.spec.trust_domain_ref.name, now);
+}
+
+std::variant<SecurityProfileReconciler::Issuer, policies::Reason>
+SecurityProfileReconciler::resolve_domain(const std::string& name, Clock::time_point now) const {
   const auto object = context_.stores.trust_domains->get({"", name});
   if (!object) return policies::Reason{"TrustDomainNotFound", "TrustDomain " + name + " not found"};
   auto domain = api::parse_trust_domain(*object);
@@ -823,6 +954,7 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
   outcomes.push_back(reconcile_config(pass, targets[1]));
   outcomes.push_back(reconcile_ipsec(pass, targets[2]));
   outcomes.push_back(reconcile_oauth2_signing(pass));
+  outcomes.push_back(reconcile_n32(pass));
   if (oauth2_gap) {
     Outcome gap;
     gap.not_ready = oauth2_gap;
@@ -830,8 +962,12 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
   }
   for (const auto& target : targets) remove_unwanted(pass, target);
   bundle_changed_(ns, profile.spec.trust_domain_ref.name);
+  if (const auto interconnect = render::n32_trust_domain(profile)) {
+    bundle_changed_(ns, *interconnect);  // the N32 roots partners are given
+  }
 
-  const auto next_check = compose_status(status, pass, outcomes);
+  const auto pods = reconcile_pods(pass);
+  const auto next_check = compose_status(status, pass, outcomes, pods);
   write_status_if_changed(*context_.client, kube::resources::security_profiles(), object,
                           api::to_json(status));
   if (next_check) {
@@ -843,8 +979,94 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
   return runtime::ReconcileResult::Done();
 }
 
+std::optional<api::PodsStatus> SecurityProfileReconciler::reconcile_pods(const Pass& pass) {
+  const auto& profile = pass.profile;
+  if (!api::enabler_sidecar(profile)) return std::nullopt;
+  std::string digest;
+  try {
+    digest = render::enabler_config_digest(render::haproxy_cfg(profile));
+  } catch (const std::exception&) {  // plan_profile rendered it already; nothing to compare
+    return std::nullopt;
+  }
+  const auto cached = context_.stores.pods->list(profile.metadata.namespace_);
+  std::vector<const Json*> selected;
+  std::vector<const Json*> stale;
+  for (const auto& pod : cached) {
+    if (!pod || !policies::pod_selected(profile, *pod)) continue;
+    selected.push_back(pod.get());
+    if (policies::pod_state(*pod, profile.metadata.name, digest) ==
+        policies::PodState::StaleDigest) {
+      stale.push_back(pod.get());
+    }
+  }
+  auto pods = policies::pods_status(selected, profile.metadata.name, digest);
+  roll_out(pass, digest, stale);
+  return pods;
+}
+
+void SecurityProfileReconciler::roll_out(const Pass& pass, const std::string& digest,
+                                         const std::vector<const Json*>& stale_pods) {
+  const auto rollout =
+      pass.profile.spec.enabler ? pass.profile.spec.enabler->rollout : api::kDefaultEnablerRollout;
+  if (!policies::rollout_annotation(rollout, digest, static_cast<std::int64_t>(stale_pods.size()),
+                                    std::nullopt)) {
+    return;
+  }
+  // Built here: the kube layer names only the resources every controller uses.
+  const kube::ResourceType replica_sets{"apps", "v1", "replicasets", "ReplicaSet", true};
+  const kube::ResourceType deployments{"apps", "v1", "deployments", "Deployment", true};
+  const kube::ResourceType stateful_sets{"apps", "v1", "statefulsets", "StatefulSet", true};
+  const auto& ns = pass.profile.metadata.namespace_;
+  const std::string annotation(render::kInjectedDigestAnnotation);
+  std::set<std::pair<std::string, std::string>> workloads;  // {kind, name}
+  for (const auto* pod : stale_pods) {
+    auto owner = policies::controller_owner(*pod);
+    try {
+      if (owner && owner->kind == "ReplicaSet") {
+        owner = policies::controller_owner(context_.client->get(replica_sets, ns, owner->name));
+      }
+    } catch (const kube::ApiError& e) {
+      spdlog::warn("rollout of {}/{}: ReplicaSet {}: {}", ns, pass.profile.metadata.name,
+                   owner->name, e.what());
+      continue;
+    }
+    if (owner && (owner->kind == "Deployment" || owner->kind == "StatefulSet")) {
+      workloads.emplace(owner->kind, owner->name);
+    }
+  }
+  for (const auto& [kind, name] : workloads) {
+    const auto& type = kind == "Deployment" ? deployments : stateful_sets;
+    try {
+      const auto workload = context_.client->get(type, ns, name);
+      const auto annotations = workload.value("spec", Json::object())
+                                   .value("template", Json::object())
+                                   .value("metadata", Json::object())
+                                   .value("annotations", Json::object());
+      std::optional<std::string> current;
+      if (annotations.is_object() && annotations.contains(annotation) &&
+          annotations[annotation].is_string()) {
+        current = annotations[annotation].get<std::string>();
+      }
+      const auto value = policies::rollout_annotation(
+          rollout, digest, static_cast<std::int64_t>(stale_pods.size()), current);
+      if (!value) continue;
+      context_.client->merge_patch(
+          type, ns, name,
+          Json{
+              {"spec", {{"template", {{"metadata", {{"annotations", {{annotation, *value}}}}}}}}}});
+      context_.events->record(pass.object, runtime::EventType::Normal, "RolloutRestarted",
+                              kind + " " + name + ": pod template annotated with enabler digest " +
+                                  *value + " (rollout: Restart)");
+    } catch (const kube::ApiError& e) {
+      context_.events->record(pass.object, runtime::EventType::Warning, "RolloutFailed",
+                              kind + " " + name + ": " + e.what());
+    }
+  }
+}
+
 std::optional<std::chrono::system_clock::time_point> SecurityProfileReconciler::compose_status(
-    api::SecurityProfileStatus& status, const Pass& pass, const std::vector<Outcome>& outcomes) {
+    api::SecurityProfileStatus& status, const Pass& pass, const std::vector<Outcome>& outcomes,
+    const std::optional<api::PodsStatus>& pods) {
   const auto generation = pass.profile.metadata.generation;
   const auto now = seconds_of(pass.now);
   status.objects.clear();
@@ -874,13 +1096,21 @@ std::optional<std::chrono::system_clock::time_point> SecurityProfileReconciler::
     if (outcome.throttled) check = pass.now + *outcome.throttled;
     if (check && (!next_check || *check < *next_check)) next_check = check;
   }
+  // Pods running without the enabler or with an older configuration also set Drifted; the
+  // generated objects' drift names the reason when both hold.
+  status.pods = pods;
+  const auto pods_drift = pods ? policies::pods_drift(*pods) : std::nullopt;
+  const std::string objects_message =
+      "generated objects differ from the desired state; policy Report leaves them";
   api::set_condition(status.conditions,
                      drifted
                          ? make_condition(api::kConditionDrifted, true, generation, "DriftReported",
-                                          "generated objects differ from the desired state; "
-                                          "policy Report leaves them")
-                         : make_condition(api::kConditionDrifted, false, generation,
-                                          repaired ? "DriftRepaired" : "InSync"),
+                                          pods_drift ? objects_message + "; " + pods_drift->message
+                                                     : objects_message)
+                     : pods_drift ? make_condition(api::kConditionDrifted, true, generation,
+                                                   pods_drift->reason, pods_drift->message)
+                                  : make_condition(api::kConditionDrifted, false, generation,
+                                                   repaired ? "DriftRepaired" : "InSync"),
                      now);
   const bool was_expiring =
       api::is_condition_true(pass.profile.status.conditions, api::kConditionCAExpiringSoon);

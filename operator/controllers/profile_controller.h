@@ -74,9 +74,17 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
   // The trust domain and the CA it accepted, or why the profile cannot be issued for.
   std::variant<Issuer, policies::Reason> resolve_issuer(
       const api::SecurityProfile& profile, std::chrono::system_clock::time_point now) const;
-  // Fills status from the steps' outcomes; returns when to look again.
+  // Fills status from the steps' outcomes and status.pods (`pods`, Sidecar profiles only);
+  // returns when to look again.
   std::optional<std::chrono::system_clock::time_point> compose_status(
-      api::SecurityProfileStatus& status, const Pass& pass, const std::vector<Outcome>& outcomes);
+      api::SecurityProfileStatus& status, const Pass& pass, const std::vector<Outcome>& outcomes,
+      const std::optional<api::PodsStatus>& pods);
+  // Sidecar profiles (issue 9): status.pods from the Pod cache, and with rollout: Restart the
+  // owning Deployments and StatefulSets of Pods with an older configuration digest get the
+  // current digest in their pod template (once per digest; errors are Warning Events).
+  std::optional<api::PodsStatus> reconcile_pods(const Pass& pass);
+  void roll_out(const Pass& pass, const std::string& digest,
+                const std::vector<const nlohmann::json*>& stale_pods);
   Target observe_target(const api::SecurityProfile& profile, const render::ObjectPlan& planned);
   void claim(Target& target, const Pass& pass);
   Outcome reconcile_tls(const Pass& pass, Target& target);
@@ -87,6 +95,11 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
   Outcome reconcile_oauth2_signing(const Pass& pass);
   std::optional<policies::Reason> add_nrf_certificate(const api::SecurityProfile& profile,
                                                       render::ProfilePlan& plan);
+  // N32 (render/n32.h): a SEPP's certificate from its interconnect TrustDomain
+  // (spec.n32.trustDomainRef), Secret <profile>-n32, issued and renewed like the signing one.
+  Outcome reconcile_n32(const Pass& pass);
+  std::variant<Issuer, policies::Reason> resolve_domain(
+      const std::string& name, std::chrono::system_clock::time_point now) const;
   void remove_unwanted(const Pass& pass, const Target& target);
   // A Warning Event when the revocation of a replaced certificate could not be recorded.
   void report_revocation(const nlohmann::json& object, const std::string& trust_domain,

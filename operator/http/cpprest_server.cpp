@@ -2,7 +2,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ssl.hpp>
+#include <fstream>
 #include <mutex>
+#include <optional>
+#include <sstream>
 #include <vector>
 
 #include "http/server.h"
@@ -12,20 +15,85 @@ namespace {
 
 namespace listener = web::http::experimental::listener;
 
+std::optional<std::string> read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// The certificate chain and key the server presents, re-read when either file changed. A
+// pair that does not load (a key whose certificate is not written yet during a rotation, a
+// file half written by a non-atomic writer) is not taken: the last pair that loaded is served
+// until the files agree again.
+class TlsMaterial {
+ public:
+  explicit TlsMaterial(ServerTls files) : files_(std::move(files)) {}
+
+  void apply(boost::asio::ssl::context& context) {
+    context.set_options(boost::asio::ssl::context::default_workarounds |
+                        boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
+                        boost::asio::ssl::context::no_tlsv1 |
+                        boost::asio::ssl::context::no_tlsv1_1);
+    const std::lock_guard lock(mutex_);
+    const auto stamp = stamp_of();
+    if (stamp != stamp_ || !good_) {
+      const auto cert = read_file(files_.cert_file);
+      const auto key = read_file(files_.key_file);
+      if (cert && key) {
+        try {
+          load(context, *cert, *key);
+          good_ = Pair{*cert, *key};
+          stamp_ = stamp;
+          return;
+        } catch (const std::exception& e) {
+          spdlog::warn("TLS files {} / {} do not load ({}); serving the previous pair",
+                       files_.cert_file.string(), files_.key_file.string(), e.what());
+        }
+      }
+      if (!good_) throw std::runtime_error("no usable TLS certificate and key yet");
+    }
+    load(context, good_->cert, good_->key);
+  }
+
+ private:
+  struct Pair {
+    std::string cert;
+    std::string key;
+  };
+  using Stamp = std::pair<std::filesystem::file_time_type, std::filesystem::file_time_type>;
+
+  static void load(boost::asio::ssl::context& context, const std::string& cert,
+                   const std::string& key) {
+    context.use_certificate_chain(boost::asio::buffer(cert));
+    // Refused (throws) when the key is not the certificate's.
+    context.use_private_key(boost::asio::buffer(key), boost::asio::ssl::context::pem);
+  }
+
+  Stamp stamp_of() const {
+    std::error_code ignored;
+    return {std::filesystem::last_write_time(files_.cert_file, ignored),
+            std::filesystem::last_write_time(files_.key_file, ignored)};
+  }
+
+  const ServerTls files_;
+  std::mutex mutex_;
+  Stamp stamp_{};
+  std::optional<Pair> good_;
+};
+
 class CpprestServer final : public Server {
  public:
   CpprestServer(const ServerOptions& options, Routes routes) : routes_(std::move(routes)) {
     listener::http_listener_config config;
     if (options.tls) {
-      const ServerTls tls = *options.tls;
-      config.set_ssl_context_callback([tls](boost::asio::ssl::context& context) {
-        context.set_options(
-            boost::asio::ssl::context::default_workarounds | boost::asio::ssl::context::no_sslv2 |
-            boost::asio::ssl::context::no_sslv3 | boost::asio::ssl::context::no_tlsv1 |
-            boost::asio::ssl::context::no_tlsv1_1);
-        context.use_certificate_chain_file(tls.cert_file.string());
-        context.use_private_key_file(tls.key_file.string(), boost::asio::ssl::context::pem);
-      });
+      // cpprestsdk builds a new SSL context for every accepted connection and calls this for
+      // it: the files are read again when they changed, so a rotated certificate is served
+      // from the next connection on, without a restart.
+      config.set_ssl_context_callback(
+          [material = std::make_shared<TlsMaterial>(*options.tls)](
+              boost::asio::ssl::context& context) { material->apply(context); });
     }
     const std::string scheme = options.tls ? "https" : "http";
     const std::string url =

@@ -30,6 +30,9 @@ using Handler = std::function<Response(const Request&)>;
 // longest such prefix wins).
 using Routes = std::map<std::string, Handler>;
 
+// Read again on the first connection after either file changed (rotation without a
+// restart); a pair that does not load (key not the certificate's) is skipped and the last
+// pair that loaded is served meanwhile. A connection before any pair loaded fails its handshake.
 struct ServerTls {
   std::filesystem::path cert_file;  // PEM chain
   std::filesystem::path key_file;   // PEM key

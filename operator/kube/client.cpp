@@ -247,6 +247,10 @@ Json Client::get(const ResourceType& type, const std::string& ns, const std::str
   return parse_json(send(prepare("GET", path, {}, {})), "GET " + path);
 }
 
+Json Client::get_path(const std::string& path) {
+  return parse_json(send(prepare("GET", path, {}, {})), "GET " + path);
+}
+
 ObjectList Client::list(const ResourceType& type, const std::string& ns,
                         const ListOptions& options) {
   ObjectList all;

@@ -4,11 +4,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "kube/config.h"
 #include "kube/errors.h"
@@ -24,7 +23,7 @@ using Json = nlohmann::json;
 struct ListOptions {
   std::string label_selector;
   std::string field_selector;
-  std::optional<int> limit;   // page size; list() follows `continue`, list_page() does not
+  std::optional<int> limit;  // page size; list() follows `continue`, list_page() does not
   std::string continue_token;
   std::string resource_version;  // "" = most recent (quorum read)
 };
@@ -50,7 +49,7 @@ struct ApplyOptions {
 };
 
 struct ClientOptions {
-  double qps = 50;   // client-side limit, as client-go's QPS/Burst
+  double qps = 50;  // client-side limit, as client-go's QPS/Burst
   int burst = 100;
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   // The server ends each watch after this; must stay below the transport inactivity timeout.
@@ -69,6 +68,8 @@ class Client {
 
   Json get(const ResourceType& type, const std::string& ns, const std::string& name,
            const std::string& subresource = {});
+  // GET of a path that is not a resource, e.g. "/version".
+  Json get_path(const std::string& path);
   // Follows continue tokens until the last page unless options.limit is set and
   // options.continue_token is used by the caller for manual paging (see list_page).
   // Items get apiVersion/kind filled in from `type` (the server omits them in lists).

@@ -10,8 +10,10 @@
 
 #include "render/detail/common.h"
 #include "render/detail/yaml.h"
+#include "render/enabler.h"
 #include "render/ipsec.h"
 #include "render/labels.h"
+#include "render/n32.h"
 #include "render/names.h"
 
 namespace secprov::render {
@@ -182,9 +184,19 @@ ojson n32_settings(const api::SecurityProfile& p) {
   ojson out;
   out["capability"] = api::to_string(n32.capability);
   out["localSeppFqdn"] = primary_dns_name(p);
-  // What to give partners: the home roots, published by the operator in this namespace.
-  out["homeTrustAnchor"] = {{"configMap", trust_bundle_name(p.spec.trust_domain_ref.name)},
-                            {"key", kCaBundleKey}};
+  // What to give partners: the roots of the CA that issues the N32 certificate (the
+  // interconnect TrustDomain's when set, else the home one), published by the operator as
+  // ConfigMap "<trust domain>-ca" in this namespace.
+  const auto interconnect = n32_trust_domain(p);
+  out["homeTrustAnchor"] = {
+      {"configMap", trust_bundle_name(interconnect.value_or(p.spec.trust_domain_ref.name))},
+      {"key", kCaBundleKey}};
+  if (interconnect) {
+    // The N32 certificate, Secret <profile>-n32, mounted at /etc/secprov/n32/tls.
+    out["certificate"] = {{"trustDomain", *interconnect}, {"secret", n32_secret_name(p)},
+                          {"mountPath", kN32TlsMountDir}, {"cert", kN32CertificateFile},
+                          {"key", kN32PrivateKeyFile},    {"ca", kN32CaBundleFile}};
+  }
   ojson peers = ojson::array();
   for (const auto* peer : sorted_n32_peers(n32)) {
     ojson pe;
@@ -220,13 +232,17 @@ ojson open5gs_n32(const api::SecurityProfile& p, std::vector<std::string>& comme
   const bool tls = tls_enabled(p);
   const std::string scheme = tls ? "https" : "http";
   const auto peers = sorted_n32_peers(n32);
+  // The N32 certificate: from the interconnect TrustDomain when set, else the SBI one.
+  const bool interconnect = n32_trust_domain(p).has_value();
+  const std::string_view cert = interconnect ? kN32CertificateFile : kTlsCertificateFile;
+  const std::string_view key = interconnect ? kN32PrivateKeyFile : kTlsPrivateKeyFile;
   // N32-c is always mutually authenticated (TS 33.501 13.2): the client is verified even
   // when the SBI itself is in TLS mode, against the partner's roots, never the home CA.
   ojson listener;
   listener["scheme"] = scheme;
   if (tls) {
-    listener["private_key"] = kTlsPrivateKeyFile;
-    listener["cert"] = kTlsCertificateFile;
+    listener["private_key"] = key;
+    listener["cert"] = cert;
     if (!peers.empty()) {
       listener["verify_client"] = true;
       listener["verify_client_cacert"] = n32_trust_anchor_file(*peers.front());
@@ -254,8 +270,8 @@ ojson open5gs_n32(const api::SecurityProfile& p, std::vector<std::string>& comme
       endpoint["uri"] = scheme + "://" + peer->fqdn;
       if (tls) {
         endpoint["cacert"] = n32_trust_anchor_file(*peer);
-        endpoint["client_private_key"] = kTlsPrivateKeyFile;
-        endpoint["client_cert"] = kTlsCertificateFile;
+        endpoint["client_private_key"] = key;
+        endpoint["client_cert"] = cert;
       }
       for (const auto& [k, v] : endpoint.items()) c[k] = v;
       c["n32f"] = std::move(endpoint);
@@ -353,6 +369,11 @@ std::optional<std::string> open5gs_yaml(const api::SecurityProfile& profile) {
       comments.emplace_back("server without address listens nowhere. Mount each peer's");
       comments.emplace_back("trustAnchorRef at " + std::string(kN32TrustAnchorDir) +
                             "/<peer>/<key> (security.yaml n32.peers).");
+      if (n32_trust_domain(profile)) {
+        comments.emplace_back("n32 cert/key: Secret " + n32_secret_name(profile) +
+                              " (interconnect CA) mounted at " + std::string(kN32TlsMountDir) +
+                              ".");
+      }
       nf["n32"] = open5gs_n32(profile, comments);
     } else {
       comments.emplace_back("N32 capability PRINS is not supported by the Open5GS SEPP (TLS");
@@ -435,6 +456,7 @@ nlohmann::json security_config_map(const api::SecurityProfile& profile,
     if (auto open5gs = open5gs_yaml(profile)) data[str(kOpen5gsYamlKey)] = std::move(*open5gs);
   }
   if (profile.spec.outputs.free5gc) data[str(kFree5gcYamlKey)] = free5gc_yaml(profile);
+  if (api::enabler_sidecar(profile)) data[str(kHaproxyCfgKey)] = haproxy_cfg(profile);
   return detail::make_object("ConfigMap", config_map_name(profile), profile.metadata.namespace_,
                              managed_labels(profile), owner_reference(profile), std::move(data));
 }

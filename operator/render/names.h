@@ -25,6 +25,7 @@ inline constexpr std::string_view kSecurityYamlKey = "security.yaml";
 inline constexpr std::string_view kOpen5gsYamlKey = "open5gs.yaml";
 inline constexpr std::string_view kFree5gcYamlKey = "free5gc.yaml";
 inline constexpr std::string_view kSwanctlConfKey = "swanctl.conf";
+inline constexpr std::string_view kHaproxyCfgKey = "haproxy.cfg";  // enabler Sidecar (enabler.h)
 
 // ---- mount paths ----
 inline constexpr std::string_view kTlsMountDir = "/etc/secprov/tls";  // the TLS Secret

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 
 namespace secprov::render {
 namespace {
@@ -105,7 +106,30 @@ std::optional<std::string> free5gc_client_certificate(const SecurityProfile& p) 
   return std::string("the profile asks for mutual TLS, which this NF cannot do as a consumer");
 }
 
+// Open5GS renders n32 for a SEPP in TLS capability only (render/config.cpp).
+bool open5gs_n32(const SecurityProfile& p) {
+  return p.spec.nf_type == api::NfType::SEPP && p.spec.n32 &&
+         p.spec.n32->capability == api::N32Capability::TLS;
+}
+
+std::optional<std::string> n32_client_ca_per_server(const SecurityProfile& p) {
+  if (!open5gs_n32(p) || !sbi_tls(p) || p.spec.n32->peers.size() < 2) return std::nullopt;
+  return "the profile has " + std::to_string(p.spec.n32->peers.size()) +
+         " N32 peers, each to be verified against its own roots (TS 33.501 13.1.2)";
+}
+
+std::optional<std::string> n32_target_plmns(const SecurityProfile& p) {
+  if (!open5gs_n32(p)) return std::nullopt;
+  std::vector<std::string> peers;
+  for (const auto& peer : p.spec.n32->peers) {
+    if (peer.plmns.size() > 1) peers.push_back(peer.name);
+  }
+  if (peers.empty()) return std::nullopt;
+  return "the profile lists more than one PLMN for N32 peer(s) " + joined(peers);
+}
+
 constexpr std::string_view kOpen5gsServer = "Open5GS v2.7.7 lib/sbi/nghttp2-server.c";
+constexpr std::string_view kOpen5gsSepp = "Open5GS v2.7.7 src/sepp/context.c";
 
 constexpr std::array kNativeLimits{
     NativeLimit{NativeOutput::Open5gs, "TLSVersions",
@@ -124,6 +148,13 @@ constexpr std::array kNativeLimits{
     NativeLimit{NativeOutput::Open5gs, "NoOAuth2",
                 "has no OAuth2: access tokens are neither requested nor checked (models only)",
                 "Open5GS v2.7.7 lib/sbi/openapi/model/access_token_req.h", oauth2_asked},
+    NativeLimit{NativeOutput::Open5gs, "N32OneClientCA",
+                "takes one CA file (verify_client_cacert) per n32 server: client certificates of "
+                "every partner are verified against that one file",
+                kOpen5gsSepp, n32_client_ca_per_server},
+    NativeLimit{NativeOutput::Open5gs, "N32OneTargetPLMN",
+                "takes one target_plmn_id per n32 client (peer SEPP): secprov renders the first",
+                kOpen5gsSepp, n32_target_plmns},
     NativeLimit{NativeOutput::Free5gc, "NoServerVerification",
                 "clients skip server verification (InsecureSkipVerify): the server's "
                 "certificate is never checked",

@@ -7,6 +7,13 @@
 
 namespace secprov::api::detail {
 
+// The CRD's patterns, as error messages quote them (one copy for every type's validation).
+inline constexpr std::string_view kDnsLabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+inline constexpr std::string_view kDnsSubdomainPattern =
+    R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)";
+inline constexpr std::string_view kUuidPattern =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
 // ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$
 bool is_dns_label(std::string_view s);
 // ^[a-z]([-a-z0-9]*[a-z0-9])?$   (DNS-1035 label: what a Service name must be; no length bound)

@@ -148,7 +148,75 @@ class N32Test : public OperatorTest {
     return outcome;
   }
 
+  void TearDown() override {
+    if (!interconnect_.empty()) kubectl("delete trustdomain " + interconnect_ + " --wait=false");
+    OperatorTest::TearDown();
+  }
+
+  // The partner operator's CA, its SEPP certificate (its N32 name) under work_/partner, and
+  // the roots it gave us in the ConfigMap the sample references.
+  Party make_partner() {
+    const auto now = std::chrono::system_clock::now();
+    const auto partner_ca = crypto::CertificateAuthority::create_self_signed(
+        crypto::KeyAlgorithm::EcdsaP256, {"DE", "partner 002-02", "", "partner N32 root"}, 24h * 30,
+        now - 1h);
+    Party partner{work_ / "partner" / "tls.crt", work_ / "partner" / "tls.key"};
+    const auto key = crypto::PrivateKey::generate(crypto::KeyAlgorithm::EcdsaP256);
+    crypto::CertificateTemplate identity;
+    identity.subject = {"DE", "partner 002-02", "", ""};
+    identity.dns_names = {kPartnerFqdn};
+    identity.not_before = now - 1min;
+    identity.not_after = now + 24h;
+    const auto leaf =
+        partner_ca.sign(crypto::CertificateSigningRequest::create(key, identity), identity, now);
+    write_text(partner.certificate, leaf.to_pem());
+    write_text(partner.key, key.to_pkcs8_pem());
+    const Json roots = {{"apiVersion", "v1"},
+                        {"kind", "ConfigMap"},
+                        {"metadata", {{"name", kPartnerRoots}}},
+                        {"data", {{"ca.crt", partner_ca.certificate().to_pem()}}}};
+    std::string output;
+    EXPECT_EQ(apply_yaml(roots.dump(2), &output), 0) << output;
+    return partner;
+  }
+
+  // The sample with spec.n32.trustDomainRef naming interconnect_ (a name unique to the test).
+  std::string interconnect_sample() {
+    interconnect_ = ("ic-" + namespace_).substr(0, 60);
+    std::string yaml = sample();
+    const std::string capability = "    capability: TLS\n";
+    const auto at = yaml.find(capability);
+    EXPECT_NE(at, std::string::npos) << yaml;
+    if (at != std::string::npos) {
+      yaml.insert(at + capability.size(),
+                  "    trustDomainRef:\n      name: " + interconnect_ + "\n");
+    }
+    return yaml;
+  }
+
+  int create_interconnect() {
+    std::string output;
+    const int rc = apply_yaml(
+        "apiVersion: secprov.io/v1alpha1\nkind: TrustDomain\nmetadata:\n  name: " + interconnect_ +
+            "\nspec:\n  domain: ipx.mnc001.mcc001.3gppnetwork.org\n  country: FR\n"
+            "  ca:\n    generate:\n      keyAlgorithm: ECDSA-P256\n",
+        &output);
+    EXPECT_EQ(rc, 0) << output;
+    return rc;
+  }
+
+  std::string ready_reason(const std::string& name) {
+    const auto object = profile(name);
+    if (!object.contains("status") || !object["status"].is_object()) return {};
+    for (const auto& c : object["status"].value("conditions", Json::array())) {
+      if (c.value("type", "") == "Ready")
+        return c.value("status", "") + "/" + c.value("reason", "");
+    }
+    return {};
+  }
+
   fs::path work_;
+  std::string interconnect_;
 };
 
 TEST_F(N32Test, CrdAndApiRefuseAmbiguousPeersWithTheSameMessages) {
@@ -306,6 +374,114 @@ TEST_F(N32Test, SampleSeppTrustsThePartnerByItsOwnRootsOnTheWire) {
   // rendered verify_client_cacert.
   out = handshake(sepp, local(value_after(open5gs, "sender: ", "verify_client_cacert")), partner,
                   work_ / "partner" / "home-roots.crt", std::string("n32f.") + kSeppFqdn, "server");
+  EXPECT_TRUE(out.ok) << out.log;
+}
+
+// spec.n32.trustDomainRef: the SEPP's N32 certificate (<name>-n32) comes from the interconnect
+// TrustDomain's CA, not the home one; the SBI certificate still from home; the roots partners are
+// given are the interconnect bundle; a missing interconnect TrustDomain is named in Ready and
+// nothing N32 is written until it exists.
+TEST_F(N32Test, N32CertificateComesFromTheInterconnectTrustDomainOnTheWire) {
+  create_trust_domain();
+  start_operator("op");
+  const Party partner = make_partner();
+  std::string output;
+  ASSERT_EQ(apply_yaml(interconnect_sample(), &output), 0) << output;
+
+  // 1. The interconnect TrustDomain does not exist yet: Ready False naming the field, the SBI
+  // certificate written, nothing N32.
+  ASSERT_TRUE(
+      eventually([&] { return ready_reason("sepp") == "False/N32TrustDomainNotFound"; }, 90s))
+      << profile("sepp")["status"].dump(2) << operators_[0]->log();
+  {
+    std::string message;
+    const auto object = profile("sepp");  // kept: the loop reads into it
+    for (const auto& c : object["status"]["conditions"]) {
+      if (c.value("type", "") == "Ready") message = c.value("message", "");
+    }
+    EXPECT_NE(message.find("spec.n32.trustDomainRef"), std::string::npos) << message;
+    EXPECT_NE(message.find(interconnect_), std::string::npos) << message;
+  }
+  EXPECT_FALSE(gone(kube::resources::secrets(), "sepp-tls"));
+  EXPECT_TRUE(gone(kube::resources::secrets(), "sepp-n32"));
+  EXPECT_TRUE(gone(kube::resources::config_maps(), interconnect_ + "-ca"));
+
+  // 2. Created: the SEPP becomes Ready (its events requeue the SEPP) with an N32 certificate.
+  ASSERT_EQ(create_interconnect(), 0);
+  ASSERT_TRUE(eventually([&] { return profile_condition("sepp", "Ready", "True"); }, 90s))
+      << profile("sepp")["status"].dump(2) << operators_[0]->log();
+  ASSERT_TRUE(eventually(
+      [&] {
+        return !gone(kube::resources::secrets(), "sepp-n32") &&
+               !gone(kube::resources::config_maps(), interconnect_ + "-ca");
+      },
+      60s));
+  const auto n32 = secret("sepp-n32");
+  const auto sbi = secret("sepp-tls");
+  const auto home_ca =
+      crypto::Certificate::from_pem(config_map(trust_domain_ + "-ca")["data"].value("ca.crt", ""));
+  const std::string exported = config_map(interconnect_ + "-ca")["data"].value("ca.crt", "");
+  const auto interconnect_ca = crypto::Certificate::from_pem(exported);
+  const auto n32_leaf = crypto::Certificate::from_pem(decode(n32, "tls.crt"));
+  const auto sbi_leaf = crypto::Certificate::from_pem(decode(sbi, "tls.crt"));
+  EXPECT_TRUE(n32_leaf.issued_by(interconnect_ca));
+  EXPECT_FALSE(n32_leaf.issued_by(home_ca));
+  EXPECT_TRUE(sbi_leaf.issued_by(home_ca));
+  EXPECT_FALSE(sbi_leaf.issued_by(interconnect_ca));
+  EXPECT_EQ(decode(n32, "ca.crt"), exported);
+  const auto n32_names = n32_leaf.dns_names();
+  EXPECT_EQ(n32_names, (std::vector<std::string>{kSeppFqdn, std::string("*.") + kSeppFqdn}));
+  // The whole chain verifies against the interconnect root and not the home one.
+  write_text(work_ / "n32-chain.crt", decode(n32, "tls.crt"));
+  write_text(work_ / "interconnect.crt", exported);
+  write_text(work_ / "home.crt", home_ca.to_pem());
+  EXPECT_EQ(run_command("openssl verify -CAfile " + (work_ / "interconnect.crt").string() + " " +
+                            (work_ / "n32-chain.crt").string(),
+                        &output),
+            0)
+      << output;
+  EXPECT_NE(run_command("openssl verify -CAfile " + (work_ / "home.crt").string() + " " +
+                            (work_ / "n32-chain.crt").string(),
+                        &output),
+            0)
+      << output;
+
+  // The rendering: n32 cert/key are the mounted <name>-n32 files; the roots for partners are
+  // the interconnect bundle.
+  const auto data = config_map("sepp-security")["data"];
+  const std::string open5gs = data.value("open5gs.yaml", "");
+  const std::string security = data.value("security.yaml", "");
+  EXPECT_EQ(value_after(open5gs, "sender: ", "cert"), "/etc/secprov/n32/tls/tls.crt") << open5gs;
+  EXPECT_EQ(value_after(open5gs, "sender: ", "private_key"), "/etc/secprov/n32/tls/tls.key");
+  EXPECT_EQ(value_after(open5gs, "receiver: ", "client_cert"), "/etc/secprov/n32/tls/tls.crt");
+  EXPECT_EQ(value_after(open5gs, "receiver: ", "client_private_key"),
+            "/etc/secprov/n32/tls/tls.key");
+  EXPECT_EQ(value_after(security, "homeTrustAnchor:", "configMap"), interconnect_ + "-ca")
+      << security;
+
+  // 3. On the wire, with the files where the pod mounts them.
+  const std::string client_cert = value_after(open5gs, "receiver: ", "client_cert");
+  const std::string client_key = value_after(open5gs, "receiver: ", "client_private_key");
+  write_text(local(client_cert), decode(n32, "tls.crt"));
+  write_text(local(client_key), decode(n32, "tls.key"));
+  fs::permissions(local(client_key), fs::perms::owner_read | fs::perms::owner_write);
+  const std::string client_cacert = value_after(open5gs, "receiver: ", "cacert");
+  write_text(local(client_cacert), config_map(kPartnerRoots)["data"].value("ca.crt", ""));
+  write_text(work_ / "partner" / "interconnect-roots.crt", exported);
+  write_text(work_ / "partner" / "home-roots.crt", home_ca.to_pem());
+  const Party sepp{local(client_cert), local(client_key)};
+  // The partner given the interconnect root accepts our N32 certificate.
+  auto out = handshake(partner, work_ / "partner" / "interconnect-roots.crt", sepp,
+                       local(client_cacert), kPartnerFqdn, "ic-client");
+  EXPECT_TRUE(out.ok) << out.log;
+  // A partner given only the home root refuses it.
+  out = handshake(partner, work_ / "partner" / "home-roots.crt", sepp, local(client_cacert),
+                  kPartnerFqdn, "ic-client-home");
+  EXPECT_FALSE(out.ok) << out.log;
+  // Our N32 server (the same files), dialed on a telescopic FQDN by the partner.
+  out = handshake(sepp, local(value_after(open5gs, "sender: ", "verify_client_cacert")), partner,
+                  work_ / "partner" / "interconnect-roots.crt", std::string("n32f.") + kSeppFqdn,
+                  "ic-server");
   EXPECT_TRUE(out.ok) << out.log;
 }
 

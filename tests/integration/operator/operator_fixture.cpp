@@ -1,5 +1,6 @@
 #include "operator_fixture.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -69,6 +70,10 @@ std::size_t OperatorTest::start_operator_as(const std::filesystem::path& kubecon
                                    "127.0.0.1",
                                    "--probe-port",
                                    std::to_string(port)};
+  // Webhooks off unless a test asks for them (a port per operator, not the default 9443).
+  if (std::ranges::find(extra, "--webhook-port") == extra.end()) {
+    argv.insert(argv.end(), {"--webhook-port", "0"});
+  }
   argv.insert(argv.end(), extra.begin(), extra.end());
   const auto log =
       cluster_paths().binary_dir / "it" / "logs" / (namespace_ + "-" + identity + ".log");

@@ -641,5 +641,102 @@ TEST(Crd, OAuth2NeedsTlsAndPreSharedKeyRulesMatchTheApi) {
             false);
 }
 
+// spec.enabler (issue 9): enums, OpenAPI bounds and each CEL rule's message are the API's.
+TEST(Crd, EnablerMatchesTheApi) {
+  const json& c = profile_crd();
+  EXPECT_EQ(crd_enum(c, "spec.enabler.mode"), names<EnablerMode>());
+  EXPECT_EQ(crd_enum(c, "spec.enabler.rollout"), names<EnablerRollout>());
+  EXPECT_EQ(crd_enum(c, "spec.enabler.image.pullPolicy"), names<ImagePullPolicy>());
+  EXPECT_EQ(schema_at(c, "spec.enabler.mode").at("default"),
+            std::string(to_string(kDefaultEnablerMode)));
+  EXPECT_EQ(schema_at(c, "spec.enabler.rollout").at("default"),
+            std::string(to_string(kDefaultEnablerRollout)));
+  EXPECT_EQ(schema_at(c, "spec.enabler.image.pullPolicy").at("default"),
+            std::string(to_string(kDefaultImagePullPolicy)));
+  for (const char* path : {"spec.enabler.inbound.port", "spec.enabler.inbound.tlsPort",
+                           "spec.enabler.outbound.[].localPort", "spec.enabler.outbound.[].port"}) {
+    EXPECT_EQ(schema_at(c, path).at("minimum"), 1) << path;
+    EXPECT_EQ(schema_at(c, path).at("maximum"), 65535) << path;
+  }
+  EXPECT_EQ(schema_at(c, "spec.enabler.inbound.allowedClients").at("maxItems"),
+            kMaxEnablerAllowedClients);
+  EXPECT_EQ(schema_at(c, "spec.enabler.outbound").at("maxItems"), kMaxEnablerOutbound);
+  for (const char* q : {"requests.cpu", "requests.memory", "limits.cpu", "limits.memory"}) {
+    const json& s = schema_at(c, std::string("spec.enabler.resources.") + q);
+    EXPECT_EQ(s.at("pattern"), std::string(kQuantityPattern)) << q;
+    EXPECT_EQ(s.at("maxLength"), kMaxQuantityLength) << q;
+  }
+  EXPECT_EQ(schema_at(c, "spec.enabler.image.reference").at("pattern"),
+            std::string(kImageReferencePattern));
+  EXPECT_EQ(schema_at(c, "spec.enabler.image.reference").at("maxLength"), kMaxImageReferenceLength);
+  EXPECT_EQ(schema_at(c, "spec.enabler.image.repository").at("pattern"),
+            std::string(kImageRepositoryPattern));
+  EXPECT_EQ(schema_at(c, "spec.enabler.image.tag").at("pattern"), std::string(kImageTagPattern));
+
+  // Every string under spec.enabler is bounded.
+  std::function<void(const json&, const std::string&)> bounded = [&](const json& s,
+                                                                     const std::string& path) {
+    if (string_or_empty(s, "type") == "string" && !s.contains("enum")) {
+      EXPECT_TRUE(s.contains("maxLength")) << path;
+    }
+    if (string_or_empty(s, "type") == "array") {
+      EXPECT_TRUE(s.contains("maxItems")) << path;
+    }
+    if (s.contains("properties")) {
+      for (const auto& [k, v] : s.at("properties").items()) bounded(v, path + "." + k);
+    }
+    if (s.contains("items")) bounded(s.at("items"), path + "[]");
+  };
+  bounded(schema_at(c, "spec.enabler"), "spec.enabler");
+
+  // The CEL rules and the API's messages, one invalid document each.
+  const auto sidecar = [] {
+    json doc = minimal_profile();
+    doc["spec"]["enabler"] = {{"mode", "Sidecar"},
+                              {"inbound", {{"port", 8000}, {"tlsPort", 8443}}},
+                              {"outbound",
+                               {{{"name", "a"}, {"localPort", 9001}, {"host", "a"}, {"port", 1}},
+                                {{"name", "b"}, {"localPort", 9002}, {"host", "b"}, {"port", 1}}}}};
+    return doc;
+  };
+  EXPECT_TRUE(check_security_profile(sidecar()).empty())
+      << testing::dump(check_security_profile(sidecar()));
+  const auto rule_with = [](const json& schema, const std::string& field_path) -> const json& {
+    for (const auto& r : schema.at("x-kubernetes-validations")) {
+      if (string_or_empty(r, "fieldPath") == field_path) return r;
+    }
+    ADD_FAILURE() << "no rule with fieldPath " << field_path;
+    static const json none = json::object();
+    return none;
+  };
+  const json& enabler = schema_at(c, "spec.enabler");
+  struct Case {
+    std::string pointer;
+    json value;
+    std::string field;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"/spec/enabler/inbound/tlsPort", 8000, "spec.enabler.inbound.tlsPort",
+       rule_with(enabler, ".inbound.tlsPort").value("message", "")},
+      {"/spec/enabler/outbound/0/localPort", 8443, "spec.enabler.outbound",
+       rule_with(enabler, ".outbound").value("message", "")},
+      {"/spec/enabler/outbound/1/localPort", 9001, "spec.enabler.outbound",
+       rule_with(enabler, ".outbound").value("message", "")},
+      {"/spec/enabler", json{{"mode", "Sidecar"}}, "spec.enabler",
+       rule_with(enabler, "").value("message", "")},
+      {"/spec/enabler/image", json{{"reference", "a/b:1"}, {"repository", "a/c"}},
+       "spec.enabler.image", only_rule(schema_at(c, "spec.enabler.image")).value("message", "")},
+      {"/spec/sbi", json{{"tls", {{"mode", "Disabled"}}}}, "spec.enabler.mode",
+       rule_with(schema_at(c, "spec"), ".enabler.mode").value("message", "")},
+  };
+  for (const auto& k : cases) {
+    json doc = sidecar();
+    doc[json::json_pointer(k.pointer)] = k.value;
+    EXPECT_FALSE(k.message.empty()) << k.pointer;
+    EXPECT_EQ(api_reasons(doc, k.field), std::vector<std::string>{k.message}) << k.pointer;
+  }
+}
+
 }  // namespace
 }  // namespace secprov::api

@@ -54,7 +54,7 @@ TEST(Samples, ValidSamplesPass) {
   EXPECT_EQ(kinds["Namespace"], 1);
   EXPECT_EQ(kinds["TrustDomain"], 1);
   EXPECT_GE(kinds["SecurityProfile"], 5);
-  EXPECT_EQ(nf_types, (std::set<std::string>{"AMF", "SMF", "NRF", "UPF", "SEPP"}));
+  EXPECT_EQ(nf_types, (std::set<std::string>{"AMF", "SMF", "NRF", "UPF", "SEPP", "AUSF"}));
 }
 
 struct Expectation {

@@ -184,5 +184,28 @@ TEST_F(MappersTest, MappingsFollowUpdatesAndDeletes) {
             (Keys{"td-a"}));
 }
 
+// A SEPP's interconnect TrustDomain (spec.n32.trustDomainRef): its events requeue the SEPP,
+// and its bundle is published in the SEPP's namespace (the N32 roots partners are given).
+TEST_F(MappersTest, TheInterconnectTrustDomainMapsToItsSepp) {
+  Json sepp = profile("roam", "sepp", "td-a");
+  sepp["spec"]["nfType"] = "SEPP";
+  sepp["spec"]["n32"] = {{"trustDomainRef", {{"name", "td-ipx"}}}};
+  profiles->upsert(ptr(sepp));
+  EXPECT_EQ(strings(profiles_of_trust_domain(*profiles, trust_domain("td-ipx"))),
+            (Keys{"roam/sepp"}));
+  EXPECT_EQ(strings(bundles_of_trust_domain(*profiles, trust_domain("td-ipx"))),
+            (Keys{"roam/td-ipx"}));
+  EXPECT_EQ(strings(bundle_of_profile(sepp)), (Keys{"roam/td-a", "roam/td-ipx"}));
+  EXPECT_EQ(profiles
+                ->keys_by_index(index::kProfileNamespaceTrustDomain,
+                                index::namespace_trust_domain("roam", "td-ipx"))
+                .size(),
+            1u);
+  sepp["spec"].erase("n32");
+  sepp["metadata"]["resourceVersion"] = "2";
+  profiles->upsert(ptr(sepp));
+  EXPECT_TRUE(profiles_of_trust_domain(*profiles, trust_domain("td-ipx")).empty());
+}
+
 }  // namespace
 }  // namespace secprov::controllers
