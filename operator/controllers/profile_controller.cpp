@@ -502,6 +502,33 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_ipsec(co
   return outcome;
 }
 
+std::optional<Json> SecurityProfileReconciler::read_secret(const std::string& ns,
+                                                           const std::string& name) {
+  try {
+    return context_.client->get(kube::resources::secrets(), ns, name);
+  } catch (const kube::ApiError& e) {
+    if (!kube::is_not_found(e)) throw;
+    return std::nullopt;
+  }
+}
+
+void SecurityProfileReconciler::remove_owned_secret(const Json& current,
+                                                    const std::string& profile_uid) {
+  if (!removable_by(current, profile_uid)) return;
+  const auto& metadata = current.at("metadata");
+  try {
+    // The UID precondition: an object recreated under this name meanwhile is not touched.
+    context_.client->remove(
+        kube::resources::secrets(), metadata.value("namespace", std::string{}),
+        metadata.value("name", std::string{}),
+        kube::DeleteOptions{.propagation = kube::Propagation::Default,
+                            .precondition_uid = metadata.value("uid", std::string{}),
+                            .precondition_resource_version = std::nullopt});
+  } catch (const kube::ApiError& e) {
+    if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
+  }
+}
+
 SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_signing(
     const Pass& pass) {
   Outcome outcome;
@@ -514,25 +541,10 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_s
   std::optional<Json> current;
   if (request || render::is_authorization_server(profile) ||
       context_.stores.managed_secrets->get({ns, name})) {
-    try {
-      current = context_.client->get(kube::resources::secrets(), ns, name);
-    } catch (const kube::ApiError& e) {
-      if (!kube::is_not_found(e)) throw;
-    }
+    current = read_secret(ns, name);
   }
   if (!request) {
-    if (current && removable_by(*current, profile.metadata.uid)) {
-      try {
-        context_.client->remove(
-            kube::resources::secrets(), ns, name,
-            kube::DeleteOptions{
-                .propagation = kube::Propagation::Default,
-                .precondition_uid = (*current)["metadata"].value("uid", std::string{}),
-                .precondition_resource_version = std::nullopt});
-      } catch (const kube::ApiError& e) {
-        if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
-      }
-    }
+    if (current) remove_owned_secret(*current, profile.metadata.uid);
     if (render::is_authorization_server(profile)) {
       outcome.not_ready = policies::Reason{
           "OAuth2SigningAlgorithmUnsupported",
@@ -608,26 +620,11 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_n32(cons
   // Read from the server: the cache holds digests only, and the leaf decides renewal.
   std::optional<Json> current;
   if (interconnect || context_.stores.managed_secrets->get({ns, name})) {
-    try {
-      current = context_.client->get(kube::resources::secrets(), ns, name);
-    } catch (const kube::ApiError& e) {
-      if (!kube::is_not_found(e)) throw;
-    }
+    current = read_secret(ns, name);
   }
   if (!interconnect) {
     // trustDomainRef removed: N32 uses the SBI certificate again; ours goes.
-    if (current && removable_by(*current, profile.metadata.uid)) {
-      try {
-        context_.client->remove(
-            kube::resources::secrets(), ns, name,
-            kube::DeleteOptions{
-                .propagation = kube::Propagation::Default,
-                .precondition_uid = (*current)["metadata"].value("uid", std::string{}),
-                .precondition_resource_version = std::nullopt});
-      } catch (const kube::ApiError& e) {
-        if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
-      }
-    }
+    if (current) remove_owned_secret(*current, profile.metadata.uid);
     return outcome;
   }
   auto issuer = resolve_domain(*interconnect, pass.now);

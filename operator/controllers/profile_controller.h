@@ -93,6 +93,11 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
   // OAuth2 (render/oauth2.h): an authorization server's signing Secret, issued and renewed
   // like the TLS certificate; a producer's nrf.crt, read from its NRF's signing Secret.
   Outcome reconcile_oauth2_signing(const Pass& pass);
+  // A Secret read from the server (the cache holds digests only); nullopt when absent.
+  std::optional<nlohmann::json> read_secret(const std::string& ns, const std::string& name);
+  // Deletes `current` (UID precondition) when it is this profile's (ownerReference UID and
+  // managed-by label); anything else is left in place.
+  void remove_owned_secret(const nlohmann::json& current, const std::string& profile_uid);
   std::optional<policies::Reason> add_nrf_certificate(const api::SecurityProfile& profile,
                                                       render::ProfilePlan& plan);
   // N32 (render/n32.h): a SEPP's certificate from its interconnect TrustDomain
