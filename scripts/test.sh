@@ -20,3 +20,6 @@ echo "==> unit and integration tests (release, real control plane)"
 # (or reuses one that is running there) and stops what it started.
 export SECPROV_ROOT="$root"
 ctest --test-dir build --output-on-failure --timeout 900
+
+echo "==> benchmark at a small N (keeps scripts/bench.sh working; no timing is checked)"
+scripts/bench.sh 50 --steady-seconds 5 --drift-samples 5

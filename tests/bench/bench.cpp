@@ -1,0 +1,542 @@
+// secprov-bench: the benchmark of issue 12, against a running control plane.
+//
+//  1. The bare-client floor: N Secrets (about 3 KiB) and N ConfigMaps created by this client,
+//     unthrottled, with a few concurrent requests, as any controller could at best.
+//  2. The operator (a child process, the real binary) and N SecurityProfiles (TLS only,
+//     ECDSA P-256): time to all Ready, latency per profile, writes per profile by verb and
+//     resource (the API server's own apiserver_request_total), operator CPU and peak RSS.
+//  3. Drift repair: tls.crt of a profile's Secret edited, time until the operator restored it.
+//  4. Steady state: writes and operator CPU in a window after all were Ready.
+// Prints a table and writes the same as JSON. Timing is reported, never asserted: goals
+// belong in docs/benchmarks.md, not in a test (CI runs this at a small N to keep it working).
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kube/client.h"
+#include "kube/config.h"
+#include "support/free_port.h"
+#include "support/process.h"
+
+namespace {
+
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using secprov::kube::Client;
+namespace resources = secprov::kube::resources;
+
+struct Options {
+  int profiles = 50;
+  int concurrency = 16;
+  int drift_samples = 20;
+  int steady_seconds = 60;
+  int ready_timeout_seconds = 0;  // 0: 120 s + 1 s per 10 profiles
+  std::string kubeconfig;
+  std::string kubectl = "kubectl";
+  std::string operator_binary;
+  std::string operator_namespace = "secprov-system";
+  std::string trust_domain = "bench";
+  std::string key_algorithm = "ECDSA-P256";
+  std::vector<std::string> operator_args;
+  std::string work_dir = "build/bench";
+  std::string json_out;
+};
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// p in [0, 100] of `values` (nearest rank); 0 for none.
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::ranges::sort(values);
+  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * values.size()));
+  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+// Runs `body(i)` for i in [0, n) on `threads` threads; the first failure is rethrown.
+template <typename Body>
+void parallel_for(int n, int threads, Body body) {
+  std::atomic<int> next{0};
+  std::mutex mutex;
+  std::exception_ptr failure;
+  {
+    std::vector<std::jthread> pool;
+    for (int t = 0; t < std::max(1, threads); ++t) {
+      pool.emplace_back([&] {
+        for (int i = next++; i < n; i = next++) {
+          try {
+            body(i);
+          } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!failure) failure = std::current_exception();
+            next = n;
+          }
+        }
+      });
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+// ---- the API server's request counters ----
+
+// apiserver_request_total summed by "VERB resource[/subresource]", writes only.
+using WriteCounts = std::map<std::string, double>;
+
+std::string label_value(const std::string& labels, const std::string& name) {
+  const auto key = name + "=\"";
+  const auto at = labels.find(key);
+  if (at == std::string::npos) return {};
+  const auto start = at + key.size();
+  return labels.substr(start, labels.find('"', start) - start);
+}
+
+WriteCounts scrape_writes(const Options& options) {
+  std::string text;
+  const auto command =
+      options.kubectl + " --kubeconfig " + options.kubeconfig + " get --raw /metrics";
+  if (secprov::testing::run_command(command, &text) != 0) {
+    throw std::runtime_error("cannot read the API server's /metrics: " + text);
+  }
+  static const std::set<std::string> kWrites = {"POST",  "PUT",    "PATCH",
+                                                "APPLY", "DELETE", "DELETECOLLECTION"};
+  WriteCounts counts;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("apiserver_request_total{")) continue;
+    const auto close = line.find('}');
+    const auto labels = line.substr(0, close);
+    const auto verb = label_value(labels, "verb");
+    if (!kWrites.contains(verb)) continue;
+    auto resource = label_value(labels, "resource");
+    // Leader election of the control plane's own controller-manager, not the operator.
+    if (resource == "leases") continue;
+    const auto sub = label_value(labels, "subresource");
+    if (!sub.empty()) resource += "/" + sub;
+    counts[verb + " " + resource] += std::stod(line.substr(close + 1));
+  }
+  return counts;
+}
+
+WriteCounts minus(WriteCounts after, const WriteCounts& before) {
+  for (const auto& [key, value] : before) after[key] -= value;
+  std::erase_if(after, [](const auto& entry) { return entry.second <= 0.5; });
+  return after;
+}
+
+double total(const WriteCounts& counts) {
+  double sum = 0;
+  for (const auto& [key, value] : counts) sum += value;
+  return sum;
+}
+
+// ---- the operator process ----
+
+struct ProcessUsage {
+  double cpu_seconds = 0;
+  double peak_rss_mib = 0;
+  double rss_mib = 0;
+};
+
+ProcessUsage usage_of(pid_t pid) {
+  ProcessUsage usage;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);  // one line
+  // Fields after the command name (which may hold spaces): utime is the 14th, stime the 15th.
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::vector<std::string> values{std::istream_iterator<std::string>(fields), {}};
+  if (values.size() > 13) {
+    usage.cpu_seconds =
+        (std::stod(values[11]) + std::stod(values[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    const auto kib = [&] { return std::stod(line.substr(line.find(':') + 1)) / 1024.0; };
+    if (line.starts_with("VmHWM:")) usage.peak_rss_mib = kib();
+    if (line.starts_with("VmRSS:")) usage.rss_mib = kib();
+  }
+  return usage;
+}
+
+// ---- objects ----
+
+std::string random_base64(std::size_t bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::mt19937 random(static_cast<unsigned>(bytes));
+  std::string out;
+  for (std::size_t i = 0; i < (bytes + 2) / 3 * 4; ++i) out += kAlphabet[random() % 64];
+  return out;
+}
+
+Json namespace_object(const std::string& name) {
+  return {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
+}
+
+std::string profile_name(int i) {
+  char name[16];
+  std::snprintf(name, sizeof name, "p-%05d", i);
+  return name;
+}
+
+Json profile_object(const Options& options, const std::string& ns, int i) {
+  const auto name = profile_name(i);
+  return {{"apiVersion", "secprov.io/v1alpha1"},
+          {"kind", "SecurityProfile"},
+          {"metadata", {{"name", name}, {"namespace", ns}}},
+          {"spec",
+           {{"nfType", "AMF"},
+            {"selector", {{"matchLabels", {{"app", name}}}}},
+            {"trustDomainRef", {{"name", options.trust_domain}}},
+            {"sbi",
+             {{"tls",
+               {{"mode", "MutualTLS"},
+                {"certificate", {{"keyAlgorithm", options.key_algorithm}}}}}}}}}};
+}
+
+bool is_ready(const Json& profile) {
+  const auto status = profile.value("status", Json::object());
+  for (const auto& condition : status.value("conditions", Json::array())) {
+    if (condition.value("type", "") == "Ready") return condition.value("status", "") == "True";
+  }
+  return false;
+}
+
+// ---- phases ----
+
+struct FloorResult {
+  int objects = 0;
+  double seconds = 0;
+};
+
+FloorResult measure_floor(Client& client, const Options& options) {
+  const std::string ns = "bench-floor";
+  client.create(resources::namespaces(), "", namespace_object(ns));
+  const auto payload = random_base64(3 * 1024 * 3 / 4);
+  const auto start = Clock::now();
+  parallel_for(options.profiles, options.concurrency, [&](int i) {
+    const auto name = profile_name(i);
+    client.create(resources::secrets(), ns,
+                  {{"apiVersion", "v1"},
+                   {"kind", "Secret"},
+                   {"metadata", {{"name", name + "-tls"}, {"namespace", ns}}},
+                   {"type", "Opaque"},
+                   {"data", {{"tls.crt", payload}}}});
+    client.create(resources::config_maps(), ns,
+                  {{"apiVersion", "v1"},
+                   {"kind", "ConfigMap"},
+                   {"metadata", {{"name", name + "-security"}, {"namespace", ns}}},
+                   {"data", {{"security.yaml", "tls:\n  mode: MutualTLS\n"}}}});
+  });
+  // The namespace is deleted at the end: its deletion's writes must not fall into the
+  // operator's measurement window.
+  return {2 * options.profiles, seconds_since(start)};
+}
+
+// Watches SecurityProfiles of `ns` and notes when each is first Ready.
+class ReadyWatcher {
+ public:
+  ReadyWatcher(std::shared_ptr<Client> client, std::string ns)
+      : client_(std::move(client)),
+        ns_(std::move(ns)),
+        thread_([this](std::stop_token stop) { run(stop); }) {}
+  ~ReadyWatcher() {
+    thread_.request_stop();
+    if (auto stream = current()) stream->cancel();
+  }
+
+  // Waits until `n` are Ready or the timeout; returns how many were.
+  std::size_t wait_for(std::size_t n, std::chrono::seconds timeout) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, timeout, [&] { return ready_.size() >= n; });
+    return ready_.size();
+  }
+  std::map<std::string, Clock::time_point> ready() const {
+    std::lock_guard lock(mutex_);
+    return ready_;
+  }
+
+ private:
+  std::shared_ptr<secprov::kube::WatchStream> current() {
+    std::lock_guard lock(mutex_);
+    return stream_;
+  }
+  void run(std::stop_token stop) {
+    std::string resource_version;
+    while (!stop.stop_requested()) {
+      try {
+        if (resource_version.empty()) {
+          const auto list = client_->list(resources::security_profiles(), ns_);
+          for (const auto& item : list.items) note(item);
+          resource_version = list.resource_version;
+        }
+        secprov::kube::WatchOptions watch_options;
+        watch_options.resource_version = resource_version;
+        watch_options.timeout = std::chrono::seconds(30);  // bounds a stop racing a new watch
+        std::shared_ptr<secprov::kube::WatchStream> stream =
+            client_->watch(resources::security_profiles(), ns_, watch_options);
+        {
+          std::lock_guard lock(mutex_);
+          stream_ = stream;
+        }
+        while (auto event = stream->next()) {
+          resource_version = event->resource_version();
+          if (event->type != secprov::kube::WatchEventType::Bookmark) note(event->object);
+        }
+      } catch (const secprov::kube::ApiError&) {
+        resource_version.clear();  // relist (410 Gone, or a broken stream)
+      }
+    }
+  }
+  void note(const Json& profile) {
+    if (!is_ready(profile)) return;
+    std::lock_guard lock(mutex_);
+    ready_.try_emplace(profile["metadata"].value("name", ""), Clock::now());
+    changed_.notify_all();
+  }
+
+  std::shared_ptr<Client> client_;
+  std::string ns_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, Clock::time_point> ready_;
+  std::shared_ptr<secprov::kube::WatchStream> stream_;
+  std::jthread thread_;
+};
+
+// Edits tls.crt of `secret` and polls until the operator restored it; seconds, or nullopt.
+std::optional<double> drift_repair(Client& client, const std::string& ns,
+                                   const std::string& secret) {
+  const auto start = Clock::now();
+  client.merge_patch(resources::secrets(), ns, secret,
+                     {{"data", {{"tls.crt", "ZWRpdGVkIGJ5IHRoZSBiZW5jaG1hcms="}}}});
+  while (seconds_since(start) < 30) {
+    const auto now = client.get(resources::secrets(), ns, secret)["data"]["tls.crt"];
+    if (now != "ZWRpdGVkIGJ5IHRoZSBiZW5jaG1hcms=") return seconds_since(start);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return std::nullopt;
+}
+
+Json counts_json(const WriteCounts& counts, double per) {
+  Json out = Json::object();
+  for (const auto& [key, value] : counts) out[key] = per > 0 ? value / per : value;
+  return out;
+}
+
+int run(const Options& options) {
+  auto config = secprov::kube::load_kubeconfig(options.kubeconfig);
+  secprov::kube::ClientOptions client_options;
+  client_options.qps = 100000;  // the harness itself is never the limit
+  client_options.burst = 100000;
+  client_options.user_agent = "secprov-bench";
+  const auto client = Client::connect(config, client_options);
+  std::filesystem::create_directories(options.work_dir);
+
+  // Created first: the control plane's own controllers write into a new namespace
+  // (ServiceAccount, root CA ConfigMap), which must not count as the operator's writes.
+  const std::string ns = "bench";
+  client->create(resources::namespaces(), "", namespace_object(ns));
+  std::cout << "==> floor: " << 2 * options.profiles << " objects by a bare client\n" << std::flush;
+  const auto floor = measure_floor(*client, options);
+  std::vector<std::string> argv = {options.operator_binary,
+                                   "--kubeconfig",
+                                   options.kubeconfig,
+                                   "--namespace",
+                                   options.operator_namespace,
+                                   "--identity",
+                                   "bench",
+                                   "--probe-address",
+                                   "127.0.0.1",
+                                   "--probe-port",
+                                   std::to_string(secprov::testing::free_loopback_port()),
+                                   "--webhook-port",
+                                   "0"};
+  argv.insert(argv.end(), options.operator_args.begin(), options.operator_args.end());
+  const auto log = std::filesystem::path(options.work_dir) / "operator.log";
+  secprov::testing::ChildProcess operator_process(argv, log);
+  ReadyWatcher watcher(client, ns);
+  // The CA is generated before the clock starts: one key, not the per-profile cost.
+  const auto domain_start = Clock::now();
+  while (!is_ready(client->get(resources::trust_domains(), "", options.trust_domain))) {
+    if (seconds_since(domain_start) > 120) {
+      throw std::runtime_error("TrustDomain " + options.trust_domain +
+                               " not Ready after 120 s; operator log: " + log.string());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+
+  const auto writes_before = scrape_writes(options);
+  const auto cpu_before = usage_of(operator_process.pid()).cpu_seconds;
+  std::cout << "==> " << options.profiles << " SecurityProfiles (" << options.key_algorithm << ")\n"
+            << std::flush;
+  std::vector<Clock::time_point> created(options.profiles);
+  const auto start = Clock::now();
+  parallel_for(options.profiles, options.concurrency, [&](int i) {
+    created[i] = Clock::now();
+    client->create(resources::security_profiles(), ns, profile_object(options, ns, i));
+  });
+  const auto timeout =
+      std::chrono::seconds(options.ready_timeout_seconds > 0 ? options.ready_timeout_seconds
+                                                             : 120 + options.profiles / 10);
+  const auto ready_count = watcher.wait_for(options.profiles, timeout);
+  const double all_ready = seconds_since(start);
+  if (ready_count < static_cast<std::size_t>(options.profiles)) {
+    std::cerr << "only " << ready_count << " of " << options.profiles << " Ready after "
+              << timeout.count() << " s; operator log: " << log << "\n";
+    return 1;
+  }
+  const auto usage_ready = usage_of(operator_process.pid());
+  // The harness's own writes: one POST per profile and the namespace.
+  auto writes = minus(scrape_writes(options), writes_before);
+  writes["POST securityprofiles"] -= options.profiles;
+  std::erase_if(writes, [](const auto& entry) { return entry.second <= 0.5; });
+
+  std::vector<double> latencies;
+  const auto ready = watcher.ready();
+  for (int i = 0; i < options.profiles; ++i) {
+    latencies.push_back(
+        std::chrono::duration<double>(ready.at(profile_name(i)) - created[i]).count());
+  }
+
+  std::cout << "==> drift repair (" << options.drift_samples << " samples)\n" << std::flush;
+  std::vector<double> repairs;
+  int unrepaired = 0;
+  for (int i = 0; i < std::min(options.drift_samples, options.profiles); ++i) {
+    const auto index = i * options.profiles / std::max(1, options.drift_samples);
+    if (const auto seconds = drift_repair(*client, ns, profile_name(index) + "-tls")) {
+      repairs.push_back(*seconds);
+    } else {
+      ++unrepaired;
+    }
+  }
+
+  std::cout << "==> steady state (" << options.steady_seconds << " s)\n" << std::flush;
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // let the drift repairs' echoes settle
+  const auto steady_writes_before = scrape_writes(options);
+  const auto steady_cpu_before = usage_of(operator_process.pid()).cpu_seconds;
+  std::this_thread::sleep_for(std::chrono::seconds(options.steady_seconds));
+  const auto steady_writes = minus(scrape_writes(options), steady_writes_before);
+  const auto usage_end = usage_of(operator_process.pid());
+  operator_process.signal(SIGTERM);
+  operator_process.wait_for(std::chrono::seconds(10));
+  client->remove(resources::namespaces(), "", "bench-floor");
+
+  const double n = options.profiles;
+  const double operator_cpu = usage_ready.cpu_seconds - cpu_before;
+  const double floor_per_write = floor.seconds / floor.objects;
+  const double floor_same_writes = floor_per_write * total(writes);
+  Json result = {
+      {"profiles", options.profiles},
+      {"key_algorithm", options.key_algorithm},
+      {"operator_args", options.operator_args},
+      {"floor", {{"objects", floor.objects}, {"seconds", floor.seconds}}},
+      {"all_ready_seconds", all_ready},
+      {"latency_seconds",
+       {{"p50", percentile(latencies, 50)},
+        {"p90", percentile(latencies, 90)},
+        {"p99", percentile(latencies, 99)}}},
+      {"writes_total", total(writes)},
+      {"writes_per_profile", counts_json(writes, n)},
+      {"operator_cpu_seconds", operator_cpu},
+      {"operator_cpu_ms_per_profile", 1000 * operator_cpu / n},
+      {"operator_peak_rss_mib", usage_end.peak_rss_mib},
+      {"operator_rss_mib_at_end", usage_end.rss_mib},
+      {"drift_repair_seconds",
+       {{"p50", percentile(repairs, 50)},
+        {"p99", percentile(repairs, 99)},
+        {"samples", repairs.size()},
+        {"unrepaired", unrepaired}}},
+      {"steady_state",
+       {{"seconds", options.steady_seconds},
+        {"writes", counts_json(steady_writes, 0)},
+        {"writes_total", total(steady_writes)},
+        {"operator_cpu_seconds", usage_end.cpu_seconds - steady_cpu_before}}},
+      {"ratios",
+       {{"floor_seconds_for_the_same_writes", floor_same_writes},
+        {"all_ready_to_floor", floor_same_writes > 0 ? all_ready / floor_same_writes : 0}}},
+  };
+
+  std::printf("\n%-44s %s\n", "secprov benchmark",
+              ("N = " + std::to_string(options.profiles)).c_str());
+  std::printf("%-44s %.2f s (%d objects)\n", "bare-client floor", floor.seconds, floor.objects);
+  std::printf("%-44s %.2f s\n", "all Ready", all_ready);
+  std::printf("%-44s %.3f / %.3f / %.3f s\n", "latency per profile p50 / p90 / p99",
+              percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99));
+  std::printf("%-44s %.2f\n", "writes per profile", total(writes) / n);
+  for (const auto& [key, value] : writes) std::printf("    %-40s %.2f\n", key.c_str(), value / n);
+  std::printf("%-44s %.2f s (%.2f ms per profile)\n", "operator CPU to all Ready", operator_cpu,
+              1000 * operator_cpu / n);
+  std::printf("%-44s %.1f MiB (%.1f MiB at the end)\n", "operator peak RSS", usage_end.peak_rss_mib,
+              usage_end.rss_mib);
+  std::printf("%-44s %.1f / %.1f ms (%zu samples, %d unrepaired)\n", "drift repair p50 / p99",
+              1000 * percentile(repairs, 50), 1000 * percentile(repairs, 99), repairs.size(),
+              unrepaired);
+  std::printf("%-44s %.0f writes, %.2f s CPU in %d s\n", "steady state", total(steady_writes),
+              usage_end.cpu_seconds - steady_cpu_before, options.steady_seconds);
+  std::printf("%-44s %.2f s -> all Ready / floor = %.2f\n", "floor for the same writes",
+              floor_same_writes, floor_same_writes > 0 ? all_ready / floor_same_writes : 0.0);
+
+  const auto json_path = options.json_out.empty()
+                             ? std::filesystem::path(options.work_dir) /
+                                   ("result-" + std::to_string(options.profiles) + ".json")
+                             : std::filesystem::path(options.json_out);
+  std::ofstream(json_path) << result.dump(2) << "\n";
+  std::cout << "\nJSON: " << json_path.string() << "\n";
+  return unrepaired == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  CLI::App app{"secprov benchmark against a running control plane (scripts/bench.sh runs it)"};
+  app.add_option("-n,--profiles", options.profiles, "SecurityProfiles to create")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--concurrency", options.concurrency, "concurrent client requests")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--drift-samples", options.drift_samples, "drift repairs to time");
+  app.add_option("--steady-seconds", options.steady_seconds, "steady-state window")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--ready-timeout", options.ready_timeout_seconds, "seconds (0: from N)");
+  app.add_option("--kubeconfig", options.kubeconfig, "admin kubeconfig")->required();
+  app.add_option("--kubectl", options.kubectl, "kubectl binary (for /metrics)");
+  app.add_option("--operator", options.operator_binary, "secprov-operator binary")->required();
+  app.add_option("--operator-namespace", options.operator_namespace, "existing namespace");
+  app.add_option("--trust-domain", options.trust_domain, "existing TrustDomain");
+  app.add_option("--key-algorithm", options.key_algorithm, "ECDSA-P256, RSA-3072, ...");
+  app.add_option("--operator-arg", options.operator_args, "extra operator flag (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--work-dir", options.work_dir, "operator log and JSON result");
+  app.add_option("--json", options.json_out, "JSON result path");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(options);
+  } catch (const std::exception& error) {
+    std::cerr << "secprov-bench: " << error.what() << "\n";
+    return 2;
+  }
+}
