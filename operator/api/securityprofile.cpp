@@ -188,6 +188,25 @@ std::string oauth2_without_tls_message() {
          "travel over TLS (TS 33.501 13.3.2.1)";
 }
 
+// Rule Tls12EcdsaCurveInGroups: in TLS 1.2 a client lists its groups (supported_groups) and
+// a server may only use an ECDSA certificate whose curve is one of them (RFC 8422 5.1), so a
+// profile whose groups leave out its own certificate's curve cannot complete a TLS 1.2
+// handshake between two NFs (or enablers) configured from it. TLS 1.3 has no such tie.
+std::optional<TlsGroup> ecdsa_curve_group(KeyAlgorithm a) {
+  if (a == KeyAlgorithm::EcdsaP256) return TlsGroup::secp256r1;
+  if (a == KeyAlgorithm::EcdsaP384) return TlsGroup::secp384r1;
+  return std::nullopt;
+}
+
+std::string tls12_ecdsa_curve_message(KeyAlgorithm a, TlsGroup curve) {
+  return "must contain " + std::string(to_string(curve)) +
+         " while TLS 1.2 is allowed (minVersion \"1.2\") and certificate.keyAlgorithm is " +
+         std::string(to_string(a)) +
+         ": a TLS 1.2 peer offers only these groups and the server's ECDSA certificate must be "
+         "on one of them (RFC 8422 5.1), so no TLS 1.2 handshake could succeed; add " +
+         std::string(to_string(curve)) + " or set minVersion \"1.3\"";
+}
+
 std::string pre_shared_key_message() {
   return "authentication PreSharedKey on " + interface_list("and") +
          " needs allowPreSharedKey: true: TS 33.501 9.2 and 9.3 ask for certificate-based IKEv2 "
@@ -582,6 +601,12 @@ void validate_tls(Checks& c, const std::string& path, const TlsSpec& t) {
   c.min_items(pg, t.groups.size(), 1);
   c.max_items(pg, t.groups.size(), 5);
   c.unique(pg, t.groups, enum_key<TlsGroup>);
+  if (const auto curve = ecdsa_curve_group(t.certificate.key_algorithm);
+      curve && t.mode != TlsMode::Disabled && t.min_version == TlsVersion::V1_2 &&
+      !t.groups.empty()) {
+    c.rule(pg, std::ranges::count(t.groups, *curve) > 0,
+           tls12_ecdsa_curve_message(t.certificate.key_algorithm, *curve));
+  }
   validate_certificate(c, join(path, "certificate"), t.certificate);
 }
 

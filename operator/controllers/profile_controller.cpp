@@ -981,7 +981,7 @@ std::optional<api::PodsStatus> SecurityProfileReconciler::reconcile_pods(const P
   if (!api::enabler_sidecar(profile)) return std::nullopt;
   std::string digest;
   try {
-    digest = render::enabler_config_digest(render::haproxy_cfg(profile));
+    digest = render::enabler_config_digest(profile);
   } catch (const std::exception&) {  // plan_profile rendered it already; nothing to compare
     return std::nullopt;
   }

@@ -456,7 +456,10 @@ nlohmann::json security_config_map(const api::SecurityProfile& profile,
     if (auto open5gs = open5gs_yaml(profile)) data[str(kOpen5gsYamlKey)] = std::move(*open5gs);
   }
   if (profile.spec.outputs.free5gc) data[str(kFree5gcYamlKey)] = free5gc_yaml(profile);
-  if (api::enabler_sidecar(profile)) data[str(kHaproxyCfgKey)] = haproxy_cfg(profile);
+  if (api::enabler_sidecar(profile)) {
+    data[str(kHaproxyCfgKey)] = haproxy_cfg(profile);
+    data[str(kOpensslCnfKey)] = enabler_openssl_cnf(profile);
+  }
   return detail::make_object("ConfigMap", config_map_name(profile), profile.metadata.namespace_,
                              managed_labels(profile), owner_reference(profile), std::move(data));
 }

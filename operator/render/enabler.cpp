@@ -74,6 +74,11 @@ std::string haproxy_cfg(const api::SecurityProfile& profile) {
   if (!ciphers.empty()) line(out, in, "ssl-default-bind-ciphers " + ciphers);
   if (!suites.empty()) line(out, in, "ssl-default-bind-ciphersuites " + suites);
   if (!groups.empty()) line(out, in, "ssl-default-bind-curves " + groups);
+  // Where the outbound groups are set, for whoever reads this file.
+  line(out, in,
+       "# outbound groups " + (groups.empty() ? std::string("(OpenSSL's)") : groups) +
+           " and versions: " + str(kEnablerOpensslCnfFile) + " (" + str(kOpensslConfEnv) +
+           "); HAProxy 2.6 has no server-side curves");
   line(out, in, "ssl-default-server-options " + versions);
   if (!ciphers.empty()) line(out, in, "ssl-default-server-ciphers " + ciphers);
   if (!suites.empty()) line(out, in, "ssl-default-server-ciphersuites " + suites);
@@ -133,8 +138,30 @@ std::string haproxy_cfg(const api::SecurityProfile& profile) {
   return out;
 }
 
-std::string enabler_config_digest(std::string_view cfg) {
-  return "sha256:" + crypto::sha256_hex(cfg);
+std::string enabler_openssl_cnf(const api::SecurityProfile& profile) {
+  if (!api::enabler_sidecar(profile)) return {};
+  const auto& tls = profile.spec.sbi.tls;
+  const std::string groups = api::openssl_list(tls.groups);
+  std::string out;
+  out += "# Rendered by secprov from SecurityProfile " + profile.metadata.namespace_ + "/" +
+         profile.metadata.name + ". Do not edit: the operator rewrites it.\n";
+  out += "# The enabler's " + str(kOpensslConfEnv) +
+         ": OpenSSL applies system_default to every SSL_CTX HAProxy creates, which sets the\n"
+         "# groups its outbound TLS offers (HAProxy 2.6 cannot); its inbound side sets curves "
+         "itself.\n";
+  out += "openssl_conf = secprov_init\n\n";
+  out += "[secprov_init]\nssl_conf = secprov_ssl\n\n";
+  out += "[secprov_ssl]\nsystem_default = secprov_system_default\n\n";
+  out += "[secprov_system_default]\n";
+  out += "MinProtocol = " + str(haproxy_version(tls.min_version)) + "\n";
+  out += "MaxProtocol = " + str(haproxy_version(tls.max_version)) + "\n";
+  if (!groups.empty()) out += "Groups = " + groups + "\n";
+  return out;
+}
+
+std::string enabler_config_digest(const api::SecurityProfile& profile) {
+  // Each file ends in a newline, so the concatenation cannot make two pairs alike.
+  return "sha256:" + crypto::sha256_hex(haproxy_cfg(profile) + enabler_openssl_cnf(profile));
 }
 
 std::string enabler_image(const api::SecurityProfile& profile, std::string_view default_image) {
@@ -165,11 +192,12 @@ EnablerInjection enabler_injection(const api::SecurityProfile& profile,
   EnablerInjection inj;
   inj.profile = profile.metadata.name;
   inj.generation = profile.metadata.generation;
-  inj.config_digest = enabler_config_digest(haproxy_cfg(profile));
+  inj.config_digest = enabler_config_digest(profile);
   inj.image = enabler_image(profile, default_image);
   inj.image_pull_policy =
       str(api::to_string(e.image ? e.image->pull_policy : api::kDefaultImagePullPolicy));
   inj.command = {str(kEnablerAgentBinary)};
+  inj.env = {{str(kOpensslConfEnv), str(kEnablerOpensslCnfFile)}};
   inj.args = {"--config", str(kEnablerConfigFile), "--watch", str(kEnablerTlsDir),
               "--watch",  str(kEnablerCaDir),      "--watch", str(kEnablerConfigDir)};
   if (e.inbound) inj.container_ports = {static_cast<std::uint16_t>(e.inbound->tls_port)};
@@ -206,7 +234,8 @@ EnablerInjection enabler_injection(const api::SecurityProfile& profile,
       {str(kEnablerConfigVolume),
        "ConfigMap",
        config_map_name(profile),
-       {{str(kHaproxyCfgKey), str(kHaproxyCfgKey), 0444}},
+       {{str(kHaproxyCfgKey), str(kHaproxyCfgKey), 0444},
+        {str(kOpensslCnfKey), str(kOpensslCnfKey), 0444}},
        str(kEnablerConfigDir)},
   };
   return inj;

@@ -29,6 +29,16 @@ inline constexpr std::string_view kEnablerCrlFile = "/etc/secprov/enabler/ca/ca.
 inline constexpr std::string_view kEnablerConfigDir = "/etc/secprov/enabler/config";
 inline constexpr std::string_view kEnablerConfigFile = "/etc/secprov/enabler/config/haproxy.cfg";
 
+// The same ConfigMap's openssl.cnf: HAProxy 2.6 has no server-side `curves` (neither a server
+// keyword nor ssl-default-server-curves), so the groups its outbound TLS offers are OpenSSL's
+// system default, which this file sets (with the versions) for every SSL_CTX of the process.
+// The enabler container points OPENSSL_CONF at it; HAProxy's inbound side sets its curves
+// itself and is not changed by it.
+inline constexpr std::string_view kOpensslCnfKey = "openssl.cnf";
+inline constexpr std::string_view kEnablerOpensslCnfFile =
+    "/etc/secprov/enabler/config/openssl.cnf";
+inline constexpr std::string_view kOpensslConfEnv = "OPENSSL_CONF";
+
 // The agent that supervises HAProxy (master-worker) and reloads it when a watched directory
 // changes: secprov-enabler-agent --config <cfg> --watch <dir> [--watch <dir>]...
 inline constexpr std::string_view kEnablerAgentBinary = "secprov-enabler-agent";
@@ -48,8 +58,13 @@ inline constexpr std::string_view kDefaultEnablerMemoryRequest = "32Mi";
 // be rendered (validate() refuses it first).
 std::string haproxy_cfg(const api::SecurityProfile& profile);
 
-// "sha256:<hex>" of the configuration text: a change of it is a change the Pod must see.
-std::string enabler_config_digest(std::string_view haproxy_cfg);
+// openssl.cnf for a profile with spec.enabler (OpenSSL 3.0: openssl_conf -> ssl_conf ->
+// system_default with Groups, MinProtocol and MaxProtocol); "" when haproxy_cfg() is "".
+std::string enabler_openssl_cnf(const api::SecurityProfile& profile);
+
+// "sha256:<hex>" over the enabler's configuration files (haproxy.cfg and openssl.cnf): a
+// change of it is a change the Pod must see.
+std::string enabler_config_digest(const api::SecurityProfile& profile);
 
 // The image: spec.enabler.image.reference, else repository and tag (each defaulting to the
 // part of default_image), else default_image.

@@ -278,6 +278,11 @@ json enabler_container(const EnablerInjection& injection, bool native_sidecars) 
   };
   if (!injection.command.empty()) c["command"] = injection.command;
   if (!injection.args.empty()) c["args"] = injection.args;
+  if (!injection.env.empty()) {
+    json env = json::array();
+    for (const auto& e : injection.env) env.push_back({{"name", e.name}, {"value", e.value}});
+    c["env"] = std::move(env);
+  }
   if (!injection.container_ports.empty()) {
     json ports = json::array();
     for (const auto port : injection.container_ports) {

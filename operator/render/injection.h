@@ -54,6 +54,13 @@ struct EnablerVolume {
   friend bool operator==(const EnablerVolume&, const EnablerVolume&) = default;
 };
 
+// One environment variable of the enabler container (a plain value, never Secret data).
+struct EnvVar {
+  std::string name;
+  std::string value;
+  friend bool operator==(const EnvVar&, const EnvVar&) = default;
+};
+
 // Everything the webhook adds for one profile.
 struct EnablerInjection {
   std::string profile;  // SecurityProfile name (same namespace)
@@ -63,6 +70,7 @@ struct EnablerInjection {
   std::string image_pull_policy = "IfNotPresent";
   std::vector<std::string> command;  // the agent supervising HAProxy
   std::vector<std::string> args;
+  std::vector<EnvVar> env;                              // in this order
   std::vector<std::uint16_t> container_ports;           // TLS ports the enabler exposes
   nlohmann::json resources = nlohmann::json::object();  // Pod-spec resources object
   std::vector<EnablerVolume> volumes;

@@ -173,7 +173,7 @@ TEST_F(InjectionTest, DeploymentPodsGetTheEnabler) {
   EXPECT_EQ(annotations["secprov.io/profile-generation"],
             std::to_string(stored["metadata"]["generation"].get<std::int64_t>()));
   EXPECT_EQ(annotations["secprov.io/enabler-digest"],
-            render::enabler_config_digest(render::haproxy_cfg(*parsed)));
+            render::enabler_config_digest(*parsed));
 
   // The key alone from the TLS Secret, mode 0400; the mounts read-only.
   bool tls_volume = false;

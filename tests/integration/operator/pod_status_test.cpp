@@ -55,7 +55,7 @@ class PodStatusTest : public OperatorTest {
   std::string current_digest() {
     const auto parsed = api::parse_security_profile(profile("amf"));
     if (!parsed.ok()) return {};
-    return render::enabler_config_digest(render::haproxy_cfg(parsed.value()));
+    return render::enabler_config_digest(parsed.value());
   }
   Json pods_status() {
     return profile("amf").value("status", Json::object()).value("pods", Json());

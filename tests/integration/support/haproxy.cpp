@@ -110,13 +110,21 @@ void HaproxyLab::start_h2c_server(int port, const fs::path& docroot) {
   }
 }
 
-void HaproxyLab::start_haproxy(const std::string& config, int port) {
+void HaproxyLab::start_haproxy(const std::string& config, int port,
+                               const std::vector<std::string>& env) {
   stop(haproxy_);
+  std::vector<std::string> argv = {"/usr/bin/env"};  // execs in place: the pid stays HAProxy's
+  std::string prefix = "/usr/bin/env";
+  for (const auto& e : env) {
+    argv.push_back(e);
+    prefix += " " + quoted(e);
+  }
   std::string check;
-  if (exec(std::string(kHaproxy) + " -c -f " + quoted(config), &check) != 0) {
+  if (exec(prefix + " " + kHaproxy + " -c -f " + quoted(config), &check) != 0) {
     throw std::runtime_error("haproxy -c refused " + config + ":\n" + check);
   }
-  haproxy_ = spawn({kHaproxy, "-W", "-db", "-f", config}, "haproxy.log");
+  argv.insert(argv.end(), {kHaproxy, "-W", "-db", "-f", config});
+  haproxy_ = spawn(std::move(argv), "haproxy.log");
   if (!eventually([&] { return !haproxy_->running() || listening(port); }, 20s) ||
       !haproxy_->running()) {
     throw std::runtime_error("haproxy did not start:\n" + haproxy_->log());

@@ -37,8 +37,9 @@ class HaproxyLab {
   ~HaproxyLab();
 
   // `haproxy -W -db -f <config>` in the namespaces. Throws std::runtime_error (with its
-  // output) when it exits or does not listen on `port` of 127.0.0.1 in time.
-  void start_haproxy(const std::string& config, int port);
+  // output) when it exits or does not listen on `port` of 127.0.0.1 in time. `env`: "NAME=value"
+  // set for it (and its check), as the enabler container's env sets them.
+  void start_haproxy(const std::string& config, int port, const std::vector<std::string>& env = {});
   // `nghttpd --no-tls <port>` serving `docroot` (a host path) on 127.0.0.1 in the namespaces.
   void start_h2c_server(int port, const std::filesystem::path& docroot);
   // A shell command in the namespaces.

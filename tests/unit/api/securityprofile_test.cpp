@@ -314,8 +314,53 @@ TEST(SecurityProfileRules, Tls13SuitesAndGroupsOnlyFromTheAllowList) {
   EXPECT_TRUE(
       HasError(check_security_profile(with("/spec/sbi/tls/groups", json::array({"ffdhe2048"}))),
                "spec.sbi.tls.groups[0]"));
-  EXPECT_TRUE(NoErrors(
-      check_security_profile(with("/spec/sbi/tls/groups", json::array({"X448", "secp521r1"})))));
+  // TLS 1.3 only: the groups need not hold the certificate's curve (the rule below).
+  json tls13 = with("/spec/sbi/tls/groups", json::array({"X448", "secp521r1"}));
+  tls13["spec"]["sbi"]["tls"]["minVersion"] = "1.3";
+  EXPECT_TRUE(NoErrors(check_security_profile(tls13)));
+}
+
+// Rule Tls12EcdsaCurveInGroups (RFC 8422 5.1): with TLS 1.2 allowed, the groups must hold the
+// curve of an ECDSA certificate, else no TLS 1.2 handshake between two such peers succeeds.
+TEST(SecurityProfileRules, Tls12EcdsaCertificateCurveMustBeInGroups) {
+  struct Case {
+    const char* name;
+    json tls;
+    const char* missing;  // the group the error names; nullptr: no error
+  };
+  const std::vector<Case> cases = {
+      {"default P-256, X25519 only", {{"groups", {"X25519"}}}, "secp256r1"},
+      {"P-256 with secp384r1 only", {{"groups", {"secp384r1", "X25519"}}}, "secp256r1"},
+      {"P-384 without secp384r1",
+       {{"groups", {"X25519", "secp256r1"}}, {"certificate", {{"keyAlgorithm", "ECDSA-P384"}}}},
+       "secp384r1"},
+      {"TLS 1.2 only, P-256 missing",
+       {{"maxVersion", "1.2"}, {"groups", {"X25519", "secp384r1"}}},
+       "secp256r1"},
+      {"defaults hold secp256r1", json::object(), nullptr},
+      {"P-256 listed", {{"groups", {"X25519", "secp256r1"}}}, nullptr},
+      {"P-384 listed",
+       {{"groups", {"secp384r1"}}, {"certificate", {{"keyAlgorithm", "ECDSA-P384"}}}},
+       nullptr},
+      {"TLS 1.3 only", {{"minVersion", "1.3"}, {"groups", {"X25519"}}}, nullptr},
+      {"RSA key",
+       {{"groups", {"X25519"}}, {"certificate", {{"keyAlgorithm", "RSA-2048"}}}},
+       nullptr},
+      {"TLS disabled", {{"mode", "Disabled"}, {"groups", {"X25519"}}}, nullptr},
+  };
+  for (const auto& c : cases) {
+    const auto errs = check_security_profile(with("/spec/sbi/tls", c.tls));
+    if (c.missing == nullptr) {
+      EXPECT_TRUE(NoErrors(errs)) << c.name;
+      continue;
+    }
+    ASSERT_EQ(errs.size(), 1u) << c.name << testing::dump(errs);
+    EXPECT_EQ(errs[0].field, "spec.sbi.tls.groups") << c.name;
+    EXPECT_EQ(errs[0].type, FieldErrorType::Invalid) << c.name;
+    EXPECT_NE(errs[0].reason.find(std::string("must contain ") + c.missing), std::string::npos)
+        << c.name << ": " << errs[0].reason;
+    EXPECT_NE(errs[0].reason.find("RFC 8422"), std::string::npos) << errs[0].reason;
+  }
 }
 
 TEST(SecurityProfileRules, SuiteListsAreNonEmptySets) {

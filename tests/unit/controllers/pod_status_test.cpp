@@ -287,7 +287,7 @@ class PodReconcileTest : public ::testing::Test {
   }
   std::string digest_of(const Json& p) const {
     auto parsed = api::parse_security_profile(p);
-    return render::enabler_config_digest(render::haproxy_cfg(parsed.value()));
+    return render::enabler_config_digest(parsed.value());
   }
 
   void reconcile(const Json& p) {

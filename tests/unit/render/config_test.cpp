@@ -110,6 +110,7 @@ TEST(SecurityYaml, SuitesKeepPreferenceOrderAndFollowVersions) {
   doc["spec"]["sbi"]["tls"]["tls12CipherSuites"] = {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
                                                     "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"};
   doc["spec"]["sbi"]["tls"]["groups"] = {"secp384r1", "X25519"};
+  doc["spec"]["sbi"]["tls"]["certificate"]["keyAlgorithm"] = "ECDSA-P384";  // in the groups
   doc["spec"]["sbi"]["tls"]["maxVersion"] = "1.2";
   YAML::Node y = security_of(parse(doc));
   EXPECT_EQ(y["sbi"]["tls"]["openssl"]["cipherList"].as<std::string>(),

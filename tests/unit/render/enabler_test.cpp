@@ -110,7 +110,9 @@ INSTANTIATE_TEST_SUITE_P(
                 {"TLSv1.3"}},
         TlsCase{
             "SuitesAndGroupsInProfileOrder",
-            {{"tls12CipherSuites",
+            // A P-384 key: with TLS 1.2 allowed the groups must hold its curve (api rule).
+            {{"certificate", {{"keyAlgorithm", "ECDSA-P384"}}},
+             {"tls12CipherSuites",
               {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
                "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"}},
              {"tls13CipherSuites", {"TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"}},
@@ -124,6 +126,46 @@ INSTANTIATE_TEST_SUITE_P(
              "ssl-default-bind-curves P-384:X25519"},
             {"P-256", "AES128-GCM-SHA256:", "TLS_AES_256"}}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// HAProxy 2.6 has no server-side curves: the outbound groups (and versions) are OpenSSL's
+// system default, set by openssl.cnf in the same ConfigMap; haproxy.cfg names them too, so
+// its digest (the Pod's annotation) changes with them.
+TEST(EnablerOpensslCnf, SystemDefaultHoldsTheProfilesGroupsAndVersions) {
+  json doc = sidecar_doc();
+  doc["spec"]["sbi"]["tls"] = {{"minVersion", "1.2"},
+                               {"maxVersion", "1.3"},
+                               {"certificate", {{"keyAlgorithm", "ECDSA-P384"}}},
+                               {"groups", {"secp384r1", "X25519"}}};
+  const auto profile = parse(doc);
+  const std::string cnf = enabler_openssl_cnf(profile);
+  const auto lines = lines_of(cnf);
+  // The chain OpenSSL 3.0 follows from its default section to SSL_CTX_new's defaults.
+  for (const char* l :
+       {"openssl_conf = secprov_init", "[secprov_init]", "ssl_conf = secprov_ssl", "[secprov_ssl]",
+        "system_default = secprov_system_default", "[secprov_system_default]",
+        "MinProtocol = TLSv1.2", "MaxProtocol = TLSv1.3", "Groups = P-384:X25519"}) {
+    EXPECT_EQ(std::ranges::count(lines, std::string(l)), 1) << l << "\n" << cnf;
+  }
+  // Nothing else is set: ciphers and suites stay HAProxy's (per side) settings.
+  EXPECT_EQ(cnf.find("Cipher"), std::string::npos) << cnf;
+  const auto cm = security_config_map(profile, testing::kNfInstanceId);
+  EXPECT_EQ(cm.at("data").at(std::string(kOpensslCnfKey)), cnf);
+  const std::string cfg = haproxy_cfg(profile);
+  EXPECT_NE(cfg.find("outbound groups P-384:X25519"), std::string::npos) << cfg;
+
+  doc["spec"]["sbi"]["tls"] = {{"minVersion", "1.3"}, {"groups", {"X25519"}}};
+  const auto tls13 = parse(doc);
+  EXPECT_NE(enabler_openssl_cnf(tls13).find("\nMinProtocol = TLSv1.3\nMaxProtocol = TLSv1.3\n"
+                                            "Groups = X25519\n"),
+            std::string::npos)
+      << enabler_openssl_cnf(tls13);
+  EXPECT_NE(enabler_config_digest(tls13), enabler_config_digest(profile));
+
+  EXPECT_EQ(enabler_openssl_cnf(parse(profile_doc())), "");
+  EXPECT_FALSE(security_config_map(parse(profile_doc()), testing::kNfInstanceId)
+                   .at("data")
+                   .contains(std::string(kOpensslCnfKey)));
+}
 
 TEST(EnablerConfig, InboundTerminatesMutualTlsWithCrlAndAlpnH2) {
   const std::string cfg = haproxy_cfg(parse(sidecar_doc()));
@@ -191,7 +233,7 @@ TEST(EnablerInjection, MountsExactlyWhatTheConfigNames) {
   const auto inj = enabler_injection(profile, "ghcr.io/secprov/enabler:1.2");
   const std::string cfg = haproxy_cfg(profile);
   EXPECT_EQ(inj.profile, "amf");
-  EXPECT_EQ(inj.config_digest, enabler_config_digest(cfg));
+  EXPECT_EQ(inj.config_digest, enabler_config_digest(profile));
   EXPECT_EQ(inj.image, "ghcr.io/secprov/enabler:1.2");
   EXPECT_EQ(inj.image_pull_policy, "IfNotPresent");
   EXPECT_EQ(inj.command, std::vector<std::string>{"secprov-enabler-agent"});
@@ -215,7 +257,12 @@ TEST(EnablerInjection, MountsExactlyWhatTheConfigNames) {
             (std::vector<VolumeItem>{{"ca.crt", "ca.crt", 0444}, {"ca.crl", "ca.crl", 0444}}));
   const auto& config = inj.volumes[2];
   EXPECT_EQ(config.source, "amf-security");
-  EXPECT_EQ(config.items, (std::vector<VolumeItem>{{"haproxy.cfg", "haproxy.cfg", 0444}}));
+  EXPECT_EQ(config.items, (std::vector<VolumeItem>{{"haproxy.cfg", "haproxy.cfg", 0444},
+                                                   {"openssl.cnf", "openssl.cnf", 0444}}));
+  // OpenSSL reads the mounted openssl.cnf.
+  EXPECT_EQ(inj.env,
+            (std::vector<EnvVar>{{"OPENSSL_CONF", "/etc/secprov/enabler/config/openssl.cnf"}}));
+  EXPECT_EQ(config.mount_path + "/openssl.cnf", kEnablerOpensslCnfFile);
   // Every file the configuration names is a mounted item.
   for (const auto& v : inj.volumes) {
     for (const auto& item : v.items) {

@@ -46,6 +46,7 @@ EnablerInjection injection(const std::string& digest = "sha256:aaaa") {
   i.image = "secprov/enabler:0.1";
   i.command = {"/usr/bin/secprov-operator"};
   i.args = {"enabler-agent", "--config=/etc/secprov-enabler/haproxy.cfg"};
+  i.env = {{"OPENSSL_CONF", "/etc/secprov-enabler/config/openssl.cnf"}};
   i.container_ports = {29443};
   i.resources = {{"limits", {{"cpu", "500m"}, {"memory", "64Mi"}}}};
   i.volumes = {
@@ -388,6 +389,26 @@ TEST(DecideInjection, ModeFieldDecides) {
   ASSERT_TRUE(d.inject());
   EXPECT_EQ(d.profile, &sidecar);
   EXPECT_EQ(decide_injection(pod(), "5gc", {&native, &without}).reason, "NoMatchingProfile");
+}
+
+// OPENSSL_CONF (the outbound groups, render/enabler.h): set on the container in order, and
+// a Pod injected before the variable existed is brought up to date in place, once.
+TEST(PodPatch, EnvironmentIsSetAndAddedToAnOlderInjection) {
+  const json c = enabler_container(injection(), true);
+  EXPECT_EQ(c["env"], json::parse(R"([{"name":"OPENSSL_CONF",)"
+                                  R"("value":"/etc/secprov-enabler/config/openssl.cnf"}])"));
+  auto without = injection();
+  without.env.clear();
+  EXPECT_FALSE(enabler_container(without, true).contains("env"));
+  for (const bool native : {true, false}) {
+    SCOPED_TRACE(native ? "native" : "regular");
+    const json old = patched(pod(), pod_patch(pod(), without, native));
+    const json patch = pod_patch(old, injection(), native);
+    ASSERT_EQ(patch.size(), 1u) << patch.dump();
+    EXPECT_EQ(patch[0]["op"], "replace");
+    const json out = patched(old, patch);
+    EXPECT_EQ(pod_patch(out, injection(), native), json::array());
+  }
 }
 
 TEST(PodPatch, EnablerInjectionOfASidecarProfileIsIdempotent) {
