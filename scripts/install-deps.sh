@@ -33,4 +33,5 @@ echo "==> building the local control plane and a kubectl of the same release" \
   "(first run: over 20 minutes on 2 busy cores, progress every 20 s; then seconds)"
 tests/controlplane/build.sh
 tests/controlplane/build-kubectl.sh
+tests/tools/helm/build.sh  # helm from its Go module (chart tests)
 tests/consumers/free5gc/build.sh  # free5GC config validator (integration tests)

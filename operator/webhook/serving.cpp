@@ -166,6 +166,15 @@ bool managed_by_secprov(const json& object) {
   return it != labels.end() && it->is_string() && it->get<std::string>() == render::kManagedByValue;
 }
 
+bool ca_bundle_injectable(const json& configuration) {
+  if (managed_by_secprov(configuration)) return true;
+  const auto metadata = configuration.value("metadata", json::object());
+  const auto labels = metadata.is_object() ? metadata.value("labels", json::object()) : json();
+  if (!labels.is_object()) return false;
+  const auto it = labels.find("secprov.io/inject-ca-bundle");
+  return it != labels.end() && it->is_string() && it->get<std::string>() == "true";
+}
+
 ServingCertificates::ServingCertificates(std::shared_ptr<kube::Client> client,
                                          ServingOptions options)
     : client_(std::move(client)), options_(std::move(options)) {
@@ -323,8 +332,11 @@ void ServingCertificates::inject(const kube::ResourceType& type, const std::stri
   const auto what = type.kind + " " + name;
   const auto stored = get_optional(*client_, type, "", name);
   if (!stored) return;  // not deployed (yet): the next pass looks again
-  if (!managed_by_secprov(*stored)) {
-    report.problems.push_back(foreign_message(what) + " (no caBundle injected)");
+  if (!ca_bundle_injectable(*stored)) {
+    report.problems.push_back(what + " exists without the label " +
+                              std::string(render::kManagedSelector) + " or " +
+                              kInjectCaBundleSelector +
+                              ": it is not secprov's and is left untouched (no caBundle injected)");
     report.foreign = true;
     return;
   }
@@ -374,17 +386,21 @@ void ServingCertificates::wake() {
 }
 
 void ServingCertificates::run(std::stop_token stop) {
-  // Watches of the operator's own webhook configurations (managed-by label): one created or
+  // Watches of the operator's own webhook configurations (either label): one created or
   // edited (its caBundle dropped) is injected at once instead of at the next resync.
   std::vector<std::unique_ptr<runtime::Reflector>> reflectors;
   std::vector<std::jthread> watchers;
-  for (const auto& type :
-       {mutating_webhook_configurations(), validating_webhook_configurations()}) {
+  // Both labels that make a configuration ours: one watch each (a selector cannot say "or").
+  for (const auto& [type, selector] :
+       {std::pair{mutating_webhook_configurations(), std::string(render::kManagedSelector)},
+        std::pair{validating_webhook_configurations(), std::string(render::kManagedSelector)},
+        std::pair{mutating_webhook_configurations(), std::string(kInjectCaBundleSelector)},
+        std::pair{validating_webhook_configurations(), std::string(kInjectCaBundleSelector)}}) {
     runtime::ReflectorOptions reflector_options;
-    reflector_options.name = type.plural;
+    reflector_options.name = type.plural + " " + selector;
     reflector_options.clock = options_.clock;
     reflectors.push_back(std::make_unique<runtime::Reflector>(
-        runtime::make_lister_watcher(client_, type, "", std::string(render::kManagedSelector)),
+        runtime::make_lister_watcher(client_, type, "", selector),
         std::make_shared<runtime::Store>(), reflector_options));
     const auto poke = [this](const runtime::ObjectPtr&) { wake(); };
     reflectors.back()->add_handlers(

@@ -70,6 +70,13 @@ std::optional<nlohmann::json> ca_bundle_apply(const nlohmann::json& configuratio
 // Whether an object carries app.kubernetes.io/managed-by=secprov.
 bool managed_by_secprov(const nlohmann::json& object);
 
+// The other label that makes a webhook configuration the operator's: Helm labels every object
+// it installs app.kubernetes.io/managed-by=Helm, over the chart's "secprov" (helm/secprov).
+inline constexpr const char* kInjectCaBundleSelector = "secprov.io/inject-ca-bundle=true";
+// Whether the operator writes the caBundle of this webhook configuration (it must also have
+// the --webhook-configuration-name): labelled managed-by=secprov or inject-ca-bundle=true.
+bool ca_bundle_injectable(const nlohmann::json& configuration);
+
 // ---- the loop ----
 
 // One pass's outcome, for logs and tests.

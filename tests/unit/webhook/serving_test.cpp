@@ -124,6 +124,23 @@ TEST(ManagedBySecprov, OnlyTheExactLabel) {
   EXPECT_FALSE(managed_by_secprov(json::object()));
 }
 
+// Helm relabels what it installs app.kubernetes.io/managed-by=Helm: the chart's webhook
+// configurations are recognised by secprov.io/inject-ca-bundle=true instead.
+TEST(CaBundleInjectable, ManagedByOrTheInjectLabel) {
+  EXPECT_TRUE(ca_bundle_injectable(
+      {{"metadata", {{"labels", {{"app.kubernetes.io/managed-by", "secprov"}}}}}}));
+  EXPECT_TRUE(ca_bundle_injectable(
+      {{"metadata",
+        {{"labels",
+          {{"app.kubernetes.io/managed-by", "Helm"}, {"secprov.io/inject-ca-bundle", "true"}}}}}}));
+  EXPECT_FALSE(ca_bundle_injectable(
+      {{"metadata", {{"labels", {{"app.kubernetes.io/managed-by", "Helm"}}}}}}));
+  EXPECT_FALSE(ca_bundle_injectable(
+      {{"metadata", {{"labels", {{"secprov.io/inject-ca-bundle", "false"}}}}}}));
+  EXPECT_FALSE(ca_bundle_injectable({{"metadata", {{"labels", "not a map"}}}}));
+  EXPECT_FALSE(ca_bundle_injectable(json::object()));
+}
+
 // The serial the server presents, through `openssl s_client` verifying against `ca_file`;
 // empty when the handshake or the verification failed.
 std::string served_serial(std::uint16_t port, const std::filesystem::path& ca_file) {
