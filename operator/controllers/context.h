@@ -19,6 +19,8 @@ class Registry;
 
 namespace secprov::controllers {
 
+class PodWatches;
+
 // The one field manager for everything the operator applies.
 inline constexpr const char* kFieldManager = "secprov-operator";
 inline constexpr const char* kFinalizer = "secprov.io/cleanup";
@@ -39,9 +41,12 @@ struct Stores {
       make_trust_domain_store();
   // CRL ConfigMaps in the operator namespace (render::crl_config_map_selector()).
   std::shared_ptr<runtime::Store> crl_config_maps = std::make_shared<runtime::Store>();
-  // Pods of the served namespaces, stripped by strip_pod (mappers.h) to what status.pods
-  // and rollout read: a profile's selector is one of many, so the cache cannot select by it.
+  // Pods selected by a Sidecar profile, stripped by strip_pod (mappers.h) to what status.pods
+  // and rollout read: the union of the label-selected watches of `pod_watches`.
   std::shared_ptr<runtime::Store> pods = std::make_shared<runtime::Store>();
+  // Whether the watch a profile's Pods come from has listed them (PodWatches::state); null
+  // (unit tests): `pods` is filled directly and always current.
+  std::shared_ptr<const PodWatches> pod_watches{};
 };
 
 struct Context {

@@ -11,6 +11,7 @@
 #include "controllers/ca_provider.h"
 #include "controllers/mappers.h"
 #include "controllers/observed.h"
+#include "controllers/pod_watches.h"
 #include "controllers/profile_controller.h"
 #include "controllers/trust_bundle_controller.h"
 #include "controllers/trust_domain_controller.h"
@@ -96,6 +97,8 @@ struct Manager::Parts {
   Context context;
   std::shared_ptr<CaProvider> cas;
   std::vector<std::unique_ptr<runtime::Reflector>> reflectors;
+  // Not among `reflectors`: started per profile, and never waited for by caches_synced().
+  std::shared_ptr<PodWatches> pod_watches;
   std::unique_ptr<SecurityProfileReconciler> profile_reconciler;
   std::unique_ptr<TrustDomainReconciler> domain_reconciler;
   std::unique_ptr<TrustBundleReconciler> bundle_reconciler;
@@ -179,14 +182,25 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   const auto crl_config_maps =
       cache("crl-configmaps", kube::resources::config_maps(), {options.operator_namespace},
             render::crl_config_map_selector(), p.context.stores.crl_config_maps);
-  // Pods (issue 9, status.pods and rollout): every Pod of the served namespaces, since
-  // profiles select by many label selectors at once; stripped to names, labels, annotations,
-  // owners and container names, so a Pod costs a few hundred bytes.
-  const auto pods =
-      cache("pods", kube::resources::pods(), scopes, "", p.context.stores.pods, strip_pod);
+  // Pods (issue 9, status.pods and rollout): only those a Sidecar profile selects, one
+  // list/watch per distinct namespace and selector (pod_watches.h), started and stopped as the
+  // profiles come and go; stripped to names, labels, annotations, owners and container names.
+  PodWatchesOptions pod_options;
+  pod_options.resync_period = options.resync_period;
+  pod_options.registry = options.registry;
+  pod_options.objects = cache_objects ? &cache_objects->Add({{"cache", "pods"}}) : nullptr;
+  pod_options.clock = options.clock;
+  p.pod_watches = std::make_shared<PodWatches>(
+      [client](const PodWatchKey& key) {
+        return runtime::make_lister_watcher(client, kube::resources::pods(), key.ns, key.selector);
+      },
+      p.context.stores.pods, pod_options, strip_pod);
+  p.context.stores.pod_watches = p.pod_watches;
   // The typed caches first: the handlers added below look keys up in their indexes.
   profiles.add_handlers(runtime::sync_handlers(p.context.stores.typed_profiles));
   domains.add_handlers(runtime::sync_handlers(p.context.stores.typed_trust_domains));
+  // Then the Pod watches a profile needs, so they exist when its reconcile asks for them.
+  profiles.add_handlers(p.pod_watches->profile_handlers(p.context.stores.typed_profiles));
 
   Parts* const parts = &p;
   p.domain_reconciler = std::make_unique<TrustDomainReconciler>(p.context, p.cas);
@@ -251,7 +265,7 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       },
       p.bundles.get()));
   // A selected Pod created, relabelled, injected or gone: its profiles' status.pods.
-  pods.add_handlers(enqueue_mapped(
+  p.pod_watches->add_handlers(enqueue_mapped(
       [typed_profiles](const nlohmann::json& pod) { return profiles_of_pod(*typed_profiles, pod); },
       p.profiles.get()));
   // Trust bundles: profiles coming and going, and edits of the bundle itself (a ConfigMap
@@ -283,6 +297,7 @@ Manager::~Manager() {
 }
 
 void Manager::start_caches() {
+  parts_->pod_watches->start();
   for (const auto& reflector : parts_->reflectors) {
     cache_threads_.emplace_back(
         [reflector = reflector.get()](std::stop_token stop) { reflector->run(stop); });
@@ -336,6 +351,8 @@ std::shared_ptr<const ProfileStore> Manager::profiles() const {
 void Manager::stop_caches() {
   for (auto& thread : cache_threads_) thread.request_stop();
   cache_threads_.clear();
+  // After the profile cache stopped: no profile event starts a Pod watch any more.
+  parts_->pod_watches->stop();
 }
 
 }  // namespace secprov::controllers

@@ -61,6 +61,8 @@ class Manager {
   Manager& operator=(const Manager&) = delete;
 
   void start_caches();
+  // The fixed caches only: a Pod watch starts with the first profile that needs it, and its
+  // sync is waited for by that profile's reconcile (PodWatches::synced), never here.
   bool caches_synced() const;
   // Blocks until `stop` is requested, then drains the work queues.
   void run_controllers(std::stop_token stop);

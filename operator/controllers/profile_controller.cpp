@@ -7,6 +7,7 @@
 
 #include "api/constants.h"
 #include "controllers/conditions.h"
+#include "controllers/pod_watches.h"
 #include "controllers/policies.h"
 #include "controllers/status_writer.h"
 #include "controllers/trust_domain_controller.h"
@@ -874,6 +875,18 @@ SecurityProfileReconciler::resolve_domain(const std::string& name, Clock::time_p
   return Issuer{std::move(domain.value()), std::move(ca.ca)};
 }
 
+namespace {
+
+// Where status.pods of `profile` stands: Synced also when no watch is needed (not Sidecar, or a
+// selector that selects nothing) or when the store is filled without watches (unit tests).
+PodWatchState pod_watch_state(const Context& context, const api::SecurityProfile& profile) {
+  if (!context.stores.pod_watches) return PodWatchState::Synced;
+  const auto key = pod_watch_of(profile);
+  return key ? context.stores.pod_watches->state(*key) : PodWatchState::Synced;
+}
+
+}  // namespace
+
 runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
                                                           const api::SecurityProfile& profile,
                                                           Clock::time_point now) {
@@ -963,10 +976,32 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
     bundle_changed_(ns, *interconnect);  // the N32 roots partners are given
   }
 
-  const auto pods = reconcile_pods(pass);
-  const auto next_check = compose_status(status, pass, outcomes, pods);
+  // status.pods only from a Pod watch that has listed its Pods (one still starting would say
+  // 0); until then it stays as it was and the profile is looked at again soon.
+  const auto pod_watch = pod_watch_state(context_, profile);
+  if (pod_watch == PodWatchState::OverCap) {
+    Outcome limit;
+    limit.not_ready = policies::Reason{
+        "PodWatchLimitExceeded",
+        "the operator watches the Pods of at most " + std::to_string(kMaxPodWatches) +
+            " distinct namespaces and selectors at once; this profile's Pods are not watched, "
+            "status.pods is not current"};
+    outcomes.push_back(std::move(limit));
+  }
+  const auto pods = pod_watch == PodWatchState::Synced ? reconcile_pods(pass) : profile.status.pods;
+  auto next_check = compose_status(status, pass, outcomes, pods);
+  if (pod_watch == PodWatchState::OverCap) {
+    const auto later = now + std::chrono::seconds(30);
+    if (!next_check || later < *next_check) next_check = later;
+  }
   write_status_if_changed(*context_.client, kube::resources::security_profiles(), object,
                           api::to_json(status));
+  if (pod_watch == PodWatchState::Pending) {
+    // A watch's first list usually lands within milliseconds. The key's rate-limited backoff
+    // (exponential, capped) looks again, and one that cannot list (RBAC, say) is not polled
+    // at a fixed rate forever; the next pass after it listed computes the renewal requeue.
+    return runtime::ReconcileResult::Requeue();
+  }
   if (next_check) {
     const auto delay =
         std::max(std::chrono::milliseconds(100),
