@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs secprov end to end on a local control plane: installs what it needs, builds, starts
-# a real etcd + kube-apiserver + controller-manager (tests/controlplane), installs the CRDs,
-# starts the operator, applies the samples in deploy/samples and shows the results.
+# a real etcd + kube-apiserver + controller-manager (tests/controlplane), installs the Helm
+# chart (helm/secprov), starts the operator as the chart's ServiceAccount, applies the samples
+# in deploy/samples and shows the results.
 # Safe to re-run. The control plane and operator keep running afterwards; stop them with
 #   scripts/demo.sh stop
 #
@@ -42,12 +43,29 @@ main() {
   kubectl_bin="$root/build/bin/kubectl"
   k() { "$kubectl_bin" --kubeconfig "$kubeconfig" "$@"; }
 
-  echo "==> installing CRDs and the operator namespace"
-  k apply --server-side -f crds/ >/dev/null
+  echo "==> installing secprov with its Helm chart (helm/secprov: CRDs, ServiceAccount, RBAC, Services)"
+  helm_bin="$root/build/bin/helm"
+  # CRDs applied by an earlier demo (before the chart) are handed to the release.
+  for crd in securityprofiles.secprov.io trustdomains.secprov.io; do
+    if k get crd "$crd" >/dev/null 2>&1 &&
+       [[ -z "$(k get crd "$crd" -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-name}')" ]]; then
+      k label --overwrite crd "$crd" app.kubernetes.io/managed-by=Helm >/dev/null
+      k annotate --overwrite crd "$crd" meta.helm.sh/release-name=secprov \
+        meta.helm.sh/release-namespace=secprov-system >/dev/null
+    fi
+  done
+  # No kubelet runs here, so the chart's own Pods never start: the operator runs below as a
+  # local process, with the token of the chart's ServiceAccount (so with the chart's RBAC).
+  # Nothing could answer the chart's webhooks, so the demo installs it without them.
+  "$helm_bin" --kubeconfig "$kubeconfig" upgrade --install secprov helm/secprov \
+    --namespace secprov-system --create-namespace --set webhook.enabled=false >/dev/null
+  "$helm_bin" --kubeconfig "$kubeconfig" list --namespace secprov-system
   k wait --for=condition=Established --timeout=60s crd/securityprofiles.secprov.io crd/trustdomains.secprov.io >/dev/null
-  k apply -f deploy/operator/namespace.yaml >/dev/null
+  operator_kubeconfig="$root/build/demo/secprov-operator.kubeconfig"
+  build/bin/secprov-controlplane sa-kubeconfig --kubeconfig "$kubeconfig" --namespace secprov-system \
+    --service-account secprov-operator --out "$operator_kubeconfig" >/dev/null
 
-  echo "==> starting secprov-operator (log: $operator_log)"
+  echo "==> starting secprov-operator as the chart's ServiceAccount (log: $operator_log)"
   if [[ -f "$operator_pid" ]] && kill -0 "$(cat "$operator_pid")" 2>/dev/null; then
     old_pid="$(cat "$operator_pid")"
     kill "$old_pid"
@@ -55,8 +73,8 @@ main() {
     for _ in $(seq 1 100); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.1; done
   fi
   start_logged "$operator_log" "$operator_pid" \
-    build/operator/cmd/secprov-operator --kubeconfig "$kubeconfig" --namespace secprov-system \
-    --leader-elect --identity demo --probe-address 127.0.0.1 --probe-port 18081
+    build/operator/cmd/secprov-operator --kubeconfig "$operator_kubeconfig" --namespace secprov-system \
+    --leader-elect --identity demo --probe-address 127.0.0.1 --probe-port 18081 --webhook-port 0
   for _ in $(seq 1 60); do
     curl -sf http://127.0.0.1:18081/readyz >/dev/null && break
     sleep 0.5
@@ -64,9 +82,11 @@ main() {
   curl -s http://127.0.0.1:18081/readyz
 
   echo "==> applying the samples"
+  # The sample files, not `apply -k deploy/samples`: that overlay also holds the operator's
+  # kustomize base, which the chart has installed here.
   k apply -f deploy/samples/namespace.yaml
   k apply -f deploy/samples/trustdomain.yaml
-  k apply -f deploy/samples/
+  for sample in amf ausf nrf sepp smf upf; do k apply -f "deploy/samples/$sample.yaml"; done
   k wait --for=condition=Ready --timeout=120s -n 5gc securityprofile --all
 
   echo; echo "==> results"

@@ -12,6 +12,7 @@ packages=(
   strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins iproute2
   golang-go
   haproxy nghttp2-client nghttp2-server  # enabler rotation wire test (HAProxy, h2c backend)
+  buildah mmdebstrap  # OCI images from the Dockerfile without a Docker engine (scripts/image.sh, tests/image)
 )
 
 missing=()
