@@ -1,5 +1,6 @@
 #include "controllers/trust_bundle_controller.h"
 
+#include <algorithm>
 #include <set>
 
 #include "api/trustdomain.h"
@@ -97,10 +98,21 @@ bool TrustBundleReconciler::in_use(const std::string& ns, const std::string& dom
   // The index finds the candidates; the cached JSON says whether each is being deleted (and
   // confirms the reference, should the index be a moment behind).
   const auto& typed = *context_.stores.typed_profiles;
-  for (const auto& key : typed.keys_by_index(index::kProfileNamespaceTrustDomain,
-                                             index::namespace_trust_domain(ns, domain))) {
+  const auto value = index::namespace_trust_domain(ns, domain);
+  const auto uses = [&](const runtime::ObjectKey& key) {
     const auto profile = context_.stores.profiles->get(key);
-    if (profile && uses_domain(*profile, domain)) return true;
+    return profile && uses_domain(*profile, domain);
+  };
+  // The first candidates settle it in nearly every pass (a profile being deleted is rare).
+  // Copying every key each time made a burst of n profiles in one namespace cost O(n^2): a
+  // bundle pass follows each profile's.
+  constexpr std::size_t kFirstCandidates = 8;
+  const auto first =
+      typed.keys_by_index(index::kProfileNamespaceTrustDomain, value, kFirstCandidates);
+  if (std::ranges::any_of(first, uses)) return true;
+  if (first.size() == kFirstCandidates &&
+      std::ranges::any_of(typed.keys_by_index(index::kProfileNamespaceTrustDomain, value), uses)) {
+    return true;
   }
   for (const auto& profile : typed.unparsed(ns)) {
     if (uses_domain(*profile, domain)) return true;

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -97,12 +98,20 @@ class TypedStore {
     return it == entries_.end() ? nullptr : it->second.value;
   }
 
-  // Keys of the objects filed under `value` in `index`, ordered. Throws std::invalid_argument
-  // for an index that was never added (a silent scan would hide it).
-  std::vector<ObjectKey> keys_by_index(std::string_view index, std::string_view value) const {
+  // Keys of the objects filed under `value` in `index`, ordered; at most `limit` of them (the
+  // first ones), so a caller that needs only a few does not copy them all. Throws
+  // std::invalid_argument for an index that was never added (a silent scan would hide it).
+  std::vector<ObjectKey> keys_by_index(
+      std::string_view index, std::string_view value,
+      std::size_t limit = std::numeric_limits<std::size_t>::max()) const {
     std::shared_lock lock(mutex_);
-    const auto* keys = find_locked(index, value);
-    return keys ? std::vector<ObjectKey>(keys->begin(), keys->end()) : std::vector<ObjectKey>{};
+    std::vector<ObjectKey> out;
+    if (const auto* keys = find_locked(index, value)) {
+      for (auto it = keys->begin(); it != keys->end() && out.size() < limit; ++it) {
+        out.push_back(*it);
+      }
+    }
+    return out;
   }
 
   // The objects themselves, ordered by key.

@@ -100,6 +100,10 @@ TEST(TypedStore, IndexesFollowAddUpdateDelete) {
   EXPECT_EQ(keys(store->keys_by_index("group", "g1")), (Names{"ns/a", "ns/b"}));
   EXPECT_EQ(keys(store->keys_by_index("tag", "x")), (Names{"ns/a", "ns/b"}));
   EXPECT_EQ(keys(store->keys_by_index("tag", "y")), (Names{"ns/b"}));
+  // A limit gives the first keys in order, and only as many (the trust bundles' in_use check).
+  EXPECT_EQ(keys(store->keys_by_index("tag", "x", 1)), (Names{"ns/a"}));
+  EXPECT_EQ(keys(store->keys_by_index("tag", "x", 5)), (Names{"ns/a", "ns/b"}));
+  EXPECT_EQ(keys(store->keys_by_index("tag", "x", 0)), (Names{}));
   ASSERT_EQ(store->by_index("group", "g2").size(), 1u);
   EXPECT_EQ(store->by_index("group", "g2")[0]->group, "g2");
 
