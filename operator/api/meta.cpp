@@ -14,6 +14,11 @@ ObjectMeta parse_object_meta(const nlohmann::json& metadata, FieldErrors& errs) 
   if (auto v = r.string("uid")) m.uid = *v;
   if (auto v = r.integer("generation")) m.generation = *v;
   if (auto v = r.string("resourceVersion")) m.resource_version = *v;
+  if (const nlohmann::json* labels = r.object("labels")) {
+    for (const auto& [k, v] : labels->items()) {
+      if (v.is_string()) m.labels.emplace(k, v.get<std::string>());
+    }
+  }
   return m;
 }
 

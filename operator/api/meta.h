@@ -2,6 +2,7 @@
 // The parts of metav1.ObjectMeta the operator reads.
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 
@@ -15,10 +16,12 @@ struct ObjectMeta {
   std::string uid;
   std::int64_t generation = 0;
   std::string resource_version;
+  // metadata.labels (string values only): spec.consistency.scope selects peers by them.
+  std::map<std::string, std::string> labels;
   friend bool operator==(const ObjectMeta&, const ObjectMeta&) = default;
 };
 
-// Reads metadata.{name,namespace,uid,generation,resourceVersion}; other metadata fields are
+// Reads metadata.{name,namespace,uid,generation,resourceVersion,labels}; other metadata fields are
 // ignored (they are the apiserver's, not the API's).
 ObjectMeta parse_object_meta(const nlohmann::json& metadata, FieldErrors& errs);
 

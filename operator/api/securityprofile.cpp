@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/detail/checks.h"
+#include "api/detail/consistency.h"
 #include "api/detail/enabler.h"
 #include "api/detail/json_reader.h"
 #include "api/detail/syntax.h"
@@ -449,6 +450,9 @@ void parse_spec(const json& j, const std::string& path, SecurityProfileSpec& s, 
   if (const json* en = r.object("enabler")) {
     s.enabler = detail::parse_enabler(*en, r.child("enabler"), errs);
   }
+  if (const json* co = r.object("consistency")) {
+    s.consistency = detail::parse_consistency(*co, r.child("consistency"), errs);
+  }
   if (auto v = r.enumeration<DriftPolicy>("driftPolicy")) s.drift_policy = *v;
   if (auto v = r.enumeration<DeletionPolicy>("deletionPolicy")) s.deletion_policy = *v;
   r.finish();
@@ -521,6 +525,19 @@ void parse_status(const json& j, const std::string& path, SecurityProfileStatus&
     names("withoutEnablerPods", ps.without_enabler_names);
     names("staleDigestPods", ps.stale_digest_names);
     s.pods = std::move(ps);
+  }
+  if (const json* a = r.array("consistency")) {
+    for (std::size_t k = 0; k < a->size(); ++k) {
+      ObjectReader cr((*a)[k], index_path(r.child("consistency"), k), errs,
+                      Strictness::IgnoreUnknown);
+      ConsistencyResult c;
+      if (auto v = cr.string("peer", Required::Yes)) c.peer = *v;
+      if (auto v = cr.string("interface", Required::Yes)) c.interface = *v;
+      if (auto v = cr.boolean("consistent", Required::Yes)) c.consistent = *v;
+      if (auto v = cr.string("reason")) c.reason = *v;
+      if (auto v = cr.string("message")) c.message = *v;
+      s.consistency.push_back(std::move(c));
+    }
   }
 }
 
@@ -923,6 +940,7 @@ FieldErrors validate(const SecurityProfile& profile) {
   if (s.ipsec) validate_ipsec(c, "spec.ipsec", *s.ipsec);
   if (s.n32) validate_n32(c, "spec.n32", *s.n32);
   detail::validate_enabler(c, s);
+  detail::validate_consistency(c, s);
   return errs;
 }
 
@@ -946,6 +964,39 @@ json str(std::string_view v) {
 }
 
 }  // namespace
+
+namespace detail {
+
+IpsecInterfaceSpec parse_ipsec_interface(const json& j, const std::string& path,
+                                         FieldErrors& errs) {
+  return parse_interface(j, path, errs);
+}
+
+json ipsec_interface_json(const IpsecInterfaceSpec& i) {
+  json ij{{"name", str(to_string(i.name))},
+          {"mode", str(to_string(i.mode))},
+          {"ike", {{"proposals", i.ike.proposals}, {"lifetime", i.ike.lifetime}}},
+          {"esp", {{"proposals", i.esp.proposals}, {"lifetime", i.esp.lifetime}}},
+          {"authentication", str(to_string(i.authentication))},
+          {"allowPreSharedKey", i.allow_pre_shared_key}};
+  if (i.local_address) ij["localAddress"] = *i.local_address;
+  json peers = json::array();
+  for (const auto& p : i.peers) {
+    json pj{{"name", p.name}, {"address", p.address}};
+    if (p.remote_id) pj["remoteId"] = *p.remote_id;
+    peers.push_back(std::move(pj));
+  }
+  ij["peers"] = std::move(peers);
+  if (i.traffic_selectors) {
+    json ts = json::object();
+    if (!i.traffic_selectors->local.empty()) ts["local"] = i.traffic_selectors->local;
+    if (!i.traffic_selectors->remote.empty()) ts["remote"] = i.traffic_selectors->remote;
+    ij["trafficSelectors"] = std::move(ts);
+  }
+  return ij;
+}
+
+}  // namespace detail
 
 json to_json(const SecurityProfileSpec& s) {
   json j = json::object();
@@ -980,29 +1031,7 @@ json to_json(const SecurityProfileSpec& s) {
   }
   if (s.ipsec) {
     json itfs = json::array();
-    for (const auto& i : s.ipsec->interfaces) {
-      json ij{{"name", str(to_string(i.name))},
-              {"mode", str(to_string(i.mode))},
-              {"ike", {{"proposals", i.ike.proposals}, {"lifetime", i.ike.lifetime}}},
-              {"esp", {{"proposals", i.esp.proposals}, {"lifetime", i.esp.lifetime}}},
-              {"authentication", str(to_string(i.authentication))},
-              {"allowPreSharedKey", i.allow_pre_shared_key}};
-      if (i.local_address) ij["localAddress"] = *i.local_address;
-      json peers = json::array();
-      for (const auto& p : i.peers) {
-        json pj{{"name", p.name}, {"address", p.address}};
-        if (p.remote_id) pj["remoteId"] = *p.remote_id;
-        peers.push_back(std::move(pj));
-      }
-      ij["peers"] = std::move(peers);
-      if (i.traffic_selectors) {
-        json ts = json::object();
-        if (!i.traffic_selectors->local.empty()) ts["local"] = i.traffic_selectors->local;
-        if (!i.traffic_selectors->remote.empty()) ts["remote"] = i.traffic_selectors->remote;
-        ij["trafficSelectors"] = std::move(ts);
-      }
-      itfs.push_back(std::move(ij));
-    }
+    for (const auto& i : s.ipsec->interfaces) itfs.push_back(detail::ipsec_interface_json(i));
     j["ipsec"] = json::object();
     if (!itfs.empty()) j["ipsec"]["interfaces"] = std::move(itfs);
   }
@@ -1029,6 +1058,7 @@ json to_json(const SecurityProfileSpec& s) {
   }
   j["outputs"] = {{"open5gs", s.outputs.open5gs}, {"free5gc", s.outputs.free5gc}};
   if (s.enabler) j["enabler"] = detail::enabler_json(*s.enabler);
+  if (s.consistency) j["consistency"] = detail::consistency_json(*s.consistency);
   j["driftPolicy"] = str(to_string(s.drift_policy));
   j["deletionPolicy"] = str(to_string(s.deletion_policy));
   return j;
@@ -1091,7 +1121,20 @@ json to_json(const SecurityProfileStatus& s) {
     j["driftFindings"] = std::move(a);
   }
   if (s.pods) j["pods"] = to_json(*s.pods);
+  if (!s.consistency.empty()) {
+    json a = json::array();
+    for (const auto& r : s.consistency) a.push_back(to_json(r));
+    j["consistency"] = std::move(a);
+  }
   return j;
+}
+
+json to_json(const ConsistencyResult& r) {
+  return json{{"peer", r.peer},
+              {"interface", r.interface},
+              {"consistent", r.consistent},
+              {"reason", r.reason},
+              {"message", r.message}};
 }
 
 std::string effective_service_name(const SecurityProfile& profile) {

@@ -287,6 +287,88 @@ struct EnablerSpec {
   friend bool operator==(const EnablerSpec&, const EnablerSpec&) = default;
 };
 
+// ---- spec.consistency (issue 11): how the profile takes part in the consistency checks
+// with its peers (operator/check/). Bounds are OpenAPI limits in the CRD, not CEL.
+enum class ConsistencyMode { Warn, Enforce };
+// The NF software an external peer runs natively (its native limits are known).
+enum class NfImplementation { Open5GS, Free5GC };
+template <>
+struct EnumTraits<ConsistencyMode> {
+  static constexpr auto entries = std::to_array<std::pair<ConsistencyMode, std::string_view>>(
+      {{ConsistencyMode::Warn, "Warn"}, {ConsistencyMode::Enforce, "Enforce"}});
+};
+template <>
+struct EnumTraits<NfImplementation> {
+  static constexpr auto entries = std::to_array<std::pair<NfImplementation, std::string_view>>(
+      {{NfImplementation::Open5GS, "Open5GS"}, {NfImplementation::Free5GC, "free5GC"}});
+};
+inline constexpr ConsistencyMode kDefaultConsistencyMode = ConsistencyMode::Warn;
+inline constexpr std::size_t kMaxExternalPeers = 16;
+inline constexpr std::size_t kMaxExternalDnsNames = 16;
+inline constexpr std::size_t kMaxTrustedFingerprints = 8;
+inline constexpr std::size_t kMaxCertificateIds = 8;
+// An external peer's type: a gNB, or an NF type (SEPP: a remote PLMN's SEPP).
+inline constexpr std::string_view kExternalGnbType = "gNB";
+// A SHA-256 fingerprint in hex, with or without ':' between the bytes.
+inline constexpr std::string_view kFingerprintPattern = "^[0-9A-Fa-f]{2}(:?[0-9A-Fa-f]{2}){31}$";
+inline constexpr std::size_t kMaxFingerprintLength = 95;
+
+// The TLS an external peer does (the API's defaults for what is not given).
+struct ExternalTlsSpec {
+  TlsMode mode = kDefaultTlsMode;
+  TlsVersion min_version = kDefaultMinTlsVersion;
+  TlsVersion max_version = kDefaultMaxTlsVersion;
+  std::vector<Tls12CipherSuite> tls12_cipher_suites{kDefaultTls12CipherSuites.begin(),
+                                                    kDefaultTls12CipherSuites.end()};
+  std::vector<Tls13CipherSuite> tls13_cipher_suites{kDefaultTls13CipherSuites.begin(),
+                                                    kDefaultTls13CipherSuites.end()};
+  std::vector<TlsGroup> groups{kDefaultTlsGroups.begin(), kDefaultTlsGroups.end()};
+  KeyAlgorithm key_algorithm = kDefaultKeyAlgorithm;
+  friend bool operator==(const ExternalTlsSpec&, const ExternalTlsSpec&) = default;
+};
+
+// A remote SEPP's N32 parameters.
+struct ExternalN32Spec {
+  N32Capability capability = kDefaultN32Capability;
+  std::optional<std::string> sender;  // its N32 sender FQDN
+  std::vector<PlmnId> plmns;
+  std::vector<JweCipherSuite> jwe_cipher_suites;  // PRINS
+  std::optional<bool> separate_n32f;              // absent: not known
+  friend bool operator==(const ExternalN32Spec&, const ExternalN32Spec&) = default;
+};
+
+// The IPsec interface as the external peer configures it (peers[] name profiles), plus the
+// identity it presents and those its certificate carries.
+struct ExternalIpsecSpec {
+  IpsecInterfaceSpec interface;
+  std::optional<std::string> local_id;
+  std::vector<std::string> certificate_ids;
+  bool shares_pre_shared_key = false;  // PreSharedKey: it was given the profile's PSK
+  friend bool operator==(const ExternalIpsecSpec&, const ExternalIpsecSpec&) = default;
+};
+
+struct ExternalPeerSpec {
+  std::string name;  // DNS label: what peers[].name of the profiles say
+  std::string type;  // kExternalGnbType or an NfType name
+  std::optional<NfImplementation> implementation;
+  std::optional<ExternalTlsSpec> tls;  // absent: the API's TLS defaults
+  std::vector<std::string> dns_names;
+  std::optional<std::string> dials;
+  std::optional<std::string> issuer_fingerprint;
+  std::vector<std::string> trusted_fingerprints;
+  std::optional<ExternalN32Spec> n32;
+  std::optional<ExternalIpsecSpec> ipsec;
+  friend bool operator==(const ExternalPeerSpec&, const ExternalPeerSpec&) = default;
+};
+
+struct ConsistencySpec {
+  ConsistencyMode mode = kDefaultConsistencyMode;
+  // Peers only among the profiles of the namespace whose labels match; absent: all of them.
+  std::optional<LabelSelector> scope;
+  std::vector<ExternalPeerSpec> external_peers;  // at most kMaxExternalPeers
+  friend bool operator==(const ConsistencySpec&, const ConsistencySpec&) = default;
+};
+
 struct SecurityProfile;
 // The name an outbound peer's certificate must carry: server_name, else host.
 std::string effective_server_name(const EnablerOutbound& outbound);
@@ -302,7 +384,8 @@ struct SecurityProfileSpec {
   std::optional<IpsecSpec> ipsec;
   std::optional<N32Spec> n32;
   OutputsSpec outputs;
-  std::optional<EnablerSpec> enabler;  // absent: Native
+  std::optional<EnablerSpec> enabler;          // absent: Native
+  std::optional<ConsistencySpec> consistency;  // absent: Warn, the whole namespace
   DriftPolicy drift_policy = kDefaultDriftPolicy;
   DeletionPolicy deletion_policy = kDefaultDeletionPolicy;
   friend bool operator==(const SecurityProfileSpec&, const SecurityProfileSpec&) = default;
@@ -352,14 +435,27 @@ struct PodsStatus {
   friend bool operator==(const PodsStatus&, const PodsStatus&) = default;
 };
 
+// status.consistency: one entry per (peer, interface), inconsistent ones first, at most
+// kMaxConsistencyResults (the Consistent condition counts them all).
+inline constexpr std::size_t kMaxConsistencyResults = 16;
+struct ConsistencyResult {
+  std::string peer;       // "<name>" of a profile of the namespace, "external/<name>"
+  std::string interface;  // "SBI", "N2", ..., "N32"
+  bool consistent = true;
+  std::string reason;   // CamelCase
+  std::string message;  // the first finding's message (or a summary)
+  friend bool operator==(const ConsistencyResult&, const ConsistencyResult&) = default;
+};
+
 struct SecurityProfileStatus {
   std::int64_t observed_generation = 0;
   std::vector<Condition> conditions;
   std::optional<std::string> nf_instance_id;
   std::optional<CertificateStatus> certificate;
-  std::vector<GeneratedObject> objects;      // at most kMaxStatusObjects
-  std::vector<DriftFinding> drift_findings;  // newest first, at most kMaxDriftFindings
-  std::optional<PodsStatus> pods;            // Sidecar profiles only
+  std::vector<GeneratedObject> objects;        // at most kMaxStatusObjects
+  std::vector<DriftFinding> drift_findings;    // newest first, at most kMaxDriftFindings
+  std::optional<PodsStatus> pods;              // Sidecar profiles only
+  std::vector<ConsistencyResult> consistency;  // the consistency controller's
   friend bool operator==(const SecurityProfileStatus&, const SecurityProfileStatus&) = default;
 };
 
@@ -389,6 +485,10 @@ nlohmann::json to_json(const DriftFinding& f);
 nlohmann::json to_json(const PodsStatus& p);
 
 // ---- helpers ----
+
+// spec.consistency.mode, Warn when absent.
+ConsistencyMode consistency_mode(const SecurityProfile& profile);
+nlohmann::json to_json(const ConsistencyResult& r);
 
 // spec.sbi.tls.certificate.serviceName, or the profile's name when absent.
 std::string effective_service_name(const SecurityProfile& profile);

@@ -87,6 +87,26 @@ void parse_status(const json& j, TrustDomainStatus& s, FieldErrors& errs) {
     }
   }
   if (auto v = r.string("caReplacementToken")) s.ca_replacement_token = *v;
+  if (const json* o = r.object("rotation")) {
+    ObjectReader rr(*o, "status.rotation", errs, Strictness::IgnoreUnknown);
+    CaRotation rotation;
+    if (auto v = rr.enumeration<RotationPhase>("phase", Required::Yes)) rotation.phase = *v;
+    if (auto v = rr.string("token")) rotation.token = *v;
+    if (auto v = rr.string("newCAFingerprint")) rotation.new_ca_fingerprint = *v;
+    if (auto v = rr.string("newCACertificate")) rotation.new_ca_certificate_pem = *v;
+    rotation.new_ca_not_after = rr.timestamp("newCANotAfter");
+    if (auto v = rr.string("oldCAFingerprint")) rotation.old_ca_fingerprint = *v;
+    if (auto v = rr.string("oldCACertificate")) rotation.old_ca_certificate_pem = *v;
+    rotation.phase_since = rr.timestamp("phaseSince");
+    if (auto v = rr.integer("waitingCount")) rotation.waiting_count = *v;
+    if (const json* w = rr.array("waitingFor")) {
+      for (const auto& item : *w) {
+        if (item.is_string()) rotation.waiting_for.push_back(item.get<std::string>());
+      }
+    }
+    if (auto v = rr.string("message")) rotation.message = *v;
+    s.rotation = std::move(rotation);
+  }
 }
 
 }  // namespace
@@ -178,7 +198,29 @@ json to_json(const TrustDomainStatus& s) {
     j["previousCAs"] = std::move(a);
   }
   if (!s.ca_replacement_token.empty()) j["caReplacementToken"] = s.ca_replacement_token;
+  if (s.rotation) {
+    const auto& r = *s.rotation;
+    json o = {{"phase", std::string(to_string(r.phase))}};
+    const auto put = [&o](const char* key, const std::string& value) {
+      if (!value.empty()) o[key] = value;
+    };
+    put("token", r.token);
+    put("newCAFingerprint", r.new_ca_fingerprint);
+    put("newCACertificate", r.new_ca_certificate_pem);
+    if (r.new_ca_not_after) o["newCANotAfter"] = format_rfc3339(*r.new_ca_not_after);
+    put("oldCAFingerprint", r.old_ca_fingerprint);
+    put("oldCACertificate", r.old_ca_certificate_pem);
+    if (r.phase_since) o["phaseSince"] = format_rfc3339(*r.phase_since);
+    o["waitingCount"] = r.waiting_count;
+    if (!r.waiting_for.empty()) o["waitingFor"] = r.waiting_for;
+    put("message", r.message);
+    j["rotation"] = std::move(o);
+  }
   return j;
+}
+
+bool rotation_in_progress(const std::optional<CaRotation>& rotation) {
+  return rotation && rotation->phase != RotationPhase::Complete;
 }
 
 std::string effective_organization(const TrustDomain& domain) {
@@ -213,6 +255,12 @@ std::string trust_bundle_pem(std::string_view ca_pem, const TrustDomainStatus& s
   };
   std::string bundle;
   append(bundle, ca_pem);
+  // Distributing: the new CA is trusted everywhere before it issues anything.
+  if (status.rotation && status.rotation->phase == RotationPhase::Distributing &&
+      status.rotation->new_ca_fingerprint != status.ca_fingerprint &&
+      !(status.rotation->new_ca_not_after && now >= *status.rotation->new_ca_not_after)) {
+    append(bundle, status.rotation->new_ca_certificate_pem);
+  }
   for (const auto& previous : status.previous_cas) {
     if (previous.fingerprint == status.ca_fingerprint) continue;  // already the current one
     if (previous.not_after && now >= *previous.not_after) continue;

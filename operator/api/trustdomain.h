@@ -34,6 +34,23 @@ inline constexpr std::size_t kMaxPreviousCas = 3;
 // value of this annotation on the TrustDomain, processed once per value.
 inline constexpr std::string_view kReplaceCaAnnotation = "secprov.io/replace-ca";
 inline constexpr std::size_t kMaxReplaceCaToken = 253;  // longer values are ignored
+// Condition True while a staged CA rotation (status.rotation) is in progress.
+inline constexpr std::string_view kConditionRotating = "Rotating";
+// Names listed in status.rotation.waitingFor (the count says how many in all).
+inline constexpr std::size_t kMaxRotationWaiting = 10;
+
+// A staged rotation of a generated CA (replace-ca): the new CA is first added to every bundle
+// (Distributing), then issues every leaf (Reissuing), then the old CA leaves the bundles
+// (Retiring). No pair of the domain is ever without a common trust anchor.
+enum class RotationPhase { Distributing, Reissuing, Retiring, Complete };
+template <>
+struct EnumTraits<RotationPhase> {
+  static constexpr auto entries = std::to_array<std::pair<RotationPhase, std::string_view>>(
+      {{RotationPhase::Distributing, "Distributing"},
+       {RotationPhase::Reissuing, "Reissuing"},
+       {RotationPhase::Retiring, "Retiring"},
+       {RotationPhase::Complete, "Complete"}});
+};
 
 struct CaGenerate {
   KeyAlgorithm key_algorithm = kDefaultCaKeyAlgorithm;
@@ -70,6 +87,26 @@ struct PreviousCa {
   friend bool operator==(const PreviousCa&, const PreviousCa&) = default;
 };
 
+// status.rotation: where a staged rotation stands. Public material only; with the key pair
+// Secrets it is all a restarted operator needs to resume.
+struct CaRotation {
+  RotationPhase phase = RotationPhase::Distributing;
+  std::string token;  // the replace-ca value that started it
+  std::string new_ca_fingerprint;
+  std::string new_ca_certificate_pem;
+  std::optional<Timestamp> new_ca_not_after;
+  std::string old_ca_fingerprint;
+  std::string old_ca_certificate_pem;
+  std::optional<Timestamp> phase_since;
+  std::int64_t waiting_count = 0;        // profiles/objects the phase still waits for
+  std::vector<std::string> waiting_for;  // sorted, at most kMaxRotationWaiting
+  std::string message;
+  friend bool operator==(const CaRotation&, const CaRotation&) = default;
+};
+
+// A rotation that has started and not completed.
+bool rotation_in_progress(const std::optional<CaRotation>& rotation);
+
 struct TrustDomainStatus {
   std::int64_t observed_generation = 0;
   std::vector<Condition> conditions;
@@ -80,6 +117,7 @@ struct TrustDomainStatus {
   std::string ca_secret_name;
   std::vector<PreviousCa> previous_cas;  // newest first, at most kMaxPreviousCas
   std::string ca_replacement_token;      // the last kReplaceCaAnnotation value processed
+  std::optional<CaRotation> rotation;    // the current or last staged rotation
   friend bool operator==(const TrustDomainStatus&, const TrustDomainStatus&) = default;
 };
 
@@ -107,8 +145,9 @@ std::optional<std::chrono::seconds> ca_duration(const TrustDomain& domain);
 std::optional<std::string> pending_ca_replacement(const nlohmann::json& resource,
                                                   const TrustDomainStatus& status);
 
-// The trust bundle of a domain (PEM): the accepted CA `ca_pem`, then each previous CA of
-// `status` that has not expired at `now` (the overlap of a replacement). The same text goes
+// The trust bundle of a domain (PEM): the accepted CA `ca_pem`, then the new CA of a rotation
+// in its Distributing phase, then each previous CA of `status` that has not expired at `now`
+// (the overlap of a replacement). The same text goes
 // into every bundle ConfigMap and every TLS Secret's ca.crt.
 std::string trust_bundle_pem(std::string_view ca_pem, const TrustDomainStatus& status,
                              Timestamp now);

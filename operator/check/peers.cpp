@@ -22,22 +22,6 @@ const api::IpsecInterfaceSpec* find_interface(const SecurityProfile& p, api::Ips
   return nullptr;
 }
 
-Interface from_ipsec(api::IpsecInterface i) {
-  switch (i) {
-    case api::IpsecInterface::N2:
-      return Interface::N2;
-    case api::IpsecInterface::N3:
-      return Interface::N3;
-    case api::IpsecInterface::N4:
-      return Interface::N4;
-    case api::IpsecInterface::N9:
-      return Interface::N9;
-    case api::IpsecInterface::Xn:
-      break;
-  }
-  return Interface::N2;  // Xn is filtered out by the caller (gNB-gNB, no profile end)
-}
-
 const Relation* first_relation(const End& a, const End& b, Interface interface) {
   const auto found = relations(a.type(), b.type(), interface);
   return found.empty() ? nullptr : found.front();
@@ -336,6 +320,22 @@ Anchors anchors(const End& end, const Scope& scope) {
   }
   for (const auto& f : end.external->trusted_fingerprints) out.trusted.push_back(fingerprint_id(f));
   return out;
+}
+
+Interface from_ipsec(api::IpsecInterface i) {
+  switch (i) {
+    case api::IpsecInterface::N2:
+      return Interface::N2;
+    case api::IpsecInterface::N3:
+      return Interface::N3;
+    case api::IpsecInterface::N4:
+      return Interface::N4;
+    case api::IpsecInterface::N9:
+      return Interface::N9;
+    case api::IpsecInterface::Xn:
+      break;
+  }
+  return Interface::N2;  // Xn is filtered out by the callers (gNB-gNB, no profile end)
 }
 
 }  // namespace secprov::check

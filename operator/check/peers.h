@@ -94,6 +94,10 @@ struct Pair {
   std::string dialled_name;
 };
 
+// The catalogue interface of an IPsec interface of the API. Xn has none (gNB-gNB, no profile
+// end): callers skip it first.
+Interface from_ipsec(api::IpsecInterface i);
+
 // Every pair of the scope, sorted by interface, then a, then b:
 //   SBI: each ordered (consumer, producer) of the catalogue, profiles and external NFs, and
 //        each enabler outbound peer that names a profile or external peer;

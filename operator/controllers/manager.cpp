@@ -9,6 +9,8 @@
 
 #include "api/detail/syntax.h"
 #include "controllers/ca_provider.h"
+#include "controllers/consistency_controller.h"
+#include "controllers/ipsec_coordination.h"
 #include "controllers/mappers.h"
 #include "controllers/observed.h"
 #include "controllers/pod_watches.h"
@@ -60,6 +62,36 @@ runtime::EventHandlers count_into(prometheus::Gauge& gauge,
           [set](const ObjectPtr&) { set(); }};
 }
 
+// On the way into a cache: metadata.managedFields keep who wrote and how (adoption reads the
+// manager and operation) but not their field sets, most of a small object's size; with
+// `drop_last_applied`, kubectl's last-applied copy of the object goes too (only for caches never
+// PUT back whole: a PUT from the cache would drop it on the server).
+nlohmann::json compact_metadata(nlohmann::json object, bool drop_last_applied) {
+  const auto metadata = object.find("metadata");
+  if (metadata == object.end() || !metadata->is_object()) return object;
+  if (const auto fields = metadata->find("managedFields");
+      fields != metadata->end() && fields->is_array()) {
+    for (auto& entry : *fields) {
+      if (!entry.is_object()) continue;
+      entry.erase("fieldsV1");
+      entry.erase("fieldsType");
+      entry.erase("time");
+    }
+  }
+  if (const auto annotations = metadata->find("annotations");
+      drop_last_applied && annotations != metadata->end() && annotations->is_object()) {
+    annotations->erase("kubectl.kubernetes.io/last-applied-configuration");
+  }
+  return object;
+}
+
+runtime::Transform compacted(runtime::Transform then = {}) {
+  return [then = std::move(then)](nlohmann::json object) {
+    auto compact = compact_metadata(std::move(object), true);
+    return then ? then(std::move(compact)) : compact;
+  };
+}
+
 // The reflectors that fill one store: one for all namespaces, or one per served namespace.
 struct Cache {
   std::vector<runtime::Reflector*> reflectors;
@@ -105,6 +137,8 @@ struct Manager::Parts {
   std::unique_ptr<runtime::Controller> profiles;
   std::unique_ptr<runtime::Controller> domains;
   std::unique_ptr<runtime::Controller> bundles;
+  std::unique_ptr<ConsistencyReconciler> consistency_reconciler;
+  std::unique_ptr<runtime::Controller> consistency;
 };
 
 Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
@@ -165,23 +199,28 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   const std::vector<std::string> scopes =
       served.all() ? std::vector<std::string>{""} : served.names;
   const auto profiles = cache("securityprofiles", kube::resources::security_profiles(), scopes, "",
-                              p.context.stores.profiles);
+                              p.context.stores.profiles, compacted());
   const auto domains = cache("trustdomains", kube::resources::trust_domains(), {""}, "",
-                             p.context.stores.trust_domains);
+                             p.context.stores.trust_domains, compacted());
   // Only the operator's own objects are cached, and Secrets without their private values.
   const auto secrets = cache("secrets", kube::resources::secrets(), scopes, managed_selector(),
-                             p.context.stores.managed_secrets, strip_secret_data);
-  const auto config_maps = cache("configmaps", kube::resources::config_maps(), scopes,
-                                 managed_selector(), p.context.stores.managed_config_maps);
+                             p.context.stores.managed_secrets, compacted(strip_secret_data));
+  const auto config_maps =
+      cache("configmaps", kube::resources::config_maps(), scopes, managed_selector(),
+            p.context.stores.managed_config_maps, compacted());
+  // Few objects, and PUT back whole (resourceVersion-conditional): their annotations stay.
+  const auto keep_annotations = [](nlohmann::json object) {
+    return compact_metadata(std::move(object), false);
+  };
   // CA key pairs only: their keys are needed in full, so nothing else may enter this cache.
   const auto ca_secrets =
       cache("ca-secrets", kube::resources::secrets(), {options.operator_namespace},
-            ca_secret_selector(), p.context.stores.operator_secrets);
+            ca_secret_selector(), p.context.stores.operator_secrets, keep_annotations);
   // The trust domains' CRL ConfigMaps: the operator namespace's ConfigMaps labelled
   // component=crl only (also when that namespace is not served).
   const auto crl_config_maps =
       cache("crl-configmaps", kube::resources::config_maps(), {options.operator_namespace},
-            render::crl_config_map_selector(), p.context.stores.crl_config_maps);
+            render::crl_config_map_selector(), p.context.stores.crl_config_maps, keep_annotations);
   // Pods (issue 9, status.pods and rollout): only those a Sidecar profile selects, one
   // list/watch per distinct namespace and selector (pod_watches.h), started and stopped as the
   // profiles come and go; stripped to names, labels, annotations, owners and container names.
@@ -219,6 +258,9 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
                                                     controller_options, options.registry);
   p.bundles = std::make_unique<runtime::Controller>("trustbundle", *p.bundle_reconciler,
                                                     controller_options, options.registry);
+  p.consistency_reconciler = std::make_unique<ConsistencyReconciler>(p.context);
+  p.consistency = std::make_unique<runtime::Controller>("consistency", *p.consistency_reconciler,
+                                                        controller_options, options.registry);
 
   // SecurityProfile: its own events, and those of the objects it owns.
   profiles.add_handlers(p.profiles->handler_for_primary());
@@ -290,6 +332,30 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
         return producers_of_signing_secret(*typed_profiles, secret);
       },
       p.profiles.get()));
+  // An IPsec peer's spec change may release a held IPsec change (ipsec_coordination.h).
+  profiles.add_handlers(enqueue_mapped(
+      [typed_profiles](const nlohmann::json& profile) {
+        return ipsec_peers_of_profile(*typed_profiles, profile);
+      },
+      p.profiles.get()));
+  // Consistency (issue 11): a profile and its peers on a change that can matter to them; the
+  // profiles of a trust domain whose CAs changed.
+  auto* const consistency = p.consistency.get();
+  const auto enqueue_consistency = [typed_profiles, consistency](const ObjectPtr& old_object,
+                                                                 const ObjectPtr& object) {
+    for (const auto& key : consistency_keys(*typed_profiles, old_object.get(), *object)) {
+      consistency->enqueue(key);
+    }
+  };
+  profiles.add_handlers(
+      {[enqueue_consistency](const ObjectPtr& o) { enqueue_consistency({}, o); },
+       enqueue_consistency,
+       [enqueue_consistency](const ObjectPtr& o) { enqueue_consistency({}, o); }});
+  domains.add_handlers(enqueue_mapped(
+      [typed_profiles](const nlohmann::json& domain) {
+        return profiles_of_trust_domain(*typed_profiles, domain);
+      },
+      p.consistency.get()));
 }
 
 Manager::~Manager() {
@@ -318,7 +384,8 @@ void Manager::run_controllers(std::stop_token stop) {
   }
   spdlog::info("starting controllers");
   std::vector<std::jthread> threads;
-  for (auto* controller : {parts_->domains.get(), parts_->profiles.get(), parts_->bundles.get()}) {
+  for (auto* controller : {parts_->domains.get(), parts_->profiles.get(), parts_->bundles.get(),
+                           parts_->consistency.get()}) {
     threads.emplace_back([controller, stop, synced] { controller->run(stop, synced); });
   }
   threads.clear();  // joins: each run() returns once its queue drained after stop

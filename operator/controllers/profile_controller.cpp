@@ -7,6 +7,7 @@
 
 #include "api/constants.h"
 #include "controllers/conditions.h"
+#include "controllers/ipsec_coordination.h"
 #include "controllers/pod_watches.h"
 #include "controllers/policies.h"
 #include "controllers/status_writer.h"
@@ -486,6 +487,25 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_ipsec(co
     outcome.object = api::GeneratedObject{"Secret", target.name, observed.object_digest,
                                           api::ObjectState::InSync};
     return outcome;
+  }
+  // A spec change that would break a consistent link while the peer's spec still has the
+  // old parameters waits: the Secret keeps what is on the wire (drift repair waits too), and
+  // the peer's spec change brings this profile back (ipsec_peers_of_profile).
+  if (observed.exists && !observed.input_digest.empty() &&
+      observed.input_digest != pass.plan.ipsec.input_digest) {
+    if (const auto applied = policies::applied_ipsec_profile(pass.object, *target.current)) {
+      std::vector<api::SecurityProfile> peers;
+      for (const auto& p : context_.stores.typed_profiles->by_index(index::kProfileNamespace,
+                                                                    profile.metadata.namespace_)) {
+        if (p) peers.push_back(*p);
+      }
+      if (auto pending = policies::ipsec_change_pending(*applied, profile, peers)) {
+        outcome.object = api::GeneratedObject{"Secret", target.name, observed.object_digest,
+                                              api::ObjectState::InSync};
+        outcome.not_ready = std::move(pending);
+        return outcome;
+      }
+    }
   }
   // One PSK per link, derived from the trust domain's CA key: the profile at the other end
   // (same trust domain) derives the very same bytes, and a drifted or older (random) PSK is

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "controllers/conditions.h"
+#include "controllers/mappers.h"
 #include "controllers/status_writer.h"
 #include "crypto/authority.h"
 #include "crypto/crl.h"
@@ -134,6 +135,125 @@ RetainedCas retain_previous_cas(const std::vector<api::PreviousCa>& previous,
   return result;
 }
 
+RotationDecision decide_rotation(const RotationObservation& o) {
+  RotationDecision d;
+  const bool in_progress = api::rotation_in_progress(o.rotation);
+  if (!in_progress) {
+    // The first CA is simply taken (decide_ca); a rotation replaces an accepted one.
+    if (!o.token || o.accepted.empty()) return d;
+    const std::string asked = " (" + std::string(api::kReplaceCaAnnotation) + "=" + *o.token + ")";
+    if (o.next.empty() || o.next == o.accepted) {
+      d.action = RotationAction::GenerateNext;
+      d.reason = "RotationStarting";
+      d.message =
+          "generating the new CA that will replace CA " + short_fingerprint(o.accepted) + asked;
+      return d;
+    }
+    d.action = RotationAction::Distribute;
+    d.reason = "RotationDistributing";
+    d.message = "new CA " + short_fingerprint(o.next) + " added to every trust bundle; CA " +
+                short_fingerprint(o.accepted) + " still issues" + asked;
+    return d;
+  }
+  const auto& r = *o.rotation;
+  if (o.token && *o.token != r.token) {
+    // One rotation at a time: trust never changes under a rotation that is half done.
+    d.refused_token = *o.token;
+  }
+  const std::string waiting = std::to_string(o.waiting);
+  switch (r.phase) {
+    case api::RotationPhase::Distributing:
+      if (o.issuing == r.new_ca_fingerprint && o.accepted != r.new_ca_fingerprint) {
+        d.action = RotationAction::Reissue;
+        d.reason = "RotationReissuing";
+        d.message = "new CA " + short_fingerprint(r.new_ca_fingerprint) +
+                    " issues every certificate; CA " + short_fingerprint(r.old_ca_fingerprint) +
+                    " stays trusted until none chains to it";
+      } else if (o.waiting > 0) {
+        d.action = RotationAction::Wait;
+        d.reason = "Distributing";
+        d.message = "waiting for " + waiting + " profile(s) or trust bundle(s) to carry new CA " +
+                    short_fingerprint(r.new_ca_fingerprint) +
+                    " (and Sidecar Pods to be at the current configuration)";
+      } else if (o.next != r.new_ca_fingerprint) {
+        d.action = RotationAction::Wait;
+        d.reason = "NewCAKeyPairMissing";
+        d.message = "every bundle carries new CA " + short_fingerprint(r.new_ca_fingerprint) +
+                    " but its key pair Secret is missing or changed; CA " +
+                    short_fingerprint(r.old_ca_fingerprint) +
+                    " keeps issuing; restore the Secret to continue";
+      } else {
+        d.action = RotationAction::Promote;
+        d.reason = "RotationPromoting";
+        d.message = "every bundle carries new CA " + short_fingerprint(r.new_ca_fingerprint) +
+                    ": it becomes the issuing CA";
+      }
+      return d;
+    case api::RotationPhase::Reissuing:
+      if (o.waiting > 0) {
+        d.action = RotationAction::Wait;
+        d.reason = "Reissuing";
+        d.message = "waiting for " + waiting + " profile(s) to get certificates from new CA " +
+                    short_fingerprint(r.new_ca_fingerprint) + "; CA " +
+                    short_fingerprint(r.old_ca_fingerprint) + " is still trusted";
+      } else {
+        d.action = RotationAction::Retire;
+        d.reason = "RotationRetiring";
+        d.message = "every certificate chains to new CA " +
+                    short_fingerprint(r.new_ca_fingerprint) + ": CA " +
+                    short_fingerprint(r.old_ca_fingerprint) + " is removed from the trust bundles";
+      }
+      return d;
+    case api::RotationPhase::Retiring:
+      if (o.waiting > 0) {
+        d.action = RotationAction::Wait;
+        d.reason = "Retiring";
+        d.message = "waiting for " + waiting + " profile(s) or trust bundle(s) to drop CA " +
+                    short_fingerprint(r.old_ca_fingerprint);
+      } else {
+        d.action = RotationAction::Complete;
+        d.reason = "RotationComplete";
+        d.message = "CA " + short_fingerprint(r.old_ca_fingerprint) + " replaced by CA " +
+                    short_fingerprint(r.new_ca_fingerprint) + " in every bundle and certificate";
+      }
+      return d;
+    case api::RotationPhase::Complete:
+      break;
+  }
+  return d;
+}
+
+RotationWaiting rotation_waiting(api::RotationPhase phase,
+                                 const std::vector<RotationObject>& objects,
+                                 const std::string& new_fingerprint,
+                                 const std::string& old_fingerprint) {
+  std::set<std::string> owners;
+  for (const auto& object : objects) {
+    bool waits = false;
+    switch (phase) {
+      case api::RotationPhase::Distributing:
+        waits = (object.bundle && !object.bundle->contains(new_fingerprint)) || object.pods_pending;
+        break;
+      case api::RotationPhase::Reissuing:
+        waits = object.leaf_from_new.has_value() && !*object.leaf_from_new;
+        break;
+      case api::RotationPhase::Retiring:
+        waits = object.bundle && object.bundle->contains(old_fingerprint);
+        break;
+      case api::RotationPhase::Complete:
+        break;
+    }
+    if (waits) owners.insert(object.owner);
+  }
+  RotationWaiting result;
+  result.count = static_cast<std::int64_t>(owners.size());
+  for (const auto& owner : owners) {
+    if (result.names.size() >= api::kMaxRotationWaiting) break;
+    result.names.push_back(owner);
+  }
+  return result;
+}
+
 std::vector<Event> transition_events(const std::vector<api::Condition>& before,
                                      const std::vector<api::Condition>& after) {
   std::vector<Event> events;
@@ -182,6 +302,51 @@ constexpr std::chrono::hours kLongestWait{24};
 // A foreign "<domain>-crl" is looked at again now and then: when it goes, the watch of CRL
 // ConfigMaps may not see it (it need not carry the label).
 constexpr std::chrono::minutes kForeignRecheck{5};
+// During a rotation, a safety net for what is not routed here (bundle ConfigMaps, Pods).
+constexpr std::chrono::seconds kRotationRecheck{2};
+
+// The key pair Secret of a rotation's new CA, next to the issuing one.
+std::string next_ca_secret_name(const api::TrustDomain& domain) {
+  constexpr std::string_view kSuffix = "-next";
+  std::string base = ca_secret_name(domain);
+  if (base.size() + kSuffix.size() > 253) {
+    base.resize(253 - kSuffix.size());
+    while (!base.empty() && (base.back() == '-' || base.back() == '.')) base.pop_back();
+  }
+  return base + std::string(kSuffix);
+}
+
+// A CA key pair from a cached Secret labelled for `domain`; nullopt when unusable.
+std::optional<crypto::CertificateAuthority> load_key_pair(
+    const nlohmann::json* secret, const std::string& domain,
+    std::chrono::system_clock::time_point now) {
+  if (secret == nullptr ||
+      runtime::label_of(*secret, render::kTrustDomainLabel) != render::label_value(domain)) {
+    return std::nullopt;
+  }
+  const auto data = secret->value("data", nlohmann::json::object());
+  const auto cert = decoded(data, render::kTlsCertificateKey, true);
+  const auto key = decoded(data, render::kTlsPrivateKeyKey, true);
+  if (!cert || !key) return std::nullopt;
+  try {
+    return crypto::CertificateAuthority::load(*cert, *key, now);
+  } catch (const crypto::CryptoError&) {
+    return std::nullopt;
+  }
+}
+
+std::string annotation_of(const nlohmann::json& object, std::string_view key) {
+  const auto annotations = object.value("metadata", nlohmann::json::object())
+                               .value("annotations", nlohmann::json::object());
+  return annotations.is_object() ? annotations.value(std::string(key), std::string{})
+                                 : std::string{};
+}
+
+std::set<std::string> fingerprints_of(const std::vector<crypto::Certificate>& certificates) {
+  std::set<std::string> out;
+  for (const auto& certificate : certificates) out.insert(certificate.sha256_fingerprint());
+  return out;
+}
 
 }  // namespace
 
@@ -240,13 +405,15 @@ TrustDomainReconciler::TrustDomainReconciler(Context context, std::shared_ptr<Ca
 void TrustDomainReconciler::write_ca(const api::TrustDomain& domain, const nlohmann::json& object,
                                      const render::CaRequest& request,
                                      const nlohmann::json* existing,
-                                     const std::optional<std::string>& token) {
+                                     const std::optional<std::string>& token,
+                                     const std::string& name) {
   const auto ca = crypto::CertificateAuthority::create_self_signed(
       request.key_algorithm, request.subject, request.validity, context_.now());
-  const nlohmann::json secret = render::ca_key_pair_secret(
+  nlohmann::json secret = render::ca_key_pair_secret(
       domain, context_.operator_namespace,
       render::CaMaterial{ca.certificate().to_pem(), ca.key().to_pkcs8_pem()}, token,
       existing != nullptr ? &existing->at("metadata") : nullptr);
+  if (!name.empty()) secret["metadata"]["name"] = name;
   const std::string fingerprint = ca.certificate().sha256_fingerprint().substr(0, 16);
   if (existing != nullptr) {
     // PUT with the cached resourceVersion: a cache behind our own write gets Conflict
@@ -264,7 +431,8 @@ void TrustDomainReconciler::write_ca(const api::TrustDomain& domain, const nlohm
   }
   context_.events->record(
       object, runtime::EventType::Normal, "CAGenerated",
-      "generated CA " + fingerprint + " in Secret " + ca_secret_name(domain) +
+      "generated CA " + fingerprint + " in Secret " +
+          (name.empty() ? ca_secret_name(domain) : name) +
           (token ? " (" + std::string(api::kReplaceCaAnnotation) + "=" + *token + ")"
                  : std::string{}));
 }
@@ -436,6 +604,198 @@ std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
   return in_use;
 }
 
+std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
+    const api::TrustDomain& domain, const std::string& new_ca_pem) const {
+  std::vector<trust::RotationObject> objects;
+  std::optional<crypto::Certificate> new_ca;
+  if (const auto parsed = certificates_in(new_ca_pem); !parsed.empty()) new_ca = parsed.front();
+  const std::string label = render::label_value(domain.metadata.name);
+  const auto owner_of = [](const nlohmann::json& object, std::string_view kind) {
+    const auto key = runtime::try_key_of(object);
+    const std::string ns = key ? key->ns : std::string{};
+    for (const auto& reference : runtime::owner_references_of(object)) {
+      if (reference.controller && reference.kind == "SecurityProfile") {
+        return "SecurityProfile " + ns + "/" + reference.name;
+      }
+    }
+    return std::string(kind) + " " + ns + "/" + (key ? key->name : std::string{});
+  };
+  for (const auto& secret : context_.stores.managed_secrets->list()) {
+    if (runtime::label_of(*secret, render::kTrustDomainLabel) != label) continue;
+    const auto data = secret->value("data", nlohmann::json::object());
+    trust::RotationObject object;
+    object.owner = owner_of(*secret, "Secret");
+    if (const auto bundle = decoded(data, render::kCaBundleKey, true)) {
+      object.bundle = fingerprints_of(certificates_in(bundle));
+    }
+    const auto chain = certificates_in(decoded(data, render::kTlsCertificateKey, true));
+    if (!chain.empty()) object.leaf_from_new = new_ca && chain.front().issued_by(*new_ca);
+    if (object.bundle || object.leaf_from_new) objects.push_back(std::move(object));
+  }
+  const std::string bundle_name = render::trust_bundle_name(domain.metadata.name);
+  for (const auto& config_map : context_.stores.managed_config_maps->list()) {
+    if ((*config_map)["metadata"].value("name", std::string{}) != bundle_name ||
+        runtime::label_of(*config_map, render::kTrustDomainLabel) != label) {
+      continue;
+    }
+    trust::RotationObject object;
+    object.owner = owner_of(*config_map, "ConfigMap");
+    object.bundle = fingerprints_of(certificates_in(
+        decoded(config_map->value("data", nlohmann::json()), render::kCaBundleKey, false)));
+    objects.push_back(std::move(object));
+  }
+  // Sidecar profiles: their Pods must run the current configuration before the issuer moves.
+  const auto& profiles = *context_.stores.typed_profiles;
+  for (const auto& key : profiles.keys_by_index(index::kProfileTrustDomain, domain.metadata.name)) {
+    const auto profile = profiles.get(key);
+    if (!profile || !profile->spec.enabler ||
+        profile->spec.enabler->mode != api::EnablerMode::Sidecar) {
+      continue;
+    }
+    trust::RotationObject object;
+    object.owner = "SecurityProfile " + key.ns + "/" + key.name;
+    object.pods_pending = !profile->status.pods || profile->status.pods->stale_digest > 0;
+    objects.push_back(std::move(object));
+  }
+  return objects;
+}
+
+std::optional<runtime::ReconcileResult> TrustDomainReconciler::rotate(
+    const api::TrustDomain& domain, const nlohmann::json& object, api::TrustDomainStatus& status,
+    std::vector<trust::Event>& events, std::optional<std::string>& token,
+    const crypto::CertificateAuthority* issuing) {
+  const auto now = context_.now();
+  const std::string next_name = next_ca_secret_name(domain);
+  const auto next_secret =
+      context_.stores.operator_secrets->get({context_.operator_namespace, next_name});
+  const auto next_ca = load_key_pair(next_secret.get(), domain.metadata.name, now);
+  const bool in_progress = api::rotation_in_progress(status.rotation);
+
+  trust::RotationObservation observed;
+  observed.rotation = status.rotation;
+  observed.token = token;
+  observed.accepted = status.ca_fingerprint;
+  if (issuing != nullptr) observed.issuing = issuing->certificate().sha256_fingerprint();
+  // The next key pair counts only for the token that asked for it: a leftover is replaced.
+  const std::string wanted_token = in_progress ? status.rotation->token : token.value_or("");
+  if (next_ca && !wanted_token.empty() &&
+      annotation_of(*next_secret, api::kReplaceCaAnnotation) == wanted_token) {
+    observed.next = next_ca->certificate().sha256_fingerprint();
+  }
+  trust::RotationWaiting waiting;
+  if (in_progress) {
+    waiting = trust::rotation_waiting(
+        status.rotation->phase, rotation_objects(domain, status.rotation->new_ca_certificate_pem),
+        status.rotation->new_ca_fingerprint, status.rotation->old_ca_fingerprint);
+    observed.waiting = waiting.count;
+  }
+  const auto decision = trust::decide_rotation(observed);
+
+  if (decision.refused_token) {
+    status.ca_replacement_token = *decision.refused_token;
+    events.push_back({runtime::EventType::Warning, "RotationInProgress",
+                      std::string(api::kReplaceCaAnnotation) + "=" + *decision.refused_token +
+                          " ignored: rotation " + status.rotation->token + " is in phase " +
+                          std::string(api::to_string(status.rotation->phase)) +
+                          "; set a new value once it is Complete"});
+    token.reset();
+  }
+  const auto enter = [&](api::RotationPhase phase) {
+    status.rotation->phase = phase;
+    status.rotation->phase_since = seconds_of(now);
+    status.rotation->waiting_count = 0;
+    status.rotation->waiting_for.clear();
+    status.rotation->message = decision.message;
+    events.push_back({runtime::EventType::Normal, decision.reason, decision.message});
+  };
+  switch (decision.action) {
+    case trust::RotationAction::None:
+      return std::nullopt;
+    case trust::RotationAction::GenerateNext:
+      try {
+        write_ca(domain, object, render::ca_request(domain), next_secret.get(), token, next_name);
+      } catch (const render::RenderError& e) {
+        events.push_back({runtime::EventType::Warning, "InvalidSpec",
+                          std::string("cannot render the new CA: ") + e.what()});
+        return std::nullopt;
+      }
+      // The next Secret's watch event is not mapped to the domain: look again soon.
+      return runtime::ReconcileResult::RequeueAfter(std::chrono::seconds(1));
+    case trust::RotationAction::Distribute: {
+      if (issuing == nullptr) return std::nullopt;
+      api::CaRotation rotation;
+      rotation.token = *token;
+      rotation.new_ca_fingerprint = observed.next;
+      rotation.new_ca_certificate_pem = next_ca->certificate().to_pem();
+      rotation.new_ca_not_after = seconds_of(next_ca->certificate().not_after());
+      rotation.old_ca_fingerprint = status.ca_fingerprint;
+      rotation.old_ca_certificate_pem = issuing->certificate().to_pem();
+      status.rotation = std::move(rotation);
+      status.ca_replacement_token = *token;
+      token.reset();
+      enter(api::RotationPhase::Distributing);
+      return std::nullopt;
+    }
+    case trust::RotationAction::Wait:
+      status.rotation->waiting_count = waiting.count;
+      status.rotation->waiting_for = waiting.names;
+      status.rotation->message = decision.message;
+      return std::nullopt;
+    case trust::RotationAction::Promote: {
+      const auto current = context_.stores.operator_secrets->get(
+          {context_.operator_namespace, ca_secret_name(domain)});
+      if (!current) return std::nullopt;  // decide_ca says why
+      // PUT with the cached resourceVersion: the issuing key pair changes once.
+      context_.client->update(
+          kube::resources::secrets(), context_.operator_namespace,
+          render::ca_key_pair_secret(
+              domain, context_.operator_namespace,
+              render::CaMaterial{next_ca->certificate().to_pem(), next_ca->key().to_pkcs8_pem()},
+              status.rotation->token, &current->at("metadata")));
+      spdlog::info("TrustDomain {}: rotation {}: new CA {} promoted to issuing",
+                   domain.metadata.name, status.rotation->token,
+                   status.rotation->new_ca_fingerprint.substr(0, 16));
+      // The key pair Secret's event brings the domain back; the status moves on then.
+      return runtime::ReconcileResult::RequeueAfter(std::chrono::seconds(1));
+    }
+    case trust::RotationAction::Reissue: {
+      auto& rotation = *status.rotation;
+      std::erase_if(status.previous_cas, [&](const api::PreviousCa& p) {
+        return p.fingerprint == rotation.old_ca_fingerprint ||
+               p.fingerprint == rotation.new_ca_fingerprint;
+      });
+      status.previous_cas.insert(
+          status.previous_cas.begin(),
+          api::PreviousCa{rotation.old_ca_fingerprint, rotation.old_ca_certificate_pem,
+                          status.ca_not_after});
+      status.ca_fingerprint = rotation.new_ca_fingerprint;
+      status.ca_not_after = rotation.new_ca_not_after;
+      enter(api::RotationPhase::Reissuing);
+      return std::nullopt;
+    }
+    case trust::RotationAction::Retire:
+      std::erase_if(status.previous_cas, [&](const api::PreviousCa& p) {
+        return p.fingerprint == status.rotation->old_ca_fingerprint;
+      });
+      enter(api::RotationPhase::Retiring);
+      return std::nullopt;
+    case trust::RotationAction::Complete:
+      if (next_secret) {
+        kube::DeleteOptions options;
+        options.precondition_uid = runtime::uid_of(*next_secret);
+        try {
+          context_.client->remove(kube::resources::secrets(), context_.operator_namespace,
+                                  next_name, options);
+        } catch (const kube::ApiError& e) {
+          if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
+        }
+      }
+      enter(api::RotationPhase::Complete);
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectKey& key) {
   const auto object = context_.stores.trust_domains->get(key);
   if (!object) return runtime::ReconcileResult::Done();
@@ -459,8 +819,21 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
   observed.secret_exists = secret != nullptr;
   if (loaded.ca) observed.loaded_fingerprint = loaded.ca->certificate().sha256_fingerprint();
   if (!loaded.ca) observed.load_error = loaded.error;
-  observed.accepted_fingerprint = domain.status.ca_fingerprint;
-  observed.replacement = api::pending_ca_replacement(*object, domain.status);
+  api::TrustDomainStatus status = domain.status;
+  std::vector<trust::Event> events;
+  auto token = api::pending_ca_replacement(*object, domain.status);
+  // A generated CA that issues is replaced in stages (rotate). An imported one, the first CA,
+  // and a lost or broken key pair (nothing can issue: no stage to keep) as decide_ca says.
+  const bool issuing_accepted =
+      !status.ca_fingerprint.empty() && observed.loaded_fingerprint == status.ca_fingerprint;
+  if (observed.generated && (issuing_accepted || api::rotation_in_progress(status.rotation))) {
+    if (auto result = rotate(domain, *object, status, events, token, loaded.ca.get())) {
+      return *result;
+    }
+    token.reset();
+  }
+  observed.accepted_fingerprint = status.ca_fingerprint;
+  observed.replacement = token;
   auto decision = trust::decide_ca(observed);
 
   if (decision.action == trust::CaAction::Generate ||
@@ -478,10 +851,8 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
     }
   }
 
-  api::TrustDomainStatus status = domain.status;
   status.observed_generation = generation;
   status.ca_secret_name = secret_name;
-  std::vector<trust::Event> events;
   if (decision.action == trust::CaAction::AcceptReplacement) {
     // The replaced CA stays trusted: its PEM from the Secret is gone, so it comes from what
     // was published. When nothing published it, nothing can chain to it.
@@ -523,6 +894,17 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
                                     expiry.reason, expiry.message),
                      seconds_of(now));
 
+  if (status.rotation) {
+    const auto& rotation = *status.rotation;
+    const bool rotating = api::rotation_in_progress(status.rotation);
+    api::set_condition(
+        status.conditions,
+        make_condition(api::kConditionRotating, rotating, generation,
+                       rotating ? std::string(api::to_string(rotation.phase)) : "RotationComplete",
+                       rotation.message.empty() ? "rotation " + rotation.token : rotation.message),
+        seconds_of(now));
+  }
+
   auto transitions = trust::transition_events(domain.status.conditions, status.conditions);
   events.insert(events.begin(), transitions.begin(), transitions.end());
   if (write_status_if_changed(*context_.client, kube::resources::trust_domains(), *object,
@@ -546,6 +928,9 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
     next = next ? std::min(*next, due) : due;
   }
   if (!status.previous_cas.empty() && (!next || *next > kOverlapRecheck)) next = kOverlapRecheck;
+  if (api::rotation_in_progress(status.rotation) && (!next || *next > kRotationRecheck)) {
+    next = kRotationRecheck;
+  }
   if (next) return runtime::ReconcileResult::RequeueAfter(*next);
   return runtime::ReconcileResult::Done();
 }

@@ -72,6 +72,64 @@ struct RetainedCas {
 RetainedCas retain_previous_cas(const std::vector<api::PreviousCa>& previous,
                                 const std::set<std::string>& in_use, api::Timestamp now);
 
+// ---- Staged CA rotation (generated domains; replace-ca starts it) ----
+
+// What the rotation machine looks at: status, the key pair Secrets, and what the current
+// phase's gate still waits for (rotation_waiting).
+struct RotationObservation {
+  std::optional<api::CaRotation> rotation;  // status.rotation
+  std::optional<std::string> token;         // a replace-ca value not yet processed
+  std::string accepted;                     // status.caFingerprint
+  std::string issuing;  // the CA in the key pair Secret; empty when none is usable
+  std::string next;     // the CA in the next key pair Secret for `token`; empty when none
+  std::int64_t waiting = 0;
+};
+
+enum class RotationAction {
+  None,          // no rotation, nothing asked
+  GenerateNext,  // write the new CA into the next key pair Secret (create, idempotent)
+  Distribute,    // status.rotation: Distributing with the next Secret's CA
+  Wait,          // the phase's gate is not passed yet (reason and message say why)
+  Promote,       // write the new key pair into the issuing Secret
+  Reissue,       // the issuing Secret holds the new CA: it becomes the accepted one
+  Retire,        // every leaf chains to the new CA: the old one leaves the bundles
+  Complete,      // no bundle carries the old CA: delete the next Secret, phase Complete
+};
+
+struct RotationDecision {
+  RotationAction action = RotationAction::None;
+  std::string reason;
+  std::string message;
+  // A replace-ca value that arrived during a rotation: refused (spent, Warning Event).
+  std::optional<std::string> refused_token;
+};
+
+// The phase machine: every step is derived from status and the Secrets, so a restarted
+// operator resumes where the previous one stopped.
+RotationDecision decide_rotation(const RotationObservation& observed);
+
+// One object of a domain, as the rotation gates see it.
+struct RotationObject {
+  std::string owner;  // "SecurityProfile ns/name" or "ConfigMap ns/name": what is waited for
+  std::optional<std::set<std::string>> bundle;  // fingerprints of ca.crt; nullopt: no ca.crt
+  std::optional<bool> leaf_from_new;            // tls.crt issued by the new CA; nullopt: no leaf
+  bool pods_pending = false;  // Sidecar: injected Pods not at the current digest (or unknown)
+};
+
+struct RotationWaiting {
+  std::int64_t count = 0;
+  std::vector<std::string> names;  // sorted, distinct, at most api::kMaxRotationWaiting
+  friend bool operator==(const RotationWaiting&, const RotationWaiting&) = default;
+};
+
+// What `phase` waits for: Distributing, every bundle carrying the new CA and every Sidecar's
+// Pods at the current digest; Reissuing, every leaf issued by the new CA; Retiring, no bundle
+// carrying the old CA. Counted by owner.
+RotationWaiting rotation_waiting(api::RotationPhase phase,
+                                 const std::vector<RotationObject>& objects,
+                                 const std::string& new_fingerprint,
+                                 const std::string& old_fingerprint);
+
 struct Event {
   runtime::EventType type = runtime::EventType::Warning;
   std::string reason;
@@ -109,9 +167,10 @@ class TrustDomainReconciler final : public runtime::Reconciler {
  private:
   // Creates the key pair Secret, or replaces the CA in `existing` (resourceVersion
   // precondition: a stale cache gets Conflict and nothing is generated twice).
+  // `name` overrides the Secret's name (the next key pair of a rotation).
   void write_ca(const api::TrustDomain& domain, const nlohmann::json& object,
                 const render::CaRequest& request, const nlohmann::json* existing,
-                const std::optional<std::string>& token);
+                const std::optional<std::string>& token, const std::string& name = {});
   // The PEM of a CA by fingerprint, from what the operator published (the domain's trust
   // bundles and TLS Secrets' ca.crt); nullopt when no published copy is left.
   std::optional<std::string> published_ca_pem(const api::TrustDomain& domain,
@@ -128,6 +187,17 @@ class TrustDomainReconciler final : public runtime::Reconciler {
       std::chrono::system_clock::time_point now);
   // A ConfigMap of the operator namespace by name, through a list (RBAC: list, not get).
   std::optional<nlohmann::json> fetch_config_map(const std::string& name) const;
+  // The staged rotation of a generated domain: may write the next or the issuing key pair
+  // Secret (then returns the requeue) or move `status` on; appends the phase Events.
+  std::optional<runtime::ReconcileResult> rotate(const api::TrustDomain& domain,
+                                                 const nlohmann::json& object,
+                                                 api::TrustDomainStatus& status,
+                                                 std::vector<trust::Event>& events,
+                                                 std::optional<std::string>& token,
+                                                 const crypto::CertificateAuthority* issuing);
+  // The domain's objects as the rotation gates see them (caches only).
+  std::vector<trust::RotationObject> rotation_objects(const api::TrustDomain& domain,
+                                                      const std::string& new_fingerprint) const;
   // Fingerprints of `previous` CAs that issued a leaf of the domain still in the cache.
   std::set<std::string> previous_cas_in_use(const api::TrustDomain& domain,
                                             const std::vector<api::PreviousCa>& previous) const;

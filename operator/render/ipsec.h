@@ -47,6 +47,10 @@ std::string effective_remote_id(const api::SecurityProfile& profile, const api::
 // HKDF salt and length of a derived PSK (the Secret holds its base64, swanctl.conf its hex).
 inline constexpr std::string_view kPreSharedKeySalt = "secprov.io/ipsec-psk/v1";
 inline constexpr std::size_t kPreSharedKeyBytes = 32;
+// The IPsec Secret's annotation: the spec.ipsec (api::to_json) it was rendered from, so that
+// a change that must wait for the peer can be compared with what is on the wire
+// (controllers/ipsec_coordination.h). Parameters only, no key material.
+inline constexpr std::string_view kIpsecAppliedSpecAnnotation = "secprov.io/ipsec-applied-spec";
 // What the reconciler derives one PSK from, besides the trust domain's secret.
 struct PreSharedKeyInput {
   std::string name;  // pre_shared_key_name(...)

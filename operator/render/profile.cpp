@@ -83,7 +83,10 @@ nlohmann::json ProfilePlan::tls_secret(const std::string& certificate_chain_pem,
 
 nlohmann::json ProfilePlan::ipsec_secret(const IpsecMaterial& material) const {
   if (!ipsec.wanted) throw std::logic_error("ProfilePlan::ipsec_secret: no IPsec planned");
-  return with_digests(*render::ipsec_secret(profile, material), ipsec.input_digest);
+  auto secret = with_digests(*render::ipsec_secret(profile, material), ipsec.input_digest);
+  secret["metadata"]["annotations"][std::string(kIpsecAppliedSpecAnnotation)] =
+      api::to_json(profile.spec).value("ipsec", nlohmann::json{}).dump();
+  return secret;
 }
 
 }  // namespace secprov::render

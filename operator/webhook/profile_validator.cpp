@@ -3,8 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "api/securityprofile.h"
+#include "check/impact.h"
+#include "check/scope.h"
 
 namespace secprov::webhook {
 namespace {
@@ -17,10 +20,52 @@ AdmissionResponse refuse(int code, std::string message) {
   return response;
 }
 
-std::string join(const std::vector<std::string>& parts) {
+std::string join(const std::vector<std::string>& parts, const std::string& separator = "; ") {
   std::string out;
-  for (const auto& part : parts) out += (out.empty() ? "" : "; ") + part;
+  for (const auto& part : parts) out += (out.empty() ? "" : separator) + part;
   return out;
+}
+
+// The object with the request's namespace when the manifest leaves it out.
+nlohmann::json with_namespace(nlohmann::json object, const std::string& ns) {
+  if (object.is_object() && !ns.empty()) {
+    auto& metadata = object["metadata"];
+    if (metadata.is_object() && !metadata.contains("namespace")) metadata["namespace"] = ns;
+  }
+  return object;
+}
+
+// The consistent pairs of the namespace this UPDATE would break (check/impact.h). A create
+// breaks nothing (its pairs are new), nor does an update that leaves the spec as it was
+// (metadata, finalizers): the profile's peers are the same.
+check::Impact impact_of(const AdmissionRequest& request, const api::SecurityProfile& candidate,
+                        const rules::Profiles& same_namespace) {
+  if (request.operation != "UPDATE") return {};
+  const auto old =
+      api::parse_security_profile(with_namespace(request.old_object, request.namespace_));
+  if (!old || old->spec == candidate.spec) return {};
+  std::vector<const api::SecurityProfile*> others;
+  for (const auto& p : same_namespace) {
+    if (p && p->metadata.name != candidate.metadata.name) others.push_back(p.get());
+  }
+  const std::vector<const api::TrustDomain*> domains;  // trust by domain name on both sides
+  const auto before = check::scope_for(*old, others, domains);
+  const auto after = check::scope_for(candidate, others, domains);
+  std::set<std::string> enforcing;
+  for (const auto& p : after.profiles) {
+    if (api::consistency_mode(p) == api::ConsistencyMode::Enforce) {
+      enforcing.insert(p.metadata.namespace_ + "/" + p.metadata.name);
+    }
+  }
+  return check::preview(before, after,
+                        candidate.metadata.namespace_ + "/" + candidate.metadata.name, enforcing);
+}
+
+// The refusal under Enforce: every pair the change breaks, and how to proceed.
+std::string enforce_message(const check::Impact& impact) {
+  return "consistency Enforce: this change " + join(impact.messages(), "; and ") +
+         ". A profile in Enforce mode, this one or its peer, is protected: change both ends "
+         "together, or set spec.consistency.mode Warn";
 }
 
 }  // namespace
@@ -31,14 +76,8 @@ AdmissionResponse validate_security_profile(const AdmissionRequest& request,
   if (request.kind != "SecurityProfile") {
     return refuse(400, "this webhook validates SecurityProfiles, not " + request.kind);
   }
-  auto object = request.object;
   // The apiserver sends the namespace beside the object when the manifest leaves it out.
-  if (object.is_object() && !request.namespace_.empty()) {
-    auto& metadata = object["metadata"];
-    if (metadata.is_object() && !metadata.contains("namespace")) {
-      metadata["namespace"] = request.namespace_;
-    }
-  }
+  const auto object = with_namespace(request.object, request.namespace_);
   // Single-object rules: the API layer's, the same as the CRD's.
   if (const auto errors = api::check_security_profile(object); !errors.empty()) {
     std::vector<std::string> messages;
@@ -60,6 +99,18 @@ AdmissionResponse validate_security_profile(const AdmissionRequest& request,
     response = refuse(422, join(messages));
   }
   response.warnings = rules::deprecation_warnings(*profile);
+  if (!response.allowed) return response;
+  // Impact preview: consistent pairs this change breaks deny it under Enforce (either end's
+  // mode), and are admission warnings under Warn.
+  const auto impact = impact_of(request, *profile, same_namespace);
+  if (impact.denied()) {
+    auto refused = refuse(403, enforce_message(impact));
+    refused.warnings = std::move(response.warnings);
+    return refused;
+  }
+  for (auto& message : impact.messages()) {
+    response.warnings.push_back("this change " + std::move(message));
+  }
   return response;
 }
 

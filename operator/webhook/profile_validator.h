@@ -1,7 +1,10 @@
 #pragma once
 // The validating admission webhook on SecurityProfile (POST /validate-securityprofile):
 // api::check_security_profile for the object alone, then the cross-object rules of
-// profile_rules.h against the operator's cache, and deprecation warnings.
+// profile_rules.h against the operator's cache, deprecation warnings, and the impact preview
+// (check/impact.h): an UPDATE that breaks a consistent pair of its namespace is refused (403)
+// when the profile or that peer has spec.consistency.mode Enforce, and admitted with one
+// warning per broken pair (peer, interface, reason) under Warn.
 
 #include <functional>
 #include <string>

@@ -1,5 +1,6 @@
 // TrustDomains against the real control plane: a lost or changed CA key pair replaces
-// nothing, replacement is explicit and overlaps old and new CAs in the bundles, CA expiry is
+// nothing, replacement is explicit and staged (the new CA in every bundle before it issues, the
+// old one until no leaf chains to it; rotation_test.cpp covers the phases), CA expiry is
 // flagged, and a foreign "<domain>-ca" ConfigMap is never taken over or deleted (issue 6).
 #include <gtest/gtest.h>
 
@@ -215,7 +216,10 @@ TEST_F(TrustDomainTest, ReplaceCaAnnotationOverlapsOldAndNewCaUntilEveryLeafIsRe
           .sha256_fingerprint(),
       old_fingerprint);
   EXPECT_TRUE(domain_condition("Ready", "True"));
-  EXPECT_TRUE(eventually([&] { return !domain_events("CAReplaced").empty(); }));
+  // Staged (issue 11): the new CA was in every bundle before it issued anything.
+  EXPECT_EQ(status["rotation"]["phase"], "Reissuing") << status.dump(2);
+  EXPECT_TRUE(eventually([&] { return !domain_events("RotationDistributing").empty(); }));
+  EXPECT_TRUE(eventually([&] { return !domain_events("RotationReissuing").empty(); }));
   const auto new_ca = crypto::Certificate::from_pem(decode(secret(key_pair_name()), "tls.crt"));
   EXPECT_EQ(new_ca.sha256_fingerprint(), new_fingerprint);
 
@@ -235,6 +239,8 @@ TEST_F(TrustDomainTest, ReplaceCaAnnotationOverlapsOldAndNewCaUntilEveryLeafIsRe
                  seconds(60)))
       << config_map(trust_domain_ + "-ca").dump(2) << operators_[0]->log();
   EXPECT_TRUE(eventually([&] { return !domain_status().contains("previousCAs"); }))
+      << domain_status().dump(2);
+  EXPECT_TRUE(eventually([&] { return domain_status()["rotation"]["phase"] == "Complete"; }))
       << domain_status().dump(2);
 
   // The token is processed once, also across a restart.

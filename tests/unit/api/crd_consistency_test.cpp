@@ -217,7 +217,7 @@ TEST(Crd, KubectlExperience) {
   std::vector<std::string> cols;
   for (const auto& c : v.at("additionalPrinterColumns")) cols.push_back(c.at("name"));
   EXPECT_EQ(cols, (std::vector<std::string>{"NF", "TLS", "Ready", "Drifted", "Enforced", "Gaps",
-                                            "Expires", "Age"}));
+                                            "Consistent", "Expires", "Age"}));
   EXPECT_EQ(v.at("additionalPrinterColumns").at(2).at("jsonPath"),
             R"(.status.conditions[?(@.type=="Ready")].status)");
   EXPECT_TRUE(domain_crd().at("spec").at("versions").at(0).at("subresources").contains("status"));
@@ -225,6 +225,16 @@ TEST(Crd, KubectlExperience) {
   EXPECT_EQ(schema_at(profile_crd(), "status.driftFindings").at("maxItems"), kMaxDriftFindings);
   EXPECT_EQ(schema_at(profile_crd(), "status.objects").at("maxItems"), kMaxStatusObjects);
   EXPECT_EQ(schema_at(profile_crd(), "status.conditions").at("maxItems"), kMaxConditions);
+}
+
+// status.rotation of a TrustDomain (issue 11): the phases and the bound of waitingFor.
+TEST(Crd, TrustDomainRotationMirrorsTheApi) {
+  EXPECT_EQ(schema_at(domain_crd(), "status.rotation.waitingFor").at("maxItems"),
+            kMaxRotationWaiting);
+  std::vector<std::string> phases;
+  for (const auto name : enum_names<RotationPhase>()) phases.emplace_back(name);
+  EXPECT_EQ(schema_at(domain_crd(), "status.rotation.phase").at("enum"), json(phases));
+  EXPECT_EQ(schema_at(domain_crd(), "status.rotation.token").at("maxLength"), kMaxReplaceCaToken);
 }
 
 // ---- admission bounds (issue 6 §4): the CRD's rules and the API's are the same rules.

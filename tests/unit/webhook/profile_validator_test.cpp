@@ -114,6 +114,69 @@ TEST(ProfileValidator, CacheNotSyncedDeleteAndOtherKinds) {
   EXPECT_EQ(validate_security_profile(pod, lookup({})).code, 400);
 }
 
+// An N4 profile of namespace core towards `peer`, one IKE proposal, consistency `mode`.
+json n4(const std::string& name, const std::string& nf_type, const std::string& local,
+        const std::string& peer, const std::string& remote, const std::string& ike,
+        const std::string& mode = "Warn") {
+  auto doc = document(name, name);
+  doc["metadata"]["namespace"] = "core";
+  doc["spec"]["nfType"] = nf_type;
+  doc["spec"]["consistency"] = {{"mode", mode}};
+  doc["spec"]["ipsec"] = {{"interfaces",
+                           {{{"name", "N4"},
+                             {"localAddress", local},
+                             {"ike", {{"proposals", {ike}}}},
+                             {"peers", {{{"name", peer}, {"address", remote}}}}}}}};
+  return doc;
+}
+
+AdmissionRequest update(const json& old_object, const json& object) {
+  auto r = request(object, "UPDATE");
+  r.old_object = old_object;
+  return r;
+}
+
+TEST(ProfileValidator, ImpactPreviewWarnsUnderWarnAndDeniesUnderEnforce) {
+  const std::string ike256 = "aes256gcm16-prfsha384-ecp384";
+  const std::string ike128 = "aes128gcm16-prfsha256-ecp256";
+  const auto smf = n4("smf", "SMF", "10.10.4.1", "upf", "10.10.4.2", ike256);
+  const auto smf_new = n4("smf", "SMF", "10.10.4.1", "upf", "10.10.4.2", ike128);
+  const auto upf = n4("upf", "UPF", "10.10.4.2", "smf", "10.10.4.1", ike256);
+  const auto upf_enforce = n4("upf", "UPF", "10.10.4.2", "smf", "10.10.4.1", ike256, "Enforce");
+
+  const auto warned = validate_security_profile(update(smf, smf_new), lookup({smf, upf}));
+  EXPECT_TRUE(warned.allowed);
+  ASSERT_EQ(warned.warnings.size(), 1u);
+  EXPECT_EQ(
+      warned.warnings[0].rfind("this change would break the consistent N4 pair with core/upf: "
+                               "NoCommonIkeProposal",
+                               0),
+      0u)
+      << warned.warnings[0];
+
+  const auto denied = validate_security_profile(update(smf, smf_new), lookup({smf, upf_enforce}));
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_EQ(denied.code, 403);
+  ASSERT_TRUE(denied.message);
+  EXPECT_NE(denied.message->find("consistency Enforce: this change would break the consistent "
+                                 "N4 pair with core/upf: NoCommonIkeProposal"),
+            std::string::npos)
+      << *denied.message;
+
+  // The same spec (a metadata change) and a create are previewed as breaking nothing.
+  auto relabelled = smf;
+  relabelled["metadata"]["labels"] = {{"tier", "core"}};
+  const auto same = validate_security_profile(update(smf, relabelled), lookup({smf, upf_enforce}));
+  EXPECT_TRUE(same.allowed);
+  EXPECT_TRUE(same.warnings.empty());
+  EXPECT_TRUE(validate_security_profile(request(smf_new), lookup({upf_enforce})).allowed);
+  // Fixing a broken pair is never refused.
+  const auto fixed =
+      validate_security_profile(update(smf_new, smf), lookup({smf_new, upf_enforce}));
+  EXPECT_TRUE(fixed.allowed);
+  EXPECT_TRUE(fixed.warnings.empty());
+}
+
 TEST(ProfileValidatorHandler, AnswersAnAdmissionReview) {
   const auto handler = profile_validator_handler(lookup({}));
   auto doc = document("amf", "amf");

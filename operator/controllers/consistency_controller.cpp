@@ -1,0 +1,353 @@
+#include "controllers/consistency_controller.h"
+
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <algorithm>
+
+#include "check/catalogue.h"
+#include "check/scope.h"
+#include "controllers/conditions.h"
+#include "controllers/status_writer.h"
+#include "kube/resource.h"
+#include "runtime/object.h"
+
+namespace secprov::controllers {
+namespace {
+
+using runtime::Json;
+using runtime::ObjectKey;
+
+constexpr std::size_t kMaxResultMessage = 1024;  // the CRD's maxLength
+constexpr std::size_t kConditionPeersNamed = 3;  // inconsistent pairs spelled out
+
+std::string bounded(std::string s, std::size_t max) {
+  if (s.size() <= max) return s;
+  s.resize(max - 3);
+  return s + "...";
+}
+
+std::string first_label(std::string_view host) {
+  return std::string(host.substr(0, host.find('.')));
+}
+
+std::string ns_key(std::string_view ns, std::string_view value) {
+  return std::string(ns) + "/" + std::string(value);
+}
+
+std::vector<std::string> named_peers(const api::SecurityProfile& p) {
+  std::vector<std::string> out;
+  if (p.spec.ipsec) {
+    for (const auto& i : p.spec.ipsec->interfaces) {
+      for (const auto& peer : i.peers) out.push_back(peer.name);
+    }
+  }
+  if (p.spec.enabler) {
+    for (const auto& o : p.spec.enabler->outbound) {
+      out.push_back(o.name);
+      out.push_back(first_label(o.host));
+      out.push_back(first_label(api::effective_server_name(o)));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// The NF types a profile of `type` can pair with by the catalogue (either direction).
+std::set<api::NfType> related_types(api::NfType type) {
+  std::set<api::NfType> out;
+  const check::EndType self{type};
+  for (const auto& r : check::catalogue()) {
+    if (r.a == self) {
+      if (const auto* t = std::get_if<api::NfType>(&r.b)) out.insert(*t);
+    }
+    if (r.b == self) {
+      if (const auto* t = std::get_if<api::NfType>(&r.a)) out.insert(*t);
+    }
+  }
+  return out;
+}
+
+std::optional<api::SecurityProfile> typed_or_parsed(const ProfileStore& profiles,
+                                                    const Json& object) {
+  const auto key = runtime::try_key_of(object);
+  if (!key) return std::nullopt;
+  const auto rv =
+      object.contains("metadata") ? object["metadata"].value("resourceVersion", "") : std::string();
+  if (const auto typed = profiles.get(*key); typed && typed->metadata.resource_version == rv) {
+    return *typed;
+  }
+  auto parsed = api::parse_security_profile(object);
+  if (!parsed) return std::nullopt;
+  return std::move(parsed).value();
+}
+
+bool deleting(const Json& object) {
+  const auto m = object.find("metadata");
+  return m != object.end() && m->is_object() && m->contains("deletionTimestamp");
+}
+
+Json field(const Json& object, const char* a, const char* b) {
+  const auto x = object.find(a);
+  if (x == object.end() || !x->is_object()) return nullptr;
+  const auto y = x->find(b);
+  return y == x->end() ? Json(nullptr) : *y;
+}
+
+}  // namespace
+
+void add_consistency_indexes(ProfileStore& profiles) {
+  using Values = std::vector<std::string>;
+  profiles.add_index(std::string(index::kProfileNamespaceNfType),
+                     [](const api::SecurityProfile& p) {
+                       return Values{ns_key(p.metadata.namespace_, api::to_string(p.spec.nf_type))};
+                     });
+  profiles.add_index(std::string(index::kProfileNamedPeer), [](const api::SecurityProfile& p) {
+    Values out;
+    for (const auto& name : named_peers(p)) out.push_back(ns_key(p.metadata.namespace_, name));
+    return out;
+  });
+  profiles.add_index(
+      std::string(index::kProfileDescribesExternalPeers), [](const api::SecurityProfile& p) {
+        const bool describes = p.spec.consistency && !p.spec.consistency->external_peers.empty();
+        return describes ? Values{p.metadata.namespace_} : Values{};
+      });
+}
+
+ConsistencyOutcome consistency_outcome(const std::string& self_id,
+                                       const std::vector<check::PairResult>& pairs,
+                                       std::int64_t generation, bool scoped) {
+  ConsistencyOutcome out;
+  const std::string ns_prefix = self_id.substr(0, self_id.find('/') + 1);
+  std::vector<api::ConsistencyResult> results;
+  std::set<std::string> peers;
+  for (const auto& pair : pairs) {
+    std::string peer = pair.a == self_id ? pair.b : pair.a;
+    if (peer.starts_with(ns_prefix)) peer.erase(0, ns_prefix.size());
+    peers.insert(peer);
+    const auto& f = pair.findings;
+    const auto decided = std::find_if(f.begin(), f.end(), [](const check::Finding& x) {
+      return x.severity != check::Severity::Info;
+    });
+    api::ConsistencyResult r;
+    r.peer = peer;
+    r.interface = std::string(check::to_string(pair.interface));
+    r.consistent = pair.consistent();
+    if (decided != f.end()) {
+      r.reason = decided->reason;
+      r.message = bounded(decided->message, kMaxResultMessage);
+      out.inconsistent.emplace(r.interface, pair.a, pair.b);
+    } else {
+      r.reason = "Consistent";
+      // What was not decided (Info) is said, never passed over silently.
+      r.message = f.empty() ? "" : bounded(f.front().message, kMaxResultMessage);
+    }
+    results.push_back(std::move(r));
+  }
+  std::stable_sort(results.begin(), results.end(), [](const auto& x, const auto& y) {
+    return std::tie(x.consistent, x.peer, x.interface) <
+           std::tie(y.consistent, y.peer, y.interface);
+  });
+  const auto bad = static_cast<std::size_t>(
+      std::count_if(results.begin(), results.end(), [](const auto& r) { return !r.consistent; }));
+  if (results.empty()) {
+    out.condition = make_condition(
+        kConditionConsistent, true, generation, "NoPeers",
+        std::string("no peer to check: no profile of the namespace") +
+            (scoped ? " matching spec.consistency.scope" : "") +
+            " nor external peer pairs with this profile by the interface catalogue or a peer list");
+  } else if (bad == 0) {
+    out.condition =
+        make_condition(kConditionConsistent, true, generation, "Consistent",
+                       "consistent with " + std::to_string(peers.size()) + " peer(s) on " +
+                           std::to_string(results.size()) + " pair(s)");
+  } else {
+    std::string message =
+        std::to_string(bad) + " of " + std::to_string(results.size()) + " pair(s) inconsistent";
+    for (std::size_t i = 0; i < bad && i < kConditionPeersNamed; ++i) {
+      const auto& r = results[i];
+      message += "; " + r.peer + " " + r.interface + " " + r.reason + ": " + r.message;
+    }
+    if (bad > kConditionPeersNamed) {
+      message +=
+          "; and " + std::to_string(bad - kConditionPeersNamed) + " more (status.consistency)";
+    }
+    out.condition =
+        make_condition(kConditionConsistent, false, generation, results.front().reason, message);
+  }
+  if (results.size() > api::kMaxConsistencyResults) results.resize(api::kMaxConsistencyResults);
+  out.results = std::move(results);
+  return out;
+}
+
+std::vector<ObjectKey> consistency_peers(const ProfileStore& profiles,
+                                         const api::SecurityProfile& profile) {
+  const auto& ns = profile.metadata.namespace_;
+  std::set<ObjectKey> out;
+  for (const auto type : related_types(profile.spec.nf_type)) {
+    for (auto& k :
+         profiles.keys_by_index(index::kProfileNamespaceNfType, ns_key(ns, api::to_string(type)))) {
+      out.insert(std::move(k));
+    }
+  }
+  for (const auto& name : named_peers(profile)) out.insert({ns, name});
+  for (const auto& name : {profile.metadata.name, api::effective_service_name(profile)}) {
+    for (auto& k : profiles.keys_by_index(index::kProfileNamedPeer, ns_key(ns, name))) {
+      out.insert(std::move(k));
+    }
+  }
+  for (const auto& r : profile.status.consistency) {
+    if (!r.peer.starts_with("external/")) out.insert({ns, r.peer});
+  }
+  out.erase({ns, profile.metadata.name});
+  return {out.begin(), out.end()};
+}
+
+std::vector<ObjectKey> consistency_keys(const ProfileStore& profiles, const Json* old_object,
+                                        const Json& object) {
+  const auto key = runtime::try_key_of(object);
+  if (!key) return {};
+  // A status-only change (the profile controller's) changes no check: nothing to do. Our own
+  // write of status.consistency reaches the peers (a change of trust seen from one side).
+  const bool fan_out =
+      old_object == nullptr ||
+      field(*old_object, "metadata", "generation") != field(object, "metadata", "generation") ||
+      field(*old_object, "metadata", "labels") != field(object, "metadata", "labels") ||
+      field(*old_object, "status", "consistency") != field(object, "status", "consistency") ||
+      deleting(object) != deleting(*old_object);
+  if (!fan_out) return {};
+  std::vector<ObjectKey> out{*key};
+  for (const Json* o : {old_object, &object}) {
+    if (o == nullptr) continue;
+    if (const auto p = typed_or_parsed(profiles, *o)) {
+      auto more = consistency_peers(profiles, *p);
+      out.insert(out.end(), more.begin(), more.end());
+    }
+  }
+  return out;
+}
+
+std::set<std::string> InconsistentPairs::update(const std::string& profile,
+                                                const std::set<PairKey>& pairs) {
+  std::set<std::string> changed;
+  auto& mine = by_profile_[profile];
+  for (const auto& p : mine) {
+    if (pairs.contains(p)) continue;
+    if (--pairs_[p] == 0) {
+      pairs_.erase(p);
+      changed.insert(std::get<0>(p));
+    }
+  }
+  for (const auto& p : pairs) {
+    if (mine.contains(p)) continue;
+    if (++pairs_[p] == 1) changed.insert(std::get<0>(p));
+  }
+  if (pairs.empty()) {
+    by_profile_.erase(profile);
+  } else {
+    mine = pairs;
+  }
+  return changed;
+}
+
+std::size_t InconsistentPairs::count(const std::string& interface) const {
+  return static_cast<std::size_t>(std::count_if(pairs_.begin(), pairs_.end(), [&](const auto& e) {
+    return std::get<0>(e.first) == interface;
+  }));
+}
+
+ConsistencyReconciler::ConsistencyReconciler(Context context) : context_(std::move(context)) {
+  add_consistency_indexes(*context_.stores.typed_profiles);
+  if (context_.registry) {
+    gauge_ = &prometheus::BuildGauge()
+                  .Name("secprov_inconsistent_pairs")
+                  .Help(
+                      "Pairs of peer NFs whose security configuration is inconsistent, by "
+                      "interface (issue 11 consistency checks)")
+                  .Register(*context_.registry);
+    // Every interface is shown, zero included.
+    for (const auto i : {check::Interface::Sbi, check::Interface::N2, check::Interface::N3,
+                         check::Interface::N4, check::Interface::N9, check::Interface::N32}) {
+      gauge_->Add({{"interface", std::string(check::to_string(i))}}).Set(0);
+    }
+  }
+}
+
+void ConsistencyReconciler::set_gauges(const std::string& profile,
+                                       const std::set<InconsistentPairs::PairKey>& pairs) {
+  std::lock_guard lock(mutex_);
+  for (const auto& interface : pairs_.update(profile, pairs)) {
+    if (gauge_) {
+      gauge_->Add({{"interface", interface}}).Set(static_cast<double>(pairs_.count(interface)));
+    }
+  }
+}
+
+runtime::ReconcileResult ConsistencyReconciler::reconcile(const ObjectKey& key) {
+  const std::string id = key.ns + "/" + key.name;
+  const auto object = context_.stores.profiles->get(key);
+  if (!object || deleting(*object)) {
+    set_gauges(id, {});
+    return runtime::ReconcileResult::Done();
+  }
+  const auto& profiles = *context_.stores.typed_profiles;
+  const auto profile = typed_or_parsed(profiles, *object);
+  if (!profile) {  // the profile controller reports InvalidSpec
+    set_gauges(id, {});
+    return runtime::ReconcileResult::Done();
+  }
+  // Only what the indexes name (shared, not copied; scope_for copies the candidates): the
+  // candidates and named peers (consistency_peers), and the profiles describing external
+  // peers. Never the whole namespace: a burst of n profiles would cost n^2.
+  std::vector<std::shared_ptr<const api::SecurityProfile>> held;
+  std::set<runtime::ObjectKey> taken;
+  for (const auto& k : consistency_peers(profiles, *profile)) {
+    if (auto p = profiles.get(k); p && taken.insert(k).second) held.push_back(std::move(p));
+  }
+  for (auto& p : profiles.by_index(index::kProfileDescribesExternalPeers, key.ns)) {
+    if (p && taken.insert({p->metadata.namespace_, p->metadata.name}).second) {
+      held.push_back(std::move(p));
+    }
+  }
+  std::vector<const api::SecurityProfile*> ptrs;
+  ptrs.reserve(held.size());
+  for (const auto& p : held) ptrs.push_back(p.get());
+  auto scope = check::scope_for(*profile, ptrs, {});
+  std::set<std::string> domain_names;
+  for (const auto& p : scope.profiles) {
+    domain_names.insert(p.spec.trust_domain_ref.name);
+    if (p.spec.n32 && p.spec.n32->trust_domain_ref) {
+      domain_names.insert(p.spec.n32->trust_domain_ref->name);
+    }
+  }
+  for (const auto& name : domain_names) {
+    if (const auto d = context_.stores.typed_trust_domains->get({"", name})) {
+      scope.trust_domains.push_back(check::trust_domain_info(*d));
+    }
+  }
+  const auto pairs = check::evaluate_for(scope, id);
+  const bool scoped = profile->spec.consistency && profile->spec.consistency->scope.has_value();
+  auto outcome = consistency_outcome(id, pairs, profile->metadata.generation, scoped);
+
+  api::SecurityProfileStatus status = profile->status;
+  const auto* before = api::find_condition(status.conditions, kConditionConsistent);
+  const bool had = before != nullptr;
+  const auto previous = had ? before->status : api::ConditionStatus::Unknown;
+  api::set_condition(status.conditions, outcome.condition, seconds_of(context_.now()));
+  status.consistency = outcome.results;
+  const bool wrote = write_status_if_changed(*context_.client, kube::resources::security_profiles(),
+                                             *object, api::to_json(status));
+  set_gauges(id, outcome.inconsistent);
+  // An Event on a change of state only (and a first evaluation that finds a mismatch).
+  const auto now_status = outcome.condition.status;
+  if (wrote && (had ? previous != now_status : now_status == api::ConditionStatus::False)) {
+    const bool ok = now_status == api::ConditionStatus::True;
+    context_.events->record(*object, ok ? runtime::EventType::Normal : runtime::EventType::Warning,
+                            ok ? "Consistent" : "Inconsistent", outcome.condition.message);
+  }
+  return runtime::ReconcileResult::Done();
+}
+
+}  // namespace secprov::controllers

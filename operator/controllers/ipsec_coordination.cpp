@@ -1,0 +1,115 @@
+#include "controllers/ipsec_coordination.h"
+
+#include <algorithm>
+#include <set>
+
+#include "check/impact.h"
+#include "controllers/consistency_controller.h"
+
+namespace secprov::controllers::policies {
+
+std::optional<Reason> ipsec_change_pending(const api::SecurityProfile& applied,
+                                           const api::SecurityProfile& desired,
+                                           const std::vector<api::SecurityProfile>& peers) {
+  if (applied.spec.ipsec == desired.spec.ipsec) return std::nullopt;
+  check::Scope before;
+  check::Scope after;
+  for (const auto& p : peers) {
+    if (p.metadata.namespace_ == desired.metadata.namespace_ &&
+        p.metadata.name == desired.metadata.name) {
+      continue;
+    }
+    before.profiles.push_back(p);
+    after.profiles.push_back(p);
+  }
+  before.profiles.push_back(applied);
+  after.profiles.push_back(desired);
+  const auto self = desired.metadata.namespace_ + "/" + desired.metadata.name;
+  const auto impact = check::preview(before, after, self, {});
+  std::string waits;
+  std::set<std::string> waited_for;
+  for (const auto& broken : impact.broken) {
+    if (!check::ipsec_interface(broken.interface)) continue;  // SBI and N32 are not held here
+    for (const auto& peer : broken.peers) {
+      waited_for.insert(peer);
+      waits += (waits.empty() ? "" : "; ") + std::string(check::to_string(broken.interface)) +
+               " with " + peer;
+    }
+    for (const auto& f : broken.findings) waits += " (" + f.reason + ": " + f.message + ")";
+  }
+  if (waited_for.empty()) return std::nullopt;
+  std::string names;
+  for (const auto& peer : waited_for) names += (names.empty() ? "" : ", ") + peer;
+  return Reason{"IpsecChangePending",
+                "the new spec.ipsec would break the consistent IPsec link " + waits +
+                    "; the IPsec Secret keeps the configuration in use until the spec of " + names +
+                    " matches, then both switch"};
+}
+
+std::optional<api::SecurityProfile> applied_ipsec_profile(const nlohmann::json& profile_object,
+                                                          const nlohmann::json& secret) {
+  const auto annotations =
+      secret.value("metadata", nlohmann::json::object()).value("annotations", nlohmann::json{});
+  if (!annotations.is_object() || !annotations.contains(kIpsecAppliedSpecAnnotation) ||
+      !annotations[kIpsecAppliedSpecAnnotation].is_string()) {
+    return std::nullopt;
+  }
+  const auto ipsec = nlohmann::json::parse(
+      annotations[kIpsecAppliedSpecAnnotation].get<std::string>(), nullptr, false);
+  if (ipsec.is_discarded()) return std::nullopt;
+  auto object = profile_object;
+  if (!object.contains("spec") || !object["spec"].is_object()) return std::nullopt;
+  if (ipsec.is_null()) {
+    object["spec"].erase("ipsec");
+  } else {
+    object["spec"]["ipsec"] = ipsec;
+  }
+  auto parsed = api::parse_security_profile(object);
+  if (!parsed) return std::nullopt;
+  return std::move(parsed).value();
+}
+
+}  // namespace secprov::controllers::policies
+
+namespace secprov::controllers {
+namespace {
+
+// The peers[].name of spec.ipsec.interfaces[] in a profile as stored.
+std::set<std::string> listed_peers(const nlohmann::json& spec) {
+  std::set<std::string> out;
+  const auto ipsec = spec.value("ipsec", nlohmann::json::object());
+  if (!ipsec.is_object()) return out;
+  for (const auto& interface : ipsec.value("interfaces", nlohmann::json::array())) {
+    if (!interface.is_object()) continue;
+    for (const auto& peer : interface.value("peers", nlohmann::json::array())) {
+      if (peer.is_object() && peer.contains("name") && peer["name"].is_string()) {
+        out.insert(peer["name"].get<std::string>());
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<runtime::ObjectKey> ipsec_peers_of_profile(const ProfileStore& profiles,
+                                                       const nlohmann::json& profile) {
+  const auto metadata = profile.value("metadata", nlohmann::json::object());
+  const auto ns = metadata.value("namespace", std::string{});
+  const auto name = metadata.value("name", std::string{});
+  // Index look-ups only (no scan of the namespace: a burst of n profiles would cost n^2): the
+  // profiles this one lists, and those listing it (consistency's named-peer index).
+  auto linked = listed_peers(profile.value("spec", nlohmann::json::object()));
+  for (const auto& other : profiles.by_index(index::kProfileNamedPeer, ns + "/" + name)) {
+    if (other) linked.insert(other->metadata.name);
+  }
+  linked.erase(name);
+  std::vector<runtime::ObjectKey> out;
+  for (const auto& other_name : linked) {
+    const auto other = profiles.get({ns, other_name});
+    if (other && other->spec.ipsec) out.push_back({ns, other_name});
+  }
+  return out;
+}
+
+}  // namespace secprov::controllers

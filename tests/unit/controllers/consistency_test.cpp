@@ -1,0 +1,195 @@
+// The consistency controller's pure parts: the Consistent condition and status.consistency
+// from evaluated pairs, the keys a profile event enqueues (index lookups), and the gauge's
+// pair counting.
+
+#include <gtest/gtest.h>
+
+#include "controllers/consistency_controller.h"
+
+namespace secprov::controllers {
+namespace {
+
+using nlohmann::json;
+
+check::PairResult pair(const std::string& a, const std::string& b, check::Interface i,
+                       std::vector<check::Finding> findings = {}) {
+  check::PairResult p;
+  p.interface = i;
+  p.a = a;
+  p.b = b;
+  p.findings = std::move(findings);
+  return p;
+}
+
+check::Finding error(const std::string& reason, const std::string& message) {
+  return {"x", reason, message, check::Severity::Error};
+}
+check::Finding info(const std::string& reason, const std::string& message) {
+  return {"x", reason, message, check::Severity::Info};
+}
+
+TEST(ConsistencyOutcome, Table) {
+  using check::Interface;
+  struct Case {
+    std::string name;
+    std::vector<check::PairResult> pairs;
+    bool scoped;
+    api::ConditionStatus status;
+    std::string reason;
+    std::string message_has;
+    std::vector<std::string> peers;  // results in order
+  };
+  const std::vector<Case> cases = {
+      {"no peers", {}, false, api::ConditionStatus::True, "NoPeers", "no peer to check", {}},
+      {"no peers in scope",
+       {},
+       true,
+       api::ConditionStatus::True,
+       "NoPeers",
+       "matching spec.consistency.scope",
+       {}},
+      {"all consistent, an Info said",
+       {pair("5gc/amf", "5gc/ausf", Interface::Sbi),
+        pair("5gc/amf", "5gc/nrf", Interface::Sbi, {info("NotModelled", "not decided")})},
+       false,
+       api::ConditionStatus::True,
+       "Consistent",
+       "consistent with 2 peer(s) on 2 pair(s)",
+       {"ausf", "nrf"}},
+      {"one inconsistent comes first, named with interface and reason",
+       {pair("5gc/amf", "5gc/ausf", Interface::Sbi),
+        pair("5gc/smf", "5gc/amf", Interface::Sbi,
+             {error("NoCommonTlsVersion", "SBI 5gc/smf -> 5gc/amf: no TLS version in common")})},
+       false,
+       api::ConditionStatus::False,
+       "NoCommonTlsVersion",
+       "1 of 2 pair(s) inconsistent; smf SBI NoCommonTlsVersion: SBI 5gc/smf -> 5gc/amf",
+       {"smf", "ausf"}},
+      {"external peer keeps its prefix",
+       {pair("5gc/amf", "external/gnb-1", Interface::N2, {error("IdMismatch", "N2 ids")})},
+       false,
+       api::ConditionStatus::False,
+       "IdMismatch",
+       "external/gnb-1 N2",
+       {"external/gnb-1"}},
+  };
+  for (const auto& c : cases) {
+    const auto out = consistency_outcome("5gc/amf", c.pairs, 7, c.scoped);
+    EXPECT_EQ(out.condition.type, kConditionConsistent) << c.name;
+    EXPECT_EQ(out.condition.status, c.status) << c.name;
+    EXPECT_EQ(out.condition.reason, c.reason) << c.name;
+    EXPECT_EQ(out.condition.observed_generation, 7) << c.name;
+    EXPECT_NE(out.condition.message.find(c.message_has), std::string::npos)
+        << c.name << ": " << out.condition.message;
+    std::vector<std::string> peers;
+    for (const auto& r : out.results) peers.push_back(r.peer);
+    EXPECT_EQ(peers, c.peers) << c.name;
+    std::size_t bad = 0;
+    for (const auto& r : out.results) bad += r.consistent ? 0 : 1;
+    EXPECT_EQ(out.inconsistent.size(), bad) << c.name;
+  }
+}
+
+TEST(ConsistencyOutcome, ListIsBoundedAndCountsAll) {
+  std::vector<check::PairResult> pairs;
+  for (int i = 0; i < 40; ++i) {
+    pairs.push_back(pair("5gc/nrf", "5gc/nf" + std::to_string(i), check::Interface::Sbi,
+                         i % 2 ? std::vector<check::Finding>{error("Bad", std::string(5000, 'm'))}
+                               : std::vector<check::Finding>{}));
+  }
+  const auto out = consistency_outcome("5gc/nrf", pairs, 1, false);
+  ASSERT_EQ(out.results.size(), api::kMaxConsistencyResults);
+  EXPECT_FALSE(out.results.front().consistent);
+  EXPECT_LE(out.results.front().message.size(), 1024u);
+  EXPECT_EQ(out.inconsistent.size(), 20u);
+  EXPECT_NE(out.condition.message.find("20 of 40"), std::string::npos);
+  EXPECT_NE(out.condition.message.find("and 17 more"), std::string::npos);
+}
+
+TEST(InconsistentPairs, CountsEachPairOnceWhoeverSaysIt) {
+  InconsistentPairs pairs;
+  using K = InconsistentPairs::PairKey;
+  const K sbi{"SBI", "5gc/amf", "5gc/ausf"};
+  const K n4{"N4", "5gc/smf", "5gc/upf"};
+  EXPECT_EQ(pairs.update("5gc/amf", {sbi}), (std::set<std::string>{"SBI"}));
+  EXPECT_EQ(pairs.update("5gc/ausf", {sbi}), (std::set<std::string>{}));  // same pair
+  EXPECT_EQ(pairs.count("SBI"), 1u);
+  EXPECT_EQ(pairs.update("5gc/amf", {}), (std::set<std::string>{}));  // ausf still says so
+  EXPECT_EQ(pairs.count("SBI"), 1u);
+  EXPECT_EQ(pairs.update("5gc/ausf", {n4}), (std::set<std::string>{"SBI", "N4"}));
+  EXPECT_EQ(pairs.count("SBI"), 0u);
+  EXPECT_EQ(pairs.count("N4"), 1u);
+}
+
+json profile_json(const std::string& name, const std::string& nf_type, json spec = json::object(),
+                  json status = nullptr, int generation = 1) {
+  json j = {{"apiVersion", "secprov.io/v1alpha1"},
+            {"kind", "SecurityProfile"},
+            {"metadata",
+             {{"name", name},
+              {"namespace", "5gc"},
+              {"generation", generation},
+              {"resourceVersion", std::to_string(generation)}}},
+            {"spec",
+             {{"nfType", nf_type},
+              {"selector", {{"matchLabels", {{"app", name}}}}},
+              {"trustDomainRef", {{"name", "home"}}}}}};
+  j["spec"].merge_patch(spec);
+  if (!status.is_null()) j["status"] = status;
+  return j;
+}
+
+std::set<std::string> names(const std::vector<runtime::ObjectKey>& keys) {
+  std::set<std::string> out;
+  for (const auto& k : keys) out.insert(k.name);
+  return out;
+}
+
+TEST(ConsistencyKeys, PeersByTypeNamesAndPreviousPeers) {
+  auto store = make_profile_store();
+  add_consistency_indexes(*store);
+  const json smf = profile_json(
+      "smf", "SMF",
+      {{"ipsec",
+        {{"interfaces",
+          {{{"name", "N4"}, {"peers", {{{"name", "upf-x"}, {"address", "10.0.0.2"}}}}}}}}}});
+  const json upf_x = profile_json("upf-x", "UPF");
+  const json upf_y = profile_json(
+      "upf-y", "UPF",
+      {{"ipsec",
+        {{"interfaces",
+          {{{"name", "N4"}, {"peers", {{{"name", "smf"}, {"address", "10.0.0.1"}}}}}}}}}});
+  const json ausf = profile_json("ausf", "AUSF");
+  const json udm = profile_json("udm", "UDM");
+  const json nrf = profile_json("nrf", "NRF");
+  for (const auto& o : {smf, upf_x, upf_y, ausf, udm, nrf}) {
+    store->upsert(std::make_shared<const json>(o));
+  }
+  // A spec change of the SMF: itself, the UPFs (N4 by type; upf-x by name, upf-y names it),
+  // the UDM and NRF (SBI by type); not the AUSF (no SMF relation).
+  json smf2 = smf;
+  smf2["metadata"]["generation"] = 2;
+  smf2["metadata"]["resourceVersion"] = "2";
+  store->upsert(std::make_shared<const json>(smf2));
+  const auto keys = consistency_keys(*store, &smf, smf2);
+  EXPECT_EQ(keys.front().name, "smf");
+  EXPECT_EQ(names(keys), (std::set<std::string>{"smf", "upf-x", "upf-y", "udm", "nrf"}));
+  // A status-only change that leaves status.consistency alone (the profile controller's).
+  json smf3 = smf2;
+  smf3["metadata"]["resourceVersion"] = "3";
+  smf3["status"] = {{"observedGeneration", 2}};
+  EXPECT_TRUE(consistency_keys(*store, &smf2, smf3).empty());
+  // The AUSF's status lists a previous peer "gone": a change reaches it too.
+  const json ausf2 = profile_json(
+      "ausf", "AUSF", json::object(),
+      {{"consistency",
+        {{{"peer", "gone"}, {"interface", "SBI"}, {"consistent", false}, {"reason", "X"}}}}},
+      2);
+  const auto ausf_keys = consistency_keys(*store, &ausf, ausf2);
+  EXPECT_TRUE(names(ausf_keys).contains("gone"));
+  EXPECT_TRUE(names(ausf_keys).contains("udm"));  // AUSF -> UDM
+  EXPECT_FALSE(names(ausf_keys).contains("upf-x"));
+}
+
+}  // namespace
+}  // namespace secprov::controllers
