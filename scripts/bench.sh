@@ -15,12 +15,17 @@ n="${1:-1000}"
 shift || true
 
 build="${SECPROV_BUILD_DIR:-build}"  # the release build of scripts/build.sh
-scripts/install-deps.sh >/dev/null
-if [[ -f "$build/build.ninja" ]]; then
-  ninja -C "$build" secprov-bench secprov-operator >/dev/null
-else
-  scripts/build.sh release
+# SECPROV_BENCH_NO_BUILD=1: run what is built (a shared tree may be mid-edit);
+# SECPROV_BENCH_OPERATOR: another operator binary (e.g. an older one, for a before/after).
+if [[ -z "${SECPROV_BENCH_NO_BUILD:-}" ]]; then
+  scripts/install-deps.sh >/dev/null
+  if [[ -f "$build/build.ninja" ]]; then
+    ninja -C "$build" secprov-bench secprov-operator >/dev/null
+  else
+    scripts/build.sh release
+  fi
 fi
+operator="${SECPROV_BENCH_OPERATOR:-$build/operator/cmd/secprov-operator}"
 
 dir="$root/build/bench"
 cp_dir="$dir/controlplane"
@@ -51,5 +56,5 @@ YAML
 echo "==> machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)," \
   "$(uname -r), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 "$build/tests/bench/secprov-bench" --profiles "$n" --kubeconfig "$kubeconfig" \
-  --kubectl build/bin/kubectl --operator "$build/operator/cmd/secprov-operator" \
+  --kubectl build/bin/kubectl --operator "$operator" \
   --trust-domain bench --work-dir "$dir" "$@"

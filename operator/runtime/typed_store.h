@@ -48,7 +48,7 @@ class TypedStore {
     index.values.clear();
     for (auto& [key, entry] : entries_) {
       if (!entry.value) continue;
-      entry.filed[name] = file_locked(index, key, *entry.value);
+      entry.filed[name] = file_locked(index, key, entry.value);
     }
   }
 
@@ -79,7 +79,7 @@ class TypedStore {
       return;
     }
     unparsed_.erase(*key);
-    for (auto& [name, index] : indexes_) entry.filed[name] = file_locked(index, *key, *entry.value);
+    for (auto& [name, index] : indexes_) entry.filed[name] = file_locked(index, *key, entry.value);
   }
 
   void erase(const ObjectKey& key) {
@@ -108,7 +108,7 @@ class TypedStore {
     std::vector<ObjectKey> out;
     if (const auto* keys = find_locked(index, value)) {
       for (auto it = keys->begin(); it != keys->end() && out.size() < limit; ++it) {
-        out.push_back(*it);
+        out.push_back(it->first);
       }
     }
     return out;
@@ -120,7 +120,7 @@ class TypedStore {
     std::vector<Ptr> out;
     if (const auto* keys = find_locked(index, value)) {
       out.reserve(keys->size());
-      for (const auto& key : *keys) out.push_back(entries_.at(key).value);
+      for (const auto& filed : *keys) out.push_back(filed.second);
     }
     return out;
   }
@@ -151,7 +151,10 @@ class TypedStore {
   }
 
  private:
-  using KeySet = std::set<ObjectKey>;
+  // Each filed key with its parsed value, so by_index copies pointers instead of looking
+  // every key up again in entries_ (with 10,000 profiles in a namespace, by_index and its
+  // look-ups were about 45 % of the operator's CPU in a profile).
+  using KeySet = std::map<ObjectKey, Ptr>;
   struct Index {
     IndexFn fn;
     std::map<std::string, KeySet, std::less<>> values;
@@ -169,10 +172,10 @@ class TypedStore {
     return !rv_a.empty() && rv_a == resource_version_of(b);
   }
 
-  static std::set<std::string> file_locked(Index& index, const ObjectKey& key, const T& value) {
-    const auto computed = index.fn(value);
+  static std::set<std::string> file_locked(Index& index, const ObjectKey& key, const Ptr& value) {
+    const auto computed = index.fn(*value);
     std::set<std::string> values(computed.begin(), computed.end());
-    for (const auto& v : values) index.values[v].insert(key);
+    for (const auto& v : values) index.values[v].insert_or_assign(key, value);
     return values;
   }
 

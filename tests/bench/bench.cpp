@@ -469,6 +469,7 @@ int run(const Options& options) {
        {{"p50", percentile(repairs, 50)},
         {"p99", percentile(repairs, 99)},
         {"samples", repairs.size()},
+        {"in_order", repairs},  // to see whether a slow one is the first (work left over)
         {"unrepaired", unrepaired}}},
       {"steady_state",
        {{"seconds", options.steady_seconds},
