@@ -7,7 +7,9 @@
 
 #include "controllers/conditions.h"
 #include "controllers/mappers.h"
+#include "controllers/observed.h"
 #include "controllers/status_writer.h"
+#include "controllers/trust_bundle_controller.h"
 #include "crypto/authority.h"
 #include "crypto/crl.h"
 #include "crypto/encoding.h"
@@ -19,6 +21,17 @@
 #include "runtime/object.h"
 
 namespace secprov::controllers {
+namespace {
+
+std::string annotation_of(const nlohmann::json& object, std::string_view key) {
+  const auto annotations = object.value("metadata", nlohmann::json::object())
+                               .value("annotations", nlohmann::json::object());
+  return annotations.is_object() ? annotations.value(std::string(key), std::string{})
+                                 : std::string{};
+}
+
+}  // namespace
+
 namespace trust {
 namespace {
 
@@ -254,6 +267,115 @@ RotationWaiting rotation_waiting(api::RotationPhase phase,
   return result;
 }
 
+NextCaOwnership next_ca_secret_ownership(const nlohmann::json& secret, const std::string& domain,
+                                         const std::string& domain_uid, const std::string& token) {
+  const auto& metadata = secret.value("metadata", nlohmann::json::object());
+  const std::string name =
+      metadata.value("namespace", std::string{}) + "/" + metadata.value("name", std::string{});
+  const bool labelled =
+      runtime::label_of(secret, render::kTrustDomainLabel) == render::label_value(domain);
+  const bool managed =
+      runtime::label_of(secret, render::kManagedByLabel) == render::kManagedByValue;
+  const auto references = runtime::owner_references_of(secret);
+  const bool controlled = std::ranges::any_of(references, [&](const runtime::OwnerReference& r) {
+    return r.controller && is_trust_domain_reference(r) && r.name == domain &&
+           (domain_uid.empty() || r.uid == domain_uid);
+  });
+  if (labelled && managed && controlled) return {Ownership::Ours, {}, {}};
+  // Written before the marks existed: only the rotation it answers may take it over.
+  const bool ours_unmarked =
+      labelled && !managed && references.empty() && !token.empty() &&
+      annotation_of(secret, api::kReplaceCaAnnotation) == token &&
+      std::ranges::any_of(metadata.value("managedFields", nlohmann::json::array()),
+                          [](const nlohmann::json& entry) {
+                            return entry.is_object() &&
+                                   entry.value("manager", std::string{}) == kFieldManager;
+                          });
+  if (ours_unmarked) return {Ownership::Adoptable, {}, {}};
+  return {Ownership::Foreign, std::string(kNextCaSecretNotOwned),
+          "Secret " + name + " is not this TrustDomain's next CA key pair (it needs labels " +
+              std::string(render::kManagedByLabel) + "=" + std::string(render::kManagedByValue) +
+              " and " + std::string(render::kTrustDomainLabel) + "=" + render::label_value(domain) +
+              " and a controller ownerReference to TrustDomain " + domain +
+              "): left unchanged and unused; the rotation waits until it is removed"};
+}
+
+namespace {
+
+std::vector<runtime::ObjectKey> if_rotating(const TrustDomainStore& domains,
+                                            std::vector<runtime::ObjectKey> keys) {
+  std::erase_if(keys, [&](const runtime::ObjectKey& key) {
+    const auto domain = domains.get(key);
+    return !domain || !api::rotation_in_progress(domain->status.rotation);
+  });
+  return keys;
+}
+
+}  // namespace
+
+std::vector<runtime::ObjectKey> rotating_domain_of_object(const TrustDomainStore& domains,
+                                                          const runtime::Json& object) {
+  return if_rotating(domains, trust_domain_of_leaf_secret(domains, object));
+}
+
+std::vector<runtime::ObjectKey> rotating_domains_of_profile(const TrustDomainStore& domains,
+                                                            const runtime::Json& profile) {
+  std::vector<runtime::ObjectKey> keys;
+  for (const auto& bundle : bundle_of_profile(profile)) keys.push_back({"", bundle.name});
+  return if_rotating(domains, std::move(keys));
+}
+
+std::set<std::string> GateMemo::bundle(const std::string& digest, const std::string& pem) {
+  if (!digest.empty()) {
+    if (const auto found = current_.bundles.find(digest); found != current_.bundles.end()) {
+      return found->second;
+    }
+    if (auto found = previous_.bundles.find(digest); found != previous_.bundles.end()) {
+      return current_.bundles.emplace(digest, std::move(found->second)).first->second;
+    }
+  }
+  ++parses_;
+  std::set<std::string> fingerprints;
+  try {
+    for (const auto& c : crypto::Certificate::parse_chain(pem)) {
+      fingerprints.insert(c.sha256_fingerprint());
+    }
+  } catch (const crypto::CryptoError&) {
+    fingerprints.clear();  // unreadable: carries nothing
+  }
+  if (!digest.empty()) current_.bundles.emplace(digest, fingerprints);
+  return fingerprints;
+}
+
+std::optional<bool> GateMemo::issued_by(const std::string& digest, const std::string& pem,
+                                        const crypto::Certificate& ca,
+                                        const std::string& ca_fingerprint) {
+  const std::string key = digest.empty() ? std::string{} : digest + "|" + ca_fingerprint;
+  if (!key.empty()) {
+    if (const auto found = current_.issued.find(key); found != current_.issued.end()) {
+      return found->second;
+    }
+    if (auto found = previous_.issued.find(key); found != previous_.issued.end()) {
+      return current_.issued.emplace(key, found->second).first->second;
+    }
+  }
+  ++parses_;
+  std::optional<bool> issued;
+  try {
+    const auto chain = crypto::Certificate::parse_chain(pem);
+    if (!chain.empty()) issued = chain.front().issued_by(ca);
+  } catch (const crypto::CryptoError&) {
+    issued.reset();
+  }
+  if (!key.empty()) current_.issued.emplace(key, issued);
+  return issued;
+}
+
+void GateMemo::end_pass() {
+  previous_ = std::move(current_);
+  current_ = {};
+}
+
 std::vector<Event> transition_events(const std::vector<api::Condition>& before,
                                      const std::vector<api::Condition>& after) {
   std::vector<Event> events;
@@ -302,8 +424,9 @@ constexpr std::chrono::hours kLongestWait{24};
 // A foreign "<domain>-crl" is looked at again now and then: when it goes, the watch of CRL
 // ConfigMaps may not see it (it need not carry the label).
 constexpr std::chrono::minutes kForeignRecheck{5};
-// During a rotation, a safety net for what is not routed here (bundle ConfigMaps, Pods).
-constexpr std::chrono::seconds kRotationRecheck{2};
+// During a rotation, a bound: the events of what the gates look at wake the domain
+// (rotating_domain_of_object, rotating_domains_of_profile), this only in case one is missed.
+constexpr std::chrono::seconds kRotationRecheck{30};
 
 // The key pair Secret of a rotation's new CA, next to the issuing one.
 std::string next_ca_secret_name(const api::TrustDomain& domain) {
@@ -335,17 +458,13 @@ std::optional<crypto::CertificateAuthority> load_key_pair(
   }
 }
 
-std::string annotation_of(const nlohmann::json& object, std::string_view key) {
-  const auto annotations = object.value("metadata", nlohmann::json::object())
-                               .value("annotations", nlohmann::json::object());
-  return annotations.is_object() ? annotations.value(std::string(key), std::string{})
-                                 : std::string{};
-}
-
-std::set<std::string> fingerprints_of(const std::vector<crypto::Certificate>& certificates) {
-  std::set<std::string> out;
-  for (const auto& certificate : certificates) out.insert(certificate.sha256_fingerprint());
-  return out;
+// The digest the managed Secret cache recorded for a data key (strip_secret_data); empty
+// when none (then the gates parse the value).
+std::string cached_digest(const nlohmann::json& secret, std::string_view key) {
+  const auto digests = secret.find(kCachedDigestsField);
+  if (digests == secret.end() || !digests->is_object()) return {};
+  const auto found = digests->find(key);
+  return found != digests->end() && found->is_string() ? found->get<std::string>() : std::string{};
 }
 
 }  // namespace
@@ -402,7 +521,7 @@ RevocationRecord record_revocation(const Context& context, const std::string& tr
 TrustDomainReconciler::TrustDomainReconciler(Context context, std::shared_ptr<CaProvider> cas)
     : context_(std::move(context)), cas_(std::move(cas)) {}
 
-void TrustDomainReconciler::write_ca(const api::TrustDomain& domain, const nlohmann::json& object,
+bool TrustDomainReconciler::write_ca(const api::TrustDomain& domain, const nlohmann::json& object,
                                      const render::CaRequest& request,
                                      const nlohmann::json* existing,
                                      const std::optional<std::string>& token,
@@ -413,7 +532,14 @@ void TrustDomainReconciler::write_ca(const api::TrustDomain& domain, const nlohm
       domain, context_.operator_namespace,
       render::CaMaterial{ca.certificate().to_pem(), ca.key().to_pkcs8_pem()}, token,
       existing != nullptr ? &existing->at("metadata") : nullptr);
-  if (!name.empty()) secret["metadata"]["name"] = name;
+  if (!name.empty()) {
+    // The next key pair is disposable: owned by the TrustDomain (next_ca_secret_ownership).
+    auto& metadata = secret["metadata"];
+    metadata["name"] = name;
+    metadata["labels"][std::string(render::kManagedByLabel)] = render::kManagedByValue;
+    metadata["ownerReferences"] = nlohmann::json::array(
+        {render::trust_domain_owner_reference(domain.metadata.name, domain.metadata.uid)});
+  }
   const std::string fingerprint = ca.certificate().sha256_fingerprint().substr(0, 16);
   if (existing != nullptr) {
     // PUT with the cached resourceVersion: a cache behind our own write gets Conflict
@@ -426,7 +552,7 @@ void TrustDomainReconciler::write_ca(const api::TrustDomain& domain, const nlohm
       context_.client->create(kube::resources::secrets(), context_.operator_namespace, secret);
     } catch (const kube::ApiError& e) {
       if (!kube::is_already_exists(e)) throw;
-      return;
+      return false;
     }
   }
   context_.events->record(
@@ -435,29 +561,62 @@ void TrustDomainReconciler::write_ca(const api::TrustDomain& domain, const nlohm
           (name.empty() ? ca_secret_name(domain) : name) +
           (token ? " (" + std::string(api::kReplaceCaAnnotation) + "=" + *token + ")"
                  : std::string{}));
+  return true;
+}
+
+std::vector<std::string> TrustDomainReconciler::domain_namespaces(
+    const api::TrustDomain& domain) const {
+  return namespaces_using(*context_.stores.typed_profiles, domain.metadata.name);
+}
+
+std::vector<runtime::ObjectPtr> TrustDomainReconciler::domain_secrets(
+    const api::TrustDomain& domain, const std::vector<std::string>& namespaces) const {
+  const std::string label = render::label_value(domain.metadata.name);
+  std::vector<runtime::ObjectPtr> secrets;
+  for (const auto& ns : namespaces) {
+    for (auto& secret : context_.stores.managed_secrets->list(ns)) {
+      if (runtime::label_of(*secret, render::kTrustDomainLabel) != label ||
+          std::ranges::any_of(runtime::owner_references_of(*secret),
+                              [](const runtime::OwnerReference& r) {
+                                return r.controller && trust::is_trust_domain_reference(r);
+                              })) {
+        continue;
+      }
+      secrets.push_back(std::move(secret));
+    }
+  }
+  return secrets;
+}
+
+std::vector<runtime::ObjectPtr> TrustDomainReconciler::domain_bundles(
+    const api::TrustDomain& domain, const std::vector<std::string>& namespaces) const {
+  const std::string label = render::label_value(domain.metadata.name);
+  const std::string name = render::trust_bundle_name(domain.metadata.name);
+  std::vector<runtime::ObjectPtr> bundles;
+  for (const auto& ns : namespaces) {
+    auto config_map = context_.stores.managed_config_maps->get({ns, name});
+    if (config_map && runtime::label_of(*config_map, render::kTrustDomainLabel) == label) {
+      bundles.push_back(std::move(config_map));
+    }
+  }
+  return bundles;
 }
 
 std::optional<std::string> TrustDomainReconciler::published_ca_pem(
     const api::TrustDomain& domain, const std::string& fingerprint) const {
-  const std::string label = render::label_value(domain.metadata.name);
-  const std::string bundle = render::trust_bundle_name(domain.metadata.name);
   const auto find_in = [&](const std::optional<std::string>& pem) -> std::optional<std::string> {
     for (const auto& certificate : certificates_in(pem)) {
       if (certificate.sha256_fingerprint() == fingerprint) return certificate.to_pem();
     }
     return std::nullopt;
   };
-  for (const auto& config_map : context_.stores.managed_config_maps->list()) {
-    if ((*config_map)["metadata"].value("name", std::string{}) != bundle ||
-        runtime::label_of(*config_map, render::kTrustDomainLabel) != label) {
-      continue;
-    }
+  const auto namespaces = domain_namespaces(domain);
+  for (const auto& config_map : domain_bundles(domain, namespaces)) {
     if (auto pem = find_in(
             decoded(config_map->value("data", nlohmann::json()), render::kCaBundleKey, false)))
       return pem;
   }
-  for (const auto& secret : context_.stores.managed_secrets->list()) {
-    if (runtime::label_of(*secret, render::kTrustDomainLabel) != label) continue;
+  for (const auto& secret : domain_secrets(domain, namespaces)) {
     if (auto pem =
             find_in(decoded(secret->value("data", nlohmann::json()), render::kCaBundleKey, true)))
       return pem;
@@ -542,7 +701,7 @@ std::chrono::system_clock::time_point TrustDomainReconciler::publish_crl(
       if (!kube::is_already_exists(e)) throw;
       // Not in the cache: ours with the cache behind (the watch brings it), or someone
       // else's, perhaps without the labels the cache selects.
-      const auto found = fetch_config_map(name);
+      const auto found = fetch(kube::resources::config_maps(), name);
       if (found && trust::crl_ownership(*found, domain.metadata.name, domain.metadata.uid) ==
                        trust::Ownership::Foreign) {
         return report_foreign_crl(domain, name, now);
@@ -571,19 +730,18 @@ std::chrono::system_clock::time_point TrustDomainReconciler::report_foreign_crl(
   return now + kForeignRecheck;
 }
 
-std::optional<nlohmann::json> TrustDomainReconciler::fetch_config_map(
-    const std::string& name) const {
+std::optional<nlohmann::json> TrustDomainReconciler::fetch(const kube::ResourceType& type,
+                                                           const std::string& name) const {
   kube::ListOptions options;
   options.field_selector = "metadata.name=" + name;
-  auto items =
-      context_.client->list(kube::resources::config_maps(), context_.operator_namespace, options)
-          .items;
+  auto items = context_.client->list(type, context_.operator_namespace, options).items;
   if (items.empty()) return std::nullopt;
   return std::move(items.front());
 }
 
 std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
-    const api::TrustDomain& domain, const std::vector<api::PreviousCa>& previous) const {
+    const api::TrustDomain& domain, const std::vector<api::PreviousCa>& previous,
+    trust::GateMemo& memo) const {
   std::set<std::string> in_use;
   if (previous.empty()) return in_use;
   std::vector<std::pair<std::string, crypto::Certificate>> cas;
@@ -591,25 +749,26 @@ std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
     const auto parsed = certificates_in(ca.certificate_pem);
     if (!parsed.empty()) cas.emplace_back(ca.fingerprint, parsed.front());
   }
-  const std::string label = render::label_value(domain.metadata.name);
-  for (const auto& secret : context_.stores.managed_secrets->list()) {
-    if (runtime::label_of(*secret, render::kTrustDomainLabel) != label) continue;
-    const auto chain = certificates_in(
-        decoded(secret->value("data", nlohmann::json()), render::kTlsCertificateKey, true));
-    if (chain.empty()) continue;
+  for (const auto& secret : domain_secrets(domain, domain_namespaces(domain))) {
+    const auto leaf =
+        decoded(secret->value("data", nlohmann::json()), render::kTlsCertificateKey, true);
+    if (!leaf) continue;
+    const auto digest = cached_digest(*secret, render::kTlsCertificateKey);
     for (const auto& [fingerprint, ca] : cas) {
-      if (chain.front().issued_by(ca)) in_use.insert(fingerprint);
+      if (memo.issued_by(digest, *leaf, ca, fingerprint).value_or(false)) {
+        in_use.insert(fingerprint);
+      }
     }
   }
   return in_use;
 }
 
 std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
-    const api::TrustDomain& domain, const std::string& new_ca_pem) const {
+    const api::TrustDomain& domain, const std::string& new_ca_pem, trust::GateMemo& memo) const {
   std::vector<trust::RotationObject> objects;
   std::optional<crypto::Certificate> new_ca;
   if (const auto parsed = certificates_in(new_ca_pem); !parsed.empty()) new_ca = parsed.front();
-  const std::string label = render::label_value(domain.metadata.name);
+  const std::string new_fingerprint = new_ca ? new_ca->sha256_fingerprint() : std::string{};
   const auto owner_of = [](const nlohmann::json& object, std::string_view kind) {
     const auto key = runtime::try_key_of(object);
     const std::string ns = key ? key->ns : std::string{};
@@ -620,28 +779,33 @@ std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
     }
     return std::string(kind) + " " + ns + "/" + (key ? key->name : std::string{});
   };
-  for (const auto& secret : context_.stores.managed_secrets->list()) {
-    if (runtime::label_of(*secret, render::kTrustDomainLabel) != label) continue;
+  // The cached digests and texts stand for the PEM: only what changed is parsed.
+  const auto namespaces = domain_namespaces(domain);
+  for (const auto& secret : domain_secrets(domain, namespaces)) {
     const auto data = secret->value("data", nlohmann::json::object());
     trust::RotationObject object;
     object.owner = owner_of(*secret, "Secret");
     if (const auto bundle = decoded(data, render::kCaBundleKey, true)) {
-      object.bundle = fingerprints_of(certificates_in(bundle));
+      object.bundle = memo.bundle(cached_digest(*secret, render::kCaBundleKey), *bundle);
     }
-    const auto chain = certificates_in(decoded(data, render::kTlsCertificateKey, true));
-    if (!chain.empty()) object.leaf_from_new = new_ca && chain.front().issued_by(*new_ca);
+    if (const auto leaf = decoded(data, render::kTlsCertificateKey, true)) {
+      if (new_ca) {
+        object.leaf_from_new = memo.issued_by(cached_digest(*secret, render::kTlsCertificateKey),
+                                              *leaf, *new_ca, new_fingerprint);
+      } else if (!certificates_in(leaf).empty()) {
+        object.leaf_from_new = false;
+      }
+    }
     if (object.bundle || object.leaf_from_new) objects.push_back(std::move(object));
   }
-  const std::string bundle_name = render::trust_bundle_name(domain.metadata.name);
-  for (const auto& config_map : context_.stores.managed_config_maps->list()) {
-    if ((*config_map)["metadata"].value("name", std::string{}) != bundle_name ||
-        runtime::label_of(*config_map, render::kTrustDomainLabel) != label) {
-      continue;
-    }
+  for (const auto& config_map : domain_bundles(domain, namespaces)) {
     trust::RotationObject object;
     object.owner = owner_of(*config_map, "ConfigMap");
-    object.bundle = fingerprints_of(certificates_in(
-        decoded(config_map->value("data", nlohmann::json()), render::kCaBundleKey, false)));
+    const auto text =
+        decoded(config_map->value("data", nlohmann::json()), render::kCaBundleKey, false)
+            .value_or(std::string{});
+    // A ConfigMap keeps no digest: its text is the key (every bundle of a domain is the same).
+    object.bundle = memo.bundle(text.empty() ? std::string{} : "text:" + text, text);
     objects.push_back(std::move(object));
   }
   // Sidecar profiles: their Pods must run the current configuration before the issuer moves.
@@ -660,16 +824,52 @@ std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
   return objects;
 }
 
+std::shared_ptr<trust::GateMemo> TrustDomainReconciler::memo_of(const std::string& domain) {
+  const std::lock_guard lock(memos_mutex_);
+  auto& memo = memos_[domain];
+  if (!memo) memo = std::make_shared<trust::GateMemo>();
+  return memo;
+}
+
+void TrustDomainReconciler::drop_memo(const std::string& domain) {
+  const std::lock_guard lock(memos_mutex_);
+  memos_.erase(domain);
+}
+
 std::optional<runtime::ReconcileResult> TrustDomainReconciler::rotate(
     const api::TrustDomain& domain, const nlohmann::json& object, api::TrustDomainStatus& status,
     std::vector<trust::Event>& events, std::optional<std::string>& token,
-    const crypto::CertificateAuthority* issuing) {
+    const crypto::CertificateAuthority* issuing, std::optional<trust::NextCaOwnership>& blocked) {
   const auto now = context_.now();
   const std::string next_name = next_ca_secret_name(domain);
   const auto next_secret =
       context_.stores.operator_secrets->get({context_.operator_namespace, next_name});
-  const auto next_ca = load_key_pair(next_secret.get(), domain.metadata.name, now);
   const bool in_progress = api::rotation_in_progress(status.rotation);
+  const std::string wanted_token = in_progress ? status.rotation->token : token.value_or("");
+  if (!in_progress && !token) return std::nullopt;  // nothing asked: the name is not ours to judge
+  // Whose the next key pair's name is, before anything reads, writes or deletes it.
+  if (next_secret) {
+    auto ownership = trust::next_ca_secret_ownership(*next_secret, domain.metadata.name,
+                                                     domain.metadata.uid, wanted_token);
+    if (ownership.ownership == trust::Ownership::Foreign) {
+      blocked = std::move(ownership);
+      return std::nullopt;
+    }
+    if (ownership.ownership == trust::Ownership::Adoptable) {
+      // A rotation started by a version without the marks: they are added (PUT with the
+      // cached resourceVersion, the key pair unchanged), and its event brings the domain back.
+      auto adopted = *next_secret;
+      adopted["metadata"].erase("managedFields");
+      adopted["metadata"]["labels"][std::string(render::kManagedByLabel)] = render::kManagedByValue;
+      adopted["metadata"]["ownerReferences"] = nlohmann::json::array(
+          {render::trust_domain_owner_reference(domain.metadata.name, domain.metadata.uid)});
+      context_.client->update(kube::resources::secrets(), context_.operator_namespace, adopted);
+      spdlog::info("TrustDomain {}: adopted next CA key pair Secret {}/{} of rotation {}",
+                   domain.metadata.name, context_.operator_namespace, next_name, wanted_token);
+      return runtime::ReconcileResult::RequeueAfter(std::chrono::seconds(1));
+    }
+  }
+  const auto next_ca = load_key_pair(next_secret.get(), domain.metadata.name, now);
 
   trust::RotationObservation observed;
   observed.rotation = status.rotation;
@@ -677,7 +877,6 @@ std::optional<runtime::ReconcileResult> TrustDomainReconciler::rotate(
   observed.accepted = status.ca_fingerprint;
   if (issuing != nullptr) observed.issuing = issuing->certificate().sha256_fingerprint();
   // The next key pair counts only for the token that asked for it: a leftover is replaced.
-  const std::string wanted_token = in_progress ? status.rotation->token : token.value_or("");
   if (next_ca && !wanted_token.empty() &&
       annotation_of(*next_secret, api::kReplaceCaAnnotation) == wanted_token) {
     observed.next = next_ca->certificate().sha256_fingerprint();
@@ -685,7 +884,9 @@ std::optional<runtime::ReconcileResult> TrustDomainReconciler::rotate(
   trust::RotationWaiting waiting;
   if (in_progress) {
     waiting = trust::rotation_waiting(
-        status.rotation->phase, rotation_objects(domain, status.rotation->new_ca_certificate_pem),
+        status.rotation->phase,
+        rotation_objects(domain, status.rotation->new_ca_certificate_pem,
+                         *memo_of(domain.metadata.name)),
         status.rotation->new_ca_fingerprint, status.rotation->old_ca_fingerprint);
     observed.waiting = waiting.count;
   }
@@ -713,14 +914,26 @@ std::optional<runtime::ReconcileResult> TrustDomainReconciler::rotate(
       return std::nullopt;
     case trust::RotationAction::GenerateNext:
       try {
-        write_ca(domain, object, render::ca_request(domain), next_secret.get(), token, next_name);
+        if (!write_ca(domain, object, render::ca_request(domain), next_secret.get(), token,
+                      next_name)) {
+          // The name is taken by a Secret the CA cache does not hold (not labelled for the
+          // domain), or ours with the cache behind: only ours may wait for the watch.
+          if (const auto found = fetch(kube::resources::secrets(), next_name)) {
+            auto ownership = trust::next_ca_secret_ownership(*found, domain.metadata.name,
+                                                             domain.metadata.uid, wanted_token);
+            if (ownership.ownership == trust::Ownership::Foreign) {
+              blocked = std::move(ownership);
+              return std::nullopt;
+            }
+          }
+        }
       } catch (const render::RenderError& e) {
         events.push_back({runtime::EventType::Warning, "InvalidSpec",
                           std::string("cannot render the new CA: ") + e.what()});
         return std::nullopt;
       }
-      // The next Secret's watch event is not mapped to the domain: look again soon.
-      return runtime::ReconcileResult::RequeueAfter(std::chrono::seconds(1));
+      // The next Secret's event brings the domain back (mapped by its trust-domain label).
+      return runtime::ReconcileResult::RequeueAfter(kRotationRecheck);
     case trust::RotationAction::Distribute: {
       if (issuing == nullptr) return std::nullopt;
       api::CaRotation rotation;
@@ -780,7 +993,7 @@ std::optional<runtime::ReconcileResult> TrustDomainReconciler::rotate(
       enter(api::RotationPhase::Retiring);
       return std::nullopt;
     case trust::RotationAction::Complete:
-      if (next_secret) {
+      if (next_secret) {  // ours: judged above
         kube::DeleteOptions options;
         options.precondition_uid = runtime::uid_of(*next_secret);
         try {
@@ -798,7 +1011,10 @@ std::optional<runtime::ReconcileResult> TrustDomainReconciler::rotate(
 
 runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectKey& key) {
   const auto object = context_.stores.trust_domains->get(key);
-  if (!object) return runtime::ReconcileResult::Done();
+  if (!object) {
+    drop_memo(key.name);
+    return runtime::ReconcileResult::Done();
+  }
   const auto parsed = api::parse_trust_domain(*object);
   if (!parsed) {
     spdlog::warn("TrustDomain {} is invalid: {}", key.to_string(),
@@ -826,8 +1042,9 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
   // and a lost or broken key pair (nothing can issue: no stage to keep) as decide_ca says.
   const bool issuing_accepted =
       !status.ca_fingerprint.empty() && observed.loaded_fingerprint == status.ca_fingerprint;
+  std::optional<trust::NextCaOwnership> blocked;
   if (observed.generated && (issuing_accepted || api::rotation_in_progress(status.rotation))) {
-    if (auto result = rotate(domain, *object, status, events, token, loaded.ca.get())) {
+    if (auto result = rotate(domain, *object, status, events, token, loaded.ca.get(), blocked)) {
       return *result;
     }
     token.reset();
@@ -882,7 +1099,9 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
                        : Summary::stalled(decision.reason, decision.message));
 
   auto retained = trust::retain_previous_cas(
-      status.previous_cas, previous_cas_in_use(domain, status.previous_cas), seconds_of(now));
+      status.previous_cas,
+      previous_cas_in_use(domain, status.previous_cas, *memo_of(domain.metadata.name)),
+      seconds_of(now));
   status.previous_cas = std::move(retained.kept);
   for (auto& message : retained.dropped) {
     events.push_back({runtime::EventType::Normal, "PreviousCARemoved", std::move(message)});
@@ -894,7 +1113,26 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
                                     expiry.reason, expiry.message),
                      seconds_of(now));
 
-  if (status.rotation) {
+  if (blocked) {
+    // The rotation stops (or does not start) while a foreign Secret holds the name: said once
+    // by the condition's transition, retried through the rate-limited queue.
+    const bool rotating = api::rotation_in_progress(status.rotation);
+    if (rotating) status.rotation->message = blocked->message;
+    api::set_condition(status.conditions,
+                       make_condition(api::kConditionRotating, rotating, generation,
+                                      blocked->reason, blocked->message),
+                       seconds_of(now));
+    const auto* before = api::find_condition(domain.status.conditions, api::kConditionRotating);
+    if (before == nullptr || before->reason != blocked->reason) {
+      events.push_back({runtime::EventType::Warning, blocked->reason, blocked->message});
+    }
+  } else if (!status.rotation) {
+    // Not blocked any more, and nothing started: no Rotating condition to keep.
+    const auto* rotating = api::find_condition(status.conditions, api::kConditionRotating);
+    if (rotating != nullptr && rotating->reason == trust::kNextCaSecretNotOwned) {
+      api::remove_condition(status.conditions, api::kConditionRotating);
+    }
+  } else {
     const auto& rotation = *status.rotation;
     const bool rotating = api::rotation_in_progress(status.rotation);
     api::set_condition(
@@ -930,6 +1168,15 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
   if (!status.previous_cas.empty() && (!next || *next > kOverlapRecheck)) next = kOverlapRecheck;
   if (api::rotation_in_progress(status.rotation) && (!next || *next > kRotationRecheck)) {
     next = kRotationRecheck;
+  }
+  if (api::rotation_in_progress(status.rotation) || !status.previous_cas.empty()) {
+    memo_of(domain.metadata.name)->end_pass();
+  } else {
+    drop_memo(domain.metadata.name);
+  }
+  if (blocked) {
+    spdlog::warn("TrustDomain {}: {}", domain.metadata.name, blocked->message);
+    return runtime::ReconcileResult::Requeue();
   }
   if (next) return runtime::ReconcileResult::RequeueAfter(*next);
   return runtime::ReconcileResult::Done();

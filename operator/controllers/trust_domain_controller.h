@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -10,6 +12,7 @@
 #include "api/trustdomain.h"
 #include "controllers/ca_provider.h"
 #include "controllers/context.h"
+#include "controllers/mappers.h"
 #include "controllers/ownership.h"
 #include "crypto/authority.h"
 #include "crypto/certificate.h"
@@ -108,6 +111,27 @@ struct RotationDecision {
 // operator resumes where the previous one stopped.
 RotationDecision decide_rotation(const RotationObservation& observed);
 
+// ---- The next key pair Secret of a rotation ("<ca-secret>-next", operator namespace) ----
+// The issuing key pair is unowned on purpose (it outlives the TrustDomain); the next one is
+// disposable, so it carries the ownership marks: the managed-by label and a controller
+// ownerReference to the TrustDomain's UID (garbage-collected with it).
+inline constexpr std::string_view kNextCaSecretNotOwned = "NextCaSecretNotOwned";
+struct NextCaOwnership {
+  Ownership ownership = Ownership::Foreign;
+  std::string reason;  // kNextCaSecretNotOwned when Foreign; empty otherwise
+  std::string message;
+};
+
+// Whose a Secret of the next key pair's name is, before the rotation reads, writes or deletes
+// it. Ours: labels managed-by=secprov and trust-domain=<domain>, and a controller
+// ownerReference to the TrustDomain (`domain_uid`; empty: by name). Adoptable: the next key
+// pair of a rotation started by a version without the marks: the trust-domain label, no
+// managed-by label and no ownerReferences, written by the operator's field manager, and its
+// replace-ca annotation is `token` (the rotation's, or the pending one): it is given the marks
+// before it is used. Anything else is Foreign: never written over nor deleted, and not used.
+NextCaOwnership next_ca_secret_ownership(const nlohmann::json& secret, const std::string& domain,
+                                         const std::string& domain_uid, const std::string& token);
+
 // One object of a domain, as the rotation gates see it.
 struct RotationObject {
   std::string owner;  // "SecurityProfile ns/name" or "ConfigMap ns/name": what is waited for
@@ -129,6 +153,42 @@ RotationWaiting rotation_waiting(api::RotationPhase phase,
                                  const std::vector<RotationObject>& objects,
                                  const std::string& new_fingerprint,
                                  const std::string& old_fingerprint);
+
+// ---- What wakes a rotation (the manager's event mapping; pure over the caches) ----
+
+// A bundle ConfigMap, a leaf Secret or a next key pair -> the TrustDomain of its
+// secprov.io/trust-domain label, when that domain is rotating (status.rotation in progress).
+std::vector<runtime::ObjectKey> rotating_domain_of_object(const TrustDomainStore& domains,
+                                                          const runtime::Json& object);
+// A SecurityProfile (its status.pods moves a Sidecar's gate) -> the TrustDomains it references
+// (spec.trustDomainRef, spec.n32.trustDomainRef) that are rotating.
+std::vector<runtime::ObjectKey> rotating_domains_of_profile(const TrustDomainStore& domains,
+                                                            const runtime::Json& profile);
+
+// The rotation gates' facts parsed from PEM, remembered by content (a Secret's cached data
+// digest, a ConfigMap's text): every bundle of a domain is the same text, and a leaf changes
+// only when reissued, so a pass parses only what changed since the last one. One per domain,
+// used by one reconcile at a time; rebuilt each pass from what that pass looked at.
+class GateMemo {
+ public:
+  // Fingerprints of the certificates in `pem`, remembered under `digest` (empty: not kept).
+  std::set<std::string> bundle(const std::string& digest, const std::string& pem);
+  // Whether the first certificate of `pem` is issued by `ca` (fingerprint `ca_fingerprint`),
+  // remembered under `digest`; nullopt when `pem` holds no certificate.
+  std::optional<bool> issued_by(const std::string& digest, const std::string& pem,
+                                const crypto::Certificate& ca, const std::string& ca_fingerprint);
+  // Keeps only what was looked up since the last call (bounded by the live objects).
+  void end_pass();
+  std::size_t parses() const { return parses_; }
+
+ private:
+  struct Entries {
+    std::map<std::string, std::set<std::string>> bundles;
+    std::map<std::string, std::optional<bool>> issued;
+  };
+  Entries previous_, current_;
+  std::size_t parses_ = 0;
+};
 
 struct Event {
   runtime::EventType type = runtime::EventType::Warning;
@@ -167,10 +227,21 @@ class TrustDomainReconciler final : public runtime::Reconciler {
  private:
   // Creates the key pair Secret, or replaces the CA in `existing` (resourceVersion
   // precondition: a stale cache gets Conflict and nothing is generated twice).
-  // `name` overrides the Secret's name (the next key pair of a rotation).
-  void write_ca(const api::TrustDomain& domain, const nlohmann::json& object,
+  // `name` overrides the Secret's name and marks it as the TrustDomain's (the next key pair of
+  // a rotation). False when a create found the name taken (nothing written).
+  bool write_ca(const api::TrustDomain& domain, const nlohmann::json& object,
                 const render::CaRequest& request, const nlohmann::json* existing,
                 const std::optional<std::string>& token, const std::string& name = {});
+  // The namespaces whose profiles use the domain: where its bundles and leaves are.
+  std::vector<std::string> domain_namespaces(const api::TrustDomain& domain) const;
+  // The managed Secrets of `namespaces` labelled for the domain (profiles' objects, an NF's
+  // own), less the next CA key pair, which the TrustDomain owns (cached here too when the
+  // operator namespace is served): a CA, not a leaf or a bundle.
+  std::vector<runtime::ObjectPtr> domain_secrets(const api::TrustDomain& domain,
+                                                 const std::vector<std::string>& namespaces) const;
+  // The domain's trust bundle ConfigMaps in `namespaces`.
+  std::vector<runtime::ObjectPtr> domain_bundles(const api::TrustDomain& domain,
+                                                 const std::vector<std::string>& namespaces) const;
   // The PEM of a CA by fingerprint, from what the operator published (the domain's trust
   // bundles and TLS Secrets' ca.crt); nullopt when no published copy is left.
   std::optional<std::string> published_ca_pem(const api::TrustDomain& domain,
@@ -185,25 +256,35 @@ class TrustDomainReconciler final : public runtime::Reconciler {
   std::chrono::system_clock::time_point report_foreign_crl(
       const api::TrustDomain& domain, const std::string& name,
       std::chrono::system_clock::time_point now);
-  // A ConfigMap of the operator namespace by name, through a list (RBAC: list, not get).
-  std::optional<nlohmann::json> fetch_config_map(const std::string& name) const;
+  // An object of the operator namespace by name, through a list (RBAC: list, not get; the
+  // caches hold labelled objects only).
+  std::optional<nlohmann::json> fetch(const kube::ResourceType& type,
+                                      const std::string& name) const;
   // The staged rotation of a generated domain: may write the next or the issuing key pair
   // Secret (then returns the requeue) or move `status` on; appends the phase Events.
-  std::optional<runtime::ReconcileResult> rotate(const api::TrustDomain& domain,
-                                                 const nlohmann::json& object,
-                                                 api::TrustDomainStatus& status,
-                                                 std::vector<trust::Event>& events,
-                                                 std::optional<std::string>& token,
-                                                 const crypto::CertificateAuthority* issuing);
+  // `blocked`: a foreign Secret holds the next key pair's name; nothing of it was touched.
+  std::optional<runtime::ReconcileResult> rotate(
+      const api::TrustDomain& domain, const nlohmann::json& object, api::TrustDomainStatus& status,
+      std::vector<trust::Event>& events, std::optional<std::string>& token,
+      const crypto::CertificateAuthority* issuing, std::optional<trust::NextCaOwnership>& blocked);
   // The domain's objects as the rotation gates see them (caches only).
   std::vector<trust::RotationObject> rotation_objects(const api::TrustDomain& domain,
-                                                      const std::string& new_fingerprint) const;
+                                                      const std::string& new_ca_pem,
+                                                      trust::GateMemo& memo) const;
   // Fingerprints of `previous` CAs that issued a leaf of the domain still in the cache.
   std::set<std::string> previous_cas_in_use(const api::TrustDomain& domain,
-                                            const std::vector<api::PreviousCa>& previous) const;
+                                            const std::vector<api::PreviousCa>& previous,
+                                            trust::GateMemo& memo) const;
+  // The domain's gate memo (created on first use); dropped when nothing overlaps any more.
+  std::shared_ptr<trust::GateMemo> memo_of(const std::string& domain);
+  void drop_memo(const std::string& domain);
 
   Context context_;
   std::shared_ptr<CaProvider> cas_;
+  // Reconciles of different domains run at once: the map is guarded, each memo is used by its
+  // domain's reconcile alone.
+  std::mutex memos_mutex_;
+  std::map<std::string, std::shared_ptr<trust::GateMemo>> memos_;
 };
 
 }  // namespace secprov::controllers

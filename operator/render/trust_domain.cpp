@@ -28,8 +28,7 @@ std::string ca_secret_name(const api::TrustDomain& domain) {
 }
 
 std::string ca_secret_selector() {
-  return std::string(kTrustDomainLabel) + "," + std::string(kManagedByLabel) +
-         "!=" + std::string(kManagedByValue);
+  return std::string(kTrustDomainLabel) + ",!" + std::string(kProfileLabel);
 }
 
 crypto::DistinguishedName ca_subject(const api::TrustDomain& domain) {

@@ -26,9 +26,10 @@ inline constexpr std::string_view kGeneratedForAnnotation = "secprov.io/generate
 std::string ca_secret_name(const api::TrustDomain& domain);
 
 // Label selector of the operator-namespace Secret cache: CA key pairs carry
-// secprov.io/trust-domain=<domain> (generated ones get it, imported ones must be given it),
-// and the operator's own profile Secrets (managed-by=secprov) are cached elsewhere, as
-// digests. A Secret without the label (a Helm release, a password) is never listed.
+// secprov.io/trust-domain=<domain> (generated ones get it, imported ones must be given it;
+// a rotation's next key pair also carries managed-by=secprov), and the operator's profile
+// Secrets (secprov.io/profile) are cached elsewhere, as digests. A Secret without the label
+// (a Helm release, a password) is never listed.
 std::string ca_secret_selector();
 
 // C=<spec.country>, O=<effective organization>, CN="<spec.domain> CA" (a domain too long

@@ -194,6 +194,76 @@ class RotationTest : public OperatorTest {
                      {"data", data}});
   }
 
+  // The ownership marks of the next key pair: managed-by and the TrustDomain as controller.
+  bool marked_as_domains(const Json& object) {
+    const auto labels = object["metadata"].value("labels", Json::object());
+    if (labels.value("app.kubernetes.io/managed-by", "") != "secprov") return false;
+    const std::string uid = domain()["metadata"]["uid"];
+    for (const auto& r : object["metadata"].value("ownerReferences", Json::array())) {
+      if (r.value("kind", "") == "TrustDomain" && r.value("uid", "") == uid &&
+          r.value("controller", false) && r.value("blockOwnerDeletion", false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  std::string condition_message(const std::string& type) {
+    for (const auto& c : status().value("conditions", Json::array())) {
+      if (c["type"] == type) return c.value("message", "");
+    }
+    return {};
+  }
+  static crypto::CertificateAuthority some_ca(const std::string& name) {
+    return crypto::CertificateAuthority::create_self_signed(
+        crypto::KeyAlgorithm::EcdsaP256,
+        {.country = "FR", .organization = name, .organizational_unit = {}, .common_name = name},
+        std::chrono::hours(24 * 365), std::chrono::system_clock::now());
+  }
+  // A Secret of the next key pair's name that the operator did not write.
+  Json next_key_pair_look_alike(const crypto::CertificateAuthority& ca, const Json& labels,
+                                const std::string& token) {
+    Json metadata = {{"name", next_key_pair_name()}, {"namespace", namespace_}};
+    if (!labels.empty()) metadata["labels"] = labels;
+    if (!token.empty()) metadata["annotations"] = {{"secprov.io/replace-ca", token}};
+    return {{"apiVersion", "v1"},
+            {"kind", "Secret"},
+            {"type", "kubernetes.io/tls"},
+            {"metadata", metadata},
+            {"data",
+             {{"tls.crt", crypto::base64_encode(ca.certificate().to_pem())},
+              {"tls.key", crypto::base64_encode(ca.key().to_pkcs8_pem())}}}};
+  }
+  // A TrustDomain and an operator; the fingerprint of the domain's first CA once accepted.
+  std::string domain_with_first_ca() {
+    create_trust_domain();
+    start_operator("op");
+    EXPECT_TRUE(eventually([&] { return !status().value("caFingerprint", "").empty(); }))
+        << status().dump(2) << operators_[0]->log();
+    return status().value("caFingerprint", "");
+  }
+  // The foreign Secret stays as it was, the rotation does not start, and it says why.
+  void expect_refused(const Json& before, const std::string& accepted) {
+    EXPECT_TRUE(eventually([&] {
+      return domain_condition("Rotating", "False", "NextCaSecretNotOwned");
+    })) << status().dump(2)
+        << operators_[0]->log();
+    EXPECT_NE(condition_message("Rotating")
+                  .find("Secret " + namespace_ + "/" + next_key_pair_name() + " is not"),
+              std::string::npos)
+        << condition_message("Rotating");
+    EXPECT_TRUE(eventually([&] { return has_event("NextCaSecretNotOwned"); }));
+    const auto after = secret(next_key_pair_name());
+    EXPECT_EQ(after["metadata"]["resourceVersion"], before["metadata"]["resourceVersion"]);
+    EXPECT_EQ(after["metadata"]["uid"], before["metadata"]["uid"]);
+    EXPECT_EQ(after["data"], before["data"]);
+    EXPECT_EQ(after["metadata"].value("labels", Json::object()),
+              before["metadata"].value("labels", Json::object()));
+    EXPECT_FALSE(after["metadata"].contains("ownerReferences"));
+    EXPECT_EQ(status()["caFingerprint"], accepted);
+    EXPECT_FALSE(status().contains("rotation")) << status().dump(2);
+    EXPECT_EQ(key_pair_certificate(key_pair_name()).sha256_fingerprint(), accepted);
+  }
+
   const std::vector<std::string> kProfiles = {"nf1", "nf2", "nf3"};
   fs::path work_;
 };
@@ -252,6 +322,8 @@ TEST_F(RotationTest, StagedRotationKeepsEveryPairTrustedAndResumesAfterKill) {
   EXPECT_EQ(status()["caFingerprint"], old_fp) << "the old CA still issues";
   EXPECT_EQ(key_pair_certificate(key_pair_name()).sha256_fingerprint(), old_fp);
   EXPECT_EQ(key_pair_certificate(next_key_pair_name()).sha256_fingerprint(), new_fp);
+  EXPECT_TRUE(marked_as_domains(secret(next_key_pair_name())))
+      << secret(next_key_pair_name())["metadata"].dump(2);
   EXPECT_TRUE(leaves_issued_by(old_ca.certificate()));
   EXPECT_TRUE(domain_condition("Rotating", "True", "Distributing")) << status().dump(2);
   EXPECT_TRUE(eventually([&] { return has_event("RotationDistributing"); }));
@@ -311,6 +383,79 @@ TEST_F(RotationTest, StagedRotationKeepsEveryPairTrustedAndResumesAfterKill) {
   // The refused token started nothing.
   EXPECT_EQ(status()["caFingerprint"], new_fp);
   EXPECT_EQ(rotation()["token"], "rot1");
+}
+
+// A Secret of the next key pair's name that looks like an earlier rotation's leftover (the
+// domain's label, a replace-ca token) but is not the TrustDomain's: the operator used to PUT
+// its own CA over it. It is left as it is, the rotation waits with the reason, and starts
+// with a key pair of its own once the Secret is gone.
+TEST_F(RotationTest, AForeignNextKeyPairSecretIsNeverTouched) {
+  const std::string accepted = domain_with_first_ca();
+  const auto foreign_ca = some_ca("foreign");
+  const auto before = client_->create(
+      resources::secrets(), namespace_,
+      next_key_pair_look_alike(foreign_ca, {{"secprov.io/trust-domain", trust_domain_}}, "rot0"));
+
+  ASSERT_EQ(kubectl("annotate trustdomain " + trust_domain_ + " secprov.io/replace-ca=rot1"), 0);
+  expect_refused(before, accepted);
+
+  client_->remove(resources::secrets(), namespace_, next_key_pair_name());
+  ASSERT_TRUE(
+      eventually([&] { return phase() == "Distributing" || phase() == "Complete"; }, seconds(90)))
+      << status().dump(2) << operators_[0]->log();
+  EXPECT_NE(rotation()["newCAFingerprint"], foreign_ca.certificate().sha256_fingerprint());
+  EXPECT_EQ(rotation()["token"], "rot1");
+  // Its own next key pair carries the marks, and goes at Complete.
+  ASSERT_TRUE(eventually([&] { return phase() == "Complete"; }, seconds(60))) << status().dump(2);
+  EXPECT_TRUE(eventually([&] { return gone(resources::secrets(), next_key_pair_name()); }));
+  EXPECT_FALSE(domain_condition("Rotating", "False", "NextCaSecretNotOwned"));
+}
+
+// The same name taken by a Secret without any label: the CA cache never sees it, so the
+// create meets it (AlreadyExists); it is looked at, found foreign, and left alone.
+TEST_F(RotationTest, AnUnlabelledSecretOfTheNextKeyPairsNameIsNeverTouched) {
+  const std::string accepted = domain_with_first_ca();
+  const auto before = client_->create(resources::secrets(), namespace_,
+                                      next_key_pair_look_alike(some_ca("unlabelled"), {}, ""));
+  ASSERT_EQ(kubectl("annotate trustdomain " + trust_domain_ + " secprov.io/replace-ca=rot1"), 0);
+  expect_refused(before, accepted);
+}
+
+// A rotation started by a version that did not mark the next key pair: the Secret carries the
+// domain's label and this rotation's token and was written by the operator's field manager.
+// It is adopted (marked, its key pair unchanged) and the rotation completes with its CA.
+TEST_F(RotationTest, AnEarlierVersionsNextKeyPairIsAdoptedAndTheRotationCompletes) {
+  const std::string old_fp = domain_with_first_ca();
+  const auto earlier = some_ca("earlier");
+  kube::ApplyOptions as_operator;
+  as_operator.field_manager = "secprov-operator";
+  const auto written = client_->apply(
+      resources::secrets(), namespace_,
+      next_key_pair_look_alike(earlier, {{"secprov.io/trust-domain", trust_domain_}}, "rotA"),
+      as_operator);
+  // A bundle with the old CA only (in the namespace of a profile of the domain, where the
+  // gates look) holds Distributing, so the adopted Secret can be looked at.
+  ASSERT_EQ(apply_yaml(profile_yaml("nf1", "AMF")), 0);
+  ASSERT_TRUE(eventually([&] { return profile_condition("nf1", "Ready", "True"); }, seconds(60)))
+      << operators_[0]->log();
+  create_stray("hold-bundle",
+               {{"ca.crt", crypto::base64_encode(key_pair_certificate(key_pair_name()).to_pem())}});
+  ASSERT_EQ(kubectl("annotate trustdomain " + trust_domain_ + " secprov.io/replace-ca=rotA"), 0);
+  ASSERT_TRUE(eventually([&] { return phase() == "Distributing"; }, seconds(60)))
+      << status().dump(2) << operators_[0]->log();
+  EXPECT_EQ(rotation()["newCAFingerprint"], earlier.certificate().sha256_fingerprint());
+  EXPECT_EQ(rotation()["oldCAFingerprint"], old_fp);
+  const auto adopted = secret(next_key_pair_name());
+  EXPECT_TRUE(marked_as_domains(adopted)) << adopted["metadata"].dump(2);
+  EXPECT_EQ(adopted["data"], written["data"]) << "adopted as it is";
+
+  client_->remove(resources::secrets(), namespace_, "hold-bundle");
+  ASSERT_TRUE(eventually([&] { return phase() == "Complete"; }, seconds(60)))
+      << status().dump(2) << operators_[0]->log();
+  EXPECT_EQ(status()["caFingerprint"], earlier.certificate().sha256_fingerprint());
+  EXPECT_EQ(key_pair_certificate(key_pair_name()).sha256_fingerprint(),
+            earlier.certificate().sha256_fingerprint());
+  EXPECT_TRUE(eventually([&] { return gone(resources::secrets(), next_key_pair_name()); }));
 }
 
 }  // namespace

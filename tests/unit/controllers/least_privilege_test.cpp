@@ -52,7 +52,7 @@ TEST(WatchNamespaces, AnythingButNamespaceNamesIsRejectedNamingTheEntry) {
 }
 
 TEST(CaSecretSelector, SelectsTrustDomainLabelledSecretsThatAreNotProfileOutputs) {
-  EXPECT_EQ(ca_secret_selector(), "secprov.io/trust-domain,app.kubernetes.io/managed-by!=secprov");
+  EXPECT_EQ(ca_secret_selector(), "secprov.io/trust-domain,!secprov.io/profile");
 }
 
 class CaProviderTest : public ::testing::Test {

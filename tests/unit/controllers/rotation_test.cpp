@@ -3,6 +3,7 @@
 
 #include "api/trustdomain.h"
 #include "controllers/trust_domain_controller.h"
+#include "crypto/authority.h"
 
 namespace secprov::controllers::trust {
 namespace {
@@ -255,6 +256,208 @@ TEST(RotationStatus, RoundTripsThroughJson) {
   EXPECT_TRUE(api::rotation_in_progress(status.rotation));
   status.rotation->phase = api::RotationPhase::Complete;
   EXPECT_FALSE(api::rotation_in_progress(status.rotation));
+}
+
+// The next key pair Secret "<ca>-next": written or deleted only when the TrustDomain owns it.
+struct NextSecret {
+  bool managed_by = true;
+  std::string domain_label = "td";
+  std::optional<nlohmann::json> owner = nlohmann::json{{"apiVersion", "secprov.io/v1alpha1"},
+                                                       {"kind", "TrustDomain"},
+                                                       {"name", "td"},
+                                                       {"uid", "td-uid"},
+                                                       {"controller", true},
+                                                       {"blockOwnerDeletion", true}};
+  std::string token = "t1";
+  std::string manager = "secprov-operator";
+
+  nlohmann::json json() const {
+    nlohmann::json metadata = {{"name", "td-ca-keypair-next"}, {"namespace", "secprov-system"}};
+    if (!domain_label.empty()) metadata["labels"]["secprov.io/trust-domain"] = domain_label;
+    if (managed_by) metadata["labels"]["app.kubernetes.io/managed-by"] = "secprov";
+    if (owner) metadata["ownerReferences"] = nlohmann::json::array({*owner});
+    if (!token.empty()) metadata["annotations"]["secprov.io/replace-ca"] = token;
+    metadata["managedFields"] =
+        nlohmann::json::array({{{"manager", manager}, {"operation", "Update"}}});
+    return {{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", metadata}};
+  }
+};
+
+TEST(NextCaSecretOwnership, Table) {
+  const auto with = [](auto change) {
+    NextSecret secret;
+    change(secret);
+    return secret;
+  };
+  const auto owner = [](const std::string& kind, const std::string& uid, bool controller) {
+    return nlohmann::json{{"apiVersion", "secprov.io/v1alpha1"},
+                          {"kind", kind},
+                          {"name", "td"},
+                          {"uid", uid},
+                          {"controller", controller}};
+  };
+  struct Case {
+    std::string name;
+    NextSecret secret;
+    std::string domain_uid;
+    std::string token;
+    Ownership expected;
+  };
+  const std::vector<Case> cases = {
+      {"marked and controlled by this TrustDomain", NextSecret{}, "td-uid", "t1", Ownership::Ours},
+      {"ours whatever its token (a leftover is ours to replace)",
+       with([](NextSecret& s) { s.token = "t0"; }), "td-uid", "t1", Ownership::Ours},
+      {"controlled by a TrustDomain of that name, no UID to compare", NextSecret{}, "", "t1",
+       Ownership::Ours},
+      {"controlled by an earlier TrustDomain of that name",
+       with([&](NextSecret& s) { s.owner = owner("TrustDomain", "old-uid", true); }), "td-uid",
+       "t1", Ownership::Foreign},
+      {"a TrustDomain reference that is not the controller",
+       with([&](NextSecret& s) { s.owner = owner("TrustDomain", "td-uid", false); }), "td-uid",
+       "t1", Ownership::Foreign},
+      {"controlled by something else",
+       with([&](NextSecret& s) { s.owner = owner("SecurityProfile", "td-uid", true); }), "td-uid",
+       "t1", Ownership::Foreign},
+      {"no managed-by label", with([](NextSecret& s) { s.managed_by = false; }), "td-uid", "t1",
+       Ownership::Foreign},
+      {"no ownerReference", with([](NextSecret& s) { s.owner.reset(); }), "td-uid", "t1",
+       Ownership::Foreign},
+      {"another domain's label", with([](NextSecret& s) { s.domain_label = "other"; }), "td-uid",
+       "t1", Ownership::Foreign},
+      {"an earlier version's next key pair of this rotation", with([](NextSecret& s) {
+         s.managed_by = false;
+         s.owner.reset();
+       }),
+       "td-uid", "t1", Ownership::Adoptable},
+      {"an earlier version's, another rotation's token", with([](NextSecret& s) {
+         s.managed_by = false;
+         s.owner.reset();
+         s.token = "t0";
+       }),
+       "td-uid", "t1", Ownership::Foreign},
+      {"an earlier version's look-alike, no rotation asked", with([](NextSecret& s) {
+         s.managed_by = false;
+         s.owner.reset();
+       }),
+       "td-uid", "", Ownership::Foreign},
+      {"the look-alike written by someone else", with([](NextSecret& s) {
+         s.managed_by = false;
+         s.owner.reset();
+         s.manager = "kubectl-create";
+       }),
+       "td-uid", "t1", Ownership::Foreign},
+      {"the look-alike without the trust-domain label", with([](NextSecret& s) {
+         s.managed_by = false;
+         s.owner.reset();
+         s.domain_label.clear();
+       }),
+       "td-uid", "t1", Ownership::Foreign},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto result = next_ca_secret_ownership(c.secret.json(), "td", c.domain_uid, c.token);
+    EXPECT_EQ(result.ownership, c.expected);
+    EXPECT_EQ(result.reason.empty(), c.expected != Ownership::Foreign);
+  }
+}
+
+TEST(NextCaSecretOwnership, TheRefusalNamesTheSecretAndWhatItLacks) {
+  NextSecret secret;
+  secret.managed_by = false;
+  const auto result = next_ca_secret_ownership(secret.json(), "td", "td-uid", "t1");
+  EXPECT_EQ(result.reason, "NextCaSecretNotOwned");
+  EXPECT_NE(result.message.find("Secret secprov-system/td-ca-keypair-next"), std::string::npos)
+      << result.message;
+  EXPECT_NE(result.message.find("app.kubernetes.io/managed-by=secprov"), std::string::npos);
+  EXPECT_NE(result.message.find("left unchanged"), std::string::npos);
+}
+
+// ---- What wakes a rotation, and what a gate pass parses ----
+
+nlohmann::json domain_object(const std::string& name, std::optional<api::RotationPhase> phase) {
+  api::TrustDomainStatus status;
+  status.ca_fingerprint = kOld;
+  if (phase) status.rotation = rotation(*phase);
+  return {{"apiVersion", "secprov.io/v1alpha1"},
+          {"kind", "TrustDomain"},
+          {"metadata", {{"name", name}, {"uid", name + "-uid"}, {"resourceVersion", "1"}}},
+          {"spec",
+           {{"domain", "5gc.mnc001.mcc001.3gppnetwork.org"},
+            {"country", "FR"},
+            {"ca", {{"generate", {{"keyAlgorithm", "ECDSA-P256"}, {"duration", "87600h"}}}}}}},
+          {"status", api::to_json(status)}};
+}
+
+TEST(RotationWakeups, OnlyARotatingDomainIsWoken) {
+  const auto domains = make_trust_domain_store();
+  for (const auto& object :
+       {domain_object("td", api::RotationPhase::Distributing), domain_object("idle", std::nullopt),
+        domain_object("done", api::RotationPhase::Complete)}) {
+    domains->upsert(std::make_shared<const nlohmann::json>(object));
+  }
+  const auto labelled = [](const std::string& domain) {
+    nlohmann::json metadata = {{"name", "x-ca"}, {"namespace", "a"}};
+    if (!domain.empty()) metadata["labels"]["secprov.io/trust-domain"] = domain;
+    return nlohmann::json{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", metadata}};
+  };
+  using Keys = std::vector<runtime::ObjectKey>;
+  EXPECT_EQ(rotating_domain_of_object(*domains, labelled("td")), (Keys{{"", "td"}}));
+  EXPECT_EQ(rotating_domain_of_object(*domains, labelled("idle")), Keys{});
+  EXPECT_EQ(rotating_domain_of_object(*domains, labelled("done")), Keys{});
+  EXPECT_EQ(rotating_domain_of_object(*domains, labelled("unknown")), Keys{});
+  EXPECT_EQ(rotating_domain_of_object(*domains, labelled("")), Keys{});
+
+  const auto profile = [](const std::string& domain, const std::string& n32) {
+    nlohmann::json spec = {{"trustDomainRef", {{"name", domain}}}};
+    if (!n32.empty()) spec["n32"]["trustDomainRef"]["name"] = n32;
+    return nlohmann::json{{"apiVersion", "secprov.io/v1alpha1"},
+                          {"kind", "SecurityProfile"},
+                          {"metadata", {{"name", "sepp"}, {"namespace", "a"}}},
+                          {"spec", spec}};
+  };
+  EXPECT_EQ(rotating_domains_of_profile(*domains, profile("td", "")), (Keys{{"", "td"}}));
+  EXPECT_EQ(rotating_domains_of_profile(*domains, profile("idle", "td")), (Keys{{"", "td"}}));
+  EXPECT_EQ(rotating_domains_of_profile(*domains, profile("idle", "done")), Keys{});
+}
+
+crypto::CertificateAuthority test_ca(const std::string& name) {
+  return crypto::CertificateAuthority::create_self_signed(
+      crypto::KeyAlgorithm::EcdsaP256,
+      {.country = "FR", .organization = name, .organizational_unit = {}, .common_name = name},
+      std::chrono::hours(24), std::chrono::system_clock::now());
+}
+
+TEST(GateMemo, AGatePassParsesOnlyWhatChanged) {
+  const auto a = test_ca("a");
+  const auto b = test_ca("b");
+  const auto fa = a.certificate().sha256_fingerprint();
+  const auto fb = b.certificate().sha256_fingerprint();
+  const auto a_pem = a.certificate().to_pem();
+  const auto both = a_pem + b.certificate().to_pem();
+  GateMemo memo;
+  // Many objects with the same bundle: one parse.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(memo.bundle("sha256:1", both), (std::set{fa, fb}));
+  EXPECT_EQ(memo.parses(), 1U);
+  // A leaf (here self-signed) against two CAs: one parse each.
+  EXPECT_EQ(memo.issued_by("sha256:2", a_pem, a.certificate(), fa), true);
+  EXPECT_EQ(memo.issued_by("sha256:2", a_pem, b.certificate(), fb), false);
+  EXPECT_EQ(memo.parses(), 3U);
+  memo.end_pass();
+  // The next pass over the same content parses nothing.
+  EXPECT_EQ(memo.bundle("sha256:1", both), (std::set{fa, fb}));
+  EXPECT_EQ(memo.issued_by("sha256:2", a_pem, a.certificate(), fa), true);
+  EXPECT_EQ(memo.parses(), 3U);
+  // Content a pass did not look at is forgotten (the memo stays the size of the objects).
+  memo.end_pass();
+  memo.end_pass();
+  EXPECT_EQ(memo.bundle("sha256:1", both), (std::set{fa, fb}));
+  EXPECT_EQ(memo.parses(), 4U);
+  // Without a digest: parsed every time. Unreadable: nothing in it.
+  EXPECT_EQ(memo.bundle("", a_pem), (std::set{fa}));
+  EXPECT_EQ(memo.bundle("", a_pem), (std::set{fa}));
+  EXPECT_EQ(memo.parses(), 6U);
+  EXPECT_TRUE(memo.bundle("sha256:3", "not a certificate").empty());
+  EXPECT_FALSE(memo.issued_by("sha256:4", "", a.certificate(), fa).has_value());
 }
 
 }  // namespace

@@ -278,5 +278,94 @@ TEST_F(TrustDomainReconcilerTest, LongDomainWithOrganizationGetsItsCa) {
   EXPECT_EQ(writes[0].body["metadata"]["name"], "td-ca-keypair");
 }
 
+// ---- The next key pair of a rotation: written only when the TrustDomain owns it ----
+
+class NextKeyPairTest : public TrustDomainReconcilerTest {
+ protected:
+  // A domain whose CA was accepted, asked to rotate (replace-ca=rot1).
+  Json rotating_domain() {
+    Json object = domain("5gc.example", std::nullopt);
+    const auto parsed = api::parse_trust_domain(object);
+    auto secret = render::ca_key_pair_secret(parsed.value(), "secprov-system",
+                                             {ca_.certificate().to_pem(), ca_.key().to_pkcs8_pem()},
+                                             std::nullopt, nullptr);
+    secret["metadata"]["resourceVersion"] = "1";
+    context_.stores.operator_secrets->upsert(std::make_shared<const Json>(secret));
+    object["metadata"]["annotations"]["secprov.io/replace-ca"] = "rot1";
+    object["status"]["caFingerprint"] = ca_.certificate().sha256_fingerprint();
+    return object;
+  }
+  void put_next(Json labels, Json owner) {
+    Json metadata = {{"name", "td-ca-keypair-next"},
+                     {"namespace", "secprov-system"},
+                     {"resourceVersion", "7"},
+                     {"labels", std::move(labels)},
+                     {"annotations", {{"secprov.io/replace-ca", "rot0"}}}};
+    if (!owner.is_null()) metadata["ownerReferences"] = Json::array({std::move(owner)});
+    const auto other = crypto::CertificateAuthority::create_self_signed(
+        crypto::KeyAlgorithm::EcdsaP256,
+        {.country = "FR", .organization = "other", .organizational_unit = {}, .common_name = "o"},
+        std::chrono::hours(24), context_.now());
+    context_.stores.operator_secrets->upsert(std::make_shared<const Json>(
+        Json{{"apiVersion", "v1"},
+             {"kind", "Secret"},
+             {"metadata", metadata},
+             {"data",
+              {{"tls.crt", crypto::base64_encode(other.certificate().to_pem())},
+               {"tls.key", crypto::base64_encode(other.key().to_pkcs8_pem())}}}}));
+  }
+
+  const crypto::CertificateAuthority ca_ = crypto::CertificateAuthority::create_self_signed(
+      crypto::KeyAlgorithm::EcdsaP256,
+      {.country = "FR", .organization = "td", .organizational_unit = {}, .common_name = "td"},
+      std::chrono::hours(24 * 365), std::chrono::system_clock::now());
+};
+
+TEST_F(NextKeyPairTest, TheNewNextKeyPairIsMarkedAsTheTrustDomains) {
+  reconcile(rotating_domain());
+  const auto writes = secret_writes();
+  ASSERT_EQ(writes.size(), 1u);
+  EXPECT_EQ(writes[0].method, "POST");
+  const auto& metadata = writes[0].body["metadata"];
+  EXPECT_EQ(metadata["name"], "td-ca-keypair-next");
+  EXPECT_EQ(metadata["labels"]["app.kubernetes.io/managed-by"], "secprov");
+  EXPECT_EQ(metadata["labels"]["secprov.io/trust-domain"], "td");
+  ASSERT_EQ(metadata["ownerReferences"].size(), 1u);
+  EXPECT_EQ(metadata["ownerReferences"][0]["kind"], "TrustDomain");
+  EXPECT_EQ(metadata["ownerReferences"][0]["uid"], "td-uid");
+  EXPECT_EQ(metadata["ownerReferences"][0]["controller"], true);
+  EXPECT_EQ(metadata["ownerReferences"][0]["blockOwnerDeletion"], true);
+}
+
+// A leftover look-alike (the domain's label, another token) that is not marked: before, it
+// was PUT over with the new CA. Now nothing is written and the rotation does not start.
+TEST_F(NextKeyPairTest, AForeignSecretOfTheNameIsNotWrittenAndTheRotationWaits) {
+  put_next({{"secprov.io/trust-domain", "td"}}, nullptr);
+  const auto result = reconcile(rotating_domain());
+  EXPECT_TRUE(secret_writes().empty());
+  EXPECT_EQ(condition("Rotating")["status"], "False");
+  EXPECT_EQ(condition("Rotating")["reason"], "NextCaSecretNotOwned");
+  EXPECT_NE(condition("Rotating")["message"].get<std::string>().find(
+                "Secret secprov-system/td-ca-keypair-next"),
+            std::string::npos);
+  EXPECT_EQ(condition("Ready")["status"], "True") << "the accepted CA keeps issuing";
+  EXPECT_TRUE(result.requeue) << "retried through the rate-limited queue";
+}
+
+TEST_F(NextKeyPairTest, OursWithAnotherTokenIsReplaced) {
+  put_next({{"secprov.io/trust-domain", "td"}, {"app.kubernetes.io/managed-by", "secprov"}},
+           render::trust_domain_owner_reference("td", "td-uid"));
+  try {
+    reconcile(rotating_domain());
+  } catch (const kube::ApiError&) {
+    // The fake API does not hold the Secret: the PUT is what is looked at.
+  }
+  const auto writes = secret_writes();
+  ASSERT_EQ(writes.size(), 1u);
+  EXPECT_EQ(writes[0].method, "PUT");
+  EXPECT_EQ(writes[0].body["metadata"]["resourceVersion"], "7");
+  EXPECT_EQ(writes[0].body["metadata"]["annotations"]["secprov.io/replace-ca"], "rot1");
+}
+
 }  // namespace
 }  // namespace secprov::controllers

@@ -59,7 +59,7 @@ TEST(CaSecretName, GeneratedImportedAndLong) {
 }
 
 TEST(CaSecretSelector, CaKeyPairsOnly) {
-  EXPECT_EQ(ca_secret_selector(), "secprov.io/trust-domain,app.kubernetes.io/managed-by!=secprov");
+  EXPECT_EQ(ca_secret_selector(), "secprov.io/trust-domain,!secprov.io/profile");
 }
 
 TEST(CaRequest, FromTheSpec) {
