@@ -290,7 +290,8 @@ struct EnablerSpec {
 // ---- spec.consistency (issue 11): how the profile takes part in the consistency checks
 // with its peers (operator/check/). Bounds are OpenAPI limits in the CRD, not CEL.
 enum class ConsistencyMode { Warn, Enforce };
-// The NF software an external peer runs natively (its native limits are known).
+// The NF software an external peer runs natively, and the one a native output (spec.outputs)
+// renders for: render/native_limits.h knows its limits.
 enum class NfImplementation { Open5GS, Free5GC };
 template <>
 struct EnumTraits<ConsistencyMode> {

@@ -76,7 +76,7 @@ OAuth2End oauth2_end(const End& end) {
   for (const auto& gap : native_gaps(end)) {
     if (gap.code == "NoOAuth2" && out.enabled) {
       out.enabled = false;
-      out.disabled_by = std::string(render::to_string(gap.output)) + "/" + gap.code;
+      out.disabled_by = std::string(render::output_name(gap.output)) + "/" + gap.code;
     }
   }
   return out;

@@ -1,6 +1,7 @@
 #include "check/peers.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 #include "render/names.h"
@@ -14,148 +15,177 @@ bool contains(const std::vector<std::string>& values, std::string_view value) {
   return std::find(values.begin(), values.end(), value) != values.end();
 }
 
-const api::IpsecInterfaceSpec* find_interface(const SecurityProfile& p, api::IpsecInterface i) {
-  if (!p.spec.ipsec) return nullptr;
-  for (const auto& spec : p.spec.ipsec->interfaces) {
-    if (spec.name == i) return &spec;
-  }
-  return nullptr;
+bool has_interface(const SecurityProfile& p, api::IpsecInterface i) {
+  if (!p.spec.ipsec) return false;
+  return std::any_of(p.spec.ipsec->interfaces.begin(), p.spec.ipsec->interfaces.end(),
+                     [&](const auto& spec) { return spec.name == i; });
 }
 
-const Relation* first_relation(const End& a, const End& b, Interface interface) {
-  const auto found = relations(a.type(), b.type(), interface);
-  return found.empty() ? nullptr : found.front();
+// An end the catalogue's SBI relations can name: a profile or an external NF.
+bool sbi_end(const End& end) {
+  return end.profile != nullptr ||
+         (end.external != nullptr && std::holds_alternative<api::NfType>(end.external->type));
 }
 
+// The pairs found, keyed as discover_pairs sorts them. Non-SBI pairs are undirected: one per
+// interface and pair of ends. A pair found twice keeps its first relation and its first
+// non-empty dialled name.
 class Collector {
  public:
   void add(Pair pair) {
-    // Non-SBI pairs are undirected: one per interface and pair of ends.
     if (pair.interface != Interface::Sbi && pair.b.id() < pair.a.id()) std::swap(pair.a, pair.b);
-    for (auto& existing : pairs_) {
-      if (existing.interface == pair.interface && existing.a.id() == pair.a.id() &&
-          existing.b.id() == pair.b.id()) {
-        if (existing.dialled_name.empty()) existing.dialled_name = pair.dialled_name;
-        return;
-      }
-    }
-    pairs_.push_back(std::move(pair));
+    Key key{pair.interface, pair.a.id(), pair.b.id()};
+    const auto [it, inserted] = pairs_.try_emplace(std::move(key), pair);
+    if (!inserted && it->second.dialled_name.empty()) it->second.dialled_name = pair.dialled_name;
   }
   std::vector<Pair> take() {
-    std::sort(pairs_.begin(), pairs_.end(), [](const Pair& x, const Pair& y) {
-      return std::make_tuple(x.interface, x.a.id(), x.b.id()) <
-             std::make_tuple(y.interface, y.a.id(), y.b.id());
-    });
-    return std::move(pairs_);
+    std::vector<Pair> out;
+    out.reserve(pairs_.size());
+    for (auto& [key, pair] : pairs_) out.push_back(std::move(pair));
+    return out;
   }
 
  private:
-  std::vector<Pair> pairs_;
+  struct Key {
+    Interface interface;
+    std::string a;
+    std::string b;
+    friend auto operator<=>(const Key&, const Key&) = default;
+  };
+  std::map<Key, Pair> pairs_;
 };
 
-void sbi_pairs(const Scope& scope, Collector& out) {
-  std::vector<End> ends;
-  for (const auto& p : scope.profiles) ends.push_back({&p, nullptr});
-  for (const auto& x : scope.external_peers) {
-    if (std::holds_alternative<api::NfType>(x.type)) ends.push_back({nullptr, &x});
-  }
-  for (const auto& consumer : ends) {
-    for (const auto& producer : ends) {
-      if (consumer.id() == producer.id() || (consumer.external && producer.external)) continue;
-      if (const auto* relation = first_relation(consumer, producer, Interface::Sbi)) {
-        out.add({Interface::Sbi, relation, consumer, producer,
-                 consumer.external ? consumer.external->dials.value_or("") : ""});
-      }
-    }
-  }
-  // The enabler's outbound peers name their producers explicitly.
-  for (const auto& p : scope.profiles) {
-    if (!p.spec.enabler) continue;
-    const End consumer{&p, nullptr};
-    for (const auto& outbound : p.spec.enabler->outbound) {
-      const std::string dialled = api::effective_server_name(outbound);
-      for (const auto& q : scope.profiles) {
-        if (&q == &p) continue;
-        const auto names = render::sbi_dns_names(q);
-        if (q.metadata.name == outbound.name || contains(names, outbound.host) ||
-            contains(names, dialled)) {
-          const End producer{&q, nullptr};
-          out.add({Interface::Sbi, first_relation(consumer, producer, Interface::Sbi), consumer,
-                   producer, dialled});
-        }
-      }
-      for (const auto& x : scope.external_peers) {
-        if (x.name == outbound.name || contains(x.dns_names, outbound.host)) {
-          const End producer{nullptr, &x};
-          out.add({Interface::Sbi, first_relation(consumer, producer, Interface::Sbi), consumer,
-                   producer, dialled});
-        }
-      }
-    }
-  }
-}
+// One discovery, of every pair or of the pairs of one end (`only`). Each peer list is read
+// as in the whole scope; only the ends it is matched against differ (see others()), so the
+// pairs of one end are exactly the whole scope's pairs involving it, found in linear time.
+class Discovery {
+ public:
+  Discovery(const Scope& scope, std::optional<End> only) : scope_(scope), only_(only) {}
 
-void ipsec_pairs(const Scope& scope, Collector& out) {
-  for (const auto& p : scope.profiles) {
-    if (!p.spec.ipsec) continue;
-    for (const auto& spec : p.spec.ipsec->interfaces) {
-      if (spec.name == api::IpsecInterface::Xn) continue;  // gNB-gNB: no profile end
-      const Interface interface = from_ipsec(spec.name);
+  std::vector<Pair> run() {
+    sbi();
+    ipsec();
+    n32();
+    return out_.take();
+  }
+
+ private:
+  // Calls f(end) for each end that `lister` may pair with: every end of the scope, or only
+  // the wanted one when the lister is another end.
+  template <class F>
+  void others(const End& lister, F&& f) const {
+    if (only_ && *only_ != lister) {
+      f(*only_);
+      return;
+    }
+    for (const auto& p : scope_.profiles) f(End{&p, nullptr});
+    for (const auto& x : scope_.external_peers) f(End{nullptr, &x});
+  }
+
+  void add(Interface interface, const End& a, const End& b, std::string dialled_name) {
+    out_.add({interface, relation(a, b, interface), a, b, std::move(dialled_name)});
+  }
+
+  // The first catalogue relation of (a, b), memoised by their types.
+  const Relation* relation(const End& a, const End& b, Interface interface) {
+    auto key = std::make_tuple(a.type(), b.type(), interface);
+    auto it = relations_.find(key);
+    if (it == relations_.end()) {
+      const auto found = relations(std::get<0>(key), std::get<1>(key), interface);
+      it = relations_.emplace(std::move(key), found.empty() ? nullptr : found.front()).first;
+    }
+    return it->second;
+  }
+
+  void sbi() {
+    // Each ordered (consumer, producer) of the catalogue, not both external.
+    if (!only_ || sbi_end(*only_)) {
+      const auto from = [&](const End& consumer) {
+        if (!sbi_end(consumer)) return;
+        others(consumer, [&](const End& producer) {
+          if (producer == consumer || !sbi_end(producer) ||
+              (consumer.external && producer.external)) {
+            return;
+          }
+          if (const auto* r = relation(consumer, producer, Interface::Sbi)) {
+            out_.add({Interface::Sbi, r, consumer, producer,
+                      consumer.external ? consumer.external->dials.value_or("") : ""});
+          }
+        });
+      };
+      for (const auto& p : scope_.profiles) from({&p, nullptr});
+      for (const auto& x : scope_.external_peers) from({nullptr, &x});
+    }
+    // The enabler's outbound peers name their producers explicitly.
+    for (const auto& p : scope_.profiles) {
+      if (!p.spec.enabler) continue;
+      const End consumer{&p, nullptr};
+      for (const auto& outbound : p.spec.enabler->outbound) {
+        others(consumer, [&](const End& producer) {
+          if (names_end(p, outbound, producer)) {
+            add(Interface::Sbi, consumer, producer, api::effective_server_name(outbound));
+          }
+        });
+      }
+    }
+  }
+
+  void ipsec() {
+    for (const auto& p : scope_.profiles) {
+      if (!p.spec.ipsec) continue;
       const End self{&p, nullptr};
-      for (const auto& peer : spec.peers) {
-        for (const auto& q : scope.profiles) {
-          if (&q != &p && q.metadata.namespace_ == p.metadata.namespace_ &&
-              q.metadata.name == peer.name) {
-            const End other{&q, nullptr};
-            out.add({interface, first_relation(self, other, interface), self, other, ""});
-          }
-        }
-        for (const auto& x : scope.external_peers) {
-          if (x.name == peer.name) {
-            const End other{nullptr, &x};
-            out.add({interface, first_relation(self, other, interface), self, other, ""});
-          }
+      for (const auto& spec : p.spec.ipsec->interfaces) {
+        if (spec.name == api::IpsecInterface::Xn) continue;  // gNB-gNB: no profile end
+        const Interface interface = from_ipsec(spec.name);
+        for (const auto& peer : spec.peers) {
+          others(self, [&](const End& other) {
+            if (names_end(p, peer, other)) add(interface, self, other, "");
+          });
         }
       }
     }
-  }
-  // An external peer listing a profile that does not list it back.
-  for (const auto& x : scope.external_peers) {
-    if (!x.ipsec || x.ipsec->name == api::IpsecInterface::Xn) continue;
-    const Interface interface = from_ipsec(x.ipsec->name);
-    const End other{nullptr, &x};
-    for (const auto& peer : x.ipsec->peers) {
-      for (const auto& p : scope.profiles) {
-        if (p.metadata.name == peer.name && find_interface(p, x.ipsec->name) != nullptr) {
-          const End self{&p, nullptr};
-          out.add({interface, first_relation(self, other, interface), self, other, ""});
-        }
+    // An external peer listing a profile that does not list it back.
+    for (const auto& x : scope_.external_peers) {
+      if (!x.ipsec || x.ipsec->name == api::IpsecInterface::Xn) continue;
+      const Interface interface = from_ipsec(x.ipsec->name);
+      const End self{nullptr, &x};
+      for (const auto& peer : x.ipsec->peers) {
+        others(self, [&](const End& other) {
+          if (other.profile && other.profile->metadata.name == peer.name &&
+              has_interface(*other.profile, x.ipsec->name)) {
+            add(interface, other, self, "");
+          }
+        });
       }
     }
   }
-}
 
-void n32_pairs(const Scope& scope, Collector& out) {
-  for (const auto& p : scope.profiles) {
-    if (p.spec.nf_type != api::NfType::SEPP || !p.spec.n32) continue;
-    const End self{&p, nullptr};
-    for (const auto& peer : p.spec.n32->peers) {
-      for (const auto& q : scope.profiles) {
-        if (&q == &p || q.spec.nf_type != api::NfType::SEPP) continue;
-        if (render::primary_dns_name(q) == peer.fqdn) {
-          const End other{&q, nullptr};
-          out.add({Interface::N32, first_relation(self, other, Interface::N32), self, other, ""});
-        }
-      }
-      for (const auto& x : scope.external_peers) {
-        if (x.type != EndType{ExternalKind::RemoteSepp}) continue;
-        if (x.name == peer.name || (!x.n32_sender.empty() && x.n32_sender == peer.fqdn)) {
-          const End other{nullptr, &x};
-          out.add({Interface::N32, first_relation(self, other, Interface::N32), self, other, ""});
-        }
+  void n32() {
+    for (const auto& p : scope_.profiles) {
+      if (p.spec.nf_type != api::NfType::SEPP || !p.spec.n32) continue;
+      const End self{&p, nullptr};
+      for (const auto& peer : p.spec.n32->peers) {
+        others(self, [&](const End& other) {
+          if (names_end(p, peer, other)) add(Interface::N32, self, other, "");
+        });
       }
     }
   }
+
+  const Scope& scope_;
+  const std::optional<End> only_;
+  std::map<std::tuple<EndType, EndType, Interface>, const Relation*> relations_;
+  Collector out_;
+};
+
+std::optional<End> find_end(const Scope& scope, std::string_view id) {
+  for (const auto& p : scope.profiles) {
+    if (End{&p, nullptr}.id() == id) return End{&p, nullptr};
+  }
+  for (const auto& x : scope.external_peers) {
+    if (End{nullptr, &x}.id() == id) return End{nullptr, &x};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -185,33 +215,62 @@ EndType End::type() const {
   return ExternalKind::Gnb;
 }
 
-std::vector<Pair> discover_pairs(const Scope& scope) {
-  Collector out;
-  sbi_pairs(scope, out);
-  ipsec_pairs(scope, out);
-  n32_pairs(scope, out);
-  return out.take();
+bool names_end(const SecurityProfile& lister, const api::IpsecPeer& peer, const End& end) {
+  if (end.profile) {
+    return end.profile != &lister &&
+           end.profile->metadata.namespace_ == lister.metadata.namespace_ &&
+           end.profile->metadata.name == peer.name;
+  }
+  return end.external && end.external->name == peer.name;
+}
+
+bool names_end(const SecurityProfile& lister, const api::N32Peer& peer, const End& end) {
+  if (end.profile) {
+    return end.profile != &lister && end.profile->spec.nf_type == api::NfType::SEPP &&
+           render::primary_dns_name(*end.profile) == peer.fqdn;
+  }
+  return end.external && end.external->type == EndType{ExternalKind::RemoteSepp} &&
+         (end.external->name == peer.name ||
+          (!end.external->n32_sender.empty() && end.external->n32_sender == peer.fqdn));
+}
+
+bool names_end(const SecurityProfile& lister, const api::EnablerOutbound& outbound,
+               const End& end) {
+  if (end.profile) {
+    if (end.profile == &lister) return false;
+    const auto dns_names = render::sbi_dns_names(*end.profile);
+    return end.profile->metadata.name == outbound.name || contains(dns_names, outbound.host) ||
+           contains(dns_names, api::effective_server_name(outbound));
+  }
+  return end.external &&
+         (end.external->name == outbound.name || contains(end.external->dns_names, outbound.host));
+}
+
+std::vector<Pair> discover_pairs(const Scope& scope, std::optional<std::string_view> end) {
+  if (!end) return Discovery(scope, std::nullopt).run();
+  const auto only = find_end(scope, *end);
+  if (!only) return {};
+  return Discovery(scope, only).run();
 }
 
 std::vector<std::string> unresolved_peers(const Scope& scope) {
   std::vector<std::string> out;
-  const auto external = [&](const auto& matches) {
-    return std::any_of(scope.external_peers.begin(), scope.external_peers.end(), matches);
-  };
-  const auto profile = [&](const auto& matches) {
-    return std::any_of(scope.profiles.begin(), scope.profiles.end(), matches);
+  const auto found = [&](const SecurityProfile& lister, const auto& entry) {
+    return std::any_of(scope.profiles.begin(), scope.profiles.end(),
+                       [&](const auto& q) {
+                         return names_end(lister, entry, End{&q, nullptr});
+                       }) ||
+           std::any_of(scope.external_peers.begin(), scope.external_peers.end(),
+                       [&](const auto& x) {
+                         return names_end(lister, entry, End{nullptr, &x});
+                       });
   };
   for (const auto& p : scope.profiles) {
     const std::string id = End{&p, nullptr}.id();
     if (p.spec.ipsec) {
       for (const auto& spec : p.spec.ipsec->interfaces) {
         for (const auto& peer : spec.peers) {
-          const bool found = profile([&](const auto& q) {
-                               return &q != &p && q.metadata.namespace_ == p.metadata.namespace_ &&
-                                      q.metadata.name == peer.name;
-                             }) ||
-                             external([&](const auto& x) { return x.name == peer.name; });
-          if (!found) {
+          if (!found(p, peer)) {
             out.push_back(std::string(api::to_string(spec.name)) + " " + id + " -> " + peer.name);
           }
         }
@@ -219,31 +278,12 @@ std::vector<std::string> unresolved_peers(const Scope& scope) {
     }
     if (p.spec.nf_type == api::NfType::SEPP && p.spec.n32) {
       for (const auto& peer : p.spec.n32->peers) {
-        const bool found =
-            profile([&](const auto& q) {
-              return &q != &p && q.spec.nf_type == api::NfType::SEPP &&
-                     render::primary_dns_name(q) == peer.fqdn;
-            }) ||
-            external([&](const auto& x) {
-              return x.type == EndType{ExternalKind::RemoteSepp} &&
-                     (x.name == peer.name || (!x.n32_sender.empty() && x.n32_sender == peer.fqdn));
-            });
-        if (!found) out.push_back("N32 " + id + " -> " + peer.fqdn);
+        if (!found(p, peer)) out.push_back("N32 " + id + " -> " + peer.fqdn);
       }
     }
     if (p.spec.enabler) {
       for (const auto& outbound : p.spec.enabler->outbound) {
-        const std::string dialled = api::effective_server_name(outbound);
-        const bool found = profile([&](const auto& q) {
-                             if (&q == &p) return false;
-                             const auto names = render::sbi_dns_names(q);
-                             return q.metadata.name == outbound.name ||
-                                    contains(names, outbound.host) || contains(names, dialled);
-                           }) ||
-                           external([&](const auto& x) {
-                             return x.name == outbound.name || contains(x.dns_names, outbound.host);
-                           });
-        if (!found) out.push_back("SBI " + id + " -> " + outbound.host);
+        if (!found(p, outbound)) out.push_back("SBI " + id + " -> " + outbound.host);
       }
     }
   }
@@ -273,12 +313,12 @@ std::vector<render::EnforcementGap> native_gaps(const End& end) {
   as_profile.spec.sbi.tls = x.tls;
   as_profile.spec.sbi.oauth2 = x.oauth2;
   if (x.n32_capability) as_profile.spec.n32 = api::N32Spec{*x.n32_capability, {}, {}, {}};
-  as_profile.spec.outputs.open5gs = *x.implementation == render::NativeOutput::Open5gs;
-  as_profile.spec.outputs.free5gc = *x.implementation == render::NativeOutput::Free5gc;
+  as_profile.spec.outputs.open5gs = *x.implementation == api::NfImplementation::Open5GS;
+  as_profile.spec.outputs.free5gc = *x.implementation == api::NfImplementation::Free5GC;
   return render::enforcement_gaps(as_profile);
 }
 
-bool has_gap(const std::vector<render::EnforcementGap>& gaps, render::NativeOutput output,
+bool has_gap(const std::vector<render::EnforcementGap>& gaps, api::NfImplementation output,
              std::string_view code) {
   return std::any_of(gaps.begin(), gaps.end(),
                      [&](const auto& g) { return g.output == output && g.code == code; });

@@ -24,7 +24,7 @@ struct ExternalPeer {
   EndType type = ExternalKind::Gnb;
   // The NF software when it runs natively (no enabler): its effective capability then comes
   // from render::native_limits, not from `tls` alone.
-  std::optional<render::NativeOutput> implementation;
+  std::optional<api::NfImplementation> implementation;
   // ---- TLS (SBI, N32-c) ----
   api::TlsSpec tls;                               // mode, versions, suites, groups, key algorithm
   std::vector<std::string> dns_names;             // dNSName SANs of its certificate
@@ -82,6 +82,7 @@ struct End {
   const ExternalPeer* external = nullptr;
   std::string id() const;  // "<namespace>/<name>" or "external/<name>"
   EndType type() const;
+  friend bool operator==(const End&, const End&) = default;  // the same object of the scope
 };
 
 struct Pair {
@@ -105,7 +106,21 @@ Interface from_ipsec(api::IpsecInterface i);
 //        peer; an external peer's own peers naming a profile), once per interface;
 //   N32: each SEPP peer whose fqdn is another SEPP profile's N32 sender, or an external
 //        RemoteSEPP's (or whose name is that peer's).
-std::vector<Pair> discover_pairs(const Scope& scope);
+// With `end` ("<namespace>/<name>", "external/<name>"), only the pairs with that end at a or
+// b, found without discovering the others (linear in the scope, not quadratic); none when no
+// end of the scope has that id.
+std::vector<Pair> discover_pairs(const Scope& scope,
+                                 std::optional<std::string_view> end = std::nullopt);
+
+// Whether an entry of `lister`'s peer lists names `end`, an end of the same scope (as
+// discover_pairs and unresolved_peers match them): an IPsec peer by name (a profile of its
+// namespace or an external peer); an N32 peer by fqdn (a SEPP profile's N32 sender, an
+// external RemoteSEPP's sender) or by the RemoteSEPP's name; an enabler outbound peer by name
+// or host (a profile's SBI DNS names, with its server name too; an external's dnsNames).
+bool names_end(const api::SecurityProfile& lister, const api::IpsecPeer& peer, const End& end);
+bool names_end(const api::SecurityProfile& lister, const api::N32Peer& peer, const End& end);
+bool names_end(const api::SecurityProfile& lister, const api::EnablerOutbound& outbound,
+               const End& end);
 
 // The peers specs list that are neither a profile of the scope nor an external peer, so
 // that no pair checks them: "<interface> <end id> -> <peer>", sorted. A gNB or a remote
@@ -122,7 +137,7 @@ namespace secprov::check {
 // the end does what its parameters say.
 std::vector<render::EnforcementGap> native_gaps(const End& end);
 // Whether one of `gaps` is the row (output, code).
-bool has_gap(const std::vector<render::EnforcementGap>& gaps, render::NativeOutput output,
+bool has_gap(const std::vector<render::EnforcementGap>& gaps, api::NfImplementation output,
              std::string_view code);
 
 // The trust anchors of an end, as ids compared by the checks: "sha256:<hex>" for a known

@@ -19,12 +19,6 @@ bool is_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool has_interface(const SecurityProfile& p, api::IpsecInterface i) {
-  if (!p.spec.ipsec) return false;
-  return std::any_of(p.spec.ipsec->interfaces.begin(), p.spec.ipsec->interfaces.end(),
-                     [&](const auto& spec) { return spec.name == i; });
-}
-
 void add_external_peers(Scope& scope, const SecurityProfile& p, std::set<std::string>& seen) {
   if (!p.spec.consistency) return;
   for (const auto& x : p.spec.consistency->external_peers) {
@@ -35,216 +29,6 @@ void add_external_peers(Scope& scope, const SecurityProfile& p, std::set<std::st
 void add_domains(Scope& scope, std::span<const api::TrustDomain* const> domains) {
   for (const auto* d : domains) {
     if (d != nullptr) scope.trust_domains.push_back(trust_domain_info(*d));
-  }
-}
-
-// ---- evaluate_for: the discovery of peers.cpp (discover_pairs) for one end.
-
-struct Key {
-  Interface interface;
-  std::string a;
-  std::string b;
-  friend auto operator<=>(const Key&, const Key&) = default;
-};
-
-class OneEnd {
- public:
-  void add(Pair pair) {
-    if (pair.interface != Interface::Sbi && pair.b.id() < pair.a.id()) std::swap(pair.a, pair.b);
-    Key key{pair.interface, pair.a.id(), pair.b.id()};
-    const auto [it, inserted] = pairs_.try_emplace(std::move(key), pair);
-    if (!inserted && it->second.dialled_name.empty()) it->second.dialled_name = pair.dialled_name;
-  }
-  std::vector<Pair> take() {
-    std::vector<Pair> out;
-    out.reserve(pairs_.size());
-    for (auto& [key, pair] : pairs_) out.push_back(std::move(pair));
-    return out;
-  }
-
- private:
-  std::map<Key, Pair> pairs_;  // ordered as discover_pairs sorts
-};
-
-// relations() for one end against many: memoised by the other end's type.
-class RelationCache {
- public:
-  explicit RelationCache(EndType self) : self_(std::move(self)) {}
-  const Relation* self_first(const EndType& other, Interface interface) {
-    return lookup(other, interface, true);
-  }
-  const Relation* other_first(const EndType& other, Interface interface) {
-    return lookup(other, interface, false);
-  }
-
- private:
-  const Relation* lookup(const EndType& other, Interface interface, bool self_first) {
-    const auto key = std::make_tuple(to_string(other), interface, self_first);
-    auto it = cache_.find(key);
-    if (it == cache_.end()) {
-      const auto found =
-          self_first ? relations(self_, other, interface) : relations(other, self_, interface);
-      it = cache_.emplace(key, found.empty() ? nullptr : found.front()).first;
-    }
-    return it->second;
-  }
-  EndType self_;
-  std::map<std::tuple<std::string, Interface, bool>, const Relation*> cache_;
-};
-
-const Relation* first_relation(const End& a, const End& b, Interface interface) {
-  const auto found = relations(a.type(), b.type(), interface);
-  return found.empty() ? nullptr : found.front();
-}
-
-bool outbound_names_profile(const api::EnablerOutbound& outbound, const SecurityProfile& q) {
-  const auto names = render::sbi_dns_names(q);
-  return q.metadata.name == outbound.name || contains(names, outbound.host) ||
-         contains(names, api::effective_server_name(outbound));
-}
-
-bool outbound_names_external(const api::EnablerOutbound& outbound, const ExternalPeer& x) {
-  return x.name == outbound.name || contains(x.dns_names, outbound.host);
-}
-
-bool n32_peer_is_external(const api::N32Peer& peer, const ExternalPeer& x) {
-  return x.type == EndType{ExternalKind::RemoteSepp} &&
-         (x.name == peer.name || (!x.n32_sender.empty() && x.n32_sender == peer.fqdn));
-}
-
-void sbi_for(const End& self, const Scope& scope, OneEnd& out) {
-  const bool self_nf = self.profile || std::holds_alternative<api::NfType>(self.external->type);
-  if (self_nf) {
-    RelationCache cache(self.type());
-    const auto pair_with = [&](const End& other) {
-      if (other.id() == self.id() || (self.external && other.external)) return;
-      if (const auto* r = cache.self_first(other.type(), Interface::Sbi)) {
-        out.add({Interface::Sbi, r, self, other,
-                 self.external ? self.external->dials.value_or("") : ""});
-      }
-      if (const auto* r = cache.other_first(other.type(), Interface::Sbi)) {
-        out.add({Interface::Sbi, r, other, self,
-                 other.external ? other.external->dials.value_or("") : ""});
-      }
-    };
-    for (const auto& p : scope.profiles) pair_with({&p, nullptr});
-    for (const auto& x : scope.external_peers) {
-      if (std::holds_alternative<api::NfType>(x.type)) pair_with({nullptr, &x});
-    }
-  }
-  // Enabler outbound peers: self as the consumer, then self as the producer.
-  if (self.profile && self.profile->spec.enabler) {
-    for (const auto& outbound : self.profile->spec.enabler->outbound) {
-      const std::string dialled = api::effective_server_name(outbound);
-      for (const auto& q : scope.profiles) {
-        if (&q == self.profile || !outbound_names_profile(outbound, q)) continue;
-        const End producer{&q, nullptr};
-        out.add({Interface::Sbi, first_relation(self, producer, Interface::Sbi), self, producer,
-                 dialled});
-      }
-      for (const auto& x : scope.external_peers) {
-        if (!outbound_names_external(outbound, x)) continue;
-        const End producer{nullptr, &x};
-        out.add({Interface::Sbi, first_relation(self, producer, Interface::Sbi), self, producer,
-                 dialled});
-      }
-    }
-  }
-  for (const auto& p : scope.profiles) {
-    if (!p.spec.enabler || &p == self.profile) continue;
-    const End consumer{&p, nullptr};
-    for (const auto& outbound : p.spec.enabler->outbound) {
-      const bool names_self = self.profile ? outbound_names_profile(outbound, *self.profile)
-                                           : outbound_names_external(outbound, *self.external);
-      if (!names_self) continue;
-      out.add({Interface::Sbi, first_relation(consumer, self, Interface::Sbi), consumer, self,
-               api::effective_server_name(outbound)});
-    }
-  }
-}
-
-void ipsec_for(const End& self, const Scope& scope, OneEnd& out) {
-  // Profiles listing a peer: self listing others, others listing self.
-  for (const auto& p : scope.profiles) {
-    if (!p.spec.ipsec) continue;
-    const bool p_is_self = &p == self.profile;
-    const End listing{&p, nullptr};
-    for (const auto& spec : p.spec.ipsec->interfaces) {
-      if (spec.name == api::IpsecInterface::Xn) continue;
-      const Interface interface = from_ipsec(spec.name);
-      for (const auto& peer : spec.peers) {
-        if (p_is_self) {
-          for (const auto& q : scope.profiles) {
-            if (&q != &p && q.metadata.namespace_ == p.metadata.namespace_ &&
-                q.metadata.name == peer.name) {
-              const End other{&q, nullptr};
-              out.add({interface, first_relation(listing, other, interface), listing, other, ""});
-            }
-          }
-          for (const auto& x : scope.external_peers) {
-            if (x.name != peer.name) continue;
-            const End other{nullptr, &x};
-            out.add({interface, first_relation(listing, other, interface), listing, other, ""});
-          }
-        } else if (self.profile) {
-          if (self.profile->metadata.namespace_ == p.metadata.namespace_ &&
-              self.profile->metadata.name == peer.name) {
-            out.add({interface, first_relation(listing, self, interface), listing, self, ""});
-          }
-        } else if (self.external->name == peer.name) {
-          out.add({interface, first_relation(listing, self, interface), listing, self, ""});
-        }
-      }
-    }
-  }
-  // External peers listing a profile that does not list them back.
-  for (const auto& x : scope.external_peers) {
-    if (!x.ipsec || x.ipsec->name == api::IpsecInterface::Xn) continue;
-    if (self.external && self.external != &x) continue;
-    const Interface interface = from_ipsec(x.ipsec->name);
-    const End other{nullptr, &x};
-    for (const auto& peer : x.ipsec->peers) {
-      for (const auto& p : scope.profiles) {
-        if (self.profile && &p != self.profile) continue;
-        if (p.metadata.name == peer.name && has_interface(p, x.ipsec->name)) {
-          const End listed{&p, nullptr};
-          out.add({interface, first_relation(listed, other, interface), listed, other, ""});
-        }
-      }
-    }
-  }
-}
-
-void n32_for(const End& self, const Scope& scope, OneEnd& out) {
-  for (const auto& p : scope.profiles) {
-    if (p.spec.nf_type != api::NfType::SEPP || !p.spec.n32) continue;
-    const End listing{&p, nullptr};
-    const bool p_is_self = &p == self.profile;
-    for (const auto& peer : p.spec.n32->peers) {
-      if (p_is_self) {
-        for (const auto& q : scope.profiles) {
-          if (&q == &p || q.spec.nf_type != api::NfType::SEPP) continue;
-          if (render::primary_dns_name(q) != peer.fqdn) continue;
-          const End other{&q, nullptr};
-          out.add(
-              {Interface::N32, first_relation(listing, other, Interface::N32), listing, other, ""});
-        }
-        for (const auto& x : scope.external_peers) {
-          if (!n32_peer_is_external(peer, x)) continue;
-          const End other{nullptr, &x};
-          out.add(
-              {Interface::N32, first_relation(listing, other, Interface::N32), listing, other, ""});
-        }
-      } else if (self.profile) {
-        if (self.profile->spec.nf_type == api::NfType::SEPP &&
-            render::primary_dns_name(*self.profile) == peer.fqdn) {
-          out.add(
-              {Interface::N32, first_relation(listing, self, Interface::N32), listing, self, ""});
-        }
-      } else if (n32_peer_is_external(peer, *self.external)) {
-        out.add({Interface::N32, first_relation(listing, self, Interface::N32), listing, self, ""});
-      }
-    }
   }
 }
 
@@ -262,11 +46,13 @@ bool lists_ipsec_peer(const SecurityProfile& p, const std::string& name) {
 bool outbound_names(const SecurityProfile& p, const SecurityProfile& q) {
   if (!p.spec.enabler) return false;
   return std::any_of(p.spec.enabler->outbound.begin(), p.spec.enabler->outbound.end(),
-                     [&](const auto& o) { return outbound_names_profile(o, q); });
+                     [&](const auto& o) {
+                       return names_end(p, o, End{&q, nullptr});
+                     });
 }
 
-// Whether `q` can be at the other end of a pair with `self` (see scope_for), as the discovery
-// above finds pairs: an SBI relation of the catalogue between their NF types, a peer list
+// Whether `q` can be at the other end of a pair with `self` (see scope_for), as
+// discover_pairs finds pairs: an SBI relation of the catalogue between their NF types, a peer list
 // naming the other (IPsec peers, enabler outbound), two SEPPs one of which has N32; and every
 // NRF (OAuth2 pairs look their NRF up in the scope). Non-SBI pairs come from peer lists only.
 bool candidate(const SecurityProfile& self, const SecurityProfile& q) {
@@ -337,11 +123,7 @@ ExternalPeer external_peer(const api::ExternalPeerSpec& spec) {
   } else if (const auto nf = api::parse_enum<api::NfType>(spec.type)) {
     x.type = *nf == api::NfType::SEPP ? EndType{ExternalKind::RemoteSepp} : EndType{*nf};
   }
-  if (spec.implementation) {
-    x.implementation = *spec.implementation == api::NfImplementation::Open5GS
-                           ? render::NativeOutput::Open5gs
-                           : render::NativeOutput::Free5gc;
-  }
+  x.implementation = spec.implementation;
   if (spec.tls) {
     const auto& t = *spec.tls;
     x.tls.mode = t.mode;
@@ -433,28 +215,8 @@ Scope scope_for(const api::SecurityProfile& self,
 }
 
 std::vector<PairResult> evaluate_for(const Scope& scope, std::string_view end_id) {
-  End self;
-  for (const auto& p : scope.profiles) {
-    if (End{&p, nullptr}.id() == end_id) {
-      self = {&p, nullptr};
-      break;
-    }
-  }
-  if (!self.profile) {
-    for (const auto& x : scope.external_peers) {
-      if (End{nullptr, &x}.id() == end_id) {
-        self = {nullptr, &x};
-        break;
-      }
-    }
-  }
-  if (!self.profile && !self.external) return {};
-  OneEnd pairs;
-  sbi_for(self, scope, pairs);
-  ipsec_for(self, scope, pairs);
-  n32_for(self, scope, pairs);
   std::vector<PairResult> out;
-  for (const auto& pair : pairs.take()) out.push_back(evaluate_pair(pair, scope));
+  for (const auto& pair : discover_pairs(scope, end_id)) out.push_back(evaluate_pair(pair, scope));
   return out;
 }
 

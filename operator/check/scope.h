@@ -52,9 +52,10 @@ Scope scope_for(const api::SecurityProfile& self,
                 std::span<const api::SecurityProfile* const> profiles,
                 std::span<const api::TrustDomain* const> domains);
 
-// The pairs of `scope` with `end_id` ("<namespace>/<name>", "external/<name>") at an end,
-// evaluated: what evaluate(scope).involving(end_id) gives, without discovering the other pairs
-// (linear in the scope, not quadratic). Sorted by interface, a, b.
+// The pairs of `scope` with `end_id` ("<namespace>/<name>", "external/<name>") at an end
+// (discover_pairs(scope, end_id)), evaluated: what evaluate(scope).involving(end_id) gives,
+// without discovering the other pairs (linear in the scope, not quadratic). Sorted by
+// interface, a, b.
 std::vector<PairResult> evaluate_for(const Scope& scope, std::string_view end_id);
 
 }  // namespace secprov::check

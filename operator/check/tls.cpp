@@ -8,19 +8,19 @@
 namespace secprov::check {
 namespace {
 
-using render::NativeOutput;
+using api::NfImplementation;
 
 constexpr std::array kEffects{
-    NativeTlsEffect{NativeOutput::Open5gs, "TLSVersions",
+    NativeTlsEffect{NfImplementation::Open5GS, "TLSVersions",
                     "accepts every TLS version the API knows (1.2 and 1.3; 1.0 and 1.1 too)"},
-    NativeTlsEffect{NativeOutput::Open5gs, "CipherSuites",
+    NativeTlsEffect{NfImplementation::Open5GS, "CipherSuites",
                     "offers its fixed TLS 1.2 list (every ECDHE AEAD suite, plus DHE) and "
                     "OpenSSL's three default TLS 1.3 suites"},
-    NativeTlsEffect{NativeOutput::Open5gs, "KeyExchangeGroups",
+    NativeTlsEffect{NfImplementation::Open5GS, "KeyExchangeGroups",
                     "offers secp256r1 only as a server"},
-    NativeTlsEffect{NativeOutput::Free5gc, "NoServerVerification",
+    NativeTlsEffect{NfImplementation::Free5GC, "NoServerVerification",
                     "does not verify the server's certificate or name as a client"},
-    NativeTlsEffect{NativeOutput::Free5gc, "NoClientCertificate",
+    NativeTlsEffect{NfImplementation::Free5GC, "NoClientCertificate",
                     "presents no client certificate as a client"},
 };
 
@@ -115,15 +115,15 @@ TlsEnd tls_end(const End& end, TlsRole role, const Scope& scope) {
   out.anchors = anchors(end, scope);
 
   const auto gaps = native_gaps(end);
-  const auto applies = [&](NativeOutput output, std::string_view code) {
+  const auto applies = [&](NfImplementation output, std::string_view code) {
     if (!has_gap(gaps, output, code)) return false;
-    out.native.push_back(std::string(render::to_string(output)) + "/" + std::string(code));
+    out.native.push_back(std::string(render::output_name(output)) + "/" + std::string(code));
     return true;
   };
-  if (applies(NativeOutput::Open5gs, "TLSVersions")) {
+  if (applies(NfImplementation::Open5GS, "TLSVersions")) {
     out.versions = {api::TlsVersion::V1_2, api::TlsVersion::V1_3};
   }
-  if (applies(NativeOutput::Open5gs, "CipherSuites")) {
+  if (applies(NfImplementation::Open5GS, "CipherSuites")) {
     out.tls12_suites.clear();
     for (const auto& [suite, name] : api::EnumTraits<api::Tls12CipherSuite>::entries) {
       out.tls12_suites.push_back(suite);
@@ -133,12 +133,12 @@ TlsEnd tls_end(const End& end, TlsRole role, const Scope& scope) {
       out.tls13_suites.push_back(suite);
     }
   }
-  if (role == TlsRole::Server && applies(NativeOutput::Open5gs, "KeyExchangeGroups")) {
+  if (role == TlsRole::Server && applies(NfImplementation::Open5GS, "KeyExchangeGroups")) {
     out.groups = {api::TlsGroup::secp256r1};
   }
   if (role == TlsRole::Client) {
-    if (applies(NativeOutput::Free5gc, "NoServerVerification")) out.verifies_server = false;
-    if (applies(NativeOutput::Free5gc, "NoClientCertificate")) {
+    if (applies(NfImplementation::Free5GC, "NoServerVerification")) out.verifies_server = false;
+    if (applies(NfImplementation::Free5GC, "NoClientCertificate")) {
       out.presents_client_certificate = false;
     }
   }

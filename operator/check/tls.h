@@ -37,7 +37,7 @@ struct TlsEnd {
 // How one native-limit row (render/native_limits.h) changes an end's TLS. The unit tests
 // keep every (output, code) here a row of render::native_limits().
 struct NativeTlsEffect {
-  render::NativeOutput output;
+  api::NfImplementation output;
   std::string_view code;
   std::string_view effect;  // what the end then does, for messages and the docs
 };

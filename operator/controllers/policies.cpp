@@ -112,7 +112,7 @@ Enforcement enforcement(const api::SecurityProfile& profile) {
   }
   std::string names;
   for (const auto output : outputs)
-    names += (names.empty() ? "" : ", ") + std::string(render::to_string(output));
+    names += (names.empty() ? "" : ", ") + std::string(render::output_name(output));
   const auto gaps = render::enforcement_gaps(profile);
   if (gaps.empty()) {
     return {api::ConditionStatus::True,
@@ -129,12 +129,12 @@ Enforcement enforcement(const api::SecurityProfile& profile) {
     }
     if (codes.empty()) continue;
     summary +=
-        (summary.empty() ? "" : "; ") + std::string(render::to_string(output)) + ": " + codes;
+        (summary.empty() ? "" : "; ") + std::string(render::output_name(output)) + ": " + codes;
   }
   std::string message = summary;
   for (const auto& gap : gaps) {
     message +=
-        "\n" + std::string(render::to_string(gap.output)) + " " + gap.code + ": " + gap.message;
+        "\n" + std::string(render::output_name(gap.output)) + " " + gap.code + ": " + gap.message;
   }
   message +=
       "\nremedy: enable the enabler sidecar (spec.enabler, coming) in front of the NF; it "

@@ -7,6 +7,7 @@
 namespace secprov::render {
 namespace {
 
+using api::NfImplementation;
 using api::SecurityProfile;
 
 // The UPFs (Open5GS and free5GC) have no SBI: nothing of spec.sbi reaches them.
@@ -132,56 +133,52 @@ constexpr std::string_view kOpen5gsServer = "Open5GS v2.7.7 lib/sbi/nghttp2-serv
 constexpr std::string_view kOpen5gsSepp = "Open5GS v2.7.7 src/sepp/context.c";
 
 constexpr std::array kNativeLimits{
-    NativeLimit{NativeOutput::Open5gs, "TLSVersions",
+    NativeLimit{NfImplementation::Open5GS, "TLSVersions",
                 "accepts TLS 1.0 to 1.3 whatever minVersion and maxVersion say", kOpen5gsServer,
                 open5gs_versions},
-    NativeLimit{NativeOutput::Open5gs, "CipherSuites",
+    NativeLimit{NfImplementation::Open5GS, "CipherSuites",
                 "uses a fixed TLS 1.2 cipher list that includes DHE suites, and OpenSSL's default "
                 "TLS 1.3 suites",
                 kOpen5gsServer, open5gs_cipher_suites},
-    NativeLimit{NativeOutput::Open5gs, "KeyExchangeGroups",
+    NativeLimit{NfImplementation::Open5GS, "KeyExchangeGroups",
                 "offers P-256 (secp256r1) only as the server key-exchange group", kOpen5gsServer,
                 open5gs_groups},
-    NativeLimit{NativeOutput::Open5gs, "ExpiredClientCertAccepted",
+    NativeLimit{NfImplementation::Open5GS, "ExpiredClientCertAccepted",
                 "accepts an expired client certificate (depth 0) in its verify callback",
                 kOpen5gsServer, open5gs_expired_client},
-    NativeLimit{NativeOutput::Open5gs, "NoOAuth2",
+    NativeLimit{NfImplementation::Open5GS, "NoOAuth2",
                 "has no OAuth2: access tokens are neither requested nor checked (models only)",
                 "Open5GS v2.7.7 lib/sbi/openapi/model/access_token_req.h", oauth2_asked},
-    NativeLimit{NativeOutput::Open5gs, "N32OneClientCA",
+    NativeLimit{NfImplementation::Open5GS, "N32OneClientCA",
                 "takes one CA file (verify_client_cacert) per n32 server: client certificates of "
                 "every partner are verified against that one file",
                 kOpen5gsSepp, n32_client_ca_per_server},
-    NativeLimit{NativeOutput::Open5gs, "N32OneTargetPLMN",
+    NativeLimit{NfImplementation::Open5GS, "N32OneTargetPLMN",
                 "takes one target_plmn_id per n32 client (peer SEPP): secprov renders the first",
                 kOpen5gsSepp, n32_target_plmns},
-    NativeLimit{NativeOutput::Free5gc, "NoServerVerification",
+    NativeLimit{NfImplementation::Free5GC, "NoServerVerification",
                 "clients skip server verification (InsecureSkipVerify): the server's "
                 "certificate is never checked",
                 "free5GC v1.4.5 openapi/client.go", free5gc_server_verification},
-    NativeLimit{NativeOutput::Free5gc, "NoClientCertificate",
+    NativeLimit{NfImplementation::Free5GC, "NoClientCertificate",
                 "clients present no client certificate", "free5GC v1.4.5 openapi/client.go",
                 free5gc_client_certificate},
-    NativeLimit{NativeOutput::Free5gc, "NoOAuth2",
+    NativeLimit{NfImplementation::Free5GC, "NoOAuth2",
                 "needs RSA keys, RS512 and a writable cert directory the NRF fills itself for "
                 "OAuth2, so secprov renders oauth: false",
                 "free5GC v1.4.5 nrf internal/context/context.go", oauth2_asked},
 };
 
-std::string_view project(NativeOutput output) {
-  return output == NativeOutput::Open5gs ? "Open5GS" : "free5GC";
-}
-
 }  // namespace
 
-std::string_view to_string(NativeOutput output) {
-  return output == NativeOutput::Open5gs ? "open5gs" : "free5gc";
+std::string_view output_name(NfImplementation output) {
+  return output == NfImplementation::Open5GS ? "open5gs" : "free5gc";
 }
 
-std::vector<NativeOutput> native_outputs(const api::OutputsSpec& outputs) {
-  std::vector<NativeOutput> out;
-  if (outputs.open5gs) out.push_back(NativeOutput::Open5gs);
-  if (outputs.free5gc) out.push_back(NativeOutput::Free5gc);
+std::vector<NfImplementation> native_outputs(const api::OutputsSpec& outputs) {
+  std::vector<NfImplementation> out;
+  if (outputs.open5gs) out.push_back(NfImplementation::Open5GS);
+  if (outputs.free5gc) out.push_back(NfImplementation::Free5GC);
   return out;
 }
 
@@ -196,8 +193,8 @@ std::vector<EnforcementGap> enforcement_gaps(const api::SecurityProfile& profile
     if (std::find(outputs.begin(), outputs.end(), row.output) == outputs.end()) continue;
     if (auto asked = row.exceeded_by(profile)) {
       gaps.push_back({row.output, std::string(row.code),
-                      std::string(project(row.output)) + " " + std::string(row.limit) + "; " +
-                          *asked + " (" + std::string(row.source) + ")"});
+                      std::string(api::to_string(row.output)) + " " + std::string(row.limit) +
+                          "; " + *asked + " (" + std::string(row.source) + ")"});
     }
   }
   return gaps;

@@ -19,15 +19,16 @@
 
 namespace secprov::render {
 
-// A native rendering of spec.outputs, named as its key there.
-enum class NativeOutput { Open5gs, Free5gc };
-std::string_view to_string(NativeOutput output);  // "open5gs", "free5gc"
-// The outputs spec.outputs selects, in the order above; empty: secprov writes its Secrets and
+// A native rendering of spec.outputs is the NF software it is for (api::NfImplementation,
+// whose api::to_string is the project's name, "Open5GS"); this is its key in spec.outputs and
+// in the messages naming it: "open5gs", "free5gc".
+std::string_view output_name(api::NfImplementation output);
+// The outputs spec.outputs selects, in enum order; empty: secprov writes its Secrets and
 // security.yaml only, and what enforces them is a consumer it does not know.
-std::vector<NativeOutput> native_outputs(const api::OutputsSpec& outputs);
+std::vector<api::NfImplementation> native_outputs(const api::OutputsSpec& outputs);
 
 struct NativeLimit {
-  NativeOutput output;
+  api::NfImplementation output;
   std::string_view code;    // CamelCase, the gap's name (e.g. "TLSVersions")
   std::string_view limit;   // what the NF does, whatever it is configured with
   std::string_view source;  // "<project> <version> <file>"
@@ -39,7 +40,7 @@ struct NativeLimit {
 std::span<const NativeLimit> native_limits();
 
 struct EnforcementGap {
-  NativeOutput output;
+  api::NfImplementation output;
   std::string code;     // NativeLimit::code
   std::string message;  // one line: the limit, what the profile asks, the source
   friend bool operator==(const EnforcementGap&, const EnforcementGap&) = default;

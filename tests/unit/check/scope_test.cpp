@@ -113,7 +113,7 @@ TEST(ConsistencyApi, ParsesExternalPeersAndRoundTrips) {
   EXPECT_EQ(x.n32_capability, api::N32Capability::PRINS);
   const auto nrf = external_peer(spec.external_peers[1]);
   EXPECT_EQ(nrf.type, EndType{api::NfType::NRF});
-  EXPECT_EQ(nrf.implementation, render::NativeOutput::Free5gc);
+  EXPECT_EQ(nrf.implementation, api::NfImplementation::Free5GC);
   EXPECT_EQ(nrf.tls.min_version, api::TlsVersion::V1_3);
   EXPECT_EQ(external_peer(spec.external_peers[0]).type, EndType{ExternalKind::Gnb});
 }
@@ -313,6 +313,66 @@ TEST(EvaluateFor, MixedScopeWithExternalsGivesTheSamePairsAsEvaluate) {
     EXPECT_EQ(evaluate_for(scope_for(p, ptrs(ps), {}), id).size(), whole.involving(id).size())
         << id;
   }
+}
+
+// The branches the mixed scope does not reach: N32 between two SEPP profiles, an external
+// gNB listing a profile that does not list it back (and one without that interface), an
+// external consumer that dials a name, and an enabler outbound peer outside the catalogue.
+TEST(EvaluateFor, OneWayListsAndProfilePairsGiveTheSamePairsAsEvaluate) {
+  const auto sepp = [](const std::string& name, const std::string& peer) {
+    return profile(name, "SEPP",
+                   {{"n32",
+                     {{"peers",
+                       {{{"name", peer},
+                         {"fqdn", peer + ".5gc.svc"},
+                         {"plmns", {{{"mcc", "001"}, {"mnc", "01"}}}},
+                         {"trustAnchorRef", {{"name", "roots"}}}}}}}}});
+  };
+  const std::vector<api::SecurityProfile> ps = {
+      sepp("sepp-a", "sepp-b"), sepp("sepp-b", "sepp-a"),
+      profile(
+          "amf", "AMF",
+          {{"ipsec",
+            {{"interfaces",
+              {{{"name", "N2"}, {"peers", {{{"name", "gnb-1"}, {"address", "10.0.0.8"}}}}}}}}}}),
+      profile(
+          "upf", "UPF",
+          {{"enabler",
+            {{"mode", "Sidecar"},
+             {"outbound",
+              {{{"name", "ausf"}, {"localPort", 9000}, {"host", "ausf.5gc.svc"}, {"port", 443}}}}}},
+           {"consistency",
+            {{"externalPeers",
+              {{{"name", "gnb-9"},
+                {"type", "gNB"},
+                {"ipsec",
+                 {{"name", "N2"},
+                  {"peers",
+                   {{{"name", "amf"}, {"address", "10.0.0.1"}},
+                    {{"name", "upf"}, {"address", "10.0.0.2"}}}}}}},
+               {{"name", "amf-ext"}, {"type", "AMF"}, {"dials", "ausf.5gc.svc"}}}}}}}),
+      profile("ausf", "AUSF")};
+  const auto scope = build_scope(ps, {}, "5gc");
+  expect_same_as_evaluate(scope);
+
+  std::vector<std::string> found;
+  for (const auto& pair : discover_pairs(scope)) {
+    found.push_back(std::string(to_string(pair.interface)) + " " + pair.a.id() + " " + pair.b.id() +
+                    " " + pair.dialled_name + (pair.relation ? "" : " (listed)"));
+  }
+  const std::vector<std::string> expected = {
+      "SBI 5gc/amf 5gc/ausf ",
+      "SBI 5gc/upf 5gc/ausf ausf.5gc.svc (listed)",
+      "SBI external/amf-ext 5gc/ausf ausf.5gc.svc",
+      "N2 5gc/amf external/gnb-9 ",  // gnb-9 lists the upf too, which has no N2
+      "N32 5gc/sepp-a 5gc/sepp-b ",
+  };
+  for (const auto& pair : expected) {
+    EXPECT_NE(std::find(found.begin(), found.end(), pair), found.end()) << pair;
+  }
+  EXPECT_TRUE(std::none_of(found.begin(), found.end(),
+                           [](const auto& p) { return p.starts_with("N2 5gc/upf"); }));
+  EXPECT_TRUE(discover_pairs(scope, "5gc/none").empty());
 }
 
 }  // namespace

@@ -184,7 +184,7 @@ TEST(Tls, ExternalOpen5gsProducerComparesItsEffectiveCapability) {
   ExternalPeer udm;
   udm.name = "udm-lab";
   udm.type = api::NfType::UDM;
-  udm.implementation = render::NativeOutput::Open5gs;
+  udm.implementation = api::NfImplementation::Open5GS;
   udm.tls.groups = {api::TlsGroup::X25519};  // what its profile would say; Open5GS ignores it
   udm.dns_names = {"udm.lab.example"};
   udm.issuer_fingerprint = "aa";
@@ -209,7 +209,7 @@ TEST(Tls, EveryNativeEffectIsARowOfTheNativeLimitsTable) {
     EXPECT_TRUE(std::any_of(
         rows.begin(), rows.end(),
         [&](const auto& row) { return row.output == effect.output && row.code == effect.code; }))
-        << render::to_string(effect.output) << "/" << effect.code;
+        << render::output_name(effect.output) << "/" << effect.code;
   }
 }
 

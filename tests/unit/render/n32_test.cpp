@@ -140,7 +140,7 @@ TEST(N32NativeLimits, Open5gsSeppRowsNameTheirSourceAndApplyOnlyWithN32) {
     const auto row = std::find_if(rows.begin(), rows.end(),
                                   [&](const NativeLimit& r) { return r.code == code; });
     ASSERT_NE(row, rows.end()) << code;
-    EXPECT_EQ(row->output, NativeOutput::Open5gs);
+    EXPECT_EQ(row->output, api::NfImplementation::Open5GS);
     EXPECT_EQ(row->source, "Open5GS v2.7.7 src/sepp/context.c");
   }
   EXPECT_FALSE(has_gap(testing::parse(sepp_doc(true, 1, 1)), "N32OneClientCA"));

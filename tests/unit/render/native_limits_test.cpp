@@ -19,7 +19,7 @@ using testing::profile_doc;
 
 std::vector<std::string> codes(const std::vector<EnforcementGap>& gaps) {
   std::vector<std::string> out;
-  for (const auto& gap : gaps) out.push_back(std::string(to_string(gap.output)) + "/" + gap.code);
+  for (const auto& gap : gaps) out.push_back(std::string(output_name(gap.output)) + "/" + gap.code);
   return out;
 }
 
@@ -44,8 +44,8 @@ json amf_style(json outputs) {
 }
 
 TEST(NativeLimitsTest, EveryRowNamesItsSourceAndACheck) {
-  std::set<std::pair<NativeOutput, std::string_view>> seen;
-  std::set<NativeOutput> outputs;
+  std::set<std::pair<api::NfImplementation, std::string_view>> seen;
+  std::set<api::NfImplementation> outputs;
   for (const auto& row : native_limits()) {
     SCOPED_TRACE(row.code);
     EXPECT_TRUE(seen.insert({row.output, row.code}).second) << "code repeated for one output";
@@ -54,11 +54,25 @@ TEST(NativeLimitsTest, EveryRowNamesItsSourceAndACheck) {
     EXPECT_NE(row.exceeded_by, nullptr);
     // "<project> <version> <file>"
     const std::string prefix =
-        row.output == NativeOutput::Open5gs ? "Open5GS v2.7.7 " : "free5GC v1.4.5 ";
+        std::string(api::to_string(row.output)) +
+        (row.output == api::NfImplementation::Open5GS ? " v2.7.7 " : " v1.4.5 ");
     EXPECT_EQ(row.source.substr(0, prefix.size()), prefix) << row.source;
     EXPECT_NE(row.source.find('/'), std::string_view::npos) << "no file in " << row.source;
   }
-  EXPECT_EQ(outputs, (std::set{NativeOutput::Open5gs, NativeOutput::Free5gc}));
+  EXPECT_EQ(outputs, (std::set{api::NfImplementation::Open5GS, api::NfImplementation::Free5GC}));
+}
+
+// One enum names both the output and the project: output_name is the key spec.outputs parses,
+// api::to_string the project's own spelling.
+TEST(NativeLimitsTest, OutputNameIsTheKeyOfSpecOutputs) {
+  for (const auto& [output, project] : api::EnumTraits<api::NfImplementation>::entries) {
+    SCOPED_TRACE(project);
+    const auto profile = parse(amf_style({{std::string(output_name(output)), true}}));
+    EXPECT_EQ(native_outputs(profile.spec.outputs), std::vector{output});
+  }
+  EXPECT_EQ(output_name(api::NfImplementation::Open5GS), "open5gs");
+  EXPECT_EQ(output_name(api::NfImplementation::Free5GC), "free5gc");
+  EXPECT_EQ(api::to_string(api::NfImplementation::Free5GC), "free5GC");
 }
 
 TEST(NativeLimitsTest, NoOutputSelectedIsNoKnowledge) {
@@ -131,8 +145,8 @@ TEST(NativeLimitsTest, Free5gcClientsVerifyNothingAndSendNoCertificate) {
 TEST(NativeLimitsTest, BothOutputsListBothInTableOrder) {
   const auto gaps = enforcement_gaps(parse(amf_style({{"open5gs", true}, {"free5gc", true}})));
   ASSERT_EQ(gaps.size(), 8u);
-  EXPECT_EQ(gaps.front().output, NativeOutput::Open5gs);
-  EXPECT_EQ(gaps.back().output, NativeOutput::Free5gc);
+  EXPECT_EQ(gaps.front().output, api::NfImplementation::Open5GS);
+  EXPECT_EQ(gaps.back().output, api::NfImplementation::Free5GC);
 }
 
 TEST(NativeLimitsTest, NothingAskedOnTheSbiIsNoGap) {
