@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "render/detail/common.h"
-#include "render/detail/yaml.h"
 #include "render/enabler.h"
 #include "render/ipsec.h"
 #include "render/labels.h"
 #include "render/n32.h"
 #include "render/names.h"
+#include "yaml/yaml.h"
 
 namespace secprov::render {
 
@@ -302,9 +302,9 @@ std::string security_yaml(const api::SecurityProfile& profile, const std::string
   doc["sbi"] = std::move(sbi);
   if (has_ipsec(profile)) doc["ipsec"] = ipsec_settings(profile);
   if (profile.spec.n32) doc["n32"] = n32_settings(profile);
-  return detail::to_yaml(doc, {"Effective security settings of this NF, rendered by secprov from " +
-                                   origin(profile) + ".",
-                               "Generated: local edits are overwritten."});
+  return yaml::to_yaml(doc, {"Effective security settings of this NF, rendered by secprov from " +
+                                 origin(profile) + ".",
+                             "Generated: local edits are overwritten."});
 }
 
 std::optional<std::string> open5gs_yaml(const api::SecurityProfile& profile) {
@@ -382,7 +382,7 @@ std::optional<std::string> open5gs_yaml(const api::SecurityProfile& profile) {
   }
   ojson doc;
   doc[nf_key] = std::move(nf);
-  return detail::to_yaml(doc, comments);
+  return yaml::to_yaml(doc, comments);
 }
 
 std::string free5gc_yaml(const api::SecurityProfile& profile) {
@@ -442,7 +442,7 @@ std::string free5gc_yaml(const api::SecurityProfile& profile) {
   }
   ojson doc;
   doc["configuration"] = std::move(conf);
-  return detail::to_yaml(doc, comments);
+  return yaml::to_yaml(doc, comments);
 }
 
 nlohmann::json security_config_map(const api::SecurityProfile& profile,

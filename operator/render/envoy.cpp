@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "api/constants.h"
-#include "render/detail/yaml.h"
 #include "render/enabler.h"
 #include "render/errors.h"
 #include "render/names.h"
+#include "yaml/yaml.h"
 
 namespace secprov::render {
 namespace {
@@ -160,7 +160,7 @@ std::string envoy_yaml(const api::SecurityProfile& profile) {
 
   const Json doc = {{"static_resources",
                      {{"listeners", std::move(listeners)}, {"clusters", std::move(clusters)}}}};
-  return detail::to_yaml(
+  return yaml::to_yaml(
       doc, {"Envoy v3 bootstrap rendered by secprov from SecurityProfile " +
             profile.metadata.namespace_ + "/" + profile.metadata.name +
             ": a second template of the enabler for users of Envoy (not deployed by secprov)."});

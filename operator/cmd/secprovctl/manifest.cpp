@@ -8,7 +8,7 @@
 #include <tuple>
 
 #include "api/constants.h"
-#include "cmd/secprovctl/yaml.h"
+#include "yaml/yaml.h"
 
 namespace secprov::ctl {
 namespace {
@@ -76,7 +76,7 @@ void add_manifest_text(Manifests& out, const std::string& file, const std::strin
     }
     return;
   }
-  const auto parsed = parse_yaml_documents(text);
+  const auto parsed = yaml::parse_documents(text);
   for (const auto& error : parsed.errors) {
     out.errors.push_back(
         {{file, error.index, error.line}, {}, {}, "invalid YAML: " + error.message});

@@ -1,10 +1,10 @@
 #include "cmd/secprovctl/render_command.h"
 
-#include "cmd/secprovctl/yaml.h"
 #include "crypto/certificate.h"
 #include "render/n32.h"
 #include "render/oauth2.h"
 #include "render/profile.h"
+#include "yaml/yaml.h"
 
 namespace secprov::ctl {
 namespace {
@@ -100,7 +100,7 @@ Rendered render_profile(const api::SecurityProfile& input, const RenderInputs& i
 
 std::string objects_to_yaml(const std::vector<nlohmann::json>& objects) {
   std::string out;
-  for (const auto& object : objects) out += "---\n" + to_yaml(object);
+  for (const auto& object : objects) out += "---\n" + yaml::to_yaml(object);
   return out;
 }
 

@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include "cmd/secprovctl/manifest.h"
-#include "cmd/secprovctl/yaml.h"
 #include "render/profile.h"
+#include "yaml/yaml.h"
 
 namespace secprov::ctl {
 namespace {
@@ -93,7 +93,7 @@ TEST(Render, YamlStreamAndJsonList) {
   const auto resources = samples({"smf.yaml"});
   const auto rendered = render_profile(resources.profiles.at(0).value, {});
   const auto yaml = objects_to_yaml(rendered.objects);
-  const auto back = parse_yaml_documents(yaml);
+  const auto back = yaml::parse_documents(yaml);
   ASSERT_EQ(back.documents.size(), rendered.objects.size());
   for (std::size_t i = 0; i < rendered.objects.size(); ++i) {
     EXPECT_EQ(back.documents[i].value, rendered.objects[i]);

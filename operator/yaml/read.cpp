@@ -1,12 +1,13 @@
-#include "cmd/secprovctl/yaml.h"
-
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <regex>
 #include <sstream>
 
-namespace secprov::ctl {
+#include "yaml/yaml.h"
+
+namespace secprov::yaml {
 namespace {
 
 nlohmann::json scalar(const YAML::Node& node) {
@@ -16,13 +17,18 @@ nlohmann::json scalar(const YAML::Node& node) {
   if (v == "false" || v == "False" || v == "FALSE") return false;
   if (v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL") return nullptr;
   static const std::regex kInt("^[-+]?[0-9]+$");
-  static const std::regex kFloat(R"(^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$)");
+  // YAML 1.2 core floats ("1.5", ".5", "1e3"), so every float to_yaml writes reads back.
+  static const std::regex kFloat(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
   if (std::regex_match(v, kInt)) {
     try {
       return std::stoll(v);
     } catch (const std::out_of_range&) {
-      return v;
     }
+    try {
+      if (v.front() != '-') return std::stoull(v);  // to_yaml writes uint64 beyond int64
+    } catch (const std::out_of_range&) {
+    }
+    return v;
   }
   if (std::regex_match(v, kFloat)) return std::strtod(v.c_str(), nullptr);
   return v;
@@ -65,57 +71,21 @@ int first_content_line(const std::string& text) {
   return -1;
 }
 
-void emit(YAML::Emitter& out, const nlohmann::json& value) {
-  switch (value.type()) {
-    case nlohmann::json::value_t::object:
-      out << YAML::BeginMap;
-      for (const auto& [key, item] : value.items()) {
-        out << YAML::Key << key << YAML::Value;
-        emit(out, item);
-      }
-      out << YAML::EndMap;
-      break;
-    case nlohmann::json::value_t::array:
-      out << YAML::BeginSeq;
-      for (const auto& item : value) emit(out, item);
-      out << YAML::EndSeq;
-      break;
-    case nlohmann::json::value_t::string: {
-      const auto& text = value.get_ref<const std::string&>();
-      if (text.find('\n') != std::string::npos) {
-        out << YAML::Literal << text;
-      } else {
-        // A string that would read back as another type is quoted.
-        const auto reread = scalar(YAML::Load(text.empty() ? "''" : text));
-        if (text.empty() || !reread.is_string() || reread.get<std::string>() != text) {
-          out << YAML::DoubleQuoted << text;
-        } else {
-          out << text;
-        }
-      }
-      break;
-    }
-    case nlohmann::json::value_t::boolean:
-      out << (value.get<bool>() ? "true" : "false");
-      break;
-    case nlohmann::json::value_t::null:
-      out << YAML::Null;
-      break;
-    default:
-      out << value.dump();
-  }
-}
-
 }  // namespace
 
-YamlDocuments parse_yaml_documents(const std::string& text) {
+ParseError::ParseError(Error error)
+    : std::runtime_error("YAML document " + std::to_string(error.index) + " line " +
+                         std::to_string(error.line) + ": " + error.message),
+      error_(std::move(error)) {}
+
+Documents parse_documents(std::string_view text) {
   // Chunks between separator lines, each with the line it starts on.
   struct Chunk {
     int first_line = 0;  // 0-based
     std::string text;
   };
   std::vector<Chunk> chunks{{0, {}}};
-  std::istringstream in(text);
+  std::istringstream in{std::string(text)};
   std::string line;
   for (int n = 0; std::getline(in, line); ++n) {
     if (is_separator(line)) {
@@ -130,7 +100,7 @@ YamlDocuments parse_yaml_documents(const std::string& text) {
     }
     chunks.back().text += line + "\n";
   }
-  YamlDocuments out;
+  Documents out;
   std::size_t index = 0;
   for (const auto& chunk : chunks) {
     const auto content = first_content_line(chunk.text);
@@ -147,11 +117,30 @@ YamlDocuments parse_yaml_documents(const std::string& text) {
   return out;
 }
 
-std::string to_yaml(const nlohmann::json& value) {
-  YAML::Emitter out;
-  out.SetIndent(2);
-  emit(out, value);
-  return std::string(out.c_str()) + "\n";
+nlohmann::json parse(std::string_view text) {
+  auto parsed = parse_documents(text);
+  if (!parsed.errors.empty()) throw ParseError(std::move(parsed.errors.front()));
+  if (parsed.documents.empty()) return nullptr;
+  return std::move(parsed.documents.front().value);
 }
 
-}  // namespace secprov::ctl
+std::vector<nlohmann::json> load_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ParseError({0, 0, "cannot read " + path});
+  std::ostringstream text;
+  text << in.rdbuf();  // an empty file sets failbit on `text`: no documents, not an error
+  if (in.bad()) throw ParseError({0, 0, "cannot read " + path});
+  auto parsed = parse_documents(text.str());
+  if (!parsed.errors.empty()) {
+    auto error = std::move(parsed.errors.front());
+    error.message = path + ": " + error.message;
+    throw ParseError(std::move(error));
+  }
+  std::vector<nlohmann::json> out;
+  for (auto& document : parsed.documents) {
+    if (!document.value.is_null()) out.push_back(std::move(document.value));
+  }
+  return out;
+}
+
+}  // namespace secprov::yaml
