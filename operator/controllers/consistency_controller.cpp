@@ -96,6 +96,16 @@ Json field(const Json& object, const char* a, const char* b) {
   return y == x->end() ? Json(nullptr) : *y;
 }
 
+// The Consistent condition of a profile as stored; null without one.
+Json consistent_condition(const Json& object) {
+  const auto conditions = field(object, "status", "conditions");
+  if (!conditions.is_array()) return nullptr;
+  for (const auto& c : conditions) {
+    if (c.is_object() && c.value("type", "") == kConditionConsistent) return c;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void add_consistency_indexes(ProfileStore& profiles) {
@@ -217,7 +227,14 @@ std::vector<ObjectKey> consistency_keys(const ProfileStore& profiles, const Json
       field(*old_object, "metadata", "labels") != field(object, "metadata", "labels") ||
       field(*old_object, "status", "consistency") != field(object, "status", "consistency") ||
       deleting(object) != deleting(*old_object);
-  if (!fan_out) return {};
+  if (!fan_out) {
+    // The Consistent condition alone changed, as when the profile controller wrote a
+    // generation's first evaluation (fold_consistency): the profile itself is looked at again,
+    // for the gauge, and written only if its peers moved since.
+    const bool folded =
+        old_object != nullptr && consistent_condition(*old_object) != consistent_condition(object);
+    return folded ? std::vector<ObjectKey>{*key} : std::vector<ObjectKey>{};
+  }
   std::vector<ObjectKey> out{*key};
   for (const Json* o : {old_object, &object}) {
     if (o == nullptr) continue;
@@ -285,28 +302,15 @@ void ConsistencyReconciler::set_gauges(const std::string& profile,
   }
 }
 
-runtime::ReconcileResult ConsistencyReconciler::reconcile(const ObjectKey& key) {
-  const std::string id = key.ns + "/" + key.name;
-  const auto object = context_.stores.profiles->get(key);
-  if (!object || deleting(*object)) {
-    set_gauges(id, {});
-    return runtime::ReconcileResult::Done();
-  }
-  const auto& profiles = *context_.stores.typed_profiles;
-  const auto profile = typed_or_parsed(profiles, *object);
-  if (!profile) {  // the profile controller reports InvalidSpec
-    set_gauges(id, {});
-    return runtime::ReconcileResult::Done();
-  }
-  // Only what the indexes name (shared, not copied; scope_for copies the candidates): the
-  // candidates and named peers (consistency_peers), and the profiles describing external
-  // peers. Never the whole namespace: a burst of n profiles would cost n^2.
+ConsistencyOutcome evaluate_consistency(const Stores& stores, const api::SecurityProfile& profile) {
+  const auto& profiles = *stores.typed_profiles;
+  const auto& ns = profile.metadata.namespace_;
   std::vector<std::shared_ptr<const api::SecurityProfile>> held;
   std::set<runtime::ObjectKey> taken;
-  for (const auto& k : consistency_peers(profiles, *profile)) {
+  for (const auto& k : consistency_peers(profiles, profile)) {
     if (auto p = profiles.get(k); p && taken.insert(k).second) held.push_back(std::move(p));
   }
-  for (auto& p : profiles.by_index(index::kProfileDescribesExternalPeers, key.ns)) {
+  for (auto& p : profiles.by_index(index::kProfileDescribesExternalPeers, ns)) {
     if (p && taken.insert({p->metadata.namespace_, p->metadata.name}).second) {
       held.push_back(std::move(p));
     }
@@ -314,7 +318,7 @@ runtime::ReconcileResult ConsistencyReconciler::reconcile(const ObjectKey& key) 
   std::vector<const api::SecurityProfile*> ptrs;
   ptrs.reserve(held.size());
   for (const auto& p : held) ptrs.push_back(p.get());
-  auto scope = check::scope_for(*profile, ptrs, {});
+  auto scope = check::scope_for(profile, ptrs, {});
   std::set<std::string> domain_names;
   for (const auto& p : scope.profiles) {
     domain_names.insert(p.spec.trust_domain_ref.name);
@@ -323,30 +327,71 @@ runtime::ReconcileResult ConsistencyReconciler::reconcile(const ObjectKey& key) 
     }
   }
   for (const auto& name : domain_names) {
-    if (const auto d = context_.stores.typed_trust_domains->get({"", name})) {
+    if (const auto d = stores.typed_trust_domains->get({"", name})) {
       scope.trust_domains.push_back(check::trust_domain_info(*d));
     }
   }
-  const auto pairs = check::evaluate_for(scope, id);
-  const bool scoped = profile->spec.consistency && profile->spec.consistency->scope.has_value();
-  auto outcome = consistency_outcome(id, pairs, profile->metadata.generation, scoped);
+  const auto id = ns + "/" + profile.metadata.name;
+  const bool scoped = profile.spec.consistency && profile.spec.consistency->scope.has_value();
+  return consistency_outcome(id, check::evaluate_for(scope, id), profile.metadata.generation,
+                             scoped);
+}
 
-  api::SecurityProfileStatus status = profile->status;
-  const auto* before = api::find_condition(status.conditions, kConditionConsistent);
-  const bool had = before != nullptr;
-  const auto previous = had ? before->status : api::ConditionStatus::Unknown;
-  api::set_condition(status.conditions, outcome.condition, seconds_of(context_.now()));
-  status.consistency = outcome.results;
-  const bool wrote = write_status_if_changed(*context_.client, kube::resources::security_profiles(),
-                                             *object, api::to_json(status));
-  set_gauges(id, outcome.inconsistent);
-  // An Event on a change of state only (and a first evaluation that finds a mismatch).
-  const auto now_status = outcome.condition.status;
-  if (wrote && (had ? previous != now_status : now_status == api::ConditionStatus::False)) {
-    const bool ok = now_status == api::ConditionStatus::True;
-    context_.events->record(*object, ok ? runtime::EventType::Normal : runtime::EventType::Warning,
-                            ok ? "Consistent" : "Inconsistent", outcome.condition.message);
+bool first_evaluation_pending(const api::SecurityProfile& profile) {
+  return profile.status.observed_generation != profile.metadata.generation;
+}
+
+ConsistencyChange fold_consistency(const Stores& stores, const api::SecurityProfile& profile,
+                                   api::SecurityProfileStatus& status,
+                                   std::chrono::system_clock::time_point now) {
+  // Judged as it stands once written: the NF instance ID this write sets (an NRF's, for the
+  // OAuth2 pairs) counts already.
+  std::optional<api::SecurityProfile> as_written;
+  if (status.nf_instance_id != profile.status.nf_instance_id) {
+    as_written = profile;
+    as_written->status.nf_instance_id = status.nf_instance_id;
   }
+  ConsistencyChange change{evaluate_consistency(stores, as_written ? *as_written : profile),
+                           std::nullopt};
+  if (const auto* c = api::find_condition(status.conditions, kConditionConsistent)) {
+    change.before = c->status;
+  }
+  api::set_condition(status.conditions, change.outcome.condition, seconds_of(now));
+  status.consistency = change.outcome.results;
+  return change;
+}
+
+void record_consistency_change(runtime::EventRecorder& events, const Json& object,
+                               const ConsistencyChange& change) {
+  const auto now = change.outcome.condition.status;
+  if (change.before ? *change.before == now : now != api::ConditionStatus::False) return;
+  const bool ok = now == api::ConditionStatus::True;
+  events.record(object, ok ? runtime::EventType::Normal : runtime::EventType::Warning,
+                ok ? "Consistent" : "Inconsistent", change.outcome.condition.message);
+}
+
+runtime::ReconcileResult ConsistencyReconciler::reconcile(const ObjectKey& key) {
+  const std::string id = key.ns + "/" + key.name;
+  const auto object = context_.stores.profiles->get(key);
+  if (!object || deleting(*object)) {
+    set_gauges(id, {});
+    return runtime::ReconcileResult::Done();
+  }
+  const auto profile = typed_or_parsed(*context_.stores.typed_profiles, *object);
+  if (!profile) {  // the profile controller reports InvalidSpec
+    set_gauges(id, {});
+    return runtime::ReconcileResult::Done();
+  }
+  // Its status write brings the profile back here (consistency_keys), evaluated.
+  if (first_evaluation_pending(*profile)) return runtime::ReconcileResult::Done();
+  api::SecurityProfileStatus status = profile->status;
+  const auto change = fold_consistency(context_.stores, *profile, status, context_.now());
+  // Idempotent: nothing is written when the evaluation equals the status.
+  if (write_status_if_changed(*context_.client, kube::resources::security_profiles(), *object,
+                              api::to_json(status))) {
+    record_consistency_change(*context_.events, *object, change);
+  }
+  set_gauges(id, change.outcome.inconsistent);
   return runtime::ReconcileResult::Done();
 }
 

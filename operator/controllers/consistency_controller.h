@@ -8,11 +8,15 @@
 //
 // It writes only the Consistent condition and status.consistency, over the observed status;
 // the profile controller carries both over from the observed status, so neither undoes the
-// other (both write with a resourceVersion precondition).
+// other (both write with a resourceVersion precondition). The first evaluation of each
+// generation rides on the profile controller's own status write (fold_consistency), so a new
+// profile costs one status write; this controller then writes only what differs.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -73,6 +77,39 @@ ConsistencyOutcome consistency_outcome(const std::string& self_id,
 std::vector<runtime::ObjectKey> consistency_peers(const ProfileStore& profiles,
                                                   const api::SecurityProfile& profile);
 
+// ---- one evaluation, whichever controller writes it
+
+// `profile`'s pairs among the candidates the cache indexes name (consistency_peers and the
+// profiles describing external peers, shared, not copied) and the trust domains they use,
+// judged by check::evaluate_for and summed up by consistency_outcome. Never the whole
+// namespace: a burst of n profiles would cost n^2. The profile store needs
+// add_consistency_indexes.
+ConsistencyOutcome evaluate_consistency(const Stores& stores, const api::SecurityProfile& profile);
+
+// True while the profile controller has not written the status of `profile`'s generation
+// (status.observedGeneration behind metadata.generation). That write carries the generation's
+// first Consistent evaluation (fold_consistency), so the consistency controller leaves the
+// profile to it until then: one status write for a new profile, not two.
+bool first_evaluation_pending(const api::SecurityProfile& profile);
+
+// An evaluation set into a status, and the Consistent state it replaced.
+struct ConsistencyChange {
+  ConsistencyOutcome outcome;
+  std::optional<api::ConditionStatus> before;  // nullopt: no Consistent condition yet
+};
+
+// Evaluates `profile` (evaluate_consistency) and sets the Consistent condition and
+// status.consistency of `status`.
+ConsistencyChange fold_consistency(const Stores& stores, const api::SecurityProfile& profile,
+                                   api::SecurityProfileStatus& status,
+                                   std::chrono::system_clock::time_point now);
+
+// Once `change` is written to `object`'s status, by either controller: an Event on a change of
+// state, and on a first evaluation that finds a mismatch. Never for a status not written, so a
+// change is told once whoever wrote it.
+void record_consistency_change(runtime::EventRecorder& events, const nlohmann::json& object,
+                               const ConsistencyChange& change);
+
 // Which pairs are inconsistent, by the profile that last said so: the gauge's numbers.
 class InconsistentPairs {
  public:
@@ -102,7 +139,8 @@ class ConsistencyReconciler final : public runtime::Reconciler {
 
 // A profile event -> when it came or went, or its spec (generation), labels or
 // status.consistency changed: the profile and its peers (consistency_peers of the old and the
-// new version). Nothing for other status changes.
+// new version). When only its Consistent condition changed: the profile alone. Nothing for
+// other status changes.
 std::vector<runtime::ObjectKey> consistency_keys(const ProfileStore& profiles,
                                                  const runtime::Json* old_object,
                                                  const runtime::Json& object);

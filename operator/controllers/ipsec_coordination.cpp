@@ -3,10 +3,21 @@
 #include <algorithm>
 #include <set>
 
+#include "api/constants.h"
 #include "check/impact.h"
 #include "controllers/consistency_controller.h"
 
 namespace secprov::controllers::policies {
+namespace {
+
+constexpr std::string_view kHeld = "IpsecChangePending";
+
+bool held(const api::SecurityProfileStatus& status) {
+  const auto* ready = api::find_condition(status.conditions, api::kConditionReady);
+  return ready != nullptr && ready->reason == kHeld;
+}
+
+}  // namespace
 
 std::optional<Reason> ipsec_change_pending(const api::SecurityProfile& applied,
                                            const api::SecurityProfile& desired,
@@ -40,10 +51,28 @@ std::optional<Reason> ipsec_change_pending(const api::SecurityProfile& applied,
   if (waited_for.empty()) return std::nullopt;
   std::string names;
   for (const auto& peer : waited_for) names += (names.empty() ? "" : ", ") + peer;
-  return Reason{"IpsecChangePending",
+  return Reason{std::string(kHeld),
                 "the new spec.ipsec would break the consistent IPsec link " + waits +
                     "; the IPsec Secret keeps the configuration in use until the spec of " + names +
                     " matches, then both switch"};
+}
+
+std::optional<HoldEvent> ipsec_hold_event(const api::SecurityProfileStatus& before,
+                                          const api::SecurityProfileStatus& after) {
+  const bool was = held(before);
+  const bool is = held(after);
+  if (!was && is) {
+    return HoldEvent{
+        true,
+        {std::string(kHeld), api::find_condition(after.conditions, api::kConditionReady)->message}};
+  }
+  if (was && !is) {
+    return HoldEvent{false,
+                     {"IpsecChangeApplied",
+                      "the IPsec hold is over: the peers' specs agree with this spec.ipsec and the "
+                      "IPsec Secret carries it"}};
+  }
+  return std::nullopt;
 }
 
 std::optional<api::SecurityProfile> applied_ipsec_profile(const nlohmann::json& profile_object,

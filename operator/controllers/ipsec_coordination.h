@@ -32,6 +32,19 @@ std::optional<Reason> ipsec_change_pending(const api::SecurityProfile& applied,
                                            const api::SecurityProfile& desired,
                                            const std::vector<api::SecurityProfile>& peers);
 
+// The Event of a change of hold state, from the status before and after a pass whose status
+// was written (Ready's reason says whether the profile is held): Warning IpsecChangePending,
+// with the hold's message, on entering the hold; Normal IpsecChangeApplied when it ends (the
+// peers' specs match and the Secret carries the spec, whichever pass wrote it: a pass retried
+// after a conflict finds the Secret already switched). nullopt otherwise: the hold goes on, or
+// there was none.
+struct HoldEvent {
+  bool warning = false;
+  Reason why;
+};
+std::optional<HoldEvent> ipsec_hold_event(const api::SecurityProfileStatus& before,
+                                          const api::SecurityProfileStatus& after);
+
 // `desired` with spec.ipsec as the annotation of `secret` records it; nullopt when the
 // Secret carries no such annotation or it does not parse as spec.ipsec. `profile_object`
 // is the profile as stored (its spec.ipsec is replaced).

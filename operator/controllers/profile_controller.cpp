@@ -7,6 +7,7 @@
 
 #include "api/constants.h"
 #include "controllers/conditions.h"
+#include "controllers/consistency_controller.h"
 #include "controllers/ipsec_coordination.h"
 #include "controllers/pod_watches.h"
 #include "controllers/policies.h"
@@ -159,7 +160,9 @@ SecurityProfileReconciler::SecurityProfileReconciler(Context context,
     : context_(std::move(context)),
       cas_(std::move(cas)),
       bundle_changed_(std::move(bundle_changed)),
-      limiter_(IssuanceLimiter::Options{}, context_.registry) {}
+      limiter_(IssuanceLimiter::Options{}, context_.registry) {
+  add_consistency_indexes(*context_.stores.typed_profiles);  // for fold_consistency
+}
 
 SecurityProfileReconciler::Target SecurityProfileReconciler::observe_target(
     const api::SecurityProfile& profile, const render::ObjectPlan& planned) {
@@ -905,6 +908,24 @@ PodWatchState pod_watch_state(const Context& context, const api::SecurityProfile
   return key ? context.stores.pod_watches->state(*key) : PodWatchState::Synced;
 }
 
+// Writes `status` unless it is what the profile shows; returns whether it wrote. The first
+// status of a generation carries the generation's first Consistent evaluation too
+// (consistency_controller.h): a new profile costs one status write, not two.
+bool write_profile_status(const Context& context, const Json& object,
+                          const api::SecurityProfile& profile, api::SecurityProfileStatus& status,
+                          Clock::time_point now) {
+  std::optional<ConsistencyChange> consistency;
+  if (first_evaluation_pending(profile)) {
+    consistency = fold_consistency(context.stores, profile, status, now);
+  }
+  if (!write_status_if_changed(*context.client, kube::resources::security_profiles(), object,
+                               api::to_json(status))) {
+    return false;
+  }
+  if (consistency) record_consistency_change(*context.events, object, *consistency);
+  return true;
+}
+
 }  // namespace
 
 runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
@@ -919,8 +940,7 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
                            std::optional<std::chrono::milliseconds> retry = std::nullopt) {
     set_summary(status.conditions, generation, seconds_of(now),
                 Summary::stalled(why.reason, why.message));
-    if (write_status_if_changed(*context_.client, kube::resources::security_profiles(), object,
-                                api::to_json(status))) {
+    if (write_profile_status(context_, object, profile, status, now)) {
       context_.events->record(object, runtime::EventType::Warning, why.reason, why.message);
     }
     if (!retry) {
@@ -1014,8 +1034,14 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
     const auto later = now + std::chrono::seconds(30);
     if (!next_check || later < *next_check) next_check = later;
   }
-  write_status_if_changed(*context_.client, kube::resources::security_profiles(), object,
-                          api::to_json(status));
+  if (write_profile_status(context_, object, profile, status, now)) {
+    // Entering or leaving an IPsec hold, once: only a written status changes the state.
+    if (const auto hold = policies::ipsec_hold_event(profile.status, status)) {
+      context_.events->record(
+          object, hold->warning ? runtime::EventType::Warning : runtime::EventType::Normal,
+          hold->why.reason, hold->why.message);
+    }
+  }
   if (pod_watch == PodWatchState::Pending) {
     // A watch's first list usually lands within milliseconds. The key's rate-limited backoff
     // (exponential, capped) looks again, and one that cannot list (RBAC, say) is not polled

@@ -4,7 +4,8 @@
 // says it waits for the peer (Ready False, IpsecChangePending, the peer named). Once the
 // peer's spec has the new proposals, both Secrets switch. On the wire (two charon daemons
 // loading the two Secrets, as ipsec_wire_test.cpp does): the link still establishes while
-// the change waits (both ends keep proposals in common).
+// the change waits (both ends keep proposals in common). Entering the hold and both ends
+// switching are each told once, by an Event on the held profile.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -154,6 +155,17 @@ TEST_F(IpsecCoordinationTest, AProposalChangeWaitsForThePeerThenBothEndsSwitch) 
   EXPECT_EQ(ipsec_secret("upf")["metadata"]["resourceVersion"],
             upf_before["metadata"]["resourceVersion"]);
   EXPECT_TRUE(profile_condition("upf", "Ready", "True"));
+  // Entering the hold is told once, as a Warning naming the peer (not once per pass: the
+  // peer's events bring this profile back while it waits).
+  ASSERT_TRUE(eventually([&] { return !events("smf", "IpsecChangePending").empty(); },
+                         std::chrono::seconds(30)))
+      << operators_[0]->log();
+  const auto hold_events = events("smf", "IpsecChangePending");
+  ASSERT_EQ(hold_events.size(), 1u) << hold_events.dump(2);
+  EXPECT_EQ(hold_events[0].value("type", ""), "Warning");
+  EXPECT_NE(hold_events[0].value("message", "").find("until the spec of " + namespace_ + "/upf"),
+            std::string::npos)
+      << hold_events.dump(2);
   check_link_on_the_wire();
 
   // The peer catches up: both Secrets switch to the new proposals, both Ready.
@@ -176,6 +188,17 @@ TEST_F(IpsecCoordinationTest, AProposalChangeWaitsForThePeerThenBothEndsSwitch) 
       },
       std::chrono::seconds(30)))
       << profile("smf")["status"].dump();
+  // Both ends switched: told once, as a Normal Event; the hold's Warning was not repeated.
+  ASSERT_TRUE(eventually([&] { return !events("smf", "IpsecChangeApplied").empty(); },
+                         std::chrono::seconds(30)))
+      << operators_[0]->log();
+  const auto applied_events = events("smf", "IpsecChangeApplied");
+  ASSERT_EQ(applied_events.size(), 1u) << applied_events.dump(2);
+  EXPECT_EQ(applied_events[0].value("type", ""), "Normal");
+  EXPECT_EQ(applied_events[0].value("count", 1), 1);
+  const auto held_events = events("smf", "IpsecChangePending");
+  ASSERT_EQ(held_events.size(), 1u);
+  EXPECT_EQ(held_events[0].value("count", 1), 1) << held_events.dump(2);
 }
 
 }  // namespace

@@ -159,6 +159,17 @@ bool OperatorTest::profile_condition(const std::string& name, const std::string&
   return false;
 }
 
+kube::Json OperatorTest::events(const std::string& name, const std::string& reason) {
+  std::string output;
+  if (kubectl("get events -n " + namespace_ +
+                  " -o json --field-selector involvedObject.name=" + name + ",reason=" + reason,
+              &output) != 0) {
+    return kube::Json::array();
+  }
+  const auto list = kube::Json::parse(output, nullptr, false);
+  return list.is_object() ? list.value("items", kube::Json::array()) : kube::Json::array();
+}
+
 std::string decode(const kube::Json& secret, const std::string& key) {
   return crypto::base64_decode(secret["data"][key].get<std::string>()).value();
 }

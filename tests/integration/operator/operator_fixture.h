@@ -43,6 +43,8 @@ class OperatorTest : public ClusterTest {
   bool gone(const kube::ResourceType& type, const std::string& name);
   bool profile_condition(const std::string& name, const std::string& type,
                          const std::string& status);
+  // The Events of `reason` about object `name` of the test's namespace (each with its count).
+  kube::Json events(const std::string& name, const std::string& reason);
 
   std::vector<std::unique_ptr<ChildProcess>> operators_;
   std::vector<int> ports_;

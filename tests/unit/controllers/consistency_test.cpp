@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "controllers/consistency_controller.h"
+#include "runtime/events.h"
+#include "unit/runtime/fake_api.h"
 
 namespace secprov::controllers {
 namespace {
@@ -189,6 +191,99 @@ TEST(ConsistencyKeys, PeersByTypeNamesAndPreviousPeers) {
   EXPECT_TRUE(names(ausf_keys).contains("gone"));
   EXPECT_TRUE(names(ausf_keys).contains("udm"));  // AUSF -> UDM
   EXPECT_FALSE(names(ausf_keys).contains("upf-x"));
+  // Only the Consistent condition changed (the profile controller's fold of a generation's
+  // first evaluation): the profile alone, looked at again.
+  json smf4 = smf3;
+  smf4["metadata"]["resourceVersion"] = "4";
+  smf4["status"]["conditions"] = {{{"type", "Consistent"},
+                                   {"status", "True"},
+                                   {"reason", "NoPeers"},
+                                   {"observedGeneration", 2}}};
+  const auto folded = consistency_keys(*store, &smf3, smf4);
+  ASSERT_EQ(folded.size(), 1u);
+  EXPECT_EQ(folded.front().name, "smf");
+}
+
+// The reconciler on the in-memory API: who writes a generation's first evaluation, and that
+// an evaluation equal to the status writes nothing.
+class ConsistencyReconcilerTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kPath = "/apis/secprov.io/v1alpha1/namespaces/5gc/securityprofiles/";
+
+  void SetUp() override {
+    const auto client = api_.client();
+    context_.client = client;
+    const auto store = [] { return std::make_shared<runtime::Store>(); };
+    context_.stores = Stores{store(), store(), store(), store(), store()};
+    context_.events = std::make_shared<runtime::EventRecorder>(client);
+    reconciler_ = std::make_unique<ConsistencyReconciler>(context_);
+  }
+  // As the caches and the API server have it.
+  void put(const json& object) {
+    const auto ptr = std::make_shared<const json>(object);
+    context_.stores.profiles->upsert(ptr);
+    context_.stores.typed_profiles->upsert(ptr);
+    const std::string path = kPath + object["metadata"]["name"].get<std::string>();
+    api_.put_object(path, object);
+    api_.put_object(path + "/status", object);
+  }
+  std::vector<runtime::testing::FakeApi::Request> status_writes() const {
+    std::vector<runtime::testing::FakeApi::Request> out;
+    for (const auto& r : api_.requests()) {
+      if (r.method != "GET" && r.path.ends_with("/status")) out.push_back(r);
+    }
+    return out;
+  }
+  std::vector<std::string> event_reasons() const {
+    context_.events->flush();
+    std::vector<std::string> out;
+    for (const auto& r : api_.requests("POST")) {
+      if (r.path.ends_with("/events")) out.push_back(r.body.value("reason", ""));
+    }
+    return out;
+  }
+
+  runtime::testing::FakeApi api_;
+  Context context_;
+  std::unique_ptr<ConsistencyReconciler> reconciler_;
+};
+
+// A TLS 1.2-capped AMF and a 1.3-only AUSF (AMF -> AUSF on SBI): inconsistent.
+json capped_amf(json status, int generation) {
+  return profile_json("amf", "AMF", {{"sbi", {{"tls", {{"maxVersion", "1.2"}}}}}},
+                      std::move(status), generation);
+}
+json strict_ausf() {
+  return profile_json("ausf", "AUSF", {{"sbi", {{"tls", {{"minVersion", "1.3"}}}}}},
+                      {{"observedGeneration", 1}});
+}
+
+TEST_F(ConsistencyReconcilerTest, AGenerationsFirstEvaluationIsLeftToTheProfileController) {
+  put(strict_ausf());
+  put(capped_amf({{"observedGeneration", 1}}, 2));  // generation 2 not written yet
+  reconciler_->reconcile({"5gc", "amf"});
+  EXPECT_TRUE(status_writes().empty());
+  EXPECT_TRUE(event_reasons().empty());
+}
+
+TEST_F(ConsistencyReconcilerTest, WritesOnlyWhatDiffersAndTellsAChangeOnce) {
+  put(strict_ausf());
+  put(capped_amf({{"observedGeneration", 1}}, 1));
+  reconciler_->reconcile({"5gc", "amf"});
+  const auto writes = status_writes();
+  ASSERT_EQ(writes.size(), 1u);
+  const json written = writes.front().body.at("status");
+  EXPECT_EQ(written["conditions"][0]["type"], "Consistent");
+  EXPECT_EQ(written["conditions"][0]["reason"], "NoCommonTlsVersion");
+  EXPECT_EQ(written["consistency"][0]["peer"], "ausf");
+  EXPECT_EQ(event_reasons(), std::vector<std::string>{"Inconsistent"});
+  // The same evaluation over the status it wrote: no write, no second Event.
+  json amf = capped_amf(written, 1);
+  amf["metadata"]["resourceVersion"] = "5";
+  put(amf);
+  reconciler_->reconcile({"5gc", "amf"});
+  EXPECT_EQ(status_writes().size(), 1u);
+  EXPECT_EQ(event_reasons(), std::vector<std::string>{"Inconsistent"});
 }
 
 }  // namespace

@@ -120,5 +120,42 @@ TEST(IpsecPeersOfProfile, BothDirectionsOfALinkInTheNamespace) {
   EXPECT_TRUE(ipsec_peers_of_profile(*profiles, lonely).empty());
 }
 
+// A status whose Ready condition has `reason` (Ready False unless Provisioned).
+api::SecurityProfileStatus with_ready(const std::string& reason, const std::string& message = {}) {
+  api::SecurityProfileStatus status;
+  api::set_condition(status.conditions,
+                     api::Condition{"Ready",
+                                    reason == "Provisioned" ? api::ConditionStatus::True
+                                                            : api::ConditionStatus::False,
+                                    1,
+                                    {},
+                                    reason,
+                                    message},
+                     {});
+  return status;
+}
+
+TEST(IpsecHoldEvent, OnEnteringTheHoldAndWhenBothEndsSwitchedOnly) {
+  const auto ready = with_ready("Provisioned");
+  const auto held = with_ready("IpsecChangePending", "waits for 5gc/upf");
+  // Entering: a Warning with the hold's message.
+  const auto entering = policies::ipsec_hold_event(ready, held);
+  ASSERT_TRUE(entering.has_value());
+  EXPECT_TRUE(entering->warning);
+  EXPECT_EQ(entering->why.reason, "IpsecChangePending");
+  EXPECT_EQ(entering->why.message, "waits for 5gc/upf");
+  // Still held (another pass, a new message): no second Event.
+  EXPECT_FALSE(
+      policies::ipsec_hold_event(held, with_ready("IpsecChangePending", "other")).has_value());
+  // Released (in whichever pass the status says so, also one retried after a conflict): Normal.
+  const auto applied = policies::ipsec_hold_event(held, ready);
+  ASSERT_TRUE(applied.has_value());
+  EXPECT_FALSE(applied->warning);
+  EXPECT_EQ(applied->why.reason, "IpsecChangeApplied");
+  // Never held: none.
+  EXPECT_FALSE(policies::ipsec_hold_event(ready, ready).has_value());
+  EXPECT_FALSE(policies::ipsec_hold_event(api::SecurityProfileStatus{}, ready).has_value());
+}
+
 }  // namespace
 }  // namespace secprov::controllers

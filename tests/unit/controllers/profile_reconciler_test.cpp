@@ -208,6 +208,38 @@ TEST_F(ProfileReconcilerTest, TlsDisabledWithIpsecCertificateStillIssuesTheCerti
   EXPECT_EQ(created, (std::vector<std::string>{"amf-tls", "amf-security", "amf-ipsec"}));
 }
 
+// Issue 12: a new profile's one status write carries its first Consistent evaluation (the
+// consistency controller leaves a generation's first evaluation to this write).
+TEST_F(ProfileReconcilerTest, TheFirstStatusWriteCarriesTheConsistentEvaluation) {
+  // A 1.3-only AUSF in the cache; the AMF (AMF -> AUSF on SBI) capped at TLS 1.2.
+  auto ausf = base_profile();
+  ausf["metadata"]["name"] = "ausf";
+  ausf["metadata"]["uid"] = "ausf-uid";
+  ausf["spec"]["nfType"] = "AUSF";
+  ausf["spec"].erase("nfInstanceId");
+  ausf["spec"]["sbi"]["tls"]["minVersion"] = "1.3";
+  context_.stores.typed_profiles->upsert(std::make_shared<const Json>(ausf));
+  auto amf = base_profile();
+  amf["spec"]["sbi"]["tls"]["maxVersion"] = "1.2";
+  reconcile(amf);
+  context_.events->flush();
+  std::size_t status_writes = 0;
+  bool told = false;
+  for (const auto& r : api_.requests()) {
+    if (r.method != "GET" && r.path.ends_with("/status")) ++status_writes;
+    told = told || (r.method == "POST" && r.path.ends_with("/events") &&
+                    r.body.value("reason", "") == "Inconsistent");
+  }
+  EXPECT_EQ(status_writes, 1u);
+  EXPECT_EQ(condition("Ready")["status"], "True");
+  const auto consistent = condition("Consistent");
+  EXPECT_EQ(consistent["status"], "False") << consistent.dump();
+  EXPECT_EQ(consistent["observedGeneration"], 1);
+  const auto status = api_.object(std::string(kProfilePath) + "/status").value()["status"];
+  EXPECT_EQ(status["consistency"][0]["peer"], "ausf") << status.dump();
+  EXPECT_TRUE(told);  // a first evaluation that finds a mismatch is told
+}
+
 TEST(OwnershipTest, OnlyTheControllerReferenceAndTheLabelMakeAnObjectOurs) {
   api::SecurityProfile profile;
   profile.metadata.name = "amf";
