@@ -7,30 +7,20 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "operator_fixture.h"
-#include "support/free_port.h"
-#include "support/samples.h"
+#include "support/process.h"
+#include "support/webhook_fixture.h"
 
 namespace secprov::testing {
 namespace {
 
 using kube::Json;
 
-const kube::ResourceType kValidating{"admissionregistration.k8s.io", "v1",
-                                     "validatingwebhookconfigurations",
-                                     "ValidatingWebhookConfiguration", false};
-
 const std::string kIke256 = "aes256gcm16-prfsha384-ecp384";
 const std::string kIke128 = "aes128gcm16-prfsha256-ecp256";
-
-struct ConfigurationGuard {
-  std::string name;
-  ~ConfigurationGuard() {
-    kubectl("delete validatingwebhookconfiguration " + name + " --ignore-not-found");
-  }
-};
 
 class ImpactTest : public OperatorTest {
  protected:
@@ -38,38 +28,11 @@ class ImpactTest : public OperatorTest {
   // once the operator injected its caBundle.
   void start_with_webhook() {
     trust_domain_ = create_trust_domain();
-    const auto port = free_loopback_port();
-    configuration_ = "secprov-" + namespace_;
-    guard_.name = configuration_;
-    start_operator("impact", {"--webhook-port", std::to_string(port), "--webhook-address",
-                              "127.0.0.1", "--webhook-extra-ip-addresses", "127.0.0.1",
-                              "--webhook-configuration-name", configuration_});
+    const auto& webhook = webhook_.emplace(namespace_);
+    start_operator("impact", webhook.operator_flags());
     std::string output;
-    ASSERT_EQ(apply_yaml("apiVersion: admissionregistration.k8s.io/v1\n"
-                         "kind: ValidatingWebhookConfiguration\nmetadata:\n  name: " +
-                             configuration_ +
-                             "\n  labels:\n    app.kubernetes.io/managed-by: secprov\n"
-                             "webhooks:\n- name: securityprofiles.secprov.io\n"
-                             "  clientConfig:\n    url: https://127.0.0.1:" +
-                             std::to_string(port) +
-                             "/validate-securityprofile\n"
-                             "  rules:\n  - apiGroups: [secprov.io]\n    apiVersions: [v1alpha1]\n"
-                             "    operations: [CREATE, UPDATE]\n    resources: [securityprofiles]\n"
-                             "  namespaceSelector:\n    matchLabels:\n"
-                             "      kubernetes.io/metadata.name: " +
-                             namespace_ +
-                             "\n  failurePolicy: Fail\n  sideEffects: None\n  timeoutSeconds: 10\n"
-                             "  admissionReviewVersions: [v1]\n",
-                         &output),
-              0)
-        << output;
-    ASSERT_TRUE(eventually(
-        [&] {
-          const auto config = client_->get(kValidating, "", configuration_);
-          return !config["webhooks"][0]["clientConfig"].value("caBundle", std::string{}).empty();
-        },
-        std::chrono::seconds(60)))
-        << operators_[0]->log();
+    ASSERT_EQ(apply_yaml(webhook.configuration_yaml(), &output), 0) << output;
+    ASSERT_FALSE(webhook.await_bundle(*client_).empty()) << operators_[0]->log();
   }
 
   // `name` with one N4 interface towards the profile `peer`, IKE proposal `ike`.
@@ -92,64 +55,53 @@ class ImpactTest : public OperatorTest {
     return n4("upf", "UPF", "10.10.4.2", "smf", "10.10.4.1", ike, mode);
   }
 
-  struct Applied {
-    int rc = 0;
-    std::string out;  // stdout
-    std::string err;  // stderr: kubectl's "Warning: ..." lines and refusals
-  };
-  // kubectl apply of `yaml`, stdout and stderr apart; `dry_run`: server-side dry run (the
-  // webhook is called, nothing is stored).
-  Applied apply(const std::string& yaml, bool dry_run = false) {
+  // kubectl apply of `yaml`; `err` holds kubectl's "Warning: ..." lines and refusals.
+  // `dry_run`: server-side dry run (the webhook is called, nothing is stored).
+  CommandOutput apply(const std::string& yaml, bool dry_run = false) {
     const auto dir = cluster_paths().binary_dir / "it";
     const auto file = dir / (namespace_ + "-impact.yaml");
-    const auto err = dir / (namespace_ + "-impact.stderr");
     std::ofstream(file) << yaml;
-    Applied applied;
-    // A subshell: run_command sends the command's stderr to its output otherwise.
-    applied.rc = run_command("(" + cluster_paths().kubectl.string() + " --kubeconfig " +
+    return run_command_apart(cluster_paths().kubectl.string() + " --kubeconfig " +
                                  cluster_paths().admin_kubeconfig.string() + " apply -n " +
                                  namespace_ + (dry_run ? " --dry-run=server" : "") + " -f " +
-                                 file.string() + " 2>" + err.string() + ")",
-                             &applied.out);
-    applied.err = read_text(err);
-    return applied;
+                                 file.string(),
+                             dir / (namespace_ + "-impact.stderr"));
   }
 
   std::string ike_of(const std::string& name) {
     return profile(name)["spec"]["ipsec"]["interfaces"][0]["ike"]["proposals"][0];
   }
 
-  std::string configuration_;
-  ConfigurationGuard guard_;
+  std::optional<LoopbackWebhook> webhook_;
 };
 
 TEST_F(ImpactTest, WarnAdmitsWithAWarningEnforceDeniesNamingThePeer) {
   start_with_webhook();
   if (HasFatalFailure()) return;
-  ASSERT_EQ(apply(smf(kIke256)).rc, 0);
-  ASSERT_EQ(apply(upf(kIke256)).rc, 0);
+  ASSERT_EQ(apply(smf(kIke256)).code, 0);
+  ASSERT_EQ(apply(upf(kIke256)).code, 0);
   const std::string peer = namespace_ + "/upf";
   const std::string warning = "Warning: this change would break the consistent N4 pair with " +
                               peer + ": NoCommonIkeProposal";
 
   // The webhook decides from the operator's cache: polled (dry runs) until it has both.
-  Applied last;
+  CommandOutput last;
   ASSERT_TRUE(eventually(
       [&] {
         last = apply(smf(kIke128), true);
         return last.err.find(warning) != std::string::npos;
       },
       std::chrono::seconds(30)))
-      << last.rc << " " << last.out << last.err << operators_[0]->log();
+      << last.code << " " << last.out << last.err << operators_[0]->log();
 
   // A change that breaks nothing (the peer still shares a proposal): no warning.
   auto result = apply(smf(kIke256 + ", " + kIke128));
-  EXPECT_EQ(result.rc, 0) << result.err;
+  EXPECT_EQ(result.code, 0) << result.err;
   EXPECT_EQ(result.err.find("Warning:"), std::string::npos) << result.err;
 
   // Warn (both ends): admitted, and kubectl prints the warning naming peer, interface, reason.
   result = apply(smf(kIke128));
-  EXPECT_EQ(result.rc, 0) << result.err;
+  EXPECT_EQ(result.code, 0) << result.err;
   EXPECT_NE(result.err.find(warning), std::string::npos) << result.err;
   EXPECT_NE(result.out.find("securityprofile.secprov.io/smf configured"), std::string::npos)
       << result.out;
@@ -157,9 +109,9 @@ TEST_F(ImpactTest, WarnAdmitsWithAWarningEnforceDeniesNamingThePeer) {
 
   // The pair is broken now: opting the peer into Enforce and fixing the pair are not refused.
   result = apply(upf(kIke256, "Enforce"));
-  EXPECT_EQ(result.rc, 0) << result.err;
+  EXPECT_EQ(result.code, 0) << result.err;
   result = apply(smf(kIke256));
-  EXPECT_EQ(result.rc, 0) << result.err;
+  EXPECT_EQ(result.code, 0) << result.err;
   EXPECT_EQ(result.err.find("Warning:"), std::string::npos) << result.err;
 
   // The peer is in Enforce: the same breaking change is refused, naming the peer, the
@@ -172,14 +124,14 @@ TEST_F(ImpactTest, WarnAdmitsWithAWarningEnforceDeniesNamingThePeer) {
       eventually([&] { return apply(smf(kIke128), true).err.find(denial) != std::string::npos; },
                  std::chrono::seconds(30)));
   result = apply(smf(kIke128));
-  EXPECT_NE(result.rc, 0);
+  EXPECT_NE(result.code, 0);
   EXPECT_NE(result.err.find("denied the request"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find(denial), std::string::npos) << result.err;
   EXPECT_EQ(ike_of("smf"), kIke256);
 
   // Enforce on the changed profile itself protects its pairs too: upf may not break smf.
   result = apply(upf(kIke128, "Enforce"));
-  EXPECT_NE(result.rc, 0);
+  EXPECT_NE(result.code, 0);
   EXPECT_NE(result.err.find("consistency Enforce: this change would break the consistent N4 "
                             "pair with " +
                             namespace_ + "/smf"),

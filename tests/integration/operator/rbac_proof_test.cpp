@@ -24,6 +24,7 @@
 
 #include "operator_fixture.h"
 #include "support/free_port.h"
+#include "support/webhook_fixture.h"
 
 namespace secprov::testing {
 namespace {
@@ -204,16 +205,9 @@ class RbacProofTest : public OperatorTest {
   }
 
   std::vector<std::string> operator_flags(const std::string& watch) const {
-    return {"--leader-elect",
-            "--watch-namespaces=" + watch,
-            "--webhook-port",
-            std::to_string(webhook_port_),
-            "--webhook-address",
-            "127.0.0.1",
-            "--webhook-extra-ip-addresses",
-            "127.0.0.1",
-            "--webhook-configuration-name",
-            configuration_};
+    auto flags = loopback_webhook_flags(webhook_port_, configuration_);
+    flags.insert(flags.begin(), {"--leader-elect", "--watch-namespaces=" + watch});
+    return flags;
   }
 
   // As start_operator_as, without waiting for readiness: a missing grant may keep a cache

@@ -6,8 +6,10 @@
 
 #include <filesystem>
 #include <set>
+#include <utility>
 
 #include "operator_fixture.h"
+#include "support/process.h"
 #include "support/samples.h"
 
 namespace secprov::testing {
@@ -27,13 +29,12 @@ class SecprovctlTest : public OperatorTest {
   }
   // Runs secprovctl; stdout in `out`, stderr kept apart (notes must not mix with the YAML).
   int run(const std::string& args, std::string* out, std::string* err = nullptr) {
-    const auto err_file = work_dir() / "stderr";
-    const int code =
-        run_command("{ KUBECTL='" + cluster_paths().kubectl.string() + "' '" +
-                        secprovctl().string() + "' " + args + " 2>'" + err_file.string() + "'; }",
-                    out);
-    if (err) *err = read_text(err_file);
-    return code;
+    auto result = run_command_apart("KUBECTL='" + cluster_paths().kubectl.string() + "' '" +
+                                        secprovctl().string() + "' " + args,
+                                    work_dir() / "stderr");
+    *out = std::move(result.out);
+    if (err) *err = std::move(result.err);
+    return result.code;
   }
 };
 

@@ -7,9 +7,7 @@
 // injected caBundle (kubectl shows the webhook's refusal).
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <chrono>
-#include <fstream>
 #include <string>
 
 #include "crypto/authority.h"
@@ -18,103 +16,28 @@
 #include "crypto/encoding.h"
 #include "crypto/key.h"
 #include "operator_fixture.h"
-#include "support/free_port.h"
-#include "support/process.h"
+#include "support/webhook_fixture.h"
 
 namespace secprov::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-const kube::ResourceType kValidating{"admissionregistration.k8s.io", "v1",
-                                     "validatingwebhookconfigurations",
-                                     "ValidatingWebhookConfiguration", false};
-
-// Cluster-scoped: deleted whatever the outcome, so no other test meets a webhook that points
-// at a stopped operator.
-struct ConfigurationGuard {
-  std::string name;
-  ~ConfigurationGuard() {
-    kubectl("delete validatingwebhookconfiguration " + name + " --ignore-not-found");
-  }
-};
-
-class WebhookRenewalTest : public OperatorTest {
- protected:
-  // Our (labelled) ValidatingWebhookConfiguration without caBundle, pointing at `port`,
-  // limited to this test's namespace.
-  int apply_validating_configuration(const std::string& name, std::uint16_t port,
-                                     std::string* output) {
-    return apply_yaml(
-        "apiVersion: admissionregistration.k8s.io/v1\n"
-        "kind: ValidatingWebhookConfiguration\nmetadata:\n  name: " +
-            name +
-            "\n  labels:\n    app.kubernetes.io/managed-by: secprov\n"
-            "webhooks:\n- name: securityprofiles.secprov.io\n"
-            "  clientConfig:\n    url: https://127.0.0.1:" +
-            std::to_string(port) +
-            "/validate-securityprofile\n"
-            "  rules:\n  - apiGroups: [secprov.io]\n    apiVersions: [v1alpha1]\n"
-            "    operations: [CREATE, UPDATE]\n    resources: [securityprofiles]\n"
-            "  namespaceSelector:\n    matchLabels:\n"
-            "      kubernetes.io/metadata.name: " +
-            namespace_ +
-            "\n  failurePolicy: Fail\n  sideEffects: None\n  timeoutSeconds: 10\n"
-            "  admissionReviewVersions: [v1]\n",
-        output);
-  }
-
-  std::string injected_bundle(const std::string& name) {
-    const auto config = client_->get(kValidating, "", name);
-    const auto bundle = config["webhooks"][0]["clientConfig"].value("caBundle", std::string{});
-    return bundle.empty() ? std::string{} : crypto::base64_decode(bundle).value_or("");
-  }
-
-  // SHA-256 fingerprint (lower-case hex) of the certificate served on `port`, verified
-  // against `bundle_pem` for 127.0.0.1; empty when the handshake or verification fails.
-  std::string served_fingerprint(std::uint16_t port, const std::string& bundle_pem) {
-    const auto bundle_file = cluster_paths().binary_dir / "it" / "logs" /
-                             (namespace_ + "-" + std::to_string(port) + "-renewal-ca.pem");
-    std::ofstream(bundle_file) << bundle_pem;
-    std::string served;
-    if (run_command("openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " -CAfile " +
-                        bundle_file.string() +
-                        " -verify_return_error -verify_ip 127.0.0.1 </dev/null 2>/dev/null | "
-                        "openssl x509 -noout -fingerprint -sha256",
-                    &served) != 0) {
-      return {};
-    }
-    std::string hex;
-    for (const char c : served.substr(served.find('=') + 1)) {
-      if (std::isxdigit(static_cast<unsigned char>(c)))
-        hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return hex;
-  }
-};
+using WebhookRenewalTest = OperatorTest;
 
 TEST_F(WebhookRenewalTest, NearExpiryServingCertificateIsReplacedAndServedWithoutRestart) {
   const auto domain = create_trust_domain();
-  const auto port = free_loopback_port();
-  const std::string configuration = "secprov-" + namespace_;
-  ConfigurationGuard guard{configuration};
-  start_operator("webhooks", {"--webhook-port", std::to_string(port), "--webhook-address",
-                              "127.0.0.1", "--webhook-extra-ip-addresses", "127.0.0.1",
-                              "--webhook-configuration-name", configuration});
+  const LoopbackWebhook webhook(namespace_);
+  const auto port = webhook.port();
+  start_operator("webhooks", webhook.operator_flags());
   std::string output;
-  ASSERT_EQ(apply_validating_configuration(configuration, port, &output), 0) << output;
-  std::string bundle_pem;
-  ASSERT_TRUE(eventually(
-      [&] {
-        bundle_pem = injected_bundle(configuration);
-        return !bundle_pem.empty();
-      },
-      60s))
-      << operators_[0]->log();
+  ASSERT_EQ(apply_yaml(webhook.configuration_yaml(), &output), 0) << output;
+  const auto bundle_pem = webhook.await_bundle(*client_, 60s);
+  ASSERT_FALSE(bundle_pem.empty()) << operators_[0]->log();
   const auto original =
       crypto::Certificate::from_pem(decode(secret("secprov-webhook-tls"), "tls.crt"));
   ASSERT_TRUE(eventually([&] {
-    return served_fingerprint(port, bundle_pem) == original.sha256_fingerprint();
+    return webhook.served_fingerprint(port, bundle_pem) == original.sha256_fingerprint();
   })) << operators_[0]->log();
   const auto pid = operators_[0]->pid();
 
@@ -165,11 +88,11 @@ TEST_F(WebhookRenewalTest, NearExpiryServingCertificateIsReplacedAndServedWithou
 
   // 3. The same process serves the new serial on the webhook port (no restart).
   EXPECT_TRUE(eventually([&] {
-    return served_fingerprint(port, bundle_pem) == renewed->sha256_fingerprint();
+    return webhook.served_fingerprint(port, bundle_pem) == renewed->sha256_fingerprint();
   })) << operators_[0]->log();
   EXPECT_TRUE(operators_[0]->running());
   EXPECT_EQ(operators_[0]->pid(), pid);
-  EXPECT_EQ(injected_bundle(configuration), bundle_pem);  // the same CA: nothing to re-inject
+  EXPECT_EQ(webhook.injected_bundle(*client_), bundle_pem);  // the same CA: nothing to re-inject
 
   // 4. The real apiserver still calls the webhook: a profile only the webhook refuses (the
   // CRD admits it) is refused with its message in kubectl's output. TLS 1.2 allowed with an

@@ -9,22 +9,14 @@
 #include <string>
 
 #include "crypto/certificate.h"
-#include "crypto/encoding.h"
 #include "operator_fixture.h"
 #include "support/free_port.h"
-#include "support/process.h"
+#include "support/webhook_fixture.h"
 
 namespace secprov::testing {
 namespace {
 
 using kube::Json;
-
-const kube::ResourceType kValidating{"admissionregistration.k8s.io", "v1",
-                                     "validatingwebhookconfigurations",
-                                     "ValidatingWebhookConfiguration", false};
-const kube::ResourceType kMutating{"admissionregistration.k8s.io", "v1",
-                                   "mutatingwebhookconfigurations", "MutatingWebhookConfiguration",
-                                   false};
 
 const std::string kId = "3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f";
 
@@ -35,41 +27,8 @@ std::string profile_yaml(const std::string& name, const std::string& app, const 
          "\n  trustDomainRef:\n    name: " + domain + "\n" + extra_spec;
 }
 
-// Deletes the cluster-scoped webhook configurations whatever the test's outcome, so no
-// other test meets a webhook that points at a stopped operator.
-struct ConfigurationsGuard {
-  std::string name;
-  ~ConfigurationsGuard() {
-    kubectl("delete validatingwebhookconfiguration " + name + " --ignore-not-found");
-    kubectl("delete mutatingwebhookconfiguration " + name + " --ignore-not-found");
-  }
-};
-
 class WebhookTest : public OperatorTest {
  protected:
-  // Our ValidatingWebhookConfiguration (labelled managed-by=secprov), without caBundle,
-  // pointing at `port`, limited to this test's namespace.
-  int apply_validating_configuration(const std::string& name, std::uint16_t port,
-                                     std::string* output) {
-    return apply_yaml(
-        "apiVersion: admissionregistration.k8s.io/v1\n"
-        "kind: ValidatingWebhookConfiguration\nmetadata:\n  name: " +
-            name +
-            "\n  labels:\n    app.kubernetes.io/managed-by: secprov\n"
-            "webhooks:\n- name: securityprofiles.secprov.io\n"
-            "  clientConfig:\n    url: https://127.0.0.1:" +
-            std::to_string(port) +
-            "/validate-securityprofile\n"
-            "  rules:\n  - apiGroups: [secprov.io]\n    apiVersions: [v1alpha1]\n"
-            "    operations: [CREATE, UPDATE]\n    resources: [securityprofiles]\n"
-            "  namespaceSelector:\n    matchLabels:\n"
-            "      kubernetes.io/metadata.name: " +
-            namespace_ +
-            "\n  failurePolicy: Fail\n  sideEffects: None\n  timeoutSeconds: 10\n"
-            "  admissionReviewVersions: [v1]\n",
-        output);
-  }
-
   // Whether a server-side dry run of `yaml` is refused with `needle` in kubectl's output (the
   // webhook is called on dry runs too: sideEffects None). Polled until the webhook's cache
   // has caught up with what the test applied just before.
@@ -81,47 +40,14 @@ class WebhookTest : public OperatorTest {
                0 &&
            output.find(needle) != std::string::npos;
   }
-
-  // The injected caBundle (PEM), empty until there is one.
-  std::string injected_bundle(const std::string& name) {
-    const auto config = client_->get(kValidating, "", name);
-    const auto bundle = config["webhooks"][0]["clientConfig"].value("caBundle", std::string{});
-    return bundle.empty() ? std::string{} : crypto::base64_decode(bundle).value_or("");
-  }
-
-  // The SHA-256 fingerprint (lower-case hex, no colons) of the certificate served on `port`,
-  // verified against `bundle_pem` for IP 127.0.0.1; empty when the handshake or the
-  // verification fails.
-  std::string served_fingerprint(std::uint16_t port, const std::string& bundle_pem) {
-    const auto bundle_file = cluster_paths().binary_dir / "it" / "logs" /
-                             (namespace_ + "-" + std::to_string(port) + "-ca.pem");
-    std::ofstream(bundle_file) << bundle_pem;
-    std::string served;
-    if (run_command("openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " -CAfile " +
-                        bundle_file.string() +
-                        " -verify_return_error -verify_ip 127.0.0.1 </dev/null 2>/dev/null | "
-                        "openssl x509 -noout -fingerprint -sha256",
-                    &served) != 0) {
-      return {};
-    }
-    std::string hex;
-    for (const char c : served.substr(served.find('=') + 1)) {
-      if (std::isxdigit(static_cast<unsigned char>(c)))
-        hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return hex;
-  }
 };
 
 TEST_F(WebhookTest, ApiserverCallsTheValidatingWebhookOverInjectedCaBundle) {
   const auto domain = create_trust_domain();
-  const auto port = free_loopback_port();
-  // Unique per test: webhook configurations are cluster-scoped.
-  const std::string configuration = "secprov-" + namespace_;
-  ConfigurationsGuard guard{configuration};
-  start_operator("webhooks", {"--webhook-port", std::to_string(port), "--webhook-address",
-                              "127.0.0.1", "--webhook-extra-ip-addresses", "127.0.0.1",
-                              "--webhook-configuration-name", configuration});
+  const LoopbackWebhook webhook(namespace_);
+  const auto& configuration = webhook.configuration();
+  const auto port = webhook.port();
+  start_operator("webhooks", webhook.operator_flags());
 
   // An unlabelled (foreign) configuration of the same name: reported, never written. Its
   // webhook matches nothing (objectSelector) and would be ignored anyway.
@@ -140,23 +66,17 @@ TEST_F(WebhookTest, ApiserverCallsTheValidatingWebhookOverInjectedCaBundle) {
             0)
       << output;
   // Ours, without caBundle, limited to this test's namespace.
-  ASSERT_EQ(apply_validating_configuration(configuration, port, &output), 0) << output;
+  ASSERT_EQ(apply_yaml(webhook.configuration_yaml(), &output), 0) << output;
 
-  std::string bundle_pem;
-  ASSERT_TRUE(eventually(
-      [&] {
-        bundle_pem = injected_bundle(configuration);
-        return !bundle_pem.empty();
-      },
-      std::chrono::seconds(60)))
-      << operators_[0]->log();
+  const auto bundle_pem = webhook.await_bundle(*client_);
+  ASSERT_FALSE(bundle_pem.empty()) << operators_[0]->log();
   // The other fields of our configuration are as applied.
-  const auto ours = client_->get(kValidating, "", configuration);
+  const auto ours = client_->get(kValidatingWebhookConfigurations, "", configuration);
   EXPECT_EQ(ours["webhooks"][0]["failurePolicy"], "Fail");
   EXPECT_EQ(ours["webhooks"][0]["clientConfig"]["url"],
             "https://127.0.0.1:" + std::to_string(port) + "/validate-securityprofile");
   // The foreign one is untouched.
-  const auto foreign = client_->get(kMutating, "", configuration);
+  const auto foreign = client_->get(kMutatingWebhookConfigurations, "", configuration);
   EXPECT_FALSE(foreign["webhooks"][0]["clientConfig"].contains("caBundle")) << foreign.dump();
   EXPECT_NE(operators_[0]->log().find("MutatingWebhookConfiguration " + configuration +
                                       " exists without the label"),
@@ -173,7 +93,7 @@ TEST_F(WebhookTest, ApiserverCallsTheValidatingWebhookOverInjectedCaBundle) {
   EXPECT_EQ(crypto::verify_chain(leaf, {}, roots, std::chrono::system_clock::now()), std::nullopt);
   EXPECT_EQ(leaf.ip_addresses(), std::vector<std::string>{"127.0.0.1"});
   EXPECT_EQ(leaf.dns_names(), std::vector<std::string>{"secprov-webhook." + namespace_ + ".svc"});
-  EXPECT_EQ(served_fingerprint(port, bundle_pem), leaf.sha256_fingerprint());
+  EXPECT_EQ(webhook.served_fingerprint(port, bundle_pem), leaf.sha256_fingerprint());
 
   // A profile the webhook admits.
   ASSERT_EQ(
@@ -223,16 +143,14 @@ TEST_F(WebhookTest, ApiserverCallsTheValidatingWebhookOverInjectedCaBundle) {
 // the shared Secrets (created by one, read by the other).
 TEST_F(WebhookTest, StandbyReplicaServesTheSameCertificateAndDecidesFromItsCache) {
   const auto domain = create_trust_domain();
-  const std::string configuration = "secprov-" + namespace_;
-  ConfigurationsGuard guard{configuration};
+  // The configuration calls port_b, the standby's.
+  const LoopbackWebhook webhook(namespace_);
   const auto port_a = free_loopback_port();
-  const auto port_b = free_loopback_port();
+  const auto port_b = webhook.port();
   const auto flags = [&](std::uint16_t port) {
-    return std::vector<std::string>{"--leader-elect",     "--webhook-port",
-                                    std::to_string(port), "--webhook-address",
-                                    "127.0.0.1",          "--webhook-extra-ip-addresses",
-                                    "127.0.0.1",          "--webhook-configuration-name",
-                                    configuration};
+    auto extra = webhook.operator_flags(port);
+    extra.insert(extra.begin(), "--leader-elect");
+    return extra;
   };
   start_operator("leader", flags(port_a));
   // The Lease may not exist yet: NotFound is "not yet", not a failure.
@@ -251,18 +169,13 @@ TEST_F(WebhookTest, StandbyReplicaServesTheSameCertificateAndDecidesFromItsCache
 
   // The apiserver calls the standby only.
   std::string output;
-  ASSERT_EQ(apply_validating_configuration(configuration, port_b, &output), 0) << output;
-  std::string bundle_pem;
-  ASSERT_TRUE(eventually(
-      [&] {
-        bundle_pem = injected_bundle(configuration);
-        return !bundle_pem.empty();
-      },
-      std::chrono::seconds(60)));
+  ASSERT_EQ(apply_yaml(webhook.configuration_yaml(), &output), 0) << output;
+  const auto bundle_pem = webhook.await_bundle(*client_);
+  ASSERT_FALSE(bundle_pem.empty());
   const auto leaf = crypto::Certificate::from_pem(decode(secret("secprov-webhook-tls"), "tls.crt"));
   EXPECT_TRUE(eventually([&] {
-    return served_fingerprint(port_a, bundle_pem) == leaf.sha256_fingerprint() &&
-           served_fingerprint(port_b, bundle_pem) == leaf.sha256_fingerprint();
+    return webhook.served_fingerprint(port_a, bundle_pem) == leaf.sha256_fingerprint() &&
+           webhook.served_fingerprint(port_b, bundle_pem) == leaf.sha256_fingerprint();
   }));
 
   ASSERT_EQ(apply_yaml(profile_yaml("smf-a", "smf", domain), &output), 0) << output;

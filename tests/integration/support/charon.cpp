@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "support/cluster.h"
+#include "support/samples.h"
 
 namespace secprov::testing {
 
@@ -43,13 +44,6 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
   if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 void must(const std::string& command) {
@@ -285,7 +279,7 @@ int CharonLab::swanctl(const std::string& name, const std::string& args, std::st
 std::string CharonLab::log(const std::string& name) const {
   const auto it = nodes_.find(name);
   if (it == nodes_.end()) return {};
-  return read_file(it->second.dir / "charon.log") + read_file(it->second.dir / "charon.out");
+  return read_text(it->second.dir / "charon.log") + read_text(it->second.dir / "charon.out");
 }
 
 }  // namespace secprov::testing

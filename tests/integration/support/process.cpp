@@ -7,10 +7,10 @@
 
 #include <array>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "support/samples.h"
 
 namespace secprov::testing {
 
@@ -75,10 +75,7 @@ bool ChildProcess::running() {
 }
 
 std::string ChildProcess::log() const {
-  std::ifstream in(log_file_);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_text(log_file_);
 }
 
 int run_command(const std::string& command, std::string* output) {
@@ -91,6 +88,13 @@ int run_command(const std::string& command, std::string* output) {
   const int status = ::pclose(pipe);
   if (output != nullptr) *output = std::move(text);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+CommandOutput run_command_apart(const std::string& command, const std::filesystem::path& err_file) {
+  CommandOutput result;
+  result.code = run_command("{ " + command + " 2>'" + err_file.string() + "'; }", &result.out);
+  result.err = read_text(err_file);
+  return result;
 }
 
 }  // namespace secprov::testing

@@ -39,4 +39,15 @@ class ChildProcess {
 // Runs a command to completion; returns exit code, output captured in `output`.
 int run_command(const std::string& command, std::string* output = nullptr);
 
+// A command's exit code, and its stdout and stderr apart.
+struct CommandOutput {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a shell command to completion with stderr apart from stdout (run_command merges them),
+// for tools that print warnings or notes on stderr; stderr passes through `err_file`.
+CommandOutput run_command_apart(const std::string& command, const std::filesystem::path& err_file);
+
 }  // namespace secprov::testing

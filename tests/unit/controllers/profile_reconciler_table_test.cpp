@@ -22,6 +22,7 @@
 #include "crypto/encoding.h"
 #include "crypto/key.h"
 #include "runtime/events.h"
+#include "unit/controllers/ready_trust_domain.h"
 #include "unit/runtime/fake_api.h"
 #include "unit/runtime/manual_clock.h"
 
@@ -75,12 +76,7 @@ class World {
   World()
       : clock_(std::make_shared<runtime::testing::ManualClock>(
             Time{std::chrono::sys_days{std::chrono::year{2026} / 3 / 1}})),
-        ca_(crypto::CertificateAuthority::create_self_signed(crypto::KeyAlgorithm::EcdsaP256,
-                                                             {.country = "FR",
-                                                              .organization = "5gc.example",
-                                                              .organizational_unit = {},
-                                                              .common_name = "CA"},
-                                                             24h * 3650, clock_->wall_now() - 1h)) {
+        ca_(testing::test_ca(clock_->wall_now())) {
     api_.intercept([this](const Request& r) -> std::optional<kube::HttpResponse> {
       if (r.path == kStatusPath) return answer_status(r);
       if (r.method == "DELETE") return answer_delete(r);
@@ -96,35 +92,7 @@ class World {
     context_.operator_namespace = "secprov-system";
     context_.clock = clock_;  // with set_time below, the only two lines that know the time API
 
-    context_.stores.operator_secrets->upsert(
-        Json{{"apiVersion", "v1"},
-             {"kind", "Secret"},
-             {"metadata",
-              {{"name", "td-ca-keypair"},
-               {"namespace", "secprov-system"},
-               {"resourceVersion", "1"},
-               {"labels", {{"secprov.io/trust-domain", "td"}}}}},
-             {"data",
-              {{"tls.crt", crypto::base64_encode(ca_.certificate().to_pem())},
-               {"tls.key", crypto::base64_encode(ca_.key().to_pkcs8_pem())}}}});
-    context_.stores.trust_domains->upsert(
-        Json{{"apiVersion", "secprov.io/v1alpha1"},
-             {"kind", "TrustDomain"},
-             {"metadata",
-              {{"name", "td"}, {"uid", "td-uid"}, {"generation", 1}, {"resourceVersion", "2"}}},
-             {"spec",
-              {{"domain", "5gc.example"},
-               {"country", "FR"},
-               {"ca", {{"generate", {{"keyAlgorithm", "ECDSA-P256"}, {"duration", "87600h"}}}}}}},
-             {"status",
-              {{"caFingerprint", ca_.certificate().sha256_fingerprint()},
-               {"conditions",
-                {{{"type", "Ready"},
-                  {"status", "True"},
-                  {"reason", "CAReady"},
-                  {"message", ""},
-                  {"observedGeneration", 1},
-                  {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}}}}});
+    testing::seed_ready_trust_domain(context_.stores, ca_);
     reconciler_ = std::make_unique<SecurityProfileReconciler>(
         context_, std::make_shared<CaProvider>(context_.stores.operator_secrets, "secprov-system"),
         [](const auto&, const auto&) {});

@@ -7,9 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <sstream>
 
-#include "cmd/secprovctl/cli.h"
+#include "cli_runner.h"
 
 namespace secprov::ctl {
 namespace {
@@ -27,18 +26,6 @@ std::vector<std::string> sample_files() {
   }
   std::sort(files.begin(), files.end());
   return files;
-}
-
-struct Run {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-Run cli(std::vector<std::string> args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  const int code = run(args, out, err);
-  return {code, out.str(), err.str()};
 }
 
 TEST(CheckSamples, NoErrorFindingAndNoInvalidInput) {

@@ -3,22 +3,10 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
+#include "cli_runner.h"
 
 namespace secprov::ctl {
 namespace {
-
-struct Run {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-Run cli(std::vector<std::string> args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  const int code = run(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 TEST(Cli, HelpOnEveryVerbSaysWhatInputsOutputsExitCodesAndAnExample) {
   for (const auto* verb : {"check", "render", "explain", "diff", "completion"}) {

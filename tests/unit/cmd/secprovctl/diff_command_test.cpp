@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 
 namespace secprov::ctl {
 namespace {
@@ -22,40 +24,83 @@ const nlohmann::json kSecret = {{"apiVersion", "v1"},
                                 {"metadata", {{"name", "smf-tls"}, {"namespace", "5gc"}}},
                                 {"data", {{"tls.crt", ""}, {"tls.key", ""}, {"ca.crt", ""}}}};
 
-TEST(CompareObject, SameIsEmpty) {
-  EXPECT_TRUE(compare_object(kConfigMap, &kConfigMap).empty());
-  auto cluster = kSecret;
-  cluster["data"] = {{"tls.crt", "Y2VydA=="}, {"tls.key", "c2VjcmV0"}, {"ca.crt", "Y2E="}};
-  EXPECT_TRUE(compare_object(kSecret, &cluster).empty());  // Secret values are not compared
+// A Secret's values as the cluster holds them: never compared, never printed.
+const nlohmann::json kSecretValues = {
+    {"tls.crt", "Y2VydA=="}, {"tls.key", "c2VjcmV0"}, {"ca.crt", "Y2E="}};
+
+nlohmann::json edited(nlohmann::json object, const std::function<void(nlohmann::json&)>& edit) {
+  edit(object);
+  return object;
 }
 
-TEST(CompareObject, ConfigMapValueNamesKeyAndLine) {
-  auto cluster = kConfigMap;
-  cluster["data"]["security.yaml"] = "a: 1\nb: 3\n";
-  EXPECT_EQ(compare_object(kConfigMap, &cluster),
-            (std::vector<std::string>{"ConfigMap 5gc/smf-security: data[security.yaml] differs "
-                                      "at line 2: rendered \"b: 2\", cluster \"b: 3\""}));
+struct Comparison {
+  std::string name;
+  nlohmann::json rendered;
+  std::optional<nlohmann::json> cluster;  // nullopt: not in the cluster
+  std::vector<std::string> lines;
+  // gtest prints the parameter of a failing case: its name, not the struct's bytes.
+  friend void PrintTo(const Comparison& comparison, std::ostream* os) { *os << comparison.name; }
+};
+
+class CompareObject : public testing::TestWithParam<Comparison> {};
+
+TEST_P(CompareObject, LinesNameTheObjectAndTheKeyNeverASecretValue) {
+  const auto& c = GetParam();
+  const auto lines = compare_object(c.rendered, c.cluster ? &*c.cluster : nullptr);
+  EXPECT_EQ(lines, c.lines);
+  for (const auto& line : lines) {
+    for (const auto& [key, value] : kSecretValues.items()) {
+      EXPECT_EQ(line.find(value.get<std::string>()), std::string::npos) << line;
+    }
+  }
 }
 
-TEST(CompareObject, MissingAndExtraKeysAndObjects) {
-  auto cluster = kConfigMap;
-  cluster["data"].erase("open5gs.yaml");
-  cluster["data"]["extra"] = "1";
-  EXPECT_EQ(compare_object(kConfigMap, &cluster),
-            (std::vector<std::string>{
-                "ConfigMap 5gc/smf-security: data[extra] in the cluster, not rendered",
-                "ConfigMap 5gc/smf-security: data[open5gs.yaml] missing in the cluster"}));
-  EXPECT_EQ(compare_object(kSecret, nullptr),
-            (std::vector<std::string>{"Secret 5gc/smf-tls: missing in the cluster"}));
-}
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CompareObject,
+    testing::Values(
+        Comparison{"ConfigMapSame", kConfigMap, kConfigMap, {}},
+        Comparison{"SecretValuesNotCompared",
+                   kSecret,
+                   edited(kSecret, [](auto& o) { o["data"] = kSecretValues; }),
+                   {}},
+        Comparison{"ConfigMapValueNamesKeyAndLine",
+                   kConfigMap,
+                   edited(kConfigMap, [](auto& o) { o["data"]["security.yaml"] = "a: 1\nb: 3\n"; }),
+                   {"ConfigMap 5gc/smf-security: data[security.yaml] differs at line 2: rendered "
+                    "\"b: 2\", cluster \"b: 3\""}},
+        Comparison{"MissingAndExtraKeys",
+                   kConfigMap,
+                   edited(kConfigMap,
+                          [](auto& o) {
+                            o["data"].erase("open5gs.yaml");
+                            o["data"]["extra"] = "1";
+                          }),
+                   {"ConfigMap 5gc/smf-security: data[extra] in the cluster, not rendered",
+                    "ConfigMap 5gc/smf-security: data[open5gs.yaml] missing in the cluster"}},
+        Comparison{
+            "MissingObject", kSecret, std::nullopt, {"Secret 5gc/smf-tls: missing in the cluster"}},
+        Comparison{"SecretKeyMissing",
+                   kSecret,
+                   edited(kSecret,
+                          [](auto& o) {
+                            o["data"] = kSecretValues;
+                            o["data"].erase("ca.crt");
+                          }),
+                   {"Secret 5gc/smf-tls: data[ca.crt] missing in the cluster"}}),
+    [](const auto& param_info) { return param_info.param.name; });
 
-TEST(CompareObject, SecretValuesNeverPrinted) {
-  auto cluster = kSecret;
-  cluster["data"] = {{"tls.crt", "Y2VydA=="}, {"tls.key", "c2VjcmV0"}};
-  const auto lines = compare_object(kSecret, &cluster);
-  ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0], "Secret 5gc/smf-tls: data[ca.crt] missing in the cluster");
-  for (const auto& line : lines) EXPECT_EQ(line.find("c2VjcmV0"), std::string::npos);
+// One SecurityProfile 5gc/smf, as a manifest file holds it.
+Resources smf_manifest() {
+  Manifests manifests;
+  add_manifest_text(manifests, "smf.yaml", R"(apiVersion: secprov.io/v1alpha1
+kind: SecurityProfile
+metadata: {name: smf, namespace: 5gc}
+spec:
+  nfType: SMF
+  selector: {matchLabels: {app: smf}}
+  trustDomainRef: {name: td}
+)");
+  return parse_resources(manifests);
 }
 
 // A kubectl stand-in: answers `get securityprofiles...` with a profile and `get configmap/...`
@@ -89,16 +134,7 @@ class FakeKubectl : public testing::Test {
 };
 
 TEST_F(FakeKubectl, SameThenDifferent) {
-  Manifests manifests;
-  add_manifest_text(manifests, "smf.yaml", R"(apiVersion: secprov.io/v1alpha1
-kind: SecurityProfile
-metadata: {name: smf, namespace: 5gc}
-spec:
-  nfType: SMF
-  selector: {matchLabels: {app: smf}}
-  trustDomainRef: {name: td}
-)");
-  const auto resources = parse_resources(manifests);
+  const auto resources = smf_manifest();
   ASSERT_EQ(resources.profiles.size(), 1u);
   write("profile.json", {{"kind", "SecurityProfile"},
                          {"metadata", {{"name", "smf"}, {"namespace", "5gc"}, {"uid", "u-1"}}},
@@ -145,18 +181,9 @@ spec:
 }
 
 TEST_F(FakeKubectl, KubectlFailingIsAnError) {
-  Manifests manifests;
-  add_manifest_text(manifests, "smf.yaml", R"(apiVersion: secprov.io/v1alpha1
-kind: SecurityProfile
-metadata: {name: smf, namespace: 5gc}
-spec:
-  nfType: SMF
-  selector: {matchLabels: {app: smf}}
-  trustDomainRef: {name: td}
-)");
   DiffOptions options;
   options.kubectl = (dir_ / "missing-kubectl").string();
-  const auto result = diff_profiles(parse_resources(manifests).profiles, options);
+  const auto result = diff_profiles(smf_manifest().profiles, options);
   EXPECT_EQ(result.exit_code, 2);
   ASSERT_FALSE(result.lines.empty());
   EXPECT_NE(result.lines[0].find("kubectl failed (exit 127)"), std::string::npos)
