@@ -22,6 +22,8 @@
 #include "render/labels.h"
 #include "render/trust_domain.h"
 #include "runtime/object.h"
+#include "runtime/own_writes.h"
+#include "runtime/predicates.h"
 
 namespace secprov::controllers {
 namespace {
@@ -44,6 +46,16 @@ runtime::EventHandlers enqueue_mapped(MapFn map, runtime::Controller* controller
             if (new_object != old_object) enqueue(new_object);
           },
           enqueue};
+}
+
+// `handlers`, with the updates `changed` rejects dropped.
+runtime::EventHandlers only_if(runtime::Controller::UpdateFilter changed,
+                               runtime::EventHandlers handlers) {
+  handlers.on_update = [changed = std::move(changed), update = std::move(handlers.on_update)](
+                           const ObjectPtr& old_object, const ObjectPtr& new_object) {
+    if (update && changed(*old_object, *new_object)) update(old_object, new_object);
+  };
+  return handlers;
 }
 
 // Keeps `target` equal to the union of several reflectors' stores (one per namespace):
@@ -139,6 +151,8 @@ struct Manager::Parts {
   std::unique_ptr<runtime::Controller> bundles;
   std::unique_ptr<ConsistencyReconciler> consistency_reconciler;
   std::unique_ptr<runtime::Controller> consistency;
+  // The versions of Secrets and ConfigMaps the operator's writes returned (their echoes).
+  std::shared_ptr<runtime::OwnWrites> own_writes;
 };
 
 Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
@@ -262,10 +276,23 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   p.consistency = std::make_unique<runtime::Controller>("consistency", *p.consistency_reconciler,
                                                         controller_options, options.registry);
 
-  // SecurityProfile: its own events, and those of the objects it owns.
-  profiles.add_handlers(p.profiles->handler_for_primary());
-  secrets.add_handlers(p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile"));
-  config_maps.add_handlers(p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile"));
+  // SecurityProfile: its own events, and those of the objects it owns. Not the echoes of its
+  // own writes, which would each cost a pass that renders and digests again to change
+  // nothing: its status writes (filtered by the predicate) and the versions of its Secrets and
+  // ConfigMaps its writes returned (only the profile controller writes profile-owned ones).
+  // Anyone else's edit of them still enqueues: drift.
+  p.own_writes = std::make_shared<runtime::OwnWrites>(std::set<std::string>{
+      kube::resources::secrets().api_version() + "/" + kube::resources::secrets().kind,
+      kube::resources::config_maps().api_version() + "/" + kube::resources::config_maps().kind});
+  client->add_write_observer(
+      [own = std::weak_ptr<runtime::OwnWrites>(p.own_writes)](const nlohmann::json& written) {
+        if (const auto writes = own.lock()) writes->record(written);
+      });
+  profiles.add_handlers(p.profiles->handler_for_primary(runtime::spec_or_metadata_changed));
+  secrets.add_handlers(
+      p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile", p.own_writes));
+  config_maps.add_handlers(
+      p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile", p.own_writes));
   const auto typed_profiles = p.context.stores.typed_profiles;
   const auto typed_domains = p.context.stores.typed_trust_domains;
   // A trust domain's change (its CA) reaches every profile using it and every bundle.
@@ -284,6 +311,23 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   ca_secrets.add_handlers(enqueue_mapped(
       [typed_domains](const nlohmann::json& secret) {
         return trust_domains_of_ca_secret(*typed_domains, secret);
+      },
+      p.domains.get()));
+  // A rotation is woken by what it waits for (trust_domain_controller.h): its next key pair
+  // (by label), and while it runs, bundles and Sidecar profiles' status.pods (leaves below).
+  ca_secrets.add_handlers(enqueue_mapped(
+      [typed_domains](const nlohmann::json& secret) {
+        return trust_domain_of_leaf_secret(*typed_domains, secret);
+      },
+      p.domains.get()));
+  config_maps.add_handlers(enqueue_mapped(
+      [typed_domains](const nlohmann::json& config_map) {
+        return trust::rotating_domain_of_object(*typed_domains, config_map);
+      },
+      p.domains.get()));
+  profiles.add_handlers(enqueue_mapped(
+      [typed_domains](const nlohmann::json& profile) {
+        return trust::rotating_domains_of_profile(*typed_domains, profile);
       },
       p.domains.get()));
   // A CRL ConfigMap edited, deleted, or given a revocation: its trust domain signs again.
@@ -312,7 +356,9 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       p.profiles.get()));
   // Trust bundles: profiles coming and going, and edits of the bundle itself (a ConfigMap
   // of a trust domain that no profile owns; it may be owned by its TrustDomain).
-  profiles.add_handlers(enqueue_mapped(bundle_of_profile, p.bundles.get()));
+  // Only what a bundle reads: a profile's reference, existence and deletion (not its status).
+  profiles.add_handlers(only_if(runtime::spec_or_metadata_changed,
+                                enqueue_mapped(bundle_of_profile, p.bundles.get())));
   config_maps.add_handlers(enqueue_mapped(bundle_of_config_map, p.bundles.get()));
   // A leaf reissued during a CA replacement may end the overlap of the old and new CA.
   secrets.add_handlers(enqueue_mapped(

@@ -143,6 +143,26 @@ std::shared_ptr<Client> Client::connect(ClusterConfig config, ClientOptions opti
   return std::make_shared<Client>(std::move(config), std::move(options), std::move(transport));
 }
 
+void Client::add_write_observer(WriteObserver observer) {
+  const std::lock_guard lock(observers_mutex_);
+  auto next = observers_ ? std::make_shared<std::vector<WriteObserver>>(*observers_)
+                         : std::make_shared<std::vector<WriteObserver>>();
+  next->push_back(std::move(observer));
+  observers_ = std::move(next);
+}
+
+Json Client::observed(Json written) const {
+  std::shared_ptr<const std::vector<WriteObserver>> observers;
+  {
+    const std::lock_guard lock(observers_mutex_);
+    observers = observers_;
+  }
+  if (observers) {
+    for (const auto& observer : *observers) observer(written);
+  }
+  return written;
+}
+
 std::uint64_t Client::requests_sent() const {
   return requests_sent_.load();
 }
@@ -295,21 +315,23 @@ ObjectList Client::list_page(const ResourceType& type, const std::string& ns,
 
 Json Client::create(const ResourceType& type, const std::string& ns, const Json& object) {
   const std::string path = type.collection_path(namespace_for(type, ns, object));
-  return parse_json(send(prepare("POST", path, object.dump(), "application/json")), "POST " + path);
+  return observed(
+      parse_json(send(prepare("POST", path, object.dump(), "application/json")), "POST " + path));
 }
 
 Json Client::update(const ResourceType& type, const std::string& ns, const Json& object,
                     const std::string& subresource) {
   const std::string path = with_subresource(
       type.object_path(namespace_for(type, ns, object), name_of(object, "update")), subresource);
-  return parse_json(send(prepare("PUT", path, object.dump(), "application/json")), "PUT " + path);
+  return observed(
+      parse_json(send(prepare("PUT", path, object.dump(), "application/json")), "PUT " + path));
 }
 
 Json Client::merge_patch(const ResourceType& type, const std::string& ns, const std::string& name,
                          const Json& patch, const std::string& subresource) {
   const std::string path = with_subresource(type.object_path(ns, name), subresource);
-  return parse_json(send(prepare("PATCH", path, patch.dump(), "application/merge-patch+json")),
-                    "PATCH " + path);
+  return observed(parse_json(
+      send(prepare("PATCH", path, patch.dump(), "application/merge-patch+json")), "PATCH " + path));
 }
 
 Json Client::apply(const ResourceType& type, const std::string& ns, const Json& object,
@@ -324,9 +346,10 @@ Json Client::apply(const ResourceType& type, const std::string& ns, const Json& 
   Query query;
   query.add("fieldManager", options.field_manager).add("force", options.force ? "true" : "");
   // JSON is YAML, so the apply content type takes the JSON body as it is.
-  return parse_json(send(prepare("PATCH", path + query.str(), with_type_meta(object, type).dump(),
-                                 "application/apply-patch+yaml")),
-                    "PATCH " + path);
+  return observed(
+      parse_json(send(prepare("PATCH", path + query.str(), with_type_meta(object, type).dump(),
+                              "application/apply-patch+yaml")),
+                 "PATCH " + path));
 }
 
 Json Client::remove(const ResourceType& type, const std::string& ns, const std::string& name,

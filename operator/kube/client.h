@@ -3,7 +3,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -95,6 +97,12 @@ class Client {
   std::unique_ptr<WatchStream> watch(const ResourceType& type, const std::string& ns,
                                      const WatchOptions& options);
 
+  // Called with every object a create, update, merge_patch or apply returned, on the writing
+  // thread, e.g. to recognise the watch events that echo one's own writes (runtime::OwnWrites).
+  // Must be quick and must not throw.
+  using WriteObserver = std::function<void(const Json& written)>;
+  void add_write_observer(WriteObserver observer);
+
   const ClusterConfig& config() const { return config_; }
   const ClientOptions& options() const { return options_; }
   // HTTP requests handed to the transport, retries and watches included.
@@ -108,12 +116,17 @@ class Client {
                       std::string content_type);
   // Sets the Authorization header from config_.token (read per attempt: tokens rotate).
   void authorize(HttpRequest& request);
+  // Hands `written` to the write observers and returns it.
+  Json observed(Json written) const;
 
   ClusterConfig config_;
   ClientOptions options_;
   std::unique_ptr<HttpTransport> transport_;
   TokenBucket limiter_;
   std::atomic<std::uint64_t> requests_sent_{0};
+  mutable std::mutex observers_mutex_;
+  // Replaced whole when one is added, so a write calls them without holding the lock.
+  std::shared_ptr<const std::vector<WriteObserver>> observers_;
 };
 
 }  // namespace secprov::kube

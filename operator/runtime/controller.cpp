@@ -64,6 +64,14 @@ Controller::Controller(std::string name, Reconciler& reconciler, ControllerOptio
                          .Help("Length of time per reconciliation per controller")
                          .Register(*registry_)
                          .Add({{"controller", name_}}, reconcile_buckets());
+  auto& skipped = prometheus::BuildCounter()
+                      .Name("secprov_watch_events_skipped_total")
+                      .Help(
+                          "Watch events that did not enqueue: an update that changed nothing "
+                          "the reconciler reads, or the echo of the controller's own write")
+                      .Register(*registry_);
+  skipped_unchanged_ = &skipped.Add({{"controller", name_}, {"reason", "unchanged"}});
+  skipped_own_write_ = &skipped.Add({{"controller", name_}, {"reason", "own_write"}});
   active_workers_metric_ = &prometheus::BuildGauge()
                                 .Name("controller_runtime_active_workers")
                                 .Help("Number of currently used workers per controller")
@@ -83,34 +91,56 @@ void Controller::enqueue_after(const ObjectKey& key, std::chrono::milliseconds d
   queue_.add_after(key, delay);
 }
 
-EventHandlers Controller::handler_for_primary() {
+EventHandlers Controller::handler_for_primary(UpdateFilter filter) {
   const auto enqueue_object = [this](const ObjectPtr& object) {
     if (!object) return;
     if (auto key = try_key_of(*object)) queue_.add(*key);
   };
   return EventHandlers{
       .on_add = enqueue_object,
-      .on_update = [enqueue_object](const ObjectPtr&,
-                                    const ObjectPtr& new_object) { enqueue_object(new_object); },
+      .on_update =
+          [this, enqueue_object, filter = std::move(filter)](const ObjectPtr& old_object,
+                                                             const ObjectPtr& new_object) {
+            if (filter && old_object && new_object && !filter(*old_object, *new_object)) {
+              increment(skipped_unchanged_);
+              return;
+            }
+            enqueue_object(new_object);
+          },
       .on_delete = enqueue_object,
   };
 }
 
-EventHandlers Controller::handler_for_owned(std::string owner_api_version, std::string owner_kind) {
+EventHandlers Controller::handler_for_owned(std::string owner_api_version, std::string owner_kind,
+                                            std::shared_ptr<OwnWrites> own_writes) {
   const auto enqueue_owners = [this, api_version = std::move(owner_api_version),
                                kind = std::move(owner_kind)](const ObjectPtr& object) {
     if (!object) return;
     for (const auto& key : controller_owner_keys(*object, api_version, kind)) queue_.add(key);
   };
+  // The echo of our own write: the pass that made it knew the result already.
+  const auto own_echo = [this, own_writes](const ObjectPtr& object) {
+    if (!own_writes || !object || !own_writes->consume_echo(*object)) return false;
+    increment(skipped_own_write_);
+    return true;
+  };
   return EventHandlers{
-      .on_add = enqueue_owners,
+      .on_add =
+          [enqueue_owners, own_echo](const ObjectPtr& object) {
+            if (!own_echo(object)) enqueue_owners(object);
+          },
       .on_update =
-          [enqueue_owners](const ObjectPtr& old_object, const ObjectPtr& new_object) {
+          [enqueue_owners, own_echo](const ObjectPtr& old_object, const ObjectPtr& new_object) {
+            if (own_echo(new_object)) return;
             // Both: the owner may have changed, and the old one must notice it lost the object.
             enqueue_owners(old_object);
             enqueue_owners(new_object);
           },
-      .on_delete = enqueue_owners,
+      .on_delete =
+          [enqueue_owners, own_writes](const ObjectPtr& object) {
+            if (own_writes && object) own_writes->forget(*object);
+            enqueue_owners(object);
+          },
   };
 }
 

@@ -12,6 +12,7 @@
 
 #include "runtime/clock.h"
 #include "runtime/object.h"
+#include "runtime/own_writes.h"
 #include "runtime/rate_limiter.h"
 #include "runtime/reflector.h"
 #include "runtime/workqueue.h"
@@ -78,7 +79,9 @@ struct ControllerOptions {
 // controller_runtime_reconcile_errors_total{controller} (terminal ones included),
 // controller_runtime_terminal_reconcile_errors_total{controller},
 // controller_runtime_reconcile_time_seconds{controller}, controller_runtime_active_workers
-// {controller}, and the queue's workqueue_* metrics with name=<controller>.
+// {controller}, the queue's workqueue_* metrics with name=<controller>, and
+// secprov_watch_events_skipped_total{controller,reason} (reason: unchanged, own_write) for the
+// events the handlers below did not enqueue.
 class Controller {
  public:
   Controller(std::string name, Reconciler& reconciler, ControllerOptions options = {},
@@ -90,12 +93,20 @@ class Controller {
   void enqueue(const ObjectKey& key);
   void enqueue_after(const ObjectKey& key, std::chrono::milliseconds delay);
 
-  // Handlers for the reflector of the primary resource: every add/update/delete (and resync)
-  // enqueues the object's own key. The controller must outlive the reflector's use of them.
-  EventHandlers handler_for_primary();
+  // Whether an update (old, new) is worth a reconcile, e.g. spec_or_metadata_changed.
+  using UpdateFilter = std::function<bool(const Json& old_object, const Json& new_object)>;
+
+  // Handlers for the reflector of the primary resource: every add/delete (and resync) enqueues
+  // the object's own key, and every update that `filter` passes (empty: every update). The
+  // controller must outlive the reflector's use of them.
+  EventHandlers handler_for_primary(UpdateFilter filter = {});
   // Handlers for a reflector of owned objects: enqueue the keys of their controller owners of
-  // the given kind (on update: owners of both the old and the new object).
-  EventHandlers handler_for_owned(std::string owner_api_version, std::string owner_kind);
+  // the given kind (on update: owners of both the old and the new object). With `own_writes`,
+  // an add or update that is the echo of one of this controller's own writes (the version the
+  // write returned) enqueues nothing: the pass that wrote it already saw it. Only for objects
+  // no other writer of `own_writes` changes in a way this controller must react to.
+  EventHandlers handler_for_owned(std::string owner_api_version, std::string owner_kind,
+                                  std::shared_ptr<OwnWrites> own_writes = nullptr);
 
   // Waits until every wait_for() is true (e.g. Reflector::has_synced), then runs `workers`
   // threads until `stop` is requested; then stops taking keys, lets in-flight reconciles
@@ -127,6 +138,8 @@ class Controller {
   prometheus::Counter* errors_ = nullptr;
   prometheus::Histogram* reconcile_time_ = nullptr;
   prometheus::Gauge* active_workers_metric_ = nullptr;
+  prometheus::Counter* skipped_unchanged_ = nullptr;
+  prometheus::Counter* skipped_own_write_ = nullptr;
 };
 
 }  // namespace secprov::runtime

@@ -36,6 +36,7 @@
 
 #include "kube/client.h"
 #include "kube/config.h"
+#include "kube/http.h"
 #include "support/free_port.h"
 #include "support/process.h"
 
@@ -152,12 +153,59 @@ double total(const WriteCounts& counts) {
   return sum;
 }
 
+// ---- the operator's own /metrics: passes per profile ----
+
+// "controller_runtime_reconcile_total{controller,result}" as "<controller> <result>",
+// "secprov_watch_events_skipped_total{controller,reason}" as "skipped <controller> <reason>",
+// and the seconds keys spent queued and reconciling per controller (minus() of the write
+// counts applies).
+using MetricCounts = WriteCounts;
+
+MetricCounts scrape_operator(secprov::kube::HttpTransport& metrics) {
+  secprov::kube::HttpRequest request;
+  request.method = "GET";
+  request.target = "/metrics";
+  request.timeout = std::chrono::seconds(10);
+  const auto response = metrics.send(request);
+  if (response.status != 200) {
+    throw std::runtime_error("operator /metrics answered " + std::to_string(response.status));
+  }
+  // Each metric: the label naming the controller, and the label that splits it further (or,
+  // in brackets, what the value is).
+  struct Kind {
+    std::string metric;
+    std::string controller_label;
+    std::string detail;
+  };
+  const std::vector<Kind> kinds = {
+      {"controller_runtime_reconcile_total{", "controller", "result"},
+      {"secprov_watch_events_skipped_total{", "controller", "reason"},
+      {"workqueue_queue_duration_seconds_sum{", "name", "[seconds queued]"},
+      {"controller_runtime_reconcile_time_seconds_sum{", "controller", "[seconds reconciling]"}};
+  MetricCounts counts;
+  std::istringstream lines(response.body);
+  for (std::string line; std::getline(lines, line);) {
+    for (const auto& kind : kinds) {
+      if (!line.starts_with(kind.metric)) continue;
+      const auto close = line.find('}');
+      const auto labels = line.substr(0, close);
+      const auto detail =
+          kind.detail.starts_with("[") ? kind.detail : label_value(labels, kind.detail);
+      const std::string prefix = kind.metric.starts_with("secprov") ? "skipped " : "";
+      counts[prefix + label_value(labels, kind.controller_label) + " " + detail] +=
+          std::stod(line.substr(close + 1));
+    }
+  }
+  return counts;
+}
+
 // ---- the operator process ----
 
 struct ProcessUsage {
   double cpu_seconds = 0;
   double peak_rss_mib = 0;
   double rss_mib = 0;
+  double context_switches = 0;  // voluntary and not, of every thread: the hand-offs
 };
 
 ProcessUsage usage_of(pid_t pid) {
@@ -177,6 +225,18 @@ ProcessUsage usage_of(pid_t pid) {
     const auto kib = [&] { return std::stod(line.substr(line.find(':') + 1)) / 1024.0; };
     if (line.starts_with("VmHWM:")) usage.peak_rss_mib = kib();
     if (line.starts_with("VmRSS:")) usage.rss_mib = kib();
+  }
+  // The process's own line sums only its main thread: add every task's.
+  const auto tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream task_status(task.path() / "status");
+    for (std::string line; std::getline(task_status, line);) {
+      if (line.starts_with("voluntary_ctxt_switches:") ||
+          line.starts_with("nonvoluntary_ctxt_switches:")) {
+        usage.context_switches += std::stod(line.substr(line.find(':') + 1));
+      }
+    }
   }
   return usage;
 }
@@ -362,6 +422,7 @@ int run(const Options& options) {
   client->create(resources::namespaces(), "", namespace_object(ns));
   std::cout << "==> floor: " << 2 * options.profiles << " objects by a bare client\n" << std::flush;
   const auto floor = measure_floor(*client, options);
+  const int probe_port = secprov::testing::free_loopback_port();
   std::vector<std::string> argv = {options.operator_binary,
                                    "--kubeconfig",
                                    options.kubeconfig,
@@ -372,7 +433,7 @@ int run(const Options& options) {
                                    "--probe-address",
                                    "127.0.0.1",
                                    "--probe-port",
-                                   std::to_string(secprov::testing::free_loopback_port()),
+                                   std::to_string(probe_port),
                                    "--webhook-port",
                                    "0"};
   argv.insert(argv.end(), options.operator_args.begin(), options.operator_args.end());
@@ -389,8 +450,12 @@ int run(const Options& options) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 
+  const auto metrics = secprov::kube::make_cpprest_transport(
+      "http://127.0.0.1:" + std::to_string(probe_port), {}, std::chrono::seconds(30));
+  const auto passes_before = scrape_operator(*metrics);
   const auto writes_before = scrape_writes(options);
-  const auto cpu_before = usage_of(operator_process.pid()).cpu_seconds;
+  const auto usage_before = usage_of(operator_process.pid());
+  const auto cpu_before = usage_before.cpu_seconds;
   std::cout << "==> " << options.profiles << " SecurityProfiles (" << options.key_algorithm << ")\n"
             << std::flush;
   std::vector<Clock::time_point> created(options.profiles);
@@ -410,6 +475,9 @@ int run(const Options& options) {
     return 1;
   }
   const auto usage_ready = usage_of(operator_process.pid());
+  // Passes to all Ready. Some may still be queued: they show in the drift window.
+  const auto passes_at_ready = scrape_operator(*metrics);
+  const auto passes = minus(passes_at_ready, passes_before);
   // The harness's own writes: one POST per profile and the namespace.
   auto writes = minus(scrape_writes(options), writes_before);
   writes["POST securityprofiles"] -= options.profiles;
@@ -425,14 +493,26 @@ int run(const Options& options) {
   std::cout << "==> drift repair (" << options.drift_samples << " samples)\n" << std::flush;
   std::vector<double> repairs;
   int unrepaired = 0;
+  // The operator's counters at each edit: what happened from one edit to the next (the
+  // repair's passes, their echoes, work left over) and how long keys waited in the queue.
+  std::vector<MetricCounts> at_edit = {passes_at_ready};
   for (int i = 0; i < std::min(options.drift_samples, options.profiles); ++i) {
     const auto index = i * options.profiles / std::max(1, options.drift_samples);
+    if (i > 0) at_edit.push_back(scrape_operator(*metrics));
     if (const auto seconds = drift_repair(*client, ns, profile_name(index) + "-tls")) {
       repairs.push_back(*seconds);
     } else {
       ++unrepaired;
     }
   }
+  at_edit.push_back(scrape_operator(*metrics));
+  Json drift_windows = Json::array();
+  for (std::size_t i = 1; i < at_edit.size(); ++i) {
+    drift_windows.push_back(counts_json(minus(at_edit[i], at_edit[i - 1]), 0));
+  }
+
+  // The drift repairs' passes, and whatever was still queued at all Ready.
+  const auto drift_passes = minus(at_edit.back(), passes_at_ready);
 
   std::cout << "==> steady state (" << options.steady_seconds << " s)\n" << std::flush;
   std::this_thread::sleep_for(std::chrono::seconds(2));  // let the drift repairs' echoes settle
@@ -463,6 +543,10 @@ int run(const Options& options) {
       {"writes_per_profile", counts_json(writes, n)},
       {"operator_cpu_seconds", operator_cpu},
       {"operator_cpu_ms_per_profile", 1000 * operator_cpu / n},
+      {"operator_context_switches_per_profile",
+       (usage_ready.context_switches - usage_before.context_switches) / n},
+      {"passes_per_profile", counts_json(passes, n)},
+      {"passes_in_drift_window", counts_json(drift_passes, 0)},
       {"operator_peak_rss_mib", usage_end.peak_rss_mib},
       {"operator_rss_mib_at_end", usage_end.rss_mib},
       {"drift_repair_seconds",
@@ -470,6 +554,8 @@ int run(const Options& options) {
         {"p99", percentile(repairs, 99)},
         {"samples", repairs.size()},
         {"in_order", repairs},  // to see whether a slow one is the first (work left over)
+        // per sample, from its edit to the next: passes and seconds queued/reconciling
+        {"windows", drift_windows},
         {"unrepaired", unrepaired}}},
       {"steady_state",
        {{"seconds", options.steady_seconds},
@@ -491,6 +577,14 @@ int run(const Options& options) {
   for (const auto& [key, value] : writes) std::printf("    %-40s %.2f\n", key.c_str(), value / n);
   std::printf("%-44s %.2f s (%.2f ms per profile)\n", "operator CPU to all Ready", operator_cpu,
               1000 * operator_cpu / n);
+  std::printf("%-44s %.0f per profile\n", "operator context switches to all Ready",
+              (usage_ready.context_switches - usage_before.context_switches) / n);
+  std::printf("%-44s\n", "passes per profile to all Ready (/metrics)");
+  for (const auto& [key, value] : passes) std::printf("    %-40s %.2f\n", key.c_str(), value / n);
+  std::printf("%-44s\n", "passes in the drift window (all of them)");
+  for (const auto& [key, value] : drift_passes) {
+    std::printf("    %-40s %.2f\n", key.c_str(), value);
+  }
   std::printf("%-44s %.1f MiB (%.1f MiB at the end)\n", "operator peak RSS", usage_end.peak_rss_mib,
               usage_end.rss_mib);
   std::printf("%-44s %.1f / %.1f ms (%zu samples, %d unrepaired)\n", "drift repair p50 / p99",

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
+#include <vector>
 
 #include "fake_transport.h"
 
@@ -372,6 +374,42 @@ TEST_F(ClientTest, RateLimiterSpacesRequests) {
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 3; ++i) (void)client.get(resources::config_maps(), "ops", "a");
   EXPECT_GE(std::chrono::steady_clock::now() - start, 90ms);
+}
+
+TEST_F(ClientTest, WriteObserversSeeWhatEveryWriteReturnedAndNothingElse) {
+  Client client = make_client();
+  std::vector<std::string> first;
+  std::vector<std::string> second;
+  client.add_write_observer([&](const Json& written) {
+    first.push_back(written["metadata"].value("resourceVersion", ""));
+  });
+  client.add_write_observer([&](const Json& written) {
+    second.push_back(written["metadata"].value("resourceVersion", ""));
+  });
+  const auto answer = [&](int status, const std::string& version) {
+    auto object = Json::parse(kConfigMap);
+    object["metadata"]["resourceVersion"] = version;
+    server->respond(status, object.dump());
+  };
+  const Json object = Json::parse(kConfigMap);
+  answer(201, "1");
+  (void)client.create(resources::config_maps(), "ops", object);
+  answer(200, "2");
+  (void)client.update(resources::config_maps(), "ops", object);
+  answer(200, "3");
+  (void)client.merge_patch(resources::config_maps(), "ops", "a", Json{{"data", {{"k", "v"}}}});
+  answer(200, "4");
+  (void)client.apply(resources::config_maps(), "ops", object, ApplyOptions{"secprov", true});
+  // Reads, deletes and failed writes are not writes that returned an object.
+  answer(200, "5");
+  (void)client.get(resources::config_maps(), "ops", "a");
+  answer(200, "6");
+  (void)client.remove(resources::config_maps(), "ops", "a");
+  server->respond(409, R"({"kind":"Status","reason":"Conflict","code":409})");
+  EXPECT_THROW((void)client.update(resources::config_maps(), "ops", object), ApiError);
+  const std::vector<std::string> expected{"1", "2", "3", "4"};
+  EXPECT_EQ(first, expected);
+  EXPECT_EQ(second, expected);
 }
 
 }  // namespace

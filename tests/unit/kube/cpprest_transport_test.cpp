@@ -9,6 +9,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 // clang-format off
 // gtest first: cpprest defines a macro U(x) that breaks gtest templates with a parameter U.
@@ -28,7 +29,6 @@ using namespace std::chrono_literals;
 namespace http = web::http;
 using Listener = http::experimental::listener::http_listener;
 using Line = std::optional<std::string>;
-
 
 // Writes lines into a response body while the response is being sent (chunked).
 class BodyWriter {
@@ -175,6 +175,25 @@ TEST_F(TransportTest, SendRoundTripsMethodHeadersAndBody) {
   EXPECT_EQ(response.headers.at("content-type"), "application/json");
 }
 
+TEST_F(TransportTest, LargeBodiesArriveWholeAlsoFromManyThreadsAtOnce) {
+  // Bodies that span many reads, from concurrent callers: each gets exactly its own.
+  std::vector<std::future<bool>> answers;
+  for (int t = 0; t < 8; ++t) {
+    answers.push_back(std::async(std::launch::async, [this, t] {
+      HttpRequest request;
+      request.method = "POST";
+      request.target = "/echo";
+      request.body = std::string(256 * 1024 + t, static_cast<char>('a' + t));
+      request.timeout = 5s;
+      for (int i = 0; i < 4; ++i) {
+        if (transport->send(request).body != request.body) return false;
+      }
+      return true;
+    }));
+  }
+  for (auto& answer : answers) EXPECT_TRUE(answer.get());
+}
+
 TEST_F(TransportTest, NonSuccessStatusIsReturnedNotThrown) {
   const HttpResponse response = transport->send(get("/missing"));
   EXPECT_EQ(response.status, 404);
@@ -270,8 +289,8 @@ TEST_F(TransportTest, RequestTimeoutIsTimeoutError) {
 }
 
 TEST(Transport, NobodyListeningIsTransportError) {
-  const auto transport =
-      make_cpprest_transport("http://127.0.0.1:" + std::to_string(secprov::testing::free_loopback_port()), {}, 5s);
+  const auto transport = make_cpprest_transport(
+      "http://127.0.0.1:" + std::to_string(secprov::testing::free_loopback_port()), {}, 5s);
   HttpRequest request;
   request.method = "GET";
   request.target = "/api";
@@ -303,7 +322,8 @@ TEST(Transport, RejectedTlsMaterialNamesTheField) {
   TlsSettings key_only_garbage;
   key_only_garbage.client_cert_pem = "not pem";
   key_only_garbage.client_key_pem =
-      "-----BEGIN " "PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
+      "-----BEGIN "
+      "PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
   try {
     (void)make_cpprest_transport("https://127.0.0.1:6443", key_only_garbage, 5s);
     FAIL();

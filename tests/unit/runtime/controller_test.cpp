@@ -111,6 +111,58 @@ TEST(Controller, OwnedObjectEnqueuesItsControllerOwner) {
   EXPECT_EQ(reconciler.calls({"ns", "x"}), 0);
 }
 
+TEST(Controller, PrimaryUpdatesTheFilterRejectsEnqueueNothing) {
+  FakeReconciler reconciler;
+  const auto registry = std::make_shared<prometheus::Registry>();
+  Controller controller("profiles", reconciler, fast(), registry);
+  const auto handlers = controller.handler_for_primary(
+      [](const Json& old_object, const Json& new_object) { return old_object != new_object; });
+  const auto p =
+      std::make_shared<const Json>(Json{{"metadata", {{"namespace", "ns"}, {"name", "p"}}}});
+  const auto same = std::make_shared<const Json>(*p);
+  handlers.on_update(p, same);
+  EXPECT_EQ(controller.queue().len(), 0u);
+  EXPECT_EQ(testing::metric_value(*registry, "secprov_watch_events_skipped_total",
+                                  {{"controller", "profiles"}, {"reason", "unchanged"}}),
+            1);
+  // Adds and deletes are never filtered.
+  handlers.on_delete(p);
+  EXPECT_EQ(controller.queue().len(), 1u);
+}
+
+TEST(Controller, TheEchoOfItsOwnWriteDoesNotEnqueueTheOwnerButDriftDoes) {
+  FakeReconciler reconciler;
+  const auto registry = std::make_shared<prometheus::Registry>();
+  Controller controller("profiles", reconciler, fast(), registry);
+  const auto writes = std::make_shared<OwnWrites>(std::set<std::string>{"v1/Secret"});
+  const auto handlers =
+      controller.handler_for_owned("secprov.io/v1alpha1", "SecurityProfile", writes);
+  const auto version = [](std::string name, std::string rv) {
+    auto object = owned_secret(name);
+    object["apiVersion"] = "v1";
+    object["kind"] = "Secret";
+    object["metadata"]["resourceVersion"] = rv;
+    return std::make_shared<const Json>(std::move(object));
+  };
+  // Our create (version 1) and our apply (version 2): their events are echoes.
+  writes->record(*version("p1", "1"));
+  writes->record(*version("p1", "2"));
+  handlers.on_add(version("p1", "1"));
+  handlers.on_update(version("p1", "1"), version("p1", "2"));
+  EXPECT_EQ(controller.queue().len(), 0u);
+  EXPECT_EQ(testing::metric_value(*registry, "secprov_watch_events_skipped_total",
+                                  {{"controller", "profiles"}, {"reason", "own_write"}}),
+            2);
+  // Someone else's edit (version 3) is drift: the owner is reconciled.
+  handlers.on_update(version("p1", "2"), version("p1", "3"));
+  EXPECT_EQ(controller.queue().get(), (ObjectKey{"ns", "p1"}));
+  // A delete always reaches the owner, and drops what is left of the object's records.
+  writes->record(*version("p2", "5"));
+  handlers.on_delete(version("p2", "5"));
+  EXPECT_EQ(writes->size(), 0u);
+  EXPECT_EQ(controller.queue().get(), (ObjectKey{"ns", "p2"}));
+}
+
 TEST(Controller, ErrorsAreRetriedWithBackoffThenForgotten) {
   auto registry = std::make_shared<prometheus::Registry>();
   const auto clock = std::make_shared<ManualClock>();
