@@ -13,13 +13,17 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       g++ make cmake ninja-build pkg-config libcpprest-dev libssl-dev libyaml-cpp-dev \
       nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libcli11-dev \
     && rm -rf /var/lib/apt/lists/*
-WORKDIR /src
-# Only the two binaries: the tests are not configured (SECPROV_BUILD_TESTS=OFF).
-COPY CMakeLists.txt ./
-COPY operator ./operator
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSECPROV_BUILD_TESTS=OFF \
-    && ninja -C /build secprov-operator secprov-enabler-agent \
-    && strip /build/operator/cmd/secprov-operator /build/operator/cmd/secprov-enabler-agent
+# One layer for the sources and one for the build (each layer is a full copy of the file system
+# in buildah's vfs storage, so fewer layers keep CI's disk in bounds). The context holds only
+# CMakeLists.txt and operator/ (.dockerignore); the tests are not configured
+# (SECPROV_BUILD_TESTS=OFF), and the object files go in the same step, so the layer keeps only
+# the two stripped binaries under /out.
+COPY . /src/
+RUN cmake -S /src -B /tmp/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSECPROV_BUILD_TESTS=OFF \
+    && ninja -C /tmp/build secprov-operator secprov-enabler-agent \
+    && install -D -s -m 0755 -t /out /tmp/build/operator/cmd/secprov-operator \
+         /tmp/build/operator/cmd/secprov-enabler-agent \
+    && rm -rf /tmp/build
 
 # The security enabler injected next to NFs: Debian's HAProxy 2.6 supervised by the agent,
 # which reloads it (master-worker) when the kubelet swaps the mounted certificate, trust
@@ -32,7 +36,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       haproxy libspdlog1.10 libfmt9 \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
     && install -d -o 65532 -g 65532 -m 0700 /run/secprov-enabler
-COPY --from=build /build/operator/cmd/secprov-enabler-agent /usr/local/bin/secprov-enabler-agent
+COPY --from=build /out/secprov-enabler-agent /usr/local/bin/secprov-enabler-agent
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/secprov-enabler-agent"]
 
@@ -44,6 +48,6 @@ FROM ${BASE} AS operator
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libcpprest2.10 libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libprometheus-cpp-core1.0 \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
-COPY --from=build /build/operator/cmd/secprov-operator /usr/local/bin/secprov-operator
+COPY --from=build /out/secprov-operator /usr/local/bin/secprov-operator
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/secprov-operator"]

@@ -81,7 +81,7 @@ step "build context"
 context="$work/context"
 rm -rf "$context"
 mkdir -p "$context"
-git -C "$root" ls-files -z --cached --others --exclude-standard -- Dockerfile CMakeLists.txt operator |
+git -C "$root" ls-files -z --cached --others --exclude-standard -- Dockerfile .dockerignore CMakeLists.txt operator |
   while IFS= read -r -d '' f; do [[ -f "$f" ]] && printf '%s\0' "$f"; done |
   tar -C "$root" --null -T - -cf - | tar -C "$context" -xf -
 
