@@ -6,6 +6,7 @@
 #include "api/constants.h"
 #include "check/impact.h"
 #include "controllers/consistency_controller.h"
+#include "runtime/object.h"
 
 namespace secprov::controllers::policies {
 namespace {
@@ -77,14 +78,9 @@ std::optional<HoldEvent> ipsec_hold_event(const api::SecurityProfileStatus& befo
 
 std::optional<api::SecurityProfile> applied_ipsec_profile(const nlohmann::json& profile_object,
                                                           const nlohmann::json& secret) {
-  const auto annotations =
-      secret.value("metadata", nlohmann::json::object()).value("annotations", nlohmann::json{});
-  if (!annotations.is_object() || !annotations.contains(kIpsecAppliedSpecAnnotation) ||
-      !annotations[kIpsecAppliedSpecAnnotation].is_string()) {
-    return std::nullopt;
-  }
-  const auto ipsec = nlohmann::json::parse(
-      annotations[kIpsecAppliedSpecAnnotation].get<std::string>(), nullptr, false);
+  const auto applied = runtime::annotation_of(secret, kIpsecAppliedSpecAnnotation);
+  if (!applied) return std::nullopt;
+  const auto ipsec = nlohmann::json::parse(*applied, nullptr, false);
   if (ipsec.is_discarded()) return std::nullopt;
   auto object = profile_object;
   if (!object.contains("spec") || !object["spec"].is_object()) return std::nullopt;

@@ -11,6 +11,7 @@
 #include "render/n32.h"
 #include "render/names.h"
 #include "render/oauth2.h"
+#include "runtime/object.h"
 
 namespace secprov::controllers {
 namespace {
@@ -212,12 +213,7 @@ std::vector<ObjectKey> profiles_of_pod(const ProfileStore& profiles, const Json&
       out.push_back({key->ns, profile->metadata.name});
     }
   }
-  const auto annotations =
-      pod.value("metadata", Json::object()).value("annotations", Json::object());
-  const auto named =
-      annotations.is_object()
-          ? annotations.value(std::string(render::kInjectedProfileAnnotation), std::string{})
-          : std::string{};
+  const auto named = runtime::annotation_of(pod, render::kInjectedProfileAnnotation).value_or("");
   if (!named.empty() && std::find(out.begin(), out.end(), ObjectKey{key->ns, named}) == out.end()) {
     out.push_back({key->ns, named});
   }

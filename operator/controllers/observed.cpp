@@ -1,6 +1,7 @@
 #include "controllers/observed.h"
 
 #include "render/digest.h"
+#include "runtime/object.h"
 
 namespace secprov::controllers {
 
@@ -43,9 +44,8 @@ Observation observe(const nlohmann::json* cached, const std::map<std::string, st
   }
   if (owner_uid.empty()) observation.owner_intact = true;  // objects without an owner
 
-  const auto annotations = metadata.value("annotations", nlohmann::json::object());
   observation.input_digest =
-      annotations.value(std::string(render::kInputDigestAnnotation), std::string{});
+      runtime::annotation_of(*cached, render::kInputDigestAnnotation).value_or("");
 
   const std::map<std::string, std::string> actual =
       cached->contains(kCachedDigestsField)

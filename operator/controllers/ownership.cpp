@@ -1,7 +1,10 @@
 #include "controllers/ownership.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <string_view>
+#include <utility>
 
 #include "api/trustdomain.h"
 #include "controllers/context.h"
@@ -12,35 +15,47 @@
 namespace secprov::controllers::trust {
 namespace {
 
-// `marks`: the labels that say "written by secprov" (required for Ours; the other labels are
-// written back). Adoptable needs `marks` and `labels` and no controller at all;
-// `adopt_operation` empty: any write by the operator's field manager.
+using Labels = std::map<std::string_view, std::optional<std::string>>;
+
+// What makes an object the TrustDomain's, and what an earlier operator's object looked like.
+struct Rule {
+  Labels marks;  // Ours: these labels, and a controller ownerReference to the TrustDomain
+  // Adoptable: written by the operator's field manager (with `adopt_operation`; empty: any),
+  // no controller ownerReference (with `adopt_unowned`: no ownerReference at all), and:
+  Labels adopt_labels;  // these labels (nullopt: the label is absent)
+  std::optional<std::pair<std::string_view, std::string>> adopt_annotation{};
+  std::string_view adopt_operation{};
+  bool adopt_unowned = false;
+};
+
+bool carries(const nlohmann::json& object, const Labels& labels) {
+  return std::ranges::all_of(labels, [&](const auto& wanted) {
+    return runtime::label_of(object, wanted.first) == wanted.second;
+  });
+}
+
 Ownership ownership(const nlohmann::json& object, const std::string& domain,
-                    const std::string& domain_uid,
-                    const std::map<std::string_view, std::string>& marks,
-                    const std::map<std::string_view, std::string>& labels,
-                    std::string_view adopt_operation) {
-  const auto carries = [&](const std::map<std::string_view, std::string>& wanted) {
-    for (const auto& [label, value] : wanted) {
-      if (runtime::label_of(object, label) != value) return false;
-    }
-    return true;
-  };
-  if (!carries(marks)) return Ownership::Foreign;
-  bool has_controller = false;
-  for (const auto& reference : runtime::owner_references_of(object)) {
-    if (!reference.controller) continue;
-    has_controller = true;
-    if (is_trust_domain_reference(reference) && reference.name == domain &&
-        (domain_uid.empty() || reference.uid == domain_uid)) {
-      return Ownership::Ours;
-    }
+                    const std::string& domain_uid, const Rule& rule) {
+  const auto references = runtime::owner_references_of(object);
+  const auto controller = std::ranges::find_if(
+      references, [](const runtime::OwnerReference& r) { return r.controller; });
+  if (carries(object, rule.marks) && controller != references.end() &&
+      is_trust_domain_reference(*controller) && controller->name == domain &&
+      (domain_uid.empty() || controller->uid == domain_uid)) {
+    return Ownership::Ours;
   }
-  if (has_controller || !carries(labels)) return Ownership::Foreign;
+  const bool adoptable_owners =
+      rule.adopt_unowned ? references.empty() : controller == references.end();
+  if (!adoptable_owners || !carries(object, rule.adopt_labels)) return Ownership::Foreign;
+  if (rule.adopt_annotation && runtime::annotation_of(object, rule.adopt_annotation->first) !=
+                                   rule.adopt_annotation->second) {
+    return Ownership::Foreign;
+  }
   const auto& metadata = object.value("metadata", nlohmann::json::object());
   for (const auto& entry : metadata.value("managedFields", nlohmann::json::array())) {
-    if (entry.value("manager", std::string{}) == kFieldManager &&
-        (adopt_operation.empty() || entry.value("operation", std::string{}) == adopt_operation)) {
+    if (entry.is_object() && entry.value("manager", std::string{}) == kFieldManager &&
+        (rule.adopt_operation.empty() ||
+         entry.value("operation", std::string{}) == rule.adopt_operation)) {
       return Ownership::Adoptable;
     }
   }
@@ -56,17 +71,36 @@ bool is_trust_domain_reference(const runtime::OwnerReference& reference) {
 
 Ownership bundle_ownership(const nlohmann::json& config_map, const std::string& domain,
                            const std::string& domain_uid) {
-  return ownership(config_map, domain, domain_uid,
-                   {{render::kManagedByLabel, std::string(render::kManagedByValue)}},
-                   {{render::kTrustDomainLabel, render::label_value(domain)}}, "Apply");
+  const std::pair<std::string_view, std::optional<std::string>> managed{
+      render::kManagedByLabel, std::string(render::kManagedByValue)};
+  return ownership(
+      config_map, domain, domain_uid,
+      {.marks = {managed},
+       .adopt_labels = {managed, {render::kTrustDomainLabel, render::label_value(domain)}},
+       .adopt_operation = "Apply"});
 }
 
 Ownership crl_ownership(const nlohmann::json& config_map, const std::string& domain,
                         const std::string& domain_uid) {
-  return ownership(config_map, domain, domain_uid,
-                   {{render::kPartOfLabel, std::string(render::kPartOfValue)},
-                    {render::kComponentLabel, std::string(render::kCrlComponent)}},
-                   {{render::kTrustDomainLabel, render::label_value(domain)}}, "");
+  const Labels marks{{render::kPartOfLabel, std::string(render::kPartOfValue)},
+                     {render::kComponentLabel, std::string(render::kCrlComponent)}};
+  Labels adopt = marks;
+  adopt.emplace(render::kTrustDomainLabel, render::label_value(domain));
+  return ownership(config_map, domain, domain_uid, {.marks = marks, .adopt_labels = adopt});
+}
+
+Ownership next_ca_ownership(const nlohmann::json& secret, const std::string& domain,
+                            const std::string& domain_uid, const std::string& token) {
+  const std::pair<std::string_view, std::optional<std::string>> labelled{
+      render::kTrustDomainLabel, render::label_value(domain)};
+  const auto found = ownership(
+      secret, domain, domain_uid,
+      {.marks = {{render::kManagedByLabel, std::string(render::kManagedByValue)}, labelled},
+       .adopt_labels = {{render::kManagedByLabel, std::nullopt}, labelled},
+       .adopt_annotation = std::pair{api::kReplaceCaAnnotation, token},
+       .adopt_unowned = true});
+  // No rotation asked: nothing of an earlier version is taken over.
+  return found == Ownership::Adoptable && token.empty() ? Ownership::Foreign : found;
 }
 
 }  // namespace secprov::controllers::trust

@@ -1,7 +1,8 @@
 #pragma once
-// Whose a ConfigMap that a TrustDomain owns is (its trust bundle "<domain>-ca" in a profile
-// namespace, its CRL "<domain>-crl" in the operator namespace), as its reconcilers see it.
-// The operator writes over, or deletes, only what is Ours; Foreign is reported, never touched.
+// Whose an object that a TrustDomain owns is (its trust bundle "<domain>-ca" in a profile
+// namespace, its CRL "<domain>-crl" and its rotation's next CA key pair in the operator
+// namespace), as its reconcilers see it. The operator writes over, or deletes, only what is
+// Ours; Foreign is reported, never touched.
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -12,8 +13,8 @@ namespace secprov::controllers::trust {
 
 enum class Ownership {
   Ours,       // the object's labels and a controller ownerReference to the TrustDomain (UID)
-  Adoptable,  // an older operator's object: the labels, written by the operator's field
-              // manager, no ownerReference at all (it takes the ownerReference when written)
+  Adoptable,  // an older operator's object: its labels, written by the operator's field
+              // manager, no controller ownerReference (it takes the marks when written)
   Foreign,    // anything else: never written over, never deleted
 };
 
@@ -30,5 +31,11 @@ Ownership bundle_ownership(const nlohmann::json& config_map, const std::string& 
 // wrote it (older operators created it without an owner).
 Ownership crl_ownership(const nlohmann::json& config_map, const std::string& domain,
                         const std::string& domain_uid);
+// The next CA key pair Secret of a rotation: labels managed-by=secprov and the trust-domain
+// label. Adoptable only when a version without the marks wrote it for this very rotation: the
+// trust-domain label but no managed-by label, no ownerReferences, written by the operator's
+// field manager, and its replace-ca annotation is `token` (empty: nothing is adoptable).
+Ownership next_ca_ownership(const nlohmann::json& secret, const std::string& domain,
+                            const std::string& domain_uid, const std::string& token);
 
 }  // namespace secprov::controllers::trust

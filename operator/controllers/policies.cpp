@@ -6,6 +6,7 @@
 #include "render/injection.h"
 #include "render/native_limits.h"
 #include "render/oauth2.h"
+#include "runtime/object.h"
 
 namespace secprov::controllers::policies {
 namespace {
@@ -204,11 +205,6 @@ const nlohmann::json& member(const nlohmann::json& object, const char* key) {
   return it == object.end() ? null : *it;
 }
 
-std::string annotation(const nlohmann::json& pod, const std::string& key) {
-  const auto& value = member(member(member(pod, "metadata"), "annotations"), key.c_str());
-  return value.is_string() ? value.get<std::string>() : std::string{};
-}
-
 bool has_container(const nlohmann::json& pod, std::string_view name) {
   const auto& spec = member(pod, "spec");
   for (const char* list : {"initContainers", "containers"}) {
@@ -246,7 +242,7 @@ PodState pod_state(const nlohmann::json& pod, const std::string& profile_name,
                    const std::string& digest) {
   const auto& host_network = member(member(pod, "spec"), "hostNetwork");
   if (host_network.is_boolean() && host_network.get<bool>()) return PodState::NotApplicable;
-  if (annotation(pod, std::string(render::kInjectAnnotation)) == "false") {
+  if (runtime::annotation_of(pod, render::kInjectAnnotation) == "false") {
     return PodState::NotApplicable;
   }
   if (!member(member(pod, "metadata"), "deletionTimestamp").is_null()) {
@@ -257,10 +253,10 @@ PodState pod_state(const nlohmann::json& pod, const std::string& profile_name,
     return PodState::NotApplicable;
   }
   if (!has_container(pod, render::kEnablerContainerName) ||
-      annotation(pod, std::string(render::kInjectedProfileAnnotation)) != profile_name) {
+      runtime::annotation_of(pod, render::kInjectedProfileAnnotation) != profile_name) {
     return PodState::WithoutEnabler;
   }
-  return annotation(pod, std::string(render::kInjectedDigestAnnotation)) == digest
+  return runtime::annotation_of(pod, render::kInjectedDigestAnnotation) == digest
              ? PodState::Injected
              : PodState::StaleDigest;
 }

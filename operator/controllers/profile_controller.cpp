@@ -589,10 +589,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_s
       *request, algorithm, pass.ca.certificate().sha256_fingerprint(), pass.plan.labels);
   auto leaf = current ? stored_leaf(&*current) : std::nullopt;
   const bool inputs_changed =
-      !current ||
-      (*current)["metadata"]
-              .value("annotations", Json::object())
-              .value(std::string(render::kInputDigestAnnotation), std::string{}) != digest ||
+      !current || runtime::annotation_of(*current, render::kInputDigestAnnotation) != digest ||
       !leaf || !leaf->extended_key_usage() ||
       !leaf->extended_key_usage()->oauth_access_token_signing;
   const auto input_for = [&](const crypto::Certificate* certificate) {
@@ -682,9 +679,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_n32(cons
   auto leaf = current ? stored_leaf(&*current) : std::nullopt;
   const bool inputs_changed =
       !current || !leaf || !leaf->issued_by(ca->certificate()) ||
-      (*current)["metadata"]
-              .value("annotations", Json::object())
-              .value(std::string(render::kInputDigestAnnotation), std::string{}) != digest;
+      runtime::annotation_of(*current, render::kInputDigestAnnotation) != digest;
   const auto input_for = [&](const crypto::Certificate* certificate) {
     return policies::Input{.leaf = certificate,
                            .ca = &ca->certificate(),

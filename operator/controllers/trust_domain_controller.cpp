@@ -21,16 +21,6 @@
 #include "runtime/object.h"
 
 namespace secprov::controllers {
-namespace {
-
-std::string annotation_of(const nlohmann::json& object, std::string_view key) {
-  const auto annotations = object.value("metadata", nlohmann::json::object())
-                               .value("annotations", nlohmann::json::object());
-  return annotations.is_object() ? annotations.value(std::string(key), std::string{})
-                                 : std::string{};
-}
-
-}  // namespace
 
 namespace trust {
 namespace {
@@ -269,29 +259,11 @@ RotationWaiting rotation_waiting(api::RotationPhase phase,
 
 NextCaOwnership next_ca_secret_ownership(const nlohmann::json& secret, const std::string& domain,
                                          const std::string& domain_uid, const std::string& token) {
+  const auto ownership = next_ca_ownership(secret, domain, domain_uid, token);
+  if (ownership != Ownership::Foreign) return {ownership, {}, {}};
   const auto& metadata = secret.value("metadata", nlohmann::json::object());
   const std::string name =
       metadata.value("namespace", std::string{}) + "/" + metadata.value("name", std::string{});
-  const bool labelled =
-      runtime::label_of(secret, render::kTrustDomainLabel) == render::label_value(domain);
-  const bool managed =
-      runtime::label_of(secret, render::kManagedByLabel) == render::kManagedByValue;
-  const auto references = runtime::owner_references_of(secret);
-  const bool controlled = std::ranges::any_of(references, [&](const runtime::OwnerReference& r) {
-    return r.controller && is_trust_domain_reference(r) && r.name == domain &&
-           (domain_uid.empty() || r.uid == domain_uid);
-  });
-  if (labelled && managed && controlled) return {Ownership::Ours, {}, {}};
-  // Written before the marks existed: only the rotation it answers may take it over.
-  const bool ours_unmarked =
-      labelled && !managed && references.empty() && !token.empty() &&
-      annotation_of(secret, api::kReplaceCaAnnotation) == token &&
-      std::ranges::any_of(metadata.value("managedFields", nlohmann::json::array()),
-                          [](const nlohmann::json& entry) {
-                            return entry.is_object() &&
-                                   entry.value("manager", std::string{}) == kFieldManager;
-                          });
-  if (ours_unmarked) return {Ownership::Adoptable, {}, {}};
   return {Ownership::Foreign, std::string(kNextCaSecretNotOwned),
           "Secret " + name + " is not this TrustDomain's next CA key pair (it needs labels " +
               std::string(render::kManagedByLabel) + "=" + std::string(render::kManagedByValue) +
@@ -878,7 +850,7 @@ std::optional<runtime::ReconcileResult> TrustDomainReconciler::rotate(
   if (issuing != nullptr) observed.issuing = issuing->certificate().sha256_fingerprint();
   // The next key pair counts only for the token that asked for it: a leftover is replaced.
   if (next_ca && !wanted_token.empty() &&
-      annotation_of(*next_secret, api::kReplaceCaAnnotation) == wanted_token) {
+      runtime::annotation_of(*next_secret, api::kReplaceCaAnnotation) == wanted_token) {
     observed.next = next_ca->certificate().sha256_fingerprint();
   }
   trust::RotationWaiting waiting;

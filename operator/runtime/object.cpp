@@ -83,14 +83,28 @@ std::map<std::string, std::string> labels_of(const Json& object) {
   return out;
 }
 
-std::optional<std::string> label_of(const Json& object, std::string_view key) {
+namespace {
+
+// metadata.<field>.<key> when it is a string.
+std::optional<std::string> metadata_string(const Json& object, std::string_view field,
+                                           std::string_view key) {
   const Json* meta = metadata_of(object);
   if (!meta) return std::nullopt;
-  const auto it = meta->find("labels");
+  const auto it = meta->find(field);
   if (it == meta->end() || !it->is_object()) return std::nullopt;
   const auto v = it->find(key);
   if (v == it->end() || !v->is_string()) return std::nullopt;
   return v->get<std::string>();
+}
+
+}  // namespace
+
+std::optional<std::string> label_of(const Json& object, std::string_view key) {
+  return metadata_string(object, "labels", key);
+}
+
+std::optional<std::string> annotation_of(const Json& object, std::string_view key) {
+  return metadata_string(object, "annotations", key);
 }
 
 Json OwnerReference::to_json() const {

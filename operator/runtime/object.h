@@ -41,6 +41,8 @@ std::string resource_version_of(const Json& object);
 // metadata.labels (non-string values are skipped).
 std::map<std::string, std::string> labels_of(const Json& object);
 std::optional<std::string> label_of(const Json& object, std::string_view key);
+// metadata.annotations[key] when it is a string.
+std::optional<std::string> annotation_of(const Json& object, std::string_view key);
 
 // One metadata.ownerReferences entry.
 struct OwnerReference {

@@ -346,6 +346,11 @@ TEST(NextCaSecretOwnership, Table) {
          s.manager = "kubectl-create";
        }),
        "td-uid", "t1", Ownership::Foreign},
+      {"the look-alike with any ownerReference", with([&](NextSecret& s) {
+         s.managed_by = false;
+         s.owner = owner("TrustDomain", "td-uid", false);
+       }),
+       "td-uid", "t1", Ownership::Foreign},
       {"the look-alike without the trust-domain label", with([](NextSecret& s) {
          s.managed_by = false;
          s.owner.reset();

@@ -41,6 +41,11 @@ TEST(ObjectHelpers, ReadMetadata) {
   EXPECT_EQ(labels_of(o), (std::map<std::string, std::string>{{"app", "x"}}));
   EXPECT_EQ(label_of(o, "app"), "x");
   EXPECT_EQ(label_of(o, "bad"), std::nullopt);
+  o["metadata"]["annotations"] = {{"a", "1"}, {"n", nullptr}};
+  EXPECT_EQ(annotation_of(o, "a"), "1");
+  EXPECT_EQ(annotation_of(o, "n"), std::nullopt);
+  EXPECT_EQ(annotation_of(o, "app"), std::nullopt);  // a label, not an annotation
+  EXPECT_EQ(annotation_of(Json::array(), "a"), std::nullopt);
   EXPECT_THROW(key_of(Json::object()), std::invalid_argument);
   EXPECT_EQ(try_key_of(Json::array()), std::nullopt);
   EXPECT_EQ(uid_of(Json("string")), "");
