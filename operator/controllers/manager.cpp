@@ -34,30 +34,6 @@ std::string managed_selector() {
   return std::string(render::kManagedSelector);
 }
 
-// Enqueues into `controller` the keys `map` gives for an event's object (for both versions on
-// an update, so a changed reference reaches the old and the new key).
-runtime::EventHandlers enqueue_mapped(MapFn map, runtime::Controller* controller) {
-  const auto enqueue = [map = std::move(map), controller](const ObjectPtr& object) {
-    for (const auto& key : map(*object)) controller->enqueue(key);
-  };
-  return {enqueue,
-          [enqueue](const ObjectPtr& old_object, const ObjectPtr& new_object) {
-            enqueue(old_object);
-            if (new_object != old_object) enqueue(new_object);
-          },
-          enqueue};
-}
-
-// `handlers`, with the updates `changed` rejects dropped.
-runtime::EventHandlers only_if(runtime::Controller::UpdateFilter changed,
-                               runtime::EventHandlers handlers) {
-  handlers.on_update = [changed = std::move(changed), update = std::move(handlers.on_update)](
-                           const ObjectPtr& old_object, const ObjectPtr& new_object) {
-    if (update && changed(*old_object, *new_object)) update(old_object, new_object);
-  };
-  return handlers;
-}
-
 // Keeps `target` equal to the union of several reflectors' stores (one per namespace):
 // each namespace relists on its own, and a relist must not drop other namespaces' objects.
 runtime::EventHandlers mirror_into(std::shared_ptr<runtime::Store> target) {
@@ -296,49 +272,42 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   const auto typed_profiles = p.context.stores.typed_profiles;
   const auto typed_domains = p.context.stores.typed_trust_domains;
   // A trust domain's change (its CA) reaches every profile using it and every bundle.
-  domains.add_handlers(enqueue_mapped(
-      [typed_profiles](const nlohmann::json& domain) {
+  domains.add_handlers(
+      p.profiles->handler_for_mapped([typed_profiles](const nlohmann::json& domain) {
         return profiles_of_trust_domain(*typed_profiles, domain);
-      },
-      p.profiles.get()));
-  domains.add_handlers(enqueue_mapped(
-      [typed_profiles](const nlohmann::json& domain) {
+      }));
+  domains.add_handlers(
+      p.bundles->handler_for_mapped([typed_profiles](const nlohmann::json& domain) {
         return bundles_of_trust_domain(*typed_profiles, domain);
-      },
-      p.bundles.get()));
+      }));
   domains.add_handlers(p.domains->handler_for_primary());
   // A CA key pair Secret's change reaches the trust domains that use it.
-  ca_secrets.add_handlers(enqueue_mapped(
-      [typed_domains](const nlohmann::json& secret) {
+  ca_secrets.add_handlers(
+      p.domains->handler_for_mapped([typed_domains](const nlohmann::json& secret) {
         return trust_domains_of_ca_secret(*typed_domains, secret);
-      },
-      p.domains.get()));
+      }));
   // A rotation is woken by what it waits for (trust_domain_controller.h): its next key pair
   // (by label), and while it runs, bundles and Sidecar profiles' status.pods (leaves below).
-  ca_secrets.add_handlers(enqueue_mapped(
-      [typed_domains](const nlohmann::json& secret) {
+  ca_secrets.add_handlers(
+      p.domains->handler_for_mapped([typed_domains](const nlohmann::json& secret) {
         return trust_domain_of_leaf_secret(*typed_domains, secret);
-      },
-      p.domains.get()));
-  config_maps.add_handlers(enqueue_mapped(
-      [typed_domains](const nlohmann::json& config_map) {
+      }));
+  config_maps.add_handlers(
+      p.domains->handler_for_mapped([typed_domains](const nlohmann::json& config_map) {
         return trust::rotating_domain_of_object(*typed_domains, config_map);
-      },
-      p.domains.get()));
-  profiles.add_handlers(enqueue_mapped(
-      [typed_domains](const nlohmann::json& profile) {
+      }));
+  profiles.add_handlers(
+      p.domains->handler_for_mapped([typed_domains](const nlohmann::json& profile) {
         return trust::rotating_domains_of_profile(*typed_domains, profile);
-      },
-      p.domains.get()));
+      }));
   // A CRL ConfigMap edited, deleted, or given a revocation: its trust domain signs again.
-  crl_config_maps.add_handlers(enqueue_mapped(
-      [typed_domains](const nlohmann::json& config_map) {
+  crl_config_maps.add_handlers(
+      p.domains->handler_for_mapped([typed_domains](const nlohmann::json& config_map) {
         return trust_domain_of_leaf_secret(*typed_domains, config_map);
-      },
-      p.domains.get()));
+      }));
   // A CRL published: the trust bundles of its domain carry it (ca.crl).
   const auto domain_objects = p.context.stores.trust_domains;
-  crl_config_maps.add_handlers(enqueue_mapped(
+  crl_config_maps.add_handlers(p.bundles->handler_for_mapped(
       [typed_domains, typed_profiles, domain_objects](const nlohmann::json& config_map) {
         std::vector<runtime::ObjectKey> bundles;
         for (const auto& key : trust_domain_of_leaf_secret(*typed_domains, config_map)) {
@@ -348,42 +317,37 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
           }
         }
         return bundles;
-      },
-      p.bundles.get()));
+      }));
   // A selected Pod created, relabelled, injected or gone: its profiles' status.pods.
-  p.pod_watches->add_handlers(enqueue_mapped(
-      [typed_profiles](const nlohmann::json& pod) { return profiles_of_pod(*typed_profiles, pod); },
-      p.profiles.get()));
+  p.pod_watches->add_handlers(
+      p.profiles->handler_for_mapped([typed_profiles](const nlohmann::json& pod) {
+        return profiles_of_pod(*typed_profiles, pod);
+      }));
   // Trust bundles: profiles coming and going, and edits of the bundle itself (a ConfigMap
   // of a trust domain that no profile owns; it may be owned by its TrustDomain).
   // Only what a bundle reads: a profile's reference, existence and deletion (not its status).
-  profiles.add_handlers(only_if(runtime::spec_or_metadata_changed,
-                                enqueue_mapped(bundle_of_profile, p.bundles.get())));
-  config_maps.add_handlers(enqueue_mapped(bundle_of_config_map, p.bundles.get()));
+  profiles.add_handlers(
+      p.bundles->handler_for_mapped(bundle_of_profile, runtime::spec_or_metadata_changed));
+  config_maps.add_handlers(p.bundles->handler_for_mapped(bundle_of_config_map));
   // A leaf reissued during a CA replacement may end the overlap of the old and new CA.
-  secrets.add_handlers(enqueue_mapped(
-      [typed_domains](const nlohmann::json& secret) {
-        return trust_domain_of_leaf_secret(*typed_domains, secret);
-      },
-      p.domains.get()));
+  secrets.add_handlers(p.domains->handler_for_mapped([typed_domains](const nlohmann::json& secret) {
+    return trust_domain_of_leaf_secret(*typed_domains, secret);
+  }));
   // An NRF's profile or its access-token signing Secret reaches the OAuth2 producers that
   // verify its tokens (their nrf.crt and OAuth2 readiness).
-  profiles.add_handlers(enqueue_mapped(
-      [typed_profiles](const nlohmann::json& profile) {
+  profiles.add_handlers(
+      p.profiles->handler_for_mapped([typed_profiles](const nlohmann::json& profile) {
         return producers_of_nrf(*typed_profiles, profile);
-      },
-      p.profiles.get()));
-  secrets.add_handlers(enqueue_mapped(
-      [typed_profiles](const nlohmann::json& secret) {
+      }));
+  secrets.add_handlers(
+      p.profiles->handler_for_mapped([typed_profiles](const nlohmann::json& secret) {
         return producers_of_signing_secret(*typed_profiles, secret);
-      },
-      p.profiles.get()));
+      }));
   // An IPsec peer's spec change may release a held IPsec change (ipsec_coordination.h).
-  profiles.add_handlers(enqueue_mapped(
-      [typed_profiles](const nlohmann::json& profile) {
+  profiles.add_handlers(
+      p.profiles->handler_for_mapped([typed_profiles](const nlohmann::json& profile) {
         return ipsec_peers_of_profile(*typed_profiles, profile);
-      },
-      p.profiles.get()));
+      }));
   // Consistency (issue 11): a profile and its peers on a change that can matter to them; the
   // profiles of a trust domain whose CAs changed.
   auto* const consistency = p.consistency.get();
@@ -397,11 +361,10 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       {[enqueue_consistency](const ObjectPtr& o) { enqueue_consistency({}, o); },
        enqueue_consistency,
        [enqueue_consistency](const ObjectPtr& o) { enqueue_consistency({}, o); }});
-  domains.add_handlers(enqueue_mapped(
-      [typed_profiles](const nlohmann::json& domain) {
+  domains.add_handlers(
+      p.consistency->handler_for_mapped([typed_profiles](const nlohmann::json& domain) {
         return profiles_of_trust_domain(*typed_profiles, domain);
-      },
-      p.consistency.get()));
+      }));
 }
 
 Manager::~Manager() {

@@ -12,6 +12,7 @@
 
 #include "api/securityprofile.h"
 #include "api/trustdomain.h"
+#include "runtime/controller.h"
 #include "runtime/object.h"
 #include "runtime/typed_store.h"
 
@@ -51,7 +52,7 @@ std::shared_ptr<TrustDomainStore> make_trust_domain_store();
 
 // Event object -> keys to enqueue. Costs: P profiles, D trust domains, k the matches,
 // u the profiles that do not parse.
-using MapFn = std::function<std::vector<runtime::ObjectKey>(const runtime::Json&)>;
+using MapFn = runtime::Controller::MapFn;
 
 // TrustDomain -> the SecurityProfiles that reference it. O(log P + k).
 std::vector<runtime::ObjectKey> profiles_of_trust_domain(const ProfileStore& profiles,

@@ -91,6 +91,13 @@ void Controller::enqueue_after(const ObjectKey& key, std::chrono::milliseconds d
   queue_.add_after(key, delay);
 }
 
+bool Controller::passes(const UpdateFilter& filter, const ObjectPtr& old_object,
+                        const ObjectPtr& new_object) {
+  if (!filter || !old_object || !new_object || filter(*old_object, *new_object)) return true;
+  increment(skipped_unchanged_);
+  return false;
+}
+
 EventHandlers Controller::handler_for_primary(UpdateFilter filter) {
   const auto enqueue_object = [this](const ObjectPtr& object) {
     if (!object) return;
@@ -101,13 +108,27 @@ EventHandlers Controller::handler_for_primary(UpdateFilter filter) {
       .on_update =
           [this, enqueue_object, filter = std::move(filter)](const ObjectPtr& old_object,
                                                              const ObjectPtr& new_object) {
-            if (filter && old_object && new_object && !filter(*old_object, *new_object)) {
-              increment(skipped_unchanged_);
-              return;
-            }
-            enqueue_object(new_object);
+            if (passes(filter, old_object, new_object)) enqueue_object(new_object);
           },
       .on_delete = enqueue_object,
+  };
+}
+
+EventHandlers Controller::handler_for_mapped(MapFn map, UpdateFilter filter) {
+  const auto enqueue_mapped = [this, map = std::move(map)](const ObjectPtr& object) {
+    if (!object) return;
+    for (const auto& key : map(*object)) queue_.add(key);
+  };
+  return EventHandlers{
+      .on_add = enqueue_mapped,
+      .on_update =
+          [this, enqueue_mapped, filter = std::move(filter)](const ObjectPtr& old_object,
+                                                             const ObjectPtr& new_object) {
+            if (!passes(filter, old_object, new_object)) return;
+            enqueue_mapped(old_object);
+            if (new_object != old_object) enqueue_mapped(new_object);
+          },
+      .on_delete = enqueue_mapped,
   };
 }
 

@@ -93,13 +93,21 @@ class Controller {
   void enqueue(const ObjectKey& key);
   void enqueue_after(const ObjectKey& key, std::chrono::milliseconds delay);
 
-  // Whether an update (old, new) is worth a reconcile, e.g. spec_or_metadata_changed.
+  // Whether an update (old, new) is worth a reconcile, e.g. spec_or_metadata_changed. An
+  // update it rejects enqueues nothing and counts as skipped (reason "unchanged").
   using UpdateFilter = std::function<bool(const Json& old_object, const Json& new_object)>;
+  // An event's object -> the keys of this controller it concerns (controller-runtime's
+  // handler.EnqueueRequestsFromMapFunc).
+  using MapFn = std::function<std::vector<ObjectKey>(const Json& object)>;
 
   // Handlers for the reflector of the primary resource: every add/delete (and resync) enqueues
   // the object's own key, and every update that `filter` passes (empty: every update). The
   // controller must outlive the reflector's use of them.
   EventHandlers handler_for_primary(UpdateFilter filter = {});
+  // Handlers for a reflector of related objects: every add/delete (and resync) enqueues the
+  // keys `map` gives, and every update that `filter` passes those of the old and the new object
+  // (a changed reference reaches both the old and the new key).
+  EventHandlers handler_for_mapped(MapFn map, UpdateFilter filter = {});
   // Handlers for a reflector of owned objects: enqueue the keys of their controller owners of
   // the given kind (on update: owners of both the old and the new object). With `own_writes`,
   // an add or update that is the echo of one of this controller's own writes (the version the
@@ -120,6 +128,8 @@ class Controller {
  private:
   void worker();
   void process(const ObjectKey& key);
+  // Whether `filter` (empty: every update) lets the update through; counts what it stops.
+  bool passes(const UpdateFilter& filter, const ObjectPtr& old_object, const ObjectPtr& new_object);
 
   const std::string name_;
   Reconciler& reconciler_;

@@ -130,6 +130,34 @@ TEST(Controller, PrimaryUpdatesTheFilterRejectsEnqueueNothing) {
   EXPECT_EQ(controller.queue().len(), 1u);
 }
 
+TEST(Controller, MappedUpdatesReachTheOldAndNewKeysAndTheFilterIsCounted) {
+  FakeReconciler reconciler;
+  const auto registry = std::make_shared<prometheus::Registry>();
+  Controller controller("bundles", reconciler, fast(), registry);
+  // A profile -> the bundle it references (spec.ref), as the trust-bundle controller maps it.
+  const auto handlers = controller.handler_for_mapped(
+      [](const Json& object) {
+        return std::vector<ObjectKey>{{"ns", object["spec"]["ref"].get<std::string>()}};
+      },
+      [](const Json& old_object, const Json& new_object) {
+        return old_object["spec"] != new_object["spec"];
+      });
+  const auto profile = [](std::string ref, std::string status) {
+    return std::make_shared<const Json>(Json{{"metadata", {{"namespace", "ns"}, {"name", "p"}}},
+                                             {"spec", {{"ref", ref}}},
+                                             {"status", {{"phase", status}}}});
+  };
+  handlers.on_update(profile("a", "Pending"), profile("a", "Ready"));  // status only
+  EXPECT_EQ(controller.queue().len(), 0u);
+  EXPECT_EQ(testing::metric_value(*registry, "secprov_watch_events_skipped_total",
+                                  {{"controller", "bundles"}, {"reason", "unchanged"}}),
+            1);
+  handlers.on_update(profile("a", "Ready"), profile("b", "Ready"));  // the reference moved
+  EXPECT_EQ(controller.queue().len(), 2u);                           // ns/a and ns/b
+  handlers.on_delete(profile("c", "Ready"));                         // never filtered
+  EXPECT_EQ(controller.queue().len(), 3u);
+}
+
 TEST(Controller, TheEchoOfItsOwnWriteDoesNotEnqueueTheOwnerButDriftDoes) {
   FakeReconciler reconciler;
   const auto registry = std::make_shared<prometheus::Registry>();
