@@ -20,21 +20,8 @@ using kube::Json;
 class EnforcedTest : public OperatorTest {
  protected:
   Json document(const std::string& name, const std::string& nf_type, Json sbi, Json outputs) const {
-    return {{"apiVersion", "secprov.io/v1alpha1"},
-            {"kind", "SecurityProfile"},
-            {"metadata", {{"name", name}}},
-            {"spec",
-             {{"nfType", nf_type},
-              {"selector", {{"matchLabels", {{"app.kubernetes.io/name", name}}}}},
-              {"trustDomainRef", {{"name", trust_domain_}}},
-              {"sbi", std::move(sbi)},
-              {"outputs", std::move(outputs)}}}};
-  }
-  Json condition(const std::string& name, const std::string& type) {
-    for (const auto& c : profile(name)["status"].value("conditions", Json::array())) {
-      if (c.value("type", "") == type) return c;
-    }
-    return Json::object();
+    return profile_document(name, nf_type,
+                            {{"sbi", std::move(sbi)}, {"outputs", std::move(outputs)}});
   }
   // Ready, and Enforced with `status`, both for the profile's current generation.
   void expect_settled(const std::string& name, const std::string& enforced) {

@@ -35,16 +35,10 @@ class IpsecSelectorsTest : public OperatorTest {
   // A UPF profile with one N3 interface, as kubectl sends it.
   Json document(const std::string& name, Json n3) const {
     n3["name"] = "N3";
-    Json doc = {{"apiVersion", "secprov.io/v1alpha1"},
-                {"kind", "SecurityProfile"},
-                {"metadata", {{"name", name}}},
-                {"spec",
-                 {{"nfType", "UPF"},
-                  {"selector", {{"matchLabels", {{"app", "upf"}}}}},
-                  {"trustDomainRef", {{"name", trust_domain_}}},
-                  {"sbi", {{"tls", {{"mode", "TLS"}}}}},
-                  {"ipsec", {{"interfaces", Json::array({std::move(n3)})}}}}}};
-    return doc;
+    return profile_document(name, "UPF",
+                            {{"selector", {{"matchLabels", {{"app", "upf"}}}}},
+                             {"sbi", {{"tls", {{"mode", "TLS"}}}}},
+                             {"ipsec", {{"interfaces", Json::array({std::move(n3)})}}}});
   }
   bool stored(const std::string& name) {
     try {
@@ -54,12 +48,6 @@ class IpsecSelectorsTest : public OperatorTest {
       if (kube::is_not_found(e)) return false;
       throw;
     }
-  }
-  Json condition(const std::string& name, const std::string& type) {
-    for (const auto& c : profile(name)["status"].value("conditions", Json::array())) {
-      if (c.value("type", "") == type) return c;
-    }
-    return Json::object();
   }
 };
 

@@ -23,15 +23,9 @@ class OAuth2Test : public OperatorTest {
  protected:
   Json document(const std::string& name, const std::string& nf_type, Json oauth2,
                 std::optional<std::string> nf_instance_id = std::nullopt) const {
-    Json spec = {{"nfType", nf_type},
-                 {"selector", {{"matchLabels", {{"app.kubernetes.io/name", name}}}}},
-                 {"trustDomainRef", {{"name", trust_domain_}}},
-                 {"sbi", {{"tls", {{"mode", "MutualTLS"}}}, {"oauth2", std::move(oauth2)}}}};
+    Json spec = {{"sbi", {{"tls", {{"mode", "MutualTLS"}}}, {"oauth2", std::move(oauth2)}}}};
     if (nf_instance_id) spec["nfInstanceId"] = *nf_instance_id;
-    return {{"apiVersion", "secprov.io/v1alpha1"},
-            {"kind", "SecurityProfile"},
-            {"metadata", {{"name", name}}},
-            {"spec", std::move(spec)}};
+    return profile_document(name, nf_type, spec);
   }
   Json oauth2(const std::string& role, Json algorithms) const {
     return {{"enabled", true},

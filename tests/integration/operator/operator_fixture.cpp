@@ -143,6 +143,26 @@ kube::Json OperatorTest::profile(const std::string& name) {
   return client_->get(kube::resources::security_profiles(), namespace_, name);
 }
 
+kube::Json OperatorTest::profile_document(const std::string& name, const std::string& nf_type,
+                                          const kube::Json& spec) const {
+  kube::Json document = {{"apiVersion", "secprov.io/v1alpha1"},
+                         {"kind", "SecurityProfile"},
+                         {"metadata", {{"name", name}}},
+                         {"spec",
+                          {{"nfType", nf_type},
+                           {"selector", {{"matchLabels", {{"app.kubernetes.io/name", name}}}}},
+                           {"trustDomainRef", {{"name", trust_domain_}}}}}};
+  document["spec"].update(spec);
+  return document;
+}
+
+kube::Json OperatorTest::condition(const std::string& name, const std::string& type) {
+  for (const auto& c : profile(name)["status"].value("conditions", kube::Json::array())) {
+    if (c.value("type", "") == type) return c;
+  }
+  return kube::Json::object();
+}
+
 bool OperatorTest::profile_condition(const std::string& name, const std::string& type,
                                      const std::string& status) {
   try {

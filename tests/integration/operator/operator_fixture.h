@@ -37,6 +37,13 @@ class OperatorTest : public ClusterTest {
   int apply_yaml(const std::string& yaml, std::string* output = nullptr,
                  const std::string& ns = {});
   kube::Json profile(const std::string& name);
+  // A SecurityProfile document as kubectl sends it: `name`, `nf_type`, this test's trust domain
+  // and a selector of the Pods labelled app.kubernetes.io/name=<name>; `spec` adds to (or
+  // replaces) those spec fields.
+  kube::Json profile_document(const std::string& name, const std::string& nf_type,
+                              const kube::Json& spec) const;
+  // The condition `type` of profile `name` (an empty object when it has none).
+  kube::Json condition(const std::string& name, const std::string& type);
   // Objects of the test's namespace.
   kube::Json secret(const std::string& name);
   kube::Json config_map(const std::string& name);

@@ -88,14 +88,7 @@ class ProfileVersions {
 class StatusWritesTest : public OperatorTest {
  protected:
   Json document(const std::string& name, const std::string& nf_type, const Json& tls) const {
-    return {{"apiVersion", "secprov.io/v1alpha1"},
-            {"kind", "SecurityProfile"},
-            {"metadata", {{"name", name}}},
-            {"spec",
-             {{"nfType", nf_type},
-              {"selector", {{"matchLabels", {{"app.kubernetes.io/name", name}}}}},
-              {"trustDomainRef", {{"name", trust_domain_}}},
-              {"sbi", {{"tls", tls}}}}}};
+    return profile_document(name, nf_type, {{"sbi", {{"tls", tls}}}});
   }
   void apply(const Json& doc) {
     std::string output;

@@ -4,10 +4,10 @@
 
 #include "api/constants.h"
 #include "controllers/profile_controller.h"
-#include "crypto/authority.h"
 #include "crypto/certificate.h"
 #include "crypto/encoding.h"
 #include "runtime/events.h"
+#include "unit/controllers/ready_trust_domain.h"
 #include "unit/runtime/fake_api.h"
 #include "unit/runtime/manual_clock.h"
 
@@ -48,41 +48,7 @@ class ProfileReconcilerTest : public ::testing::Test {
     context_.operator_namespace = "secprov-system";
     context_.clock = std::make_shared<runtime::testing::ManualClock>(now_);
 
-    const auto ca =
-        crypto::CertificateAuthority::create_self_signed(crypto::KeyAlgorithm::EcdsaP256,
-                                                         {.country = "FR",
-                                                          .organization = "5gc.example",
-                                                          .organizational_unit = {},
-                                                          .common_name = "CA"},
-                                                         24h * 3650, now_ - 1h);
-    context_.stores.operator_secrets->upsert(
-        Json{{"apiVersion", "v1"},
-             {"kind", "Secret"},
-             {"metadata",
-              {{"name", "td-ca-keypair"},
-               {"namespace", "secprov-system"},
-               {"resourceVersion", "1"},
-               {"labels", {{"secprov.io/trust-domain", "td"}}}}},
-             {"data",
-              {{"tls.crt", crypto::base64_encode(ca.certificate().to_pem())},
-               {"tls.key", crypto::base64_encode(ca.key().to_pkcs8_pem())}}}});
-    context_.stores.trust_domains->upsert(
-        Json{{"apiVersion", "secprov.io/v1alpha1"},
-             {"kind", "TrustDomain"},
-             {"metadata",
-              {{"name", "td"}, {"uid", "td-uid"}, {"generation", 1}, {"resourceVersion", "2"}}},
-             {"spec",
-              {{"domain", "5gc.example"},
-               {"country", "FR"},
-               {"ca", {{"generate", {{"keyAlgorithm", "ECDSA-P256"}, {"duration", "87600h"}}}}}}},
-             {"status",
-              {{"caFingerprint", ca.certificate().sha256_fingerprint()},
-               {"conditions",
-                {{{"type", "Ready"},
-                  {"status", "True"},
-                  {"reason", "CAReady"},
-                  {"message", ""},
-                  {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}}}}});
+    testing::seed_ready_trust_domain(context_.stores, testing::test_ca(now_));
     cas_ = std::make_shared<CaProvider>(context_.stores.operator_secrets, "secprov-system");
     reconciler_ = std::make_unique<SecurityProfileReconciler>(context_, cas_,
                                                               [](const auto&, const auto&) {});
