@@ -1,5 +1,6 @@
 #include "controllers/consistency_controller.h"
 
+#include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
@@ -215,27 +216,38 @@ std::vector<ObjectKey> consistency_peers(const ProfileStore& profiles,
   return {out.begin(), out.end()};
 }
 
-std::vector<ObjectKey> consistency_keys(const ProfileStore& profiles, const Json* old_object,
+std::vector<ObjectKey> consistency_keys(const ProfileStore& profiles,
+                                        const ConsistencyLedger& ledger, const Json* old_object,
                                         const Json& object) {
   const auto key = runtime::try_key_of(object);
   if (!key) return {};
-  // A status-only change (the profile controller's) changes no check: nothing to do. Our own
-  // write of status.consistency reaches the peers (a change of trust seen from one side).
-  const bool fan_out =
+  // What the profile's own evaluation reads: it came or went, its spec, its labels.
+  const bool changed =
       old_object == nullptr ||
       field(*old_object, "metadata", "generation") != field(object, "metadata", "generation") ||
       field(*old_object, "metadata", "labels") != field(object, "metadata", "labels") ||
-      field(*old_object, "status", "consistency") != field(object, "status", "consistency") ||
       deleting(object) != deleting(*old_object);
-  if (!fan_out) {
-    // The Consistent condition alone changed, as when the profile controller wrote a
-    // generation's first evaluation (fold_consistency): the profile itself is looked at again,
-    // for the gauge, and written only if its peers moved since.
-    const bool folded =
-        old_object != nullptr && consistent_condition(*old_object) != consistent_condition(object);
-    return folded ? std::vector<ObjectKey>{*key} : std::vector<ObjectKey>{};
+  // Our own write of status.consistency reaches the peers (a change of trust seen from one
+  // side). Any other status-only change (the profile controller's) changes no check.
+  const bool fan_out = changed || field(*old_object, "status", "consistency") !=
+                                      field(object, "status", "consistency");
+  std::vector<ObjectKey> out;
+  if (changed) {
+    // The profile itself not while the profile controller's write of its generation's first
+    // evaluation is pending (that write carries it): a new profile is evaluated once. A
+    // deleted one (gone from the cache) or one being deleted still comes: the gauge forgets
+    // it.
+    const bool pending =
+        profiles.get(*key) != nullptr && !deleting(object) &&
+        field(object, "status", "observedGeneration") != field(object, "metadata", "generation");
+    if (!pending) out.push_back(*key);
+  } else if (fan_out || consistent_condition(*old_object) != consistent_condition(object)) {
+    // Its evaluation written, as when the profile controller wrote a generation's first
+    // evaluation (fold_consistency): evaluated again only if a peer's change was left to that
+    // evaluation after it had begun (ConsistencyLedger).
+    if (ledger.deferred(*key)) out.push_back(*key);
   }
-  std::vector<ObjectKey> out{*key};
+  if (!fan_out) return out;
   for (const Json* o : {old_object, &object}) {
     if (o == nullptr) continue;
     if (const auto p = typed_or_parsed(profiles, *o)) {
@@ -275,31 +287,96 @@ std::size_t InconsistentPairs::count(const std::string& interface) const {
   }));
 }
 
-ConsistencyReconciler::ConsistencyReconciler(Context context) : context_(std::move(context)) {
-  add_consistency_indexes(*context_.stores.typed_profiles);
-  if (context_.registry) {
-    gauge_ = &prometheus::BuildGauge()
-                  .Name("secprov_inconsistent_pairs")
-                  .Help(
-                      "Pairs of peer NFs whose security configuration is inconsistent, by "
-                      "interface (issue 11 consistency checks)")
-                  .Register(*context_.registry);
-    // Every interface is shown, zero included.
-    for (const auto i : {check::Interface::Sbi, check::Interface::N2, check::Interface::N3,
-                         check::Interface::N4, check::Interface::N9, check::Interface::N32}) {
-      gauge_->Add({{"interface", std::string(check::to_string(i))}}).Set(0);
-    }
+ConsistencyLedger::ConsistencyLedger(prometheus::Registry* registry) {
+  if (!registry) return;
+  gauge_ = &prometheus::BuildGauge()
+                .Name("secprov_inconsistent_pairs")
+                .Help(
+                    "Pairs of peer NFs whose security configuration is inconsistent, by "
+                    "interface (issue 11 consistency checks)")
+                .Register(*registry);
+  // Every interface is shown, zero included.
+  for (const auto i : {check::Interface::Sbi, check::Interface::N2, check::Interface::N3,
+                       check::Interface::N4, check::Interface::N9, check::Interface::N32}) {
+    gauge_->Add({{"interface", std::string(check::to_string(i))}}).Set(0);
   }
+  auto& evaluations = prometheus::BuildCounter()
+                          .Name("secprov_consistency_evaluations_total")
+                          .Help(
+                              "Consistency evaluations of a profile, by the controller that "
+                              "made them (securityprofile: a generation's first, folded into "
+                              "its status write)")
+                          .Register(*registry);
+  folds_metric_ = &evaluations.Add({{"controller", "securityprofile"}});
+  own_evaluations_metric_ = &evaluations.Add({{"controller", "consistency"}});
 }
 
-void ConsistencyReconciler::set_gauges(const std::string& profile,
-                                       const std::set<InconsistentPairs::PairKey>& pairs) {
-  std::lock_guard lock(mutex_);
-  for (const auto& interface : pairs_.update(profile, pairs)) {
+ConsistencyLedger::Ticket ConsistencyLedger::begin_fold(const ObjectKey& key) {
+  const std::lock_guard lock(mutex_);
+  deferred_.erase(key);
+  ++folds_;
+  if (folds_metric_) folds_metric_->Increment();
+  return ++last_;
+}
+
+ConsistencyLedger::Ticket ConsistencyLedger::defer(const ObjectKey& key) {
+  const std::lock_guard lock(mutex_);
+  deferred_.insert(key);
+  return ++last_;
+}
+
+void ConsistencyLedger::evaluate(const ObjectKey& key) {
+  const std::lock_guard lock(mutex_);
+  deferred_.erase(key);
+  ++own_evaluations_;
+  if (own_evaluations_metric_) own_evaluations_metric_->Increment();
+}
+
+bool ConsistencyLedger::deferred(const ObjectKey& key) const {
+  const std::lock_guard lock(mutex_);
+  return deferred_.contains(key);
+}
+
+void ConsistencyLedger::set(const ObjectKey& key, Ticket ticket, const std::set<PairKey>& pairs) {
+  const std::lock_guard lock(mutex_);
+  auto& set_by = set_by_[key];
+  if (set_by > ticket) return;  // a later view is shown already
+  set_by = ticket;
+  set_locked(key, pairs);
+}
+
+void ConsistencyLedger::forget(const ObjectKey& key) {
+  const std::lock_guard lock(mutex_);
+  set_by_.erase(key);
+  deferred_.erase(key);
+  set_locked(key, {});
+}
+
+void ConsistencyLedger::set_locked(const ObjectKey& key, const std::set<PairKey>& pairs) {
+  for (const auto& interface : pairs_.update(key.to_string(), pairs)) {
     if (gauge_) {
       gauge_->Add({{"interface", interface}}).Set(static_cast<double>(pairs_.count(interface)));
     }
   }
+}
+
+std::size_t ConsistencyLedger::inconsistent(const std::string& interface) const {
+  const std::lock_guard lock(mutex_);
+  return pairs_.count(interface);
+}
+
+std::uint64_t ConsistencyLedger::evaluations(std::string_view controller) const {
+  const std::lock_guard lock(mutex_);
+  return controller == "securityprofile" ? folds_
+         : controller == "consistency"   ? own_evaluations_
+                                         : 0;
+}
+
+ConsistencyReconciler::ConsistencyReconciler(Context context)
+    : context_(std::move(context)),
+      ledger_(context_.consistency ? context_.consistency
+                                   : std::make_shared<ConsistencyLedger>(context_.registry.get())) {
+  add_consistency_indexes(*context_.stores.typed_profiles);
 }
 
 ConsistencyOutcome evaluate_consistency(const Stores& stores, const api::SecurityProfile& profile) {
@@ -371,19 +448,23 @@ void record_consistency_change(runtime::EventRecorder& events, const Json& objec
 }
 
 runtime::ReconcileResult ConsistencyReconciler::reconcile(const ObjectKey& key) {
-  const std::string id = key.ns + "/" + key.name;
+  // Marked before the profile is read (ConsistencyLedger::defer); the mark goes below unless
+  // the profile controller's first evaluation is pending.
+  const auto ticket = ledger_->defer(key);
   const auto object = context_.stores.profiles->get(key);
   if (!object || deleting(*object)) {
-    set_gauges(id, {});
+    ledger_->forget(key);
     return runtime::ReconcileResult::Done();
   }
   const auto profile = typed_or_parsed(*context_.stores.typed_profiles, *object);
   if (!profile) {  // the profile controller reports InvalidSpec
-    set_gauges(id, {});
+    ledger_->forget(key);
     return runtime::ReconcileResult::Done();
   }
-  // Its status write brings the profile back here (consistency_keys), evaluated.
+  // Left to the profile controller's write; consistency_keys brings the profile back here
+  // after that write only if it stays marked (a peer changed after that evaluation began).
   if (first_evaluation_pending(*profile)) return runtime::ReconcileResult::Done();
+  ledger_->evaluate(key);
   api::SecurityProfileStatus status = profile->status;
   const auto change = fold_consistency(context_.stores, *profile, status, context_.now());
   // Idempotent: nothing is written when the evaluation equals the status.
@@ -391,7 +472,7 @@ runtime::ReconcileResult ConsistencyReconciler::reconcile(const ObjectKey& key) 
                               api::to_json(status))) {
     record_consistency_change(*context_.events, *object, change);
   }
-  set_gauges(id, change.outcome.inconsistent);
+  ledger_->set(key, ticket, change.outcome.inconsistent);
   return runtime::ReconcileResult::Done();
 }
 

@@ -10,9 +10,11 @@
 // the profile controller carries both over from the observed status, so neither undoes the
 // other (both write with a resourceVersion precondition). The first evaluation of each
 // generation rides on the profile controller's own status write (fold_consistency), so a new
-// profile costs one status write; this controller then writes only what differs.
+// profile costs one status write and one evaluation; this controller evaluates it again only
+// when a peer changed meanwhile (ConsistencyLedger), and writes only what differs.
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,7 +32,9 @@
 #include "runtime/controller.h"
 
 namespace prometheus {
+class Counter;
 class Gauge;
+class Registry;
 template <typename T>
 class Family;
 }  // namespace prometheus
@@ -123,25 +127,77 @@ class InconsistentPairs {
   std::map<PairKey, int> pairs_;  // how many profiles say so
 };
 
+// What the two controllers that evaluate consistency (the profile controller's fold and the
+// consistency controller) share, one per operator (Context::consistency); thread-safe:
+// - the gauge secprov_inconsistent_pairs{interface}, set by whichever evaluation of a profile
+//   began last (not finished last: a late write must not put back an older view);
+// - the counter secprov_consistency_evaluations_total{controller};
+// - the profiles the consistency controller left to the profile controller's first evaluation
+//   (first_evaluation_pending) after a peer's change that evaluation may not have seen: only
+//   those are evaluated again once the profile controller's write lands (consistency_keys).
+class ConsistencyLedger {
+ public:
+  using PairKey = InconsistentPairs::PairKey;
+  using Ticket = std::uint64_t;  // an evaluation's place in line
+  // Null registry: no metrics (unit tests); the counts are kept all the same.
+  explicit ConsistencyLedger(prometheus::Registry* registry);
+
+  // The profile controller, before its fold reads the caches: that evaluation sees whatever
+  // change made the consistency controller leave `key` to it so far, so the mark goes.
+  Ticket begin_fold(const runtime::ObjectKey& key);
+  // The consistency controller, before it reads `key`'s profile: `key` is marked left to the
+  // profile controller (a write landing after the read finds the mark; one landing before is
+  // seen by the read) until evaluate or forget.
+  Ticket defer(const runtime::ObjectKey& key);
+  // The consistency controller evaluates `key` itself after all: the mark goes.
+  void evaluate(const runtime::ObjectKey& key);
+  bool deferred(const runtime::ObjectKey& key) const;
+  // `key`'s inconsistent pairs as the evaluation that began at `ticket` found them, unless an
+  // evaluation that began later was set already.
+  void set(const runtime::ObjectKey& key, Ticket ticket, const std::set<PairKey>& pairs);
+  // `key` is gone (or does not parse): none of its pairs count, no mark. A fold's set landing
+  // after it is undone by the next: the finalizer goes in a later profile controller pass,
+  // whose deletion brings `key` to the consistency controller again.
+  void forget(const runtime::ObjectKey& key);
+
+  std::size_t inconsistent(const std::string& interface) const;
+  // Evaluations begun by "securityprofile" (begin_fold) or "consistency" (evaluate).
+  std::uint64_t evaluations(std::string_view controller) const;
+
+ private:
+  void set_locked(const runtime::ObjectKey& key, const std::set<PairKey>& pairs);
+
+  mutable std::mutex mutex_;
+  Ticket last_ = 0;
+  std::map<runtime::ObjectKey, Ticket> set_by_;  // the ticket each profile's pairs are from
+  std::set<runtime::ObjectKey> deferred_;
+  InconsistentPairs pairs_;
+  std::uint64_t folds_ = 0;
+  std::uint64_t own_evaluations_ = 0;
+  prometheus::Family<prometheus::Gauge>* gauge_ = nullptr;
+  prometheus::Counter* folds_metric_ = nullptr;
+  prometheus::Counter* own_evaluations_metric_ = nullptr;
+};
+
 class ConsistencyReconciler final : public runtime::Reconciler {
  public:
+  // Uses context.consistency, or a ledger of its own when it is null (unit tests).
   explicit ConsistencyReconciler(Context context);
   runtime::ReconcileResult reconcile(const runtime::ObjectKey& key) override;
 
  private:
-  void set_gauges(const std::string& profile, const std::set<InconsistentPairs::PairKey>& pairs);
-
   Context context_;
-  prometheus::Family<prometheus::Gauge>* gauge_ = nullptr;
-  std::mutex mutex_;  // guards pairs_ (two workers)
-  InconsistentPairs pairs_;
+  std::shared_ptr<ConsistencyLedger> ledger_;
 };
 
 // A profile event -> when it came or went, or its spec (generation), labels or
-// status.consistency changed: the profile and its peers (consistency_peers of the old and the
-// new version). When only its Consistent condition changed: the profile alone. Nothing for
-// other status changes.
+// status.consistency changed: its peers (consistency_peers of the old and the new version).
+// The profile itself when it came or went or its spec or labels changed, except while the
+// profile controller's first evaluation of its generation is pending (that write carries it);
+// when only its evaluation in status changed (Consistent, status.consistency: a write landing),
+// only if `ledger` deferred it. Nothing for other status changes.
 std::vector<runtime::ObjectKey> consistency_keys(const ProfileStore& profiles,
+                                                 const ConsistencyLedger& ledger,
                                                  const runtime::Json* old_object,
                                                  const runtime::Json& object);
 

@@ -19,6 +19,7 @@ class Registry;
 
 namespace secprov::controllers {
 
+class ConsistencyLedger;
 class PodWatches;
 
 // The one field manager for everything the operator applies.
@@ -59,6 +60,9 @@ struct Context {
   // --crl-base-url: certificates issued from now on carry <base>/crl/<domain>.crl as their
   // cRLDistributionPoints; empty: none.
   std::string crl_base_url;
+  // Shared by the profile and consistency controllers (consistency_controller.h); null: the
+  // profile controller keeps no gauge, the consistency controller makes its own (unit tests).
+  std::shared_ptr<ConsistencyLedger> consistency;
   // The one time source (tests substitute a manual clock).
   std::shared_ptr<const runtime::Clock> clock = runtime::system_clock();
 

@@ -141,6 +141,7 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   p.context.registry = options.registry;
   p.context.clock = options.clock;
   p.context.crl_base_url = options.crl_base_url;
+  p.context.consistency = std::make_shared<ConsistencyLedger>(options.registry.get());
   p.context.stores = Stores{
       store(), store(), store(), store(), store(), make_profile_store(), make_trust_domain_store()};
   p.cas =
@@ -351,9 +352,9 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   // Consistency (issue 11): a profile and its peers on a change that can matter to them; the
   // profiles of a trust domain whose CAs changed.
   auto* const consistency = p.consistency.get();
-  const auto enqueue_consistency = [typed_profiles, consistency](const ObjectPtr& old_object,
-                                                                 const ObjectPtr& object) {
-    for (const auto& key : consistency_keys(*typed_profiles, old_object.get(), *object)) {
+  const auto enqueue_consistency = [typed_profiles, consistency, ledger = p.context.consistency](
+                                       const ObjectPtr& old_object, const ObjectPtr& object) {
+    for (const auto& key : consistency_keys(*typed_profiles, *ledger, old_object.get(), *object)) {
       consistency->enqueue(key);
     }
   };

@@ -905,19 +905,28 @@ PodWatchState pod_watch_state(const Context& context, const api::SecurityProfile
 
 // Writes `status` unless it is what the profile shows; returns whether it wrote. The first
 // status of a generation carries the generation's first Consistent evaluation too
-// (consistency_controller.h): a new profile costs one status write, not two.
+// (consistency_controller.h): a new profile costs one status write and one evaluation, whose
+// pairs the gauge counts once the write is made.
 bool write_profile_status(const Context& context, const Json& object,
                           const api::SecurityProfile& profile, api::SecurityProfileStatus& status,
                           Clock::time_point now) {
+  const runtime::ObjectKey key{profile.metadata.namespace_, profile.metadata.name};
   std::optional<ConsistencyChange> consistency;
+  ConsistencyLedger::Ticket ticket = 0;
   if (first_evaluation_pending(profile)) {
+    if (context.consistency) ticket = context.consistency->begin_fold(key);
     consistency = fold_consistency(context.stores, profile, status, now);
   }
   if (!write_status_if_changed(*context.client, kube::resources::security_profiles(), object,
                                api::to_json(status))) {
     return false;
   }
-  if (consistency) record_consistency_change(*context.events, object, *consistency);
+  if (consistency) {
+    record_consistency_change(*context.events, object, *consistency);
+    if (context.consistency) {
+      context.consistency->set(key, ticket, consistency->outcome.inconsistent);
+    }
+  }
   return true;
 }
 

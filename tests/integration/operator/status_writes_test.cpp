@@ -1,7 +1,8 @@
 // Issue 12 (writes) with issue 11's consistency: a new SecurityProfile that reaches Ready and
 // Consistent costs ONE status write. Its first Consistent evaluation rides on the profile
 // controller's status write (fold_consistency); the consistency controller writes only what
-// differs, and re-evaluates the peers. Counted against the real API server twice: every
+// differs, and re-evaluates the peers (and the profile itself only when a peer changed while
+// that first evaluation was pending). Counted against the real API server twice: every
 // version of the profiles a watch delivers (each status change is a new version), and the API
 // server's own apiserver_request_total for status APPLYs (nothing written that the watch did
 // not show, conflicts included).
@@ -178,6 +179,28 @@ TEST_F(StatusWritesTest, ANewProfileWithAPeerGetsOneStatusWrite) {
       << versions.describe("amf") << "\n"
       << versions.describe("ausf") << operators_[0]->log();
   expect_one_status_write_each(versions, before);
+}
+
+// Issue 11 review: a new profile's first Consistent evaluation is made once, folded into the
+// profile controller's status write; with no peer change meanwhile, the consistency controller
+// does not look at the profile at all (it did twice: on its creation, then to evaluate again
+// what that write carried). Counted from the operator's /metrics.
+TEST_F(StatusWritesTest, ANewProfileIsEvaluatedOnce) {
+  create_trust_domain();
+  start_operator("writes");
+  ASSERT_TRUE(eventually([&] { return idle(); }, kSettle)) << operators_[0]->log();
+  const auto count = [&](const std::string& name, const std::string& controller) {
+    return metric(0, name, "controller=\"" + controller + "\"");
+  };
+  const double passes = count("controller_runtime_reconcile_total", "consistency");
+  const double folded = count("secprov_consistency_evaluations_total", "securityprofile");
+  const double evaluated = count("secprov_consistency_evaluations_total", "consistency");
+  apply(document("amf", "AMF", Json::object()));  // alone in its namespace: no peer
+  ASSERT_TRUE(eventually([&] { return settled("amf", "True") && idle(); }, kSettle))
+      << profile("amf").dump(2) << operators_[0]->log();
+  EXPECT_EQ(count("secprov_consistency_evaluations_total", "securityprofile") - folded, 1.0);
+  EXPECT_EQ(count("secprov_consistency_evaluations_total", "consistency") - evaluated, 0.0);
+  EXPECT_EQ(count("controller_runtime_reconcile_total", "consistency") - passes, 0.0);
 }
 
 // Whichever controller evaluated it, a first evaluation that finds a mismatch is told once

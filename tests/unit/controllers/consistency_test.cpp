@@ -173,35 +173,71 @@ TEST(ConsistencyKeys, PeersByTypeNamesAndPreviousPeers) {
   smf2["metadata"]["generation"] = 2;
   smf2["metadata"]["resourceVersion"] = "2";
   store->upsert(std::make_shared<const json>(smf2));
-  const auto keys = consistency_keys(*store, &smf, smf2);
-  EXPECT_EQ(keys.front().name, "smf");
-  EXPECT_EQ(names(keys), (std::set<std::string>{"smf", "upf-x", "upf-y", "udm", "nrf"}));
+  // Not the SMF itself: the profile controller's write of generation 2 evaluates it.
+  const ConsistencyLedger ledger(nullptr);
+  const auto keys = consistency_keys(*store, ledger, &smf, smf2);
+  EXPECT_EQ(names(keys), (std::set<std::string>{"upf-x", "upf-y", "udm", "nrf"}));
   // A status-only change that leaves status.consistency alone (the profile controller's).
   json smf3 = smf2;
   smf3["metadata"]["resourceVersion"] = "3";
   smf3["status"] = {{"observedGeneration", 2}};
-  EXPECT_TRUE(consistency_keys(*store, &smf2, smf3).empty());
+  EXPECT_TRUE(consistency_keys(*store, ledger, &smf2, smf3).empty());
+  // Labels changed once generation 2 is written: itself too.
+  json smf3b = smf3;
+  smf3b["metadata"]["labels"] = {{"tier", "core"}};
+  EXPECT_EQ(consistency_keys(*store, ledger, &smf3, smf3b).front().name, "smf");
   // The AUSF's status lists a previous peer "gone": a change reaches it too.
   const json ausf2 = profile_json(
       "ausf", "AUSF", json::object(),
       {{"consistency",
         {{{"peer", "gone"}, {"interface", "SBI"}, {"consistent", false}, {"reason", "X"}}}}},
       2);
-  const auto ausf_keys = consistency_keys(*store, &ausf, ausf2);
+  const auto ausf_keys = consistency_keys(*store, ledger, &ausf, ausf2);
   EXPECT_TRUE(names(ausf_keys).contains("gone"));
   EXPECT_TRUE(names(ausf_keys).contains("udm"));  // AUSF -> UDM
   EXPECT_FALSE(names(ausf_keys).contains("upf-x"));
   // Only the Consistent condition changed (the profile controller's fold of a generation's
-  // first evaluation): the profile alone, looked at again.
+  // first evaluation): nothing, unless the consistency controller deferred the profile (a
+  // peer changed while that evaluation was pending); then the profile alone.
   json smf4 = smf3;
   smf4["metadata"]["resourceVersion"] = "4";
   smf4["status"]["conditions"] = {{{"type", "Consistent"},
                                    {"status", "True"},
                                    {"reason", "NoPeers"},
                                    {"observedGeneration", 2}}};
-  const auto folded = consistency_keys(*store, &smf3, smf4);
+  EXPECT_TRUE(consistency_keys(*store, ledger, &smf3, smf4).empty());
+  ConsistencyLedger deferring(nullptr);
+  deferring.defer({"5gc", "smf"});
+  const auto folded = consistency_keys(*store, deferring, &smf3, smf4);
   ASSERT_EQ(folded.size(), 1u);
   EXPECT_EQ(folded.front().name, "smf");
+}
+
+// Whichever of the two controllers sets a profile's pairs last, the evaluation that began
+// last is what the gauge counts; a fold that begins after a deferral has seen its cause.
+TEST(ConsistencyLedger, TheLaterBegunEvaluationWinsAndAFoldClearsADeferral) {
+  ConsistencyLedger ledger(nullptr);
+  using K = ConsistencyLedger::PairKey;
+  const runtime::ObjectKey amf{"5gc", "amf"};
+  const K sbi{"SBI", "5gc/amf", "5gc/ausf"};
+  const auto fold = ledger.begin_fold(amf);
+  const auto own = ledger.defer(amf);  // begun after the fold: it saw more
+  EXPECT_TRUE(ledger.deferred(amf));
+  ledger.evaluate(amf);
+  EXPECT_FALSE(ledger.deferred(amf));
+  ledger.set(amf, own, {sbi});
+  ledger.set(amf, fold, {});  // the fold's write returned late
+  EXPECT_EQ(ledger.inconsistent("SBI"), 1u);
+  EXPECT_EQ(ledger.evaluations("securityprofile"), 1u);
+  EXPECT_EQ(ledger.evaluations("consistency"), 1u);
+  // A deferral the next fold begins after is dropped: that fold sees the change.
+  ledger.defer(amf);
+  ledger.begin_fold(amf);
+  EXPECT_FALSE(ledger.deferred(amf));
+  ledger.defer(amf);
+  ledger.forget(amf);
+  EXPECT_FALSE(ledger.deferred(amf));
+  EXPECT_EQ(ledger.inconsistent("SBI"), 0u);
 }
 
 // The reconciler on the in-memory API: who writes a generation's first evaluation, and that

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api/constants.h"
+#include "controllers/consistency_controller.h"
 #include "controllers/profile_controller.h"
 #include "crypto/certificate.h"
 #include "crypto/encoding.h"
@@ -49,6 +50,7 @@ class ProfileReconcilerTest : public ::testing::Test {
     context_.clock = std::make_shared<runtime::testing::ManualClock>(now_);
 
     testing::seed_ready_trust_domain(context_.stores, testing::test_ca(now_));
+    context_.consistency = std::make_shared<ConsistencyLedger>(nullptr);
     cas_ = std::make_shared<CaProvider>(context_.stores.operator_secrets, "secprov-system");
     reconciler_ = std::make_unique<SecurityProfileReconciler>(context_, cas_,
                                                               [](const auto&, const auto&) {});
@@ -204,6 +206,123 @@ TEST_F(ProfileReconcilerTest, TheFirstStatusWriteCarriesTheConsistentEvaluation)
   const auto status = api_.object(std::string(kProfilePath) + "/status").value()["status"];
   EXPECT_EQ(status["consistency"][0]["peer"], "ausf") << status.dump();
   EXPECT_TRUE(told);  // a first evaluation that finds a mismatch is told
+}
+
+// Issue 11 review: a generation's first Consistent evaluation is made once, by the profile
+// controller's status write; the consistency controller evaluates the profile again only when
+// a peer changed after that evaluation had begun. Both controllers share one ledger (the gauge,
+// the evaluation counts, the deferred profiles); the watch events are played by hand through
+// consistency_keys, as the manager's handler would.
+class FirstEvaluationTest : public ProfileReconcilerTest {
+ protected:
+  static constexpr const char* kStatusPath =
+      "/apis/secprov.io/v1alpha1/namespaces/5gc/securityprofiles/amf/status";
+
+  // A peer of the AMF (AMF -> AUSF on SBI), in both caches; `tls` its spec.sbi.tls.
+  void put_ausf(const Json& tls) {
+    auto ausf = base_profile();
+    ausf["metadata"]["name"] = "ausf";
+    ausf["metadata"]["uid"] = "ausf-uid";
+    ausf["metadata"]["resourceVersion"] = std::to_string(++ausf_version_);
+    ausf["spec"]["nfType"] = "AUSF";
+    ausf["spec"].erase("nfInstanceId");
+    ausf["spec"]["sbi"]["tls"] = tls;
+    ausf["status"] = {{"observedGeneration", 1}};
+    cache(ausf);
+  }
+  void cache(const Json& object) {
+    const auto ptr = std::make_shared<const Json>(object);
+    context_.stores.profiles->upsert(ptr);
+    context_.stores.typed_profiles->upsert(ptr);
+  }
+  // The new AMF, capped at TLS 1.2, as its ADDED event brings it: in both caches.
+  Json new_amf() {
+    auto amf = base_profile();
+    amf["spec"]["sbi"]["tls"]["maxVersion"] = "1.2";
+    cache(amf);
+    return amf;
+  }
+  // The AMF as the profile controller's status write left it, cached (its MODIFIED event).
+  Json written_amf() {
+    auto amf = api_.object(kStatusPath).value();
+    cache(amf);
+    return amf;
+  }
+  static bool has(const std::vector<runtime::ObjectKey>& keys, const std::string& name) {
+    return std::any_of(keys.begin(), keys.end(), [&](const auto& k) { return k.name == name; });
+  }
+  ConsistencyLedger& ledger() { return *context_.consistency; }
+
+  int ausf_version_ = 100;
+};
+
+TEST_F(FirstEvaluationTest, ANewProfileIsEvaluatedOnceAndTheWriteSetsTheGauge) {
+  put_ausf({{"minVersion", "1.3"}});
+  const auto amf = new_amf();
+  // Its ADDED event: the peers, not the profile itself (the profile controller evaluates it).
+  const auto added = consistency_keys(*context_.stores.typed_profiles, ledger(), nullptr, amf);
+  EXPECT_FALSE(has(added, "amf"));
+  EXPECT_TRUE(has(added, "ausf"));
+  reconcile(amf);
+  EXPECT_EQ(condition("Consistent")["status"], "False");
+  // The gauge counts the pair from the profile controller's write.
+  EXPECT_EQ(ledger().inconsistent("SBI"), 1u);
+  // That write's MODIFIED event (the profile's evaluation in its status) reaches its peers, not
+  // the profile itself: no second evaluation.
+  const auto written = written_amf();
+  EXPECT_FALSE(
+      has(consistency_keys(*context_.stores.typed_profiles, ledger(), &amf, written), "amf"));
+  EXPECT_EQ(ledger().evaluations("securityprofile"), 1u);
+  EXPECT_EQ(ledger().evaluations("consistency"), 0u);
+}
+
+TEST_F(FirstEvaluationTest, APeerChangeWhileTheFirstEvaluationIsPendingIsEvaluatedAgain) {
+  put_ausf(Json::object());  // consistent with the AMF until it turns 1.3-only
+  const auto amf = new_amf();
+  ConsistencyReconciler consistency(context_);
+  // Between the profile controller's evaluation and its status write: the AUSF turns 1.3-only
+  // and its event enqueues the AMF in the consistency controller, which finds the first
+  // evaluation pending and leaves it.
+  bool peer_changed = false;
+  api_.intercept(
+      [&](const runtime::testing::FakeApi::Request& r) -> std::optional<kube::HttpResponse> {
+        if (!peer_changed && r.method != "GET" && r.path == kStatusPath) {
+          peer_changed = true;
+          put_ausf({{"minVersion", "1.3"}});
+          consistency.reconcile({"5gc", "amf"});
+        }
+        return std::nullopt;
+      });
+  reconcile(amf);
+  ASSERT_TRUE(peer_changed);
+  EXPECT_EQ(condition("Consistent")["status"], "True");  // the view before the AUSF's change
+  EXPECT_EQ(ledger().evaluations("consistency"), 0u);
+  // The write's MODIFIED event brings the AMF back, evaluated again: now inconsistent.
+  const auto written = written_amf();
+  const auto keys = consistency_keys(*context_.stores.typed_profiles, ledger(), &amf, written);
+  ASSERT_TRUE(has(keys, "amf"));
+  consistency.reconcile({"5gc", "amf"});
+  EXPECT_EQ(ledger().evaluations("consistency"), 1u);
+  const auto consistent = condition("Consistent");
+  EXPECT_EQ(consistent["status"], "False") << consistent.dump();
+  EXPECT_EQ(consistent["reason"], "NoCommonTlsVersion") << consistent.dump();
+  EXPECT_EQ(ledger().inconsistent("SBI"), 1u);
+  EXPECT_FALSE(ledger().deferred({"5gc", "amf"}));
+}
+
+TEST_F(FirstEvaluationTest, TheGaugeForgetsADeletedProfile) {
+  put_ausf({{"minVersion", "1.3"}});
+  const auto amf = new_amf();
+  reconcile(amf);
+  const auto written = written_amf();
+  ASSERT_EQ(ledger().inconsistent("SBI"), 1u);
+  // Deleted: gone from the caches, then its DELETED event.
+  context_.stores.profiles->erase({"5gc", "amf"});
+  context_.stores.typed_profiles->erase({"5gc", "amf"});
+  const auto keys = consistency_keys(*context_.stores.typed_profiles, ledger(), nullptr, written);
+  ASSERT_TRUE(has(keys, "amf"));
+  ConsistencyReconciler(context_).reconcile({"5gc", "amf"});
+  EXPECT_EQ(ledger().inconsistent("SBI"), 0u);
 }
 
 TEST(OwnershipTest, OnlyTheControllerReferenceAndTheLabelMakeAnObjectOurs) {
