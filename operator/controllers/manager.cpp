@@ -261,10 +261,16 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   p.own_writes = std::make_shared<runtime::OwnWrites>(std::set<std::string>{
       kube::resources::secrets().api_version() + "/" + kube::resources::secrets().kind,
       kube::resources::config_maps().api_version() + "/" + kube::resources::config_maps().kind});
-  client->add_write_observer(
-      [own = std::weak_ptr<runtime::OwnWrites>(p.own_writes)](const nlohmann::json& written) {
-        if (const auto writes = own.lock()) writes->record(written);
-      });
+  const auto own = std::weak_ptr<runtime::OwnWrites>(p.own_writes);
+  client->add_write_observer(kube::Client::WriteObserver{
+      .sending =
+          [own](const kube::WriteTarget& target) {
+            if (const auto writes = own.lock()) writes->sending(target);
+          },
+      .answered =
+          [own](const kube::WriteTarget& target, const nlohmann::json* written) {
+            if (const auto writes = own.lock()) writes->answered(target, written);
+          }});
   profiles.add_handlers(p.profiles->handler_for_primary(runtime::spec_or_metadata_changed));
   secrets.add_handlers(
       p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile", p.own_writes));

@@ -151,16 +151,52 @@ void Client::add_write_observer(WriteObserver observer) {
   observers_ = std::move(next);
 }
 
-Json Client::observed(Json written) const {
+// One write as its observers see it: `sending` on construction, `answered` once, from answer()
+// or, when the write threw before it had an answer, from the destructor.
+class Client::WriteNotice {
+ public:
+  WriteNotice(std::shared_ptr<const std::vector<WriteObserver>> observers, WriteTarget target)
+      : observers_(std::move(observers)), target_(std::move(target)) {
+    if (!observers_) return;
+    for (const auto& observer : *observers_) {
+      if (observer.sending) observer.sending(target_);
+    }
+  }
+  WriteNotice(const WriteNotice&) = delete;
+  WriteNotice& operator=(const WriteNotice&) = delete;
+  ~WriteNotice() {
+    if (!answered_) tell(nullptr);
+  }
+
+  // Hands `written` to the observers and returns it.
+  Json answer(Json written) {
+    answered_ = true;
+    tell(&written);
+    return written;
+  }
+
+ private:
+  void tell(const Json* written) const {
+    if (!observers_) return;
+    for (const auto& observer : *observers_) {
+      if (observer.answered) observer.answered(target_, written);
+    }
+  }
+
+  const std::shared_ptr<const std::vector<WriteObserver>> observers_;
+  const WriteTarget target_;
+  bool answered_ = false;
+};
+
+Client::WriteNotice Client::notice_write(const ResourceType& type, std::string ns,
+                                         std::string name) const {
   std::shared_ptr<const std::vector<WriteObserver>> observers;
   {
     const std::lock_guard lock(observers_mutex_);
     observers = observers_;
   }
-  if (observers) {
-    for (const auto& observer : *observers) observer(written);
-  }
-  return written;
+  return WriteNotice(std::move(observers),
+                     WriteTarget{type.api_version(), type.kind, std::move(ns), std::move(name)});
 }
 
 std::uint64_t Client::requests_sent() const {
@@ -314,23 +350,28 @@ ObjectList Client::list_page(const ResourceType& type, const std::string& ns,
 }
 
 Json Client::create(const ResourceType& type, const std::string& ns, const Json& object) {
-  const std::string path = type.collection_path(namespace_for(type, ns, object));
-  return observed(
+  const std::string in = namespace_for(type, ns, object);
+  const std::string path = type.collection_path(in);
+  auto notice = notice_write(type, in, metadata_string(object, "name"));
+  return notice.answer(
       parse_json(send(prepare("POST", path, object.dump(), "application/json")), "POST " + path));
 }
 
 Json Client::update(const ResourceType& type, const std::string& ns, const Json& object,
                     const std::string& subresource) {
-  const std::string path = with_subresource(
-      type.object_path(namespace_for(type, ns, object), name_of(object, "update")), subresource);
-  return observed(
+  const std::string in = namespace_for(type, ns, object);
+  const std::string name = name_of(object, "update");
+  const std::string path = with_subresource(type.object_path(in, name), subresource);
+  auto notice = notice_write(type, in, name);
+  return notice.answer(
       parse_json(send(prepare("PUT", path, object.dump(), "application/json")), "PUT " + path));
 }
 
 Json Client::merge_patch(const ResourceType& type, const std::string& ns, const std::string& name,
                          const Json& patch, const std::string& subresource) {
   const std::string path = with_subresource(type.object_path(ns, name), subresource);
-  return observed(parse_json(
+  auto notice = notice_write(type, ns, name);
+  return notice.answer(parse_json(
       send(prepare("PATCH", path, patch.dump(), "application/merge-patch+json")), "PATCH " + path));
 }
 
@@ -341,12 +382,14 @@ Json Client::apply(const ResourceType& type, const std::string& ns, const Json& 
   if (options.field_manager.empty())
     throw std::invalid_argument("apply: field_manager is required");
   if (!object.is_object()) throw std::invalid_argument("apply: object is not a JSON object");
-  const std::string path = with_subresource(
-      type.object_path(namespace_for(type, ns, object), name_of(object, "apply")), subresource);
+  const std::string in = namespace_for(type, ns, object);
+  const std::string name = name_of(object, "apply");
+  const std::string path = with_subresource(type.object_path(in, name), subresource);
   Query query;
   query.add("fieldManager", options.field_manager).add("force", options.force ? "true" : "");
+  auto notice = notice_write(type, in, name);
   // JSON is YAML, so the apply content type takes the JSON body as it is.
-  return observed(
+  return notice.answer(
       parse_json(send(prepare("PATCH", path + query.str(), with_type_meta(object, type).dump(),
                               "application/apply-patch+yaml")),
                  "PATCH " + path));

@@ -60,6 +60,14 @@ struct ClientOptions {
   std::string user_agent = "secprov-operator";
 };
 
+// The object a write is about, known before it is sent.
+struct WriteTarget {
+  std::string api_version;  // of the resource type: "v1", "group/version"
+  std::string kind;
+  std::string ns;    // "" for a cluster-scoped type
+  std::string name;  // "" for a create that leaves the name to the server (generateName)
+};
+
 // Typed REST verbs over an HttpTransport. Thread-safe. Every failure is an ApiError.
 class Client {
  public:
@@ -97,10 +105,16 @@ class Client {
   std::unique_ptr<WatchStream> watch(const ResourceType& type, const std::string& ns,
                                      const WatchOptions& options);
 
-  // Called with every object a create, update, merge_patch or apply returned, on the writing
-  // thread, e.g. to recognise the watch events that echo one's own writes (runtime::OwnWrites).
-  // Must be quick and must not throw.
-  using WriteObserver = std::function<void(const Json& written)>;
+  // Told of every create, update, merge_patch and apply, on the writing thread: `sending` just
+  // before the request goes out, then `answered` exactly once, with the object the write
+  // returned, or with nullptr when it failed (an error answer, a timeout, a transport error:
+  // it may or may not have happened). E.g. to recognise the watch events that echo one's own
+  // writes, whose event can arrive before the answer (runtime::OwnWrites). Either may be
+  // empty. Both must be quick and must not throw.
+  struct WriteObserver {
+    std::function<void(const WriteTarget& target)> sending;
+    std::function<void(const WriteTarget& target, const Json* written)> answered;
+  };
   void add_write_observer(WriteObserver observer);
 
   const ClusterConfig& config() const { return config_; }
@@ -116,8 +130,10 @@ class Client {
                       std::string content_type);
   // Sets the Authorization header from config_.token (read per attempt: tokens rotate).
   void authorize(HttpRequest& request);
-  // Hands `written` to the write observers and returns it.
-  Json observed(Json written) const;
+  class WriteNotice;
+  // Tells the write observers that a write of `target` is being sent; the notice tells them
+  // its answer.
+  WriteNotice notice_write(const ResourceType& type, std::string ns, std::string name) const;
 
   ClusterConfig config_;
   ClientOptions options_;

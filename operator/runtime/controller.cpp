@@ -139,23 +139,27 @@ EventHandlers Controller::handler_for_owned(std::string owner_api_version, std::
     if (!object) return;
     for (const auto& key : controller_owner_keys(*object, api_version, kind)) queue_.add(key);
   };
-  // The echo of our own write: the pass that made it knew the result already.
-  const auto own_echo = [this, own_writes](const ObjectPtr& object) {
-    if (!own_writes || !object || !own_writes->consume_echo(*object)) return false;
-    increment(skipped_own_write_);
-    return true;
+  // The echo of our own write: the pass that made it knew the result already. An event that
+  // comes while a write of its object is in flight waits for that write's answer.
+  const auto unless_own_echo = [this, own_writes](const ObjectPtr& object,
+                                                  std::function<void()> enqueue) {
+    if (!own_writes || !object) return enqueue();
+    own_writes->on_event(
+        *object, [this] { increment(skipped_own_write_); }, std::move(enqueue));
   };
   return EventHandlers{
       .on_add =
-          [enqueue_owners, own_echo](const ObjectPtr& object) {
-            if (!own_echo(object)) enqueue_owners(object);
+          [enqueue_owners, unless_own_echo](const ObjectPtr& object) {
+            unless_own_echo(object, [enqueue_owners, object] { enqueue_owners(object); });
           },
       .on_update =
-          [enqueue_owners, own_echo](const ObjectPtr& old_object, const ObjectPtr& new_object) {
-            if (own_echo(new_object)) return;
+          [enqueue_owners, unless_own_echo](const ObjectPtr& old_object,
+                                            const ObjectPtr& new_object) {
             // Both: the owner may have changed, and the old one must notice it lost the object.
-            enqueue_owners(old_object);
-            enqueue_owners(new_object);
+            unless_own_echo(new_object, [enqueue_owners, old_object, new_object] {
+              enqueue_owners(old_object);
+              enqueue_owners(new_object);
+            });
           },
       .on_delete =
           [enqueue_owners, own_writes](const ObjectPtr& object) {

@@ -112,7 +112,9 @@ class Controller {
   // the given kind (on update: owners of both the old and the new object). With `own_writes`,
   // an add or update that is the echo of one of this controller's own writes (the version the
   // write returned) enqueues nothing: the pass that wrote it already saw it. Only for objects
-  // no other writer of `own_writes` changes in a way this controller must react to.
+  // no other writer of `own_writes` changes in a way this controller must react to. An event
+  // that comes while a write of its object is in flight waits for the write's answer and may
+  // then enqueue from the writing thread: the controller must outlive those writes too.
   EventHandlers handler_for_owned(std::string owner_api_version, std::string owner_kind,
                                   std::shared_ptr<OwnWrites> own_writes = nullptr);
 

@@ -376,16 +376,29 @@ TEST_F(ClientTest, RateLimiterSpacesRequests) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, 90ms);
 }
 
-TEST_F(ClientTest, WriteObserversSeeWhatEveryWriteReturnedAndNothingElse) {
+TEST_F(ClientTest, WriteObserversSeeEveryWriteBeforeItIsSentAndThenItsAnswer) {
   Client client = make_client();
+  // One line a call: "<sending|answered> <namespace>/<name> <requests the server had> <version>".
   std::vector<std::string> first;
   std::vector<std::string> second;
-  client.add_write_observer([&](const Json& written) {
-    first.push_back(written["metadata"].value("resourceVersion", ""));
-  });
-  client.add_write_observer([&](const Json& written) {
-    second.push_back(written["metadata"].value("resourceVersion", ""));
-  });
+  const auto observer = [&](std::vector<std::string>& seen) {
+    const auto line = [&seen, this](const char* what, const WriteTarget& target,
+                                    const std::string& version) {
+      EXPECT_EQ(target.api_version + "/" + target.kind, "v1/ConfigMap");
+      seen.push_back(std::string(what) + " " + target.ns + "/" + target.name + " " +
+                     std::to_string(server->request_count()) + " " + version);
+    };
+    return Client::WriteObserver{
+        .sending = [line](const WriteTarget& target) { line("sending", target, "-"); },
+        .answered =
+            [line](const WriteTarget& target, const Json* written) {
+              line("answered", target,
+                   written ? (*written)["metadata"].value("resourceVersion", "") : "failed");
+            },
+    };
+  };
+  client.add_write_observer(observer(first));
+  client.add_write_observer(observer(second));
   const auto answer = [&](int status, const std::string& version) {
     auto object = Json::parse(kConfigMap);
     object["metadata"]["resourceVersion"] = version;
@@ -395,19 +408,31 @@ TEST_F(ClientTest, WriteObserversSeeWhatEveryWriteReturnedAndNothingElse) {
   answer(201, "1");
   (void)client.create(resources::config_maps(), "ops", object);
   answer(200, "2");
-  (void)client.update(resources::config_maps(), "ops", object);
+  (void)client.update(resources::config_maps(), "", object);
   answer(200, "3");
-  (void)client.merge_patch(resources::config_maps(), "ops", "a", Json{{"data", {{"k", "v"}}}});
+  (void)client.merge_patch(resources::config_maps(), "ops", "b", Json{{"data", {{"k", "v"}}}});
   answer(200, "4");
   (void)client.apply(resources::config_maps(), "ops", object, ApplyOptions{"secprov", true});
-  // Reads, deletes and failed writes are not writes that returned an object.
+  // Reads and deletes are not writes that return the object.
   answer(200, "5");
   (void)client.get(resources::config_maps(), "ops", "a");
   answer(200, "6");
   (void)client.remove(resources::config_maps(), "ops", "a");
+  // A failed write is answered with nothing: refused, or no answer at all.
   server->respond(409, R"({"kind":"Status","reason":"Conflict","code":409})");
   EXPECT_THROW((void)client.update(resources::config_maps(), "ops", object), ApiError);
-  const std::vector<std::string> expected{"1", "2", "3", "4"};
+  EXPECT_THROW((void)client.apply(resources::config_maps(), "ops", object, ApplyOptions{"secprov"}),
+               ApiError);
+  // A create that leaves the name to the server has none yet.
+  answer(201, "9");
+  (void)client.create(resources::config_maps(), "ops",
+                      Json{{"metadata", {{"generateName", "x-"}}}});
+  const std::vector<std::string> expected{
+      "sending ops/a 0 -",       "answered ops/a 1 1", "sending ops/a 1 -",
+      "answered ops/a 2 2",      "sending ops/b 2 -",  "answered ops/b 3 3",
+      "sending ops/a 3 -",       "answered ops/a 4 4", "sending ops/a 6 -",
+      "answered ops/a 7 failed", "sending ops/a 7 -",  "answered ops/a 8 failed",
+      "sending ops/ 8 -",        "answered ops/ 9 9"};
   EXPECT_EQ(first, expected);
   EXPECT_EQ(second, expected);
 }

@@ -172,20 +172,49 @@ TEST(Controller, TheEchoOfItsOwnWriteDoesNotEnqueueTheOwnerButDriftDoes) {
     object["metadata"]["resourceVersion"] = rv;
     return std::make_shared<const Json>(std::move(object));
   };
-  // Our create (version 1) and our apply (version 2): their events are echoes.
-  writes->record(*version("p1", "1"));
-  writes->record(*version("p1", "2"));
+  const auto write = [&](std::string name, std::string rv) {
+    // The owner's name: the Secret is "<owner>-tls".
+    const kube::WriteTarget target{"v1", "Secret", "ns", name + "-tls"};
+    writes->sending(target);
+    return [writes, target, written = version(std::move(name), std::move(rv))] {
+      writes->answered(target, written.get());
+    };
+  };
+  const auto skipped = [&] {
+    return testing::metric_value(*registry, "secprov_watch_events_skipped_total",
+                                 {{"controller", "profiles"}, {"reason", "own_write"}});
+  };
+  // Our create (version 1), answered before its event; our apply (version 2), whose event
+  // overtakes the answer: both are echoes.
+  write("p1", "1")();
   handlers.on_add(version("p1", "1"));
+  const auto answer_apply = write("p1", "2");
   handlers.on_update(version("p1", "1"), version("p1", "2"));
+  EXPECT_EQ(skipped(), 1);
+  answer_apply();
   EXPECT_EQ(controller.queue().len(), 0u);
-  EXPECT_EQ(testing::metric_value(*registry, "secprov_watch_events_skipped_total",
-                                  {{"controller", "profiles"}, {"reason", "own_write"}}),
-            2);
+  EXPECT_EQ(skipped(), 2);
   // Someone else's edit (version 3) is drift: the owner is reconciled.
   handlers.on_update(version("p1", "2"), version("p1", "3"));
   EXPECT_EQ(controller.queue().get(), (ObjectKey{"ns", "p1"}));
+  // Someone else's edit (version 6) that comes while our write is in flight reaches the owner
+  // once our write is answered (version 7).
+  const auto answer_p3 = write("p3", "7");
+  handlers.on_update(version("p3", "5"), version("p3", "6"));
+  EXPECT_EQ(controller.queue().len(), 0u);
+  answer_p3();
+  EXPECT_EQ(controller.queue().get(), (ObjectKey{"ns", "p3"}));
+  handlers.on_update(version("p3", "6"), version("p3", "7"));
+  EXPECT_EQ(skipped(), 3);
+  // An event held for a write that failed reaches it too.
+  (void)write("p4", "2");
+  handlers.on_add(version("p4", "2"));
+  EXPECT_EQ(controller.queue().len(), 0u);
+  writes->answered(kube::WriteTarget{"v1", "Secret", "ns", "p4-tls"}, nullptr);
+  EXPECT_EQ(controller.queue().get(), (ObjectKey{"ns", "p4"}));
+  EXPECT_EQ(skipped(), 3);
   // A delete always reaches the owner, and drops what is left of the object's records.
-  writes->record(*version("p2", "5"));
+  write("p2", "5")();
   handlers.on_delete(version("p2", "5"));
   EXPECT_EQ(writes->size(), 0u);
   EXPECT_EQ(controller.queue().get(), (ObjectKey{"ns", "p2"}));
