@@ -287,6 +287,16 @@ std::size_t InconsistentPairs::count(const std::string& interface) const {
   }));
 }
 
+std::string_view metric_label(Evaluator evaluator) {
+  switch (evaluator) {
+    case Evaluator::ProfileController:
+      return "securityprofile";
+    case Evaluator::ConsistencyController:
+      return "consistency";
+  }
+  return "";
+}
+
 ConsistencyLedger::ConsistencyLedger(prometheus::Registry* registry) {
   if (!registry) return;
   gauge_ = &prometheus::BuildGauge()
@@ -307,15 +317,22 @@ ConsistencyLedger::ConsistencyLedger(prometheus::Registry* registry) {
                               "made them (securityprofile: a generation's first, folded into "
                               "its status write)")
                           .Register(*registry);
-  folds_metric_ = &evaluations.Add({{"controller", "securityprofile"}});
-  own_evaluations_metric_ = &evaluations.Add({{"controller", "consistency"}});
+  for (const auto e : {Evaluator::ProfileController, Evaluator::ConsistencyController}) {
+    evaluations_metric_[static_cast<std::size_t>(e)] =
+        &evaluations.Add({{"controller", std::string(metric_label(e))}});
+  }
+}
+
+void ConsistencyLedger::count_locked(Evaluator evaluator) {
+  const auto i = static_cast<std::size_t>(evaluator);
+  ++evaluations_[i];
+  if (evaluations_metric_[i]) evaluations_metric_[i]->Increment();
 }
 
 ConsistencyLedger::Ticket ConsistencyLedger::begin_fold(const ObjectKey& key) {
   const std::lock_guard lock(mutex_);
   deferred_.erase(key);
-  ++folds_;
-  if (folds_metric_) folds_metric_->Increment();
+  count_locked(Evaluator::ProfileController);
   return ++last_;
 }
 
@@ -328,8 +345,7 @@ ConsistencyLedger::Ticket ConsistencyLedger::defer(const ObjectKey& key) {
 void ConsistencyLedger::evaluate(const ObjectKey& key) {
   const std::lock_guard lock(mutex_);
   deferred_.erase(key);
-  ++own_evaluations_;
-  if (own_evaluations_metric_) own_evaluations_metric_->Increment();
+  count_locked(Evaluator::ConsistencyController);
 }
 
 bool ConsistencyLedger::deferred(const ObjectKey& key) const {
@@ -365,11 +381,9 @@ std::size_t ConsistencyLedger::inconsistent(const std::string& interface) const 
   return pairs_.count(interface);
 }
 
-std::uint64_t ConsistencyLedger::evaluations(std::string_view controller) const {
+std::uint64_t ConsistencyLedger::evaluations(Evaluator evaluator) const {
   const std::lock_guard lock(mutex_);
-  return controller == "securityprofile" ? folds_
-         : controller == "consistency"   ? own_evaluations_
-                                         : 0;
+  return evaluations_[static_cast<std::size_t>(evaluator)];
 }
 
 ConsistencyReconciler::ConsistencyReconciler(Context context)

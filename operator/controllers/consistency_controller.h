@@ -13,6 +13,7 @@
 // profile costs one status write and one evaluation; this controller evaluates it again only
 // when a peer changed meanwhile (ConsistencyLedger), and writes only what differs.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -127,6 +128,15 @@ class InconsistentPairs {
   std::map<PairKey, int> pairs_;  // how many profiles say so
 };
 
+// The two controllers that evaluate a profile's consistency (ConsistencyLedger::evaluations).
+enum class Evaluator {
+  ProfileController,      // folded into a generation's first status write (begin_fold)
+  ConsistencyController,  // the consistency controller's own evaluation (evaluate)
+};
+// The label secprov_consistency_evaluations_total{controller} gives `evaluator`: the
+// controller's name, "securityprofile" or "consistency".
+std::string_view metric_label(Evaluator evaluator);
+
 // What the two controllers that evaluate consistency (the profile controller's fold and the
 // consistency controller) share, one per operator (Context::consistency); thread-safe:
 // - the gauge secprov_inconsistent_pairs{interface}, set by whichever evaluation of a profile
@@ -161,22 +171,23 @@ class ConsistencyLedger {
   void forget(const runtime::ObjectKey& key);
 
   std::size_t inconsistent(const std::string& interface) const;
-  // Evaluations begun by "securityprofile" (begin_fold) or "consistency" (evaluate).
-  std::uint64_t evaluations(std::string_view controller) const;
+  // Evaluations begun by `evaluator`: begin_fold (ProfileController) or evaluate
+  // (ConsistencyController).
+  std::uint64_t evaluations(Evaluator evaluator) const;
 
  private:
   void set_locked(const runtime::ObjectKey& key, const std::set<PairKey>& pairs);
+  void count_locked(Evaluator evaluator);
 
   mutable std::mutex mutex_;
   Ticket last_ = 0;
   std::map<runtime::ObjectKey, Ticket> set_by_;  // the ticket each profile's pairs are from
   std::set<runtime::ObjectKey> deferred_;
   InconsistentPairs pairs_;
-  std::uint64_t folds_ = 0;
-  std::uint64_t own_evaluations_ = 0;
+  static constexpr std::size_t kEvaluators = 2;           // the values of Evaluator
+  std::array<std::uint64_t, kEvaluators> evaluations_{};  // by Evaluator
   prometheus::Family<prometheus::Gauge>* gauge_ = nullptr;
-  prometheus::Counter* folds_metric_ = nullptr;
-  prometheus::Counter* own_evaluations_metric_ = nullptr;
+  std::array<prometheus::Counter*, kEvaluators> evaluations_metric_{};  // by Evaluator
 };
 
 class ConsistencyReconciler final : public runtime::Reconciler {

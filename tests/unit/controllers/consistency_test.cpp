@@ -7,6 +7,7 @@
 #include "controllers/consistency_controller.h"
 #include "runtime/events.h"
 #include "unit/runtime/fake_api.h"
+#include "unit/runtime/test_util.h"
 
 namespace secprov::controllers {
 namespace {
@@ -228,8 +229,8 @@ TEST(ConsistencyLedger, TheLaterBegunEvaluationWinsAndAFoldClearsADeferral) {
   ledger.set(amf, own, {sbi});
   ledger.set(amf, fold, {});  // the fold's write returned late
   EXPECT_EQ(ledger.inconsistent("SBI"), 1u);
-  EXPECT_EQ(ledger.evaluations("securityprofile"), 1u);
-  EXPECT_EQ(ledger.evaluations("consistency"), 1u);
+  EXPECT_EQ(ledger.evaluations(Evaluator::ProfileController), 1u);
+  EXPECT_EQ(ledger.evaluations(Evaluator::ConsistencyController), 1u);
   // A deferral the next fold begins after is dropped: that fold sees the change.
   ledger.defer(amf);
   ledger.begin_fold(amf);
@@ -238,6 +239,27 @@ TEST(ConsistencyLedger, TheLaterBegunEvaluationWinsAndAFoldClearsADeferral) {
   ledger.forget(amf);
   EXPECT_FALSE(ledger.deferred(amf));
   EXPECT_EQ(ledger.inconsistent("SBI"), 0u);
+}
+
+// Each evaluator's count is exported under its controller's name, the label /metrics readers
+// (StatusWritesTest) select by.
+TEST(ConsistencyLedger, CountsEachEvaluatorUnderItsControllersLabel) {
+  EXPECT_EQ(std::string(metric_label(Evaluator::ProfileController)), "securityprofile");
+  EXPECT_EQ(std::string(metric_label(Evaluator::ConsistencyController)), "consistency");
+  prometheus::Registry registry;
+  ConsistencyLedger ledger(&registry);
+  const runtime::ObjectKey amf{"5gc", "amf"};
+  ledger.begin_fold(amf);
+  ledger.begin_fold(amf);
+  ledger.evaluate(amf);
+  const auto exported = [&](const char* controller) {
+    return runtime::testing::metric_value(registry, "secprov_consistency_evaluations_total",
+                                          {{"controller", controller}});
+  };
+  EXPECT_EQ(exported("securityprofile"), 2.0);
+  EXPECT_EQ(exported("consistency"), 1.0);
+  EXPECT_EQ(ledger.evaluations(Evaluator::ProfileController), 2u);
+  EXPECT_EQ(ledger.evaluations(Evaluator::ConsistencyController), 1u);
 }
 
 // The reconciler on the in-memory API: who writes a generation's first evaluation, and that

@@ -272,8 +272,8 @@ TEST_F(FirstEvaluationTest, ANewProfileIsEvaluatedOnceAndTheWriteSetsTheGauge) {
   const auto written = written_amf();
   EXPECT_FALSE(
       has(consistency_keys(*context_.stores.typed_profiles, ledger(), &amf, written), "amf"));
-  EXPECT_EQ(ledger().evaluations("securityprofile"), 1u);
-  EXPECT_EQ(ledger().evaluations("consistency"), 0u);
+  EXPECT_EQ(ledger().evaluations(Evaluator::ProfileController), 1u);
+  EXPECT_EQ(ledger().evaluations(Evaluator::ConsistencyController), 0u);
 }
 
 TEST_F(FirstEvaluationTest, APeerChangeWhileTheFirstEvaluationIsPendingIsEvaluatedAgain) {
@@ -296,13 +296,13 @@ TEST_F(FirstEvaluationTest, APeerChangeWhileTheFirstEvaluationIsPendingIsEvaluat
   reconcile(amf);
   ASSERT_TRUE(peer_changed);
   EXPECT_EQ(condition("Consistent")["status"], "True");  // the view before the AUSF's change
-  EXPECT_EQ(ledger().evaluations("consistency"), 0u);
+  EXPECT_EQ(ledger().evaluations(Evaluator::ConsistencyController), 0u);
   // The write's MODIFIED event brings the AMF back, evaluated again: now inconsistent.
   const auto written = written_amf();
   const auto keys = consistency_keys(*context_.stores.typed_profiles, ledger(), &amf, written);
   ASSERT_TRUE(has(keys, "amf"));
   consistency.reconcile({"5gc", "amf"});
-  EXPECT_EQ(ledger().evaluations("consistency"), 1u);
+  EXPECT_EQ(ledger().evaluations(Evaluator::ConsistencyController), 1u);
   const auto consistent = condition("Consistent");
   EXPECT_EQ(consistent["status"], "False") << consistent.dump();
   EXPECT_EQ(consistent["reason"], "NoCommonTlsVersion") << consistent.dump();
