@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string_view>
 #include <utility>
 
 namespace secprov::runtime {
@@ -12,6 +13,11 @@ constexpr std::size_t kVersionsPerObject = 4;
 // delivered rather than held longer, so a stream of someone else's edits is not piled up.
 constexpr std::size_t kHeldPerObject = 8;
 
+// The type as OwnWrites' constructor names it: "<apiVersion>/<kind>".
+std::string type_name(std::string_view api_version, std::string_view kind) {
+  return std::string(api_version).append("/").append(kind);
+}
+
 std::string type_of(const Json& object) {
   if (!object.is_object()) return {};
   const auto api_version = object.find("apiVersion");
@@ -20,7 +26,7 @@ std::string type_of(const Json& object) {
       !kind->is_string()) {
     return {};
   }
-  return api_version->get<std::string>() + "/" + kind->get<std::string>();
+  return type_name(api_version->get_ref<const std::string&>(), kind->get_ref<const std::string&>());
 }
 
 void call_all(const std::vector<std::function<void()>>& calls) {
@@ -40,7 +46,7 @@ std::optional<OwnWrites::Id> OwnWrites::id_of(const Json& object) const {
 }
 
 std::optional<OwnWrites::Id> OwnWrites::id_of(const kube::WriteTarget& target) const {
-  auto type = target.api_version + "/" + target.kind;
+  auto type = type_name(target.api_version, target.kind);
   if (target.name.empty() || !types_.contains(type)) return std::nullopt;
   return Id{std::move(type), ObjectKey{target.ns, target.name}};
 }
