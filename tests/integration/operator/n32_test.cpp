@@ -221,19 +221,13 @@ class N32Test : public OperatorTest {
 
 TEST_F(N32Test, CrdAndApiRefuseAmbiguousPeersWithTheSameMessages) {
   create_trust_domain();
-  const Json base = {{"apiVersion", "secprov.io/v1alpha1"},
-                     {"kind", "SecurityProfile"},
-                     {"metadata", {{"name", "sepp"}}},
-                     {"spec",
-                      {{"nfType", "SEPP"},
-                       {"selector", {{"matchLabels", {{"app", "sepp"}}}}},
-                       {"trustDomainRef", {{"name", trust_domain_}}},
-                       {"n32",
-                        {{"peers",
-                          {{{"name", "a"},
-                            {"fqdn", kPartnerFqdn},
-                            {"plmns", {{{"mcc", "002"}, {"mnc", "02"}}}},
-                            {"trustAnchorRef", {{"name", "roots-a"}}}}}}}}}}};
+  const Json base = profile_document("sepp", "SEPP",
+                                     {{"n32",
+                                       {{"peers",
+                                         {{{"name", "a"},
+                                           {"fqdn", kPartnerFqdn},
+                                           {"plmns", {{{"mcc", "002"}, {"mnc", "02"}}}},
+                                           {"trustAnchorRef", {{"name", "roots-a"}}}}}}}}});
   {
     std::string output;
     EXPECT_EQ(apply_yaml(base.dump(2), &output), 0) << output;
