@@ -6,7 +6,10 @@
 //     ECDSA P-256): time to all Ready, latency per profile, writes per profile by verb and
 //     resource (the API server's own apiserver_request_total), operator CPU and peak RSS.
 //  3. Drift repair: tls.crt of a profile's Secret edited, time until the operator restored it.
-//  4. Steady state: writes and operator CPU in a window after all were Ready.
+//  4. Trust-domain change: a staged CA rotation of the profiles' TrustDomain (replace-ca),
+//     timed to its Complete phase, with passes, writes and CPU per profile; a control group
+//     (a few profiles of another TrustDomain, created just before) must see no write at all.
+//  5. Steady state: writes and operator CPU in a window after all were Ready.
 // Prints a table and writes the same as JSON. Timing is reported, never asserted: goals
 // belong in docs/benchmarks.md, not in a test (CI runs this at a small N to keep it working).
 #include <signal.h>
@@ -34,6 +37,8 @@
 #include <thread>
 #include <vector>
 
+#include "crypto/certificate.h"
+#include "crypto/encoding.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/http.h"
@@ -52,7 +57,9 @@ struct Options {
   int concurrency = 16;
   int drift_samples = 20;
   int steady_seconds = 60;
-  int ready_timeout_seconds = 0;  // 0: 120 s + 1 s per 10 profiles
+  int ready_timeout_seconds = 0;     // 0: 120 s + 1 s per 10 profiles
+  bool no_rotation = false;          // skips the trust-domain change phase
+  int rotation_timeout_seconds = 0;  // 0: 120 s + 1 s per 5 profiles
   std::string kubeconfig;
   std::string kubectl = "kubectl";
   std::string operator_binary;
@@ -262,7 +269,8 @@ std::string profile_name(int i) {
   return name;
 }
 
-Json profile_object(const Options& options, const std::string& ns, int i) {
+Json profile_object(const Options& options, const std::string& ns, int i,
+                    const std::string& trust_domain) {
   const auto name = profile_name(i);
   return {{"apiVersion", "secprov.io/v1alpha1"},
           {"kind", "SecurityProfile"},
@@ -270,7 +278,7 @@ Json profile_object(const Options& options, const std::string& ns, int i) {
           {"spec",
            {{"nfType", "AMF"},
             {"selector", {{"matchLabels", {{"app", name}}}}},
-            {"trustDomainRef", {{"name", options.trust_domain}}},
+            {"trustDomainRef", {{"name", trust_domain}}},
             {"sbi",
              {{"tls",
                {{"mode", "MutualTLS"},
@@ -338,6 +346,11 @@ class ReadyWatcher {
     std::lock_guard lock(mutex_);
     return ready_;
   }
+  // Per profile that had been Ready: the versions of it seen not Ready since.
+  std::map<std::string, int> lost_ready() const {
+    std::lock_guard lock(mutex_);
+    return lost_ready_;
+  }
 
  private:
   std::shared_ptr<secprov::kube::WatchStream> current() {
@@ -372,9 +385,13 @@ class ReadyWatcher {
     }
   }
   void note(const Json& profile) {
-    if (!is_ready(profile)) return;
+    const auto name = profile["metadata"].value("name", "");
     std::lock_guard lock(mutex_);
-    ready_.try_emplace(profile["metadata"].value("name", ""), Clock::now());
+    if (!is_ready(profile)) {
+      if (ready_.contains(name)) ++lost_ready_[name];
+      return;
+    }
+    ready_.try_emplace(name, Clock::now());
     changed_.notify_all();
   }
 
@@ -383,6 +400,7 @@ class ReadyWatcher {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, Clock::time_point> ready_;
+  std::map<std::string, int> lost_ready_;
   std::shared_ptr<secprov::kube::WatchStream> stream_;
   std::jthread thread_;
 };
@@ -407,6 +425,406 @@ Json counts_json(const WriteCounts& counts, double per) {
   return out;
 }
 
+// ---- the trust-domain change ----
+
+// Waits until the operator's counters (passes, seconds queued and reconciling) stay the same
+// for `still`, at most `limit`: the work that was started has run out. Returns when they
+// last changed (the passes ended before), or nullopt at the limit.
+std::optional<Clock::time_point> wait_quiet(secprov::kube::HttpTransport& metrics,
+                                            std::chrono::milliseconds still,
+                                            std::chrono::seconds limit) {
+  constexpr auto kPoll = std::chrono::milliseconds(250);
+  const auto start = Clock::now();
+  auto last = scrape_operator(metrics);
+  auto changed = Clock::now();
+  while (Clock::now() - start < limit) {
+    std::this_thread::sleep_for(kPoll);
+    auto now = scrape_operator(metrics);
+    if (now != last) {
+      last = std::move(now);
+      changed = Clock::now();
+    } else if (Clock::now() - changed >= still) {
+      return changed;
+    }
+  }
+  return std::nullopt;
+}
+
+Json trust_domain_object(const std::string& name, const std::string& domain) {
+  return {{"apiVersion", "secprov.io/v1alpha1"},
+          {"kind", "TrustDomain"},
+          {"metadata", {{"name", name}}},
+          {"spec",
+           {{"domain", domain},
+            {"country", "FR"},
+            {"organization", "secprov benchmark"},
+            {"ca", {{"generate", {{"keyAlgorithm", "ECDSA-P256"}}}}}}}};
+}
+
+void wait_domain_ready(Client& client, const std::string& name, const std::string& log) {
+  const auto start = Clock::now();
+  while (!is_ready(client.get(resources::trust_domains(), "", name))) {
+    if (seconds_since(start) > 120) {
+      throw std::runtime_error("TrustDomain " + name +
+                               " not Ready after 120 s; operator log: " + log);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// What the operator could write for a group of profiles: the profiles of `ns`, every Secret
+// and ConfigMap of `ns`, the TrustDomain `domain` and its CA key pair Secret. Key: "Kind
+// namespace/name"; value: resourceVersion and the profile that owns it ("" for none).
+struct Version {
+  std::string resource_version;
+  std::string profile;
+  friend bool operator==(const Version&, const Version&) = default;
+};
+using Versions = std::map<std::string, Version>;
+
+Versions versions_of_group(Client& client, const Options& options, const std::string& ns,
+                           const std::string& domain) {
+  Versions versions;
+  const auto add = [&](const std::string& kind, const Json& object) {
+    const auto& metadata = object.at("metadata");
+    std::string profile;
+    if (kind == "SecurityProfile") profile = metadata.value("name", "");
+    for (const auto& owner : metadata.value("ownerReferences", Json::array())) {
+      if (owner.value("kind", "") == "SecurityProfile") profile = owner.value("name", "");
+    }
+    versions[kind + " " + metadata.value("namespace", "") + "/" + metadata.value("name", "")] = {
+        metadata.value("resourceVersion", ""), profile};
+  };
+  for (const auto& item : client.list(resources::security_profiles(), ns).items) {
+    add("SecurityProfile", item);
+  }
+  for (const auto& item : client.list(resources::secrets(), ns).items) add("Secret", item);
+  for (const auto& item : client.list(resources::config_maps(), ns).items) add("ConfigMap", item);
+  const auto trust_domain = client.get(resources::trust_domains(), "", domain);
+  add("TrustDomain", trust_domain);
+  const auto ca_secret =
+      trust_domain.value("status", Json::object()).value("caSecretName", std::string{});
+  if (!ca_secret.empty()) {
+    add("Secret", client.get(resources::secrets(), options.operator_namespace, ca_secret));
+  }
+  return versions;
+}
+
+// Observes the staged rotation `token` of TrustDomain `domain` through a watch that starts
+// at `resource_version` (a list taken before the rotation was asked for), until its status
+// says Complete or `deadline`.
+struct RotationObserved {
+  bool completed = false;
+  double seconds = 0;                              // from `start` to Complete
+  std::map<std::string, double> phase_at;          // first seen, seconds after `start`
+  std::map<std::string, std::string> phase_since;  // status.rotation.phaseSince
+  int status_versions = 0;                         // versions of the TrustDomain seen
+  Json rotation;                                   // the last status.rotation seen
+};
+
+RotationObserved observe_rotation(Client& client, const std::string& domain,
+                                  const std::string& token, std::string resource_version,
+                                  Clock::time_point start, Clock::time_point deadline) {
+  RotationObserved observed;
+  const auto note = [&](const Json& object) {
+    if (object.at("metadata").value("name", "") != domain) return;
+    const auto status = object.value("status", Json::object());
+    const auto rotation = status.value("rotation", Json::object());
+    if (rotation.value("token", "") != token) return;
+    ++observed.status_versions;
+    observed.rotation = rotation;
+    const auto phase = rotation.value("phase", "");
+    if (observed.phase_at.try_emplace(phase, seconds_since(start)).second) {
+      observed.phase_since[phase] = rotation.value("phaseSince", "");
+    }
+    bool rotating = true;
+    for (const auto& condition : status.value("conditions", Json::array())) {
+      if (condition.value("type", "") == "Rotating") {
+        rotating = condition.value("status", "") != "False";
+      }
+    }
+    if (phase == "Complete" && !rotating && !observed.completed) {
+      observed.completed = true;
+      observed.seconds = seconds_since(start);
+    }
+  };
+  while (!observed.completed && Clock::now() < deadline) {
+    try {
+      if (resource_version.empty()) {
+        const auto list = client.list(resources::trust_domains(), "");
+        for (const auto& item : list.items) note(item);
+        resource_version = list.resource_version;
+        continue;
+      }
+      secprov::kube::WatchOptions watch_options;
+      watch_options.resource_version = resource_version;
+      const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
+      watch_options.timeout = std::clamp(left, std::chrono::seconds(1), std::chrono::seconds(30));
+      const auto stream = client.watch(resources::trust_domains(), "", watch_options);
+      while (auto event = stream->next()) {
+        resource_version = event->resource_version();
+        if (event->type != secprov::kube::WatchEventType::Bookmark) note(event->object);
+        if (observed.completed) break;
+      }
+      stream->cancel();
+    } catch (const secprov::kube::ApiError&) {
+      resource_version.clear();  // relist (410 Gone, or a broken stream)
+    }
+  }
+  observed.rotation.erase("newCACertificate");  // public, but long: the JSON keeps the rest
+  observed.rotation.erase("oldCACertificate");
+  return observed;
+}
+
+// Each profile's Secret after the rotation: its leaf issued by the new CA, and its ca.crt
+// with the new CA and without the old one.
+struct RotationChecked {
+  int reissued = 0;     // leaf from the new CA
+  int new_trusted = 0;  // ca.crt holds the new CA
+  int old_trusted = 0;  // ca.crt still holds the old CA
+  int unreadable = 0;   // no Secret, or no certificate in it
+};
+
+RotationChecked check_rotation(Client& client, const std::string& ns, int profiles,
+                               const std::string& new_ca_pem, const std::string& old_fingerprint) {
+  RotationChecked checked;
+  const auto new_ca = secprov::crypto::Certificate::from_pem(new_ca_pem);
+  const auto new_fingerprint = new_ca.sha256_fingerprint();
+  std::map<std::string, Json> secrets;
+  for (auto& item : client.list(resources::secrets(), ns).items) {
+    auto name = item["metadata"].value("name", "");
+    secrets[std::move(name)] = std::move(item);
+  }
+  for (int i = 0; i < profiles; ++i) {
+    const auto found = secrets.find(profile_name(i) + "-tls");
+    try {
+      if (found == secrets.end()) throw std::runtime_error("no Secret");
+      const auto data = found->second.value("data", Json::object());
+      const auto leaf = secprov::crypto::base64_decode(data.value("tls.crt", ""));
+      const auto bundle = secprov::crypto::base64_decode(data.value("ca.crt", ""));
+      if (!leaf || !bundle) throw std::runtime_error("not base64");
+      if (secprov::crypto::Certificate::parse_chain(*leaf).front().issued_by(new_ca)) {
+        ++checked.reissued;
+      }
+      bool has_new = false;
+      bool has_old = false;
+      for (const auto& ca : secprov::crypto::Certificate::parse_chain(*bundle)) {
+        has_new = has_new || ca.sha256_fingerprint() == new_fingerprint;
+        has_old = has_old || ca.sha256_fingerprint() == old_fingerprint;
+      }
+      checked.new_trusted += has_new ? 1 : 0;
+      checked.old_trusted += has_old ? 1 : 0;
+    } catch (const std::exception&) {
+      ++checked.unreadable;
+    }
+  }
+  return checked;
+}
+
+// The trust-domain change of issue 12: a staged CA rotation of the profiles' TrustDomain
+// (the replace-ca annotation), timed until its status says Complete. A control group (a few
+// profiles of another TrustDomain, in another namespace) is created first, outside the
+// measured window, and must see no write. The result's "ok" is false when the rotation did
+// not complete by the timeout, left a profile without a leaf of the new CA or with the old
+// CA trusted, or when anything of the control group was written.
+Json measure_trust_domain_change(const std::shared_ptr<Client>& client, const Options& options,
+                                 secprov::kube::HttpTransport& metrics, pid_t operator_pid,
+                                 const ReadyWatcher& watcher, const std::string& log) {
+  constexpr int kControlProfiles = 10;
+  const std::string control_ns = "bench-other";  // created with "bench", before the operator
+  const std::string control_domain = "bench-other";
+  const std::string ns = "bench";
+  const double n = options.profiles;
+
+  std::cout << "==> control group: " << kControlProfiles << " profiles of TrustDomain "
+            << control_domain << "\n"
+            << std::flush;
+  client->create(resources::trust_domains(), "",
+                 trust_domain_object(control_domain, "5gc.mnc002.mcc001.3gppnetwork.org"));
+  wait_domain_ready(*client, control_domain, log);
+  {
+    ReadyWatcher control_watcher(client, control_ns);
+    parallel_for(kControlProfiles, options.concurrency, [&](int i) {
+      client->create(resources::security_profiles(), control_ns,
+                     profile_object(options, control_ns, i, control_domain));
+    });
+    if (control_watcher.wait_for(kControlProfiles, std::chrono::seconds(120)) < kControlProfiles) {
+      throw std::runtime_error(
+          "the control group's profiles not Ready after 120 s; operator log: " + log);
+    }
+  }
+  // Their last passes and echoes (and the drift repairs') end before the window opens.
+  wait_quiet(metrics, std::chrono::seconds(1), std::chrono::seconds(30));
+  const auto control_before = versions_of_group(*client, options, control_ns, control_domain);
+
+  const auto timeout =
+      std::chrono::seconds(options.rotation_timeout_seconds > 0 ? options.rotation_timeout_seconds
+                                                                : 120 + options.profiles / 5);
+  std::cout << "==> trust-domain change: CA rotation of " << options.trust_domain << " (timeout "
+            << timeout.count() << " s)\n"
+            << std::flush;
+  const std::string token = "bench-rotation";
+  const auto domains = client->list(resources::trust_domains(), "");
+  const auto passes_before = scrape_operator(metrics);
+  const auto writes_before = scrape_writes(options);
+  const auto usage_before = usage_of(operator_pid);
+  const auto lost_ready_before = watcher.lost_ready();
+  const auto start = Clock::now();
+  client->merge_patch(resources::trust_domains(), "", options.trust_domain,
+                      {{"metadata", {{"annotations", {{"secprov.io/replace-ca", token}}}}}});
+  auto observed = observe_rotation(*client, options.trust_domain, token, domains.resource_version,
+                                   start, start + timeout);
+  const auto usage_complete = usage_of(operator_pid);
+  // What the Complete status sets off (each profile's pass on the domain's change) is part of
+  // the change: the window ends when the operator is quiet again.
+  std::optional<Clock::time_point> quiet;
+  if (observed.completed) {
+    quiet = wait_quiet(metrics, std::chrono::seconds(1), std::chrono::seconds(60));
+  }
+  const auto passes = minus(scrape_operator(metrics), passes_before);
+  auto writes = minus(scrape_writes(options), writes_before);
+  writes["PATCH trustdomains"] -= 1;  // the harness's annotation
+  std::erase_if(writes, [](const auto& entry) { return entry.second <= 0.5; });
+  const auto usage_after = usage_of(operator_pid);
+  // The profiles of the domain seen not Ready at some point of the window (a status write).
+  Json not_ready = Json::array();
+  for (const auto& [name, count] : watcher.lost_ready()) {
+    const auto before = lost_ready_before.find(name);
+    if (before == lost_ready_before.end() || before->second < count) not_ready.push_back(name);
+  }
+  const auto control_after = versions_of_group(*client, options, control_ns, control_domain);
+
+  // What of the control group changed: objects written, created or deleted, and the profiles
+  // they belong to.
+  Json control_written = Json::array();
+  std::set<std::string> control_profiles_written;
+  for (const auto& [key, version] : control_after) {
+    const auto before = control_before.find(key);
+    if (before == control_before.end() || before->second != version) {
+      control_written.push_back(key);
+      if (!version.profile.empty()) control_profiles_written.insert(version.profile);
+    }
+  }
+  for (const auto& [key, version] : control_before) {
+    if (!control_after.contains(key)) {
+      control_written.push_back(key + " (deleted)");
+      if (!version.profile.empty()) control_profiles_written.insert(version.profile);
+    }
+  }
+
+  RotationChecked checked;
+  if (observed.completed) {
+    const auto rotation = client->get(resources::trust_domains(), "", options.trust_domain)
+                              .value("status", Json::object())
+                              .value("rotation", Json::object());
+    checked = check_rotation(*client, ns, options.profiles,
+                             rotation.value("newCACertificate", std::string{}),
+                             rotation.value("oldCAFingerprint", std::string{}));
+  }
+
+  // Seconds in each phase, from when the watch first saw it to the next one.
+  static const std::vector<std::string> kPhases = {"Distributing", "Reissuing", "Retiring",
+                                                   "Complete"};
+  Json phases = Json::object();
+  if (observed.phase_at.contains(kPhases.front())) {
+    phases["new CA generated"] = observed.phase_at.at(kPhases.front());
+  }
+  for (std::size_t i = 0; i + 1 < kPhases.size(); ++i) {
+    if (observed.phase_at.contains(kPhases[i]) && observed.phase_at.contains(kPhases[i + 1])) {
+      phases[kPhases[i]] = observed.phase_at.at(kPhases[i + 1]) - observed.phase_at.at(kPhases[i]);
+    }
+  }
+  const double cpu = usage_after.cpu_seconds - usage_before.cpu_seconds;
+  const bool ok = observed.completed && checked.reissued == options.profiles &&
+                  checked.new_trusted == options.profiles && checked.old_trusted == 0 &&
+                  checked.unreadable == 0 && control_written.empty();
+  return {
+      {"ok", ok},
+      {"completed", observed.completed},
+      {"timeout_seconds", timeout.count()},
+      {"seconds", observed.completed ? observed.seconds : seconds_since(start)},
+      {"seconds_to_quiet",
+       quiet ? Json(std::chrono::duration<double>(*quiet - start).count()) : Json(nullptr)},
+      {"phases_seconds", phases},
+      {"phase_first_seen_seconds", observed.phase_at},
+      {"phase_since", observed.phase_since},
+      {"trust_domain_versions_seen", observed.status_versions},
+      {"profiles_not_ready_at_some_point", not_ready.size()},
+      {"not_ready", not_ready},
+      {"rotation", observed.rotation},
+      {"checked",
+       {{"leaf_from_new_ca", checked.reissued},
+        {"new_ca_trusted", checked.new_trusted},
+        {"old_ca_trusted", checked.old_trusted},
+        {"unreadable", checked.unreadable}}},
+      {"passes_per_profile", counts_json(passes, n)},
+      {"writes_total", total(writes)},
+      {"writes_per_profile", counts_json(writes, n)},
+      {"operator_cpu_seconds", cpu},
+      {"operator_cpu_seconds_to_complete", usage_complete.cpu_seconds - usage_before.cpu_seconds},
+      {"operator_cpu_ms_per_profile", 1000 * cpu / n},
+      {"control_group",
+       {{"trust_domain", control_domain},
+        {"namespace", control_ns},
+        {"profiles", kControlProfiles},
+        {"objects", control_before.size()},
+        {"objects_written", control_written.size()},
+        {"written", control_written},
+        {"profiles_rewritten", control_profiles_written.size()}}},
+  };
+}
+
+void print_trust_domain_change(const Json& change, double n) {
+  if (change.value("skipped", false)) {
+    std::printf("%-44s skipped (--no-rotation)\n", "trust-domain change (CA rotation)");
+    return;
+  }
+  char seconds[64];
+  std::snprintf(seconds, sizeof seconds, "%.2f s", change.value("seconds", 0.0));
+  std::printf("%-44s %s\n", "trust-domain change (CA rotation)",
+              change.value("completed", false)
+                  ? (std::string(seconds) + " to Complete").c_str()
+                  : ("NOT COMPLETED after " + std::string(seconds)).c_str());
+  const auto& phases = change.at("phases_seconds");
+  for (const std::string phase : {"new CA generated", "Distributing", "Reissuing", "Retiring"}) {
+    if (phases.contains(phase)) {
+      std::printf("    %-40s %.2f s\n", phase.c_str(), phases.at(phase).get<double>());
+    }
+  }
+  if (!change.at("seconds_to_quiet").is_null()) {
+    std::printf("    %-40s %.2f s\n", "operator quiet again after",
+                change.at("seconds_to_quiet").get<double>());
+  }
+  std::printf("    %-40s %zu of %.0f\n", "profiles seen not Ready at some point",
+              change.value("profiles_not_ready_at_some_point", std::size_t{0}), n);
+  const auto& checked = change.at("checked");
+  if (change.value("completed", false)) {
+    std::printf("    %-40s %d / %d / %d of %.0f\n", "leaf from new CA / new, old CA trusted",
+                checked.value("leaf_from_new_ca", 0), checked.value("new_ca_trusted", 0),
+                checked.value("old_ca_trusted", 0), n);
+  }
+  std::printf("%-44s %.2f\n", "  writes per profile", change.value("writes_total", 0.0) / n);
+  for (const auto& [key, value] : change.at("writes_per_profile").items()) {
+    std::printf("    %-40s %.2f\n", key.c_str(), value.get<double>());
+  }
+  std::printf("%-44s %.2f s (%.2f ms per profile)\n", "  operator CPU",
+              change.value("operator_cpu_seconds", 0.0),
+              change.value("operator_cpu_ms_per_profile", 0.0));
+  std::printf("%-44s\n", "  passes per profile");
+  for (const auto& [key, value] : change.at("passes_per_profile").items()) {
+    std::printf("    %-40s %.2f\n", key.c_str(), value.get<double>());
+  }
+  const auto& control = change.at("control_group");
+  std::printf("%-44s %zu of %zu objects written, %zu of %d profiles re-rendered\n",
+              ("  control group (" + control.value("trust_domain", std::string{}) + ")").c_str(),
+              control.value("objects_written", std::size_t{0}),
+              control.value("objects", std::size_t{0}),
+              control.value("profiles_rewritten", std::size_t{0}), control.value("profiles", 0));
+  for (const auto& name : control.at("written")) {
+    std::printf("    written: %s\n", name.get<std::string>().c_str());
+  }
+}
+
 int run(const Options& options) {
   auto config = secprov::kube::load_kubeconfig(options.kubeconfig);
   secprov::kube::ClientOptions client_options;
@@ -420,6 +838,10 @@ int run(const Options& options) {
   // (ServiceAccount, root CA ConfigMap), which must not count as the operator's writes.
   const std::string ns = "bench";
   client->create(resources::namespaces(), "", namespace_object(ns));
+  if (!options.no_rotation) {
+    // The trust-domain change's control group (measure_trust_domain_change).
+    client->create(resources::namespaces(), "", namespace_object("bench-other"));
+  }
   std::cout << "==> floor: " << 2 * options.profiles << " objects by a bare client\n" << std::flush;
   const auto floor = measure_floor(*client, options);
   const int probe_port = secprov::testing::free_loopback_port();
@@ -462,7 +884,8 @@ int run(const Options& options) {
   const auto start = Clock::now();
   parallel_for(options.profiles, options.concurrency, [&](int i) {
     created[i] = Clock::now();
-    client->create(resources::security_profiles(), ns, profile_object(options, ns, i));
+    client->create(resources::security_profiles(), ns,
+                   profile_object(options, ns, i, options.trust_domain));
   });
   const auto timeout =
       std::chrono::seconds(options.ready_timeout_seconds > 0 ? options.ready_timeout_seconds
@@ -514,6 +937,14 @@ int run(const Options& options) {
   // The drift repairs' passes, and whatever was still queued at all Ready.
   const auto drift_passes = minus(at_edit.back(), passes_at_ready);
 
+  // After the drift window (whose passes were just read) and before the steady state, which
+  // still measures a quiet operator.
+  Json trust_domain_change = {{"skipped", true}};
+  if (!options.no_rotation) {
+    trust_domain_change = measure_trust_domain_change(client, options, *metrics,
+                                                      operator_process.pid(), watcher, log);
+  }
+
   std::cout << "==> steady state (" << options.steady_seconds << " s)\n" << std::flush;
   std::this_thread::sleep_for(std::chrono::seconds(2));  // let the drift repairs' echoes settle
   const auto steady_writes_before = scrape_writes(options);
@@ -524,6 +955,7 @@ int run(const Options& options) {
   operator_process.signal(SIGTERM);
   operator_process.wait_for(std::chrono::seconds(10));
   client->remove(resources::namespaces(), "", "bench-floor");
+  // The control group stays: its TrustDomain and profiles go with the control plane.
 
   const double n = options.profiles;
   const double operator_cpu = usage_ready.cpu_seconds - cpu_before;
@@ -557,6 +989,7 @@ int run(const Options& options) {
         // per sample, from its edit to the next: passes and seconds queued/reconciling
         {"windows", drift_windows},
         {"unrepaired", unrepaired}}},
+      {"trust_domain_change", trust_domain_change},
       {"steady_state",
        {{"seconds", options.steady_seconds},
         {"writes", counts_json(steady_writes, 0)},
@@ -590,6 +1023,7 @@ int run(const Options& options) {
   std::printf("%-44s %.1f / %.1f ms (%zu samples, %d unrepaired)\n", "drift repair p50 / p99",
               1000 * percentile(repairs, 50), 1000 * percentile(repairs, 99), repairs.size(),
               unrepaired);
+  print_trust_domain_change(trust_domain_change, n);
   std::printf("%-44s %.0f writes, %.2f s CPU in %d s\n", "steady state", total(steady_writes),
               usage_end.cpu_seconds - steady_cpu_before, options.steady_seconds);
   std::printf("%-44s %.2f s -> all Ready / floor = %.2f\n", "floor for the same writes",
@@ -601,6 +1035,12 @@ int run(const Options& options) {
                              : std::filesystem::path(options.json_out);
   std::ofstream(json_path) << result.dump(2) << "\n";
   std::cout << "\nJSON: " << json_path.string() << "\n";
+  if (!trust_domain_change.value("skipped", false) && !trust_domain_change.value("ok", false)) {
+    std::cerr << "the trust-domain change did not complete as it should (see trust_domain_change "
+                 "in the JSON); operator log: "
+              << log << "\n";
+    return 1;
+  }
   return unrepaired == 0 ? 0 : 1;
 }
 
@@ -617,6 +1057,10 @@ int main(int argc, char** argv) {
   app.add_option("--steady-seconds", options.steady_seconds, "steady-state window")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--ready-timeout", options.ready_timeout_seconds, "seconds (0: from N)");
+  app.add_flag("--no-rotation", options.no_rotation,
+               "skip the trust-domain change (CA rotation) phase");
+  app.add_option("--rotation-timeout", options.rotation_timeout_seconds,
+                 "seconds for the CA rotation to complete (0: 120 s + 1 s per 5 profiles)");
   app.add_option("--kubeconfig", options.kubeconfig, "admin kubeconfig")->required();
   app.add_option("--kubectl", options.kubectl, "kubectl binary (for /metrics)");
   app.add_option("--operator", options.operator_binary, "secprov-operator binary")->required();
