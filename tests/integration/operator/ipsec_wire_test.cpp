@@ -233,10 +233,15 @@ class IpsecWireTest : public OperatorTest {
         << node << ": " << output;
     EXPECT_NE(output.find("successfully loaded"), std::string::npos) << node << ": " << output;
     // swanctl also lists each credential folder it found missing ("opening directory ...
-    // failed"): those are not errors; anything else that failed is.
+    // failed"), and (seen with Debian's 5.9.8-5+deb12u6) each plugin of its built-in list that is
+    // not installed ("plugin 'ldap': failed to load ..."; swanctl's own plugins, not charon's):
+    // those are not errors of the configuration; anything else that failed is.
     std::istringstream lines(output);
     for (std::string line; std::getline(lines, line);) {
       if (line.rfind("opening directory", 0) == 0) continue;
+      if (line.rfind("plugin '", 0) == 0 && line.find("': failed to load") != std::string::npos) {
+        continue;
+      }
       EXPECT_EQ(line.find("fail"), std::string::npos) << node << ": " << output;
     }
   }
