@@ -19,6 +19,7 @@
 #include "http/server.h"
 #include "kube/client.h"
 #include "kube/config.h"
+#include "kube/io_threads.h"
 #include "runtime/events.h"
 #include "runtime/leader_election.h"
 #include "webhook/pod_injector.h"
@@ -39,6 +40,9 @@ struct Flags {
   std::string probe_address = "0.0.0.0";
   int probe_port = 8081;
   int workers = 2;
+  // HTTP I/O threads of the process (kube::use_io_threads): every client and server shares
+  // them, and their work is moving bytes; cpprestsdk's own default is 40.
+  int io_threads = 2;
   // No client-side limit by default: API Priority and Fairness protects the server, and a
   // client limit would make the operator its own bottleneck (controller-runtime does the same
   // since PR #3119, on SIG API Machinery's advice). docs/benchmarks.md has the figures.
@@ -108,6 +112,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 65535));
   app.add_option("--workers", flags.workers, "reconcile workers per controller")
       ->check(CLI::Range(1, 64));
+  app.add_option("--io-threads", flags.io_threads,
+                 "HTTP I/O threads shared by the API client and the servers")
+      ->check(CLI::Range(1, 64));
   app.add_option("--kube-api-qps", flags.qps,
                  "client-side request rate limit per second; 0 (default): none, the API server's "
                  "Priority and Fairness protects it")
@@ -175,6 +182,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // After the mask (threads inherit it: a pool thread must not take SIGTERM's default action),
+  // before any HTTP client or server exists (the pool is made with the first of them).
+  secprov::kube::use_io_threads(static_cast<std::size_t>(flags.io_threads));
 
   secprov::kube::ClusterConfig config;
   try {

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ssl.hpp>
+#include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -119,18 +120,40 @@ class CpprestServer final : public Server {
       spdlog::warn("closing HTTP listener: {}", e.what());
     }
     listener_.reset();
+    pending_.wait_idle();  // the routes and what they use outlive every answer in progress
   }
 
  private:
+  // Never blocks an I/O thread: the body is awaited as a continuation, not with get(). The
+  // process has a small I/O pool (kube::use_io_threads); a handler that waited there for the
+  // body, which that same pool reads, could stall every HTTP client and server of the process.
   void dispatch(web::http::http_request incoming) const {
+    if (incoming.method() != web::http::methods::POST) {
+      answer(incoming, std::string{});
+      return;
+    }
+    auto pending = std::make_shared<const PendingRequest>(pending_);
+    incoming.extract_string(true).then(
+        [this, incoming, pending](const pplx::task<std::string>& body) {
+          std::string text;
+          try {
+            text = body.get();  // finished: does not block
+          } catch (const std::exception& e) {
+            spdlog::debug("request body not read: {}", e.what());
+            reply(incoming, Response{400, "text/plain; charset=utf-8", "unreadable body\n"});
+            return;
+          }
+          answer(incoming, std::move(text));
+        });
+  }
+
+  void answer(const web::http::http_request& incoming, std::string body) const {
     Request request;
     request.method = incoming.method();
     request.path = web::uri::decode(incoming.relative_uri().path());
+    request.body = std::move(body);
     Response response;
     try {
-      if (request.method == web::http::methods::POST) {
-        request.body = incoming.extract_string(true).get();
-      }
       const auto route = find_route(request.path);
       response = route == routes_.end() ? Response{404, "text/plain; charset=utf-8", "not found\n"}
                                         : route->second(request);
@@ -139,6 +162,10 @@ class CpprestServer final : public Server {
       spdlog::error("handler for {} failed: {}", request.path, e.what());
       response = Response{500, "text/plain; charset=utf-8", "internal error\n"};
     }
+    reply(incoming, response);
+  }
+
+  static void reply(const web::http::http_request& incoming, const Response& response) {
     web::http::http_response reply(static_cast<web::http::status_code>(response.status));
     if (response.content_type.rfind("application/pkix", 0) == 0) {
       // Binary (DER): sent as bytes, with its own content type.
@@ -171,7 +198,44 @@ class CpprestServer final : public Server {
     return best;
   }
 
+  // Requests whose body is still being read: stop() waits for them, since their answer uses
+  // the routes (and what the routes use).
+  class Pending {
+   public:
+    void enter() {
+      const std::lock_guard lock(mutex_);
+      ++count_;
+    }
+    void leave() {
+      {
+        const std::lock_guard lock(mutex_);
+        --count_;
+      }
+      idle_.notify_all();
+    }
+    void wait_idle() {
+      std::unique_lock lock(mutex_);
+      idle_.wait(lock, [this] { return count_ == 0; });
+    }
+
+   private:
+    std::mutex mutex_;
+    std::condition_variable idle_;
+    int count_ = 0;
+  };
+  class PendingRequest {
+   public:
+    explicit PendingRequest(Pending& pending) : pending_(pending) { pending_.enter(); }
+    ~PendingRequest() { pending_.leave(); }
+    PendingRequest(const PendingRequest&) = delete;
+    PendingRequest& operator=(const PendingRequest&) = delete;
+
+   private:
+    Pending& pending_;
+  };
+
   const Routes routes_;
+  mutable Pending pending_;
   std::mutex stop_mutex_;
   std::unique_ptr<listener::http_listener> listener_;
 };

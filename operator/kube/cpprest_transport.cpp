@@ -1,6 +1,7 @@
 // The only file that knows cpprestsdk (and, through boost::asio::ssl, OpenSSL contexts).
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
+#include <pplx/threadpool.h>
 
 #include <algorithm>
 #include <cctype>
@@ -9,12 +10,14 @@
 #include <exception>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <system_error>
 #include <utility>
 #include <variant>
 
 #include "kube/errors.h"
 #include "kube/http.h"
+#include "kube/io_threads.h"
 
 namespace secprov::kube {
 namespace {
@@ -335,6 +338,15 @@ class CpprestTransport final : public HttpTransport {
 };
 
 }  // namespace
+
+void use_io_threads(std::size_t count) {
+  if (count == 0) throw std::logic_error("use_io_threads: at least one I/O thread is needed");
+  try {
+    crossplat::threadpool::initialize_with_threads(count);
+  } catch (const std::runtime_error& e) {
+    throw std::logic_error(std::string("use_io_threads: ") + e.what());
+  }
+}
 
 std::unique_ptr<HttpTransport> make_cpprest_transport(const std::string& base_url,
                                                       const TlsSettings& tls,
