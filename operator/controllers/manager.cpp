@@ -278,15 +278,18 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile", p.own_writes));
   const auto typed_profiles = p.context.stores.typed_profiles;
   const auto typed_domains = p.context.stores.typed_trust_domains;
-  // A trust domain's change (its CA) reaches every profile using it and every bundle.
-  domains.add_handlers(
-      p.profiles->handler_for_mapped([typed_profiles](const nlohmann::json& domain) {
+  // A trust domain's change (its CA) reaches every profile using it and every bundle; not a
+  // rotation's progress report, which changes nothing they read.
+  domains.add_handlers(p.profiles->handler_for_mapped(
+      [typed_profiles](const nlohmann::json& domain) {
         return profiles_of_trust_domain(*typed_profiles, domain);
-      }));
-  domains.add_handlers(
-      p.bundles->handler_for_mapped([typed_profiles](const nlohmann::json& domain) {
+      },
+      trust_domain_change_reaches_profiles));
+  domains.add_handlers(p.bundles->handler_for_mapped(
+      [typed_profiles](const nlohmann::json& domain) {
         return bundles_of_trust_domain(*typed_profiles, domain);
-      }));
+      },
+      trust_domain_change_reaches_profiles));
   domains.add_handlers(p.domains->handler_for_primary());
   // A CA key pair Secret's change reaches the trust domains that use it.
   ca_secrets.add_handlers(
@@ -368,10 +371,11 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       {[enqueue_consistency](const ObjectPtr& o) { enqueue_consistency({}, o); },
        enqueue_consistency,
        [enqueue_consistency](const ObjectPtr& o) { enqueue_consistency({}, o); }});
-  domains.add_handlers(
-      p.consistency->handler_for_mapped([typed_profiles](const nlohmann::json& domain) {
+  domains.add_handlers(p.consistency->handler_for_mapped(
+      [typed_profiles](const nlohmann::json& domain) {
         return profiles_of_trust_domain(*typed_profiles, domain);
-      }));
+      },
+      trust_domain_change_reaches_profiles));
 }
 
 Manager::~Manager() {

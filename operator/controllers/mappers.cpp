@@ -101,6 +101,43 @@ std::vector<ObjectKey> profiles_of_trust_domain(const ProfileStore& profiles, co
   return profiles.keys_by_index(index::kProfileTrustDomain, name_of(domain));
 }
 
+namespace {
+
+// The TrustDomain as its profiles see it: without the rotation's progress report.
+Json without_rotation_progress(const Json& domain) {
+  Json out = domain;
+  if (const auto metadata = out.find("metadata"); metadata != out.end() && metadata->is_object()) {
+    metadata->erase("resourceVersion");
+    metadata->erase("managedFields");
+  }
+  const auto status = out.find("status");
+  if (status == out.end() || !status->is_object()) return out;
+  if (const auto rotation = status->find("rotation");
+      rotation != status->end() && rotation->is_object()) {
+    rotation->erase("waitingCount");
+    rotation->erase("waitingFor");
+    rotation->erase("message");
+  }
+  if (const auto conditions = status->find("conditions");
+      conditions != status->end() && conditions->is_array()) {
+    for (auto& condition : *conditions) {
+      if (condition.is_object() && condition.value("type", "") == api::kConditionRotating) {
+        condition.erase("message");
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool trust_domain_change_reaches_profiles(const Json& old_domain, const Json& new_domain) {
+  if (runtime::resource_version_of(old_domain) == runtime::resource_version_of(new_domain)) {
+    return true;  // a resync
+  }
+  return without_rotation_progress(old_domain) != without_rotation_progress(new_domain);
+}
+
 std::vector<ObjectKey> bundles_of_trust_domain(const ProfileStore& profiles, const Json& domain) {
   const std::string name = name_of(domain);
   std::vector<ObjectKey> out;

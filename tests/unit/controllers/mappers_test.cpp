@@ -207,5 +207,62 @@ TEST_F(MappersTest, TheInterconnectTrustDomainMapsToItsSepp) {
   EXPECT_TRUE(profiles_of_trust_domain(*profiles, trust_domain("td-ipx")).empty());
 }
 
+// A rotation rewrites its progress report as profiles catch up; only what a profile, bundle
+// or consistency evaluation reads may wake them.
+TEST(TrustDomainChangeReachesProfiles, Table) {
+  Json rotating = trust_domain("td", "", "10");
+  rotating["status"] = {
+      {"caFingerprint", "aa"},
+      {"rotation",
+       {{"phase", "Reissuing"},
+        {"newCaFingerprint", "bb"},
+        {"waitingCount", 7},
+        {"waitingFor", {"ns/p1", "ns/p2"}},
+        {"message", "waiting for 7 profile(s)"}}},
+      {"conditions",
+       {{{"type", "Ready"}, {"status", "True"}, {"reason", "CAReady"}, {"message", "ready"}},
+        {{"type", "Rotating"},
+         {"status", "True"},
+         {"reason", "Reissuing"},
+         {"message", "waiting for 7 profile(s)"}}}}};
+  const auto next = [&](auto edit) {
+    Json out = rotating;
+    out["metadata"]["resourceVersion"] = "11";
+    edit(out);
+    return out;
+  };
+  struct Case {
+    std::string name;
+    Json updated;
+    bool reaches;
+  };
+  const std::vector<Case> cases = {
+      {"a resync (same version)", rotating, true},
+      {"progress only", next([](Json& d) {
+         d["status"]["rotation"]["waitingCount"] = 6;
+         d["status"]["rotation"]["waitingFor"] = {"ns/p2"};
+         d["status"]["rotation"]["message"] = "waiting for 6 profile(s)";
+         d["status"]["conditions"][1]["message"] = "waiting for 6 profile(s)";
+       }),
+       false},
+      {"managed fields only", next([](Json& d) { d["metadata"]["managedFields"] = Json::array(); }),
+       false},
+      {"the phase", next([](Json& d) { d["status"]["rotation"]["phase"] = "Retiring"; }), true},
+      {"the accepted CA", next([](Json& d) { d["status"]["caFingerprint"] = "bb"; }), true},
+      {"the Ready condition's message",
+       next([](Json& d) { d["status"]["conditions"][0]["message"] = "other"; }), true},
+      {"the Rotating condition's status",
+       next([](Json& d) { d["status"]["conditions"][1]["status"] = "False"; }), true},
+      {"the spec", next([](Json& d) { d["spec"]["country"] = "DE"; }), true},
+      {"an annotation", next([](Json& d) {
+         d["metadata"]["annotations"] = {{"secprov.io/replace-ca", "2"}};
+       }),
+       true},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(trust_domain_change_reaches_profiles(rotating, c.updated), c.reaches) << c.name;
+  }
+}
+
 }  // namespace
 }  // namespace secprov::controllers
