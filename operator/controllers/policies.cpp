@@ -28,6 +28,29 @@ bool in_renewal_window(const Input& input) {
 
 }  // namespace
 
+IssuerCheck issuer_acceptance(const std::string& domain_name, const api::TrustDomainStatus& status,
+                              const std::string& key_pair_fingerprint) {
+  const bool ready = api::is_condition_true(status.conditions, api::kConditionReady);
+  if (ready && !status.ca_fingerprint.empty() && key_pair_fingerprint == status.ca_fingerprint) {
+    return {IssuerVerdict::Accepted, {}};
+  }
+  const auto& rotation = status.rotation;
+  if (ready && api::rotation_in_progress(rotation) &&
+      rotation->phase == api::RotationPhase::Distributing &&
+      !rotation->new_ca_fingerprint.empty() &&
+      key_pair_fingerprint == rotation->new_ca_fingerprint &&
+      status.ca_fingerprint == rotation->old_ca_fingerprint) {
+    return {IssuerVerdict::Promoted,
+            {"CAPromotionPending", "TrustDomain " + domain_name + ": rotation " + rotation->token +
+                                       " promoted its new CA; its status has not accepted it "
+                                       "yet"}};
+  }
+  return {IssuerVerdict::Refused,
+          {"TrustDomainNotReady", "TrustDomain " + domain_name +
+                                      " has not accepted the CA in its key-pair Secret; see its "
+                                      "conditions"}};
+}
+
 std::optional<Reason> certificate_missing(const Input& input) {
   if (input.leaf != nullptr) return std::nullopt;
   return Reason{"DoesNotExist", "no readable certificate is stored"};

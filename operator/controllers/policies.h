@@ -11,6 +11,7 @@
 
 #include "api/condition.h"
 #include "api/securityprofile.h"
+#include "api/trustdomain.h"
 #include "crypto/certificate.h"
 
 namespace secprov::controllers::policies {
@@ -77,6 +78,24 @@ std::chrono::system_clock::time_point next_check(const Input& input);
 //   Unknown ConsumerUnknown no native output is selected: secprov writes the Secrets and
 //                           security.yaml only, and what consumes them is not known, so
 //                           neither is what it enforces.
+// Whether the CA in a trust domain's key-pair Secret may issue a profile's certificates.
+//   Accepted  the domain is Ready and status.caFingerprint names that CA;
+//   Promoted  a rotation has just promoted its new CA into the key pair (the Secret holds
+//             status.rotation's new CA, status still names the old one and the phase is
+//             Distributing, so every bundle carries the new CA already). The trust domain
+//             has not accepted it yet; its status moves to Reissuing next, and that update
+//             wakes the profile. Meanwhile the old CA, trusted everywhere, still vouches for
+//             what was issued: the profile keeps it, not Ready=False for an instant;
+//   Refused   TrustDomainNotReady: anything else. A replaced or regenerated key pair is the
+//             trust domain's decision (its CAKeyPair* conditions), never taken here.
+enum class IssuerVerdict { Accepted, Promoted, Refused };
+struct IssuerCheck {
+  IssuerVerdict verdict = IssuerVerdict::Refused;
+  Reason why;  // empty when Accepted
+};
+IssuerCheck issuer_acceptance(const std::string& domain_name, const api::TrustDomainStatus& status,
+                              const std::string& key_pair_fingerprint);
+
 struct Enforcement {
   api::ConditionStatus status = api::ConditionStatus::Unknown;
   Reason reason;

@@ -649,6 +649,14 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_n32(cons
     return outcome;
   }
   auto issuer = resolve_domain(*interconnect, pass.now);
+  if (std::holds_alternative<IssuerPromoted>(issuer)) {
+    // The interconnect domain's status moves on next and wakes the SEPP: the N32 Secret and
+    // its status entry stay as they are meanwhile.
+    for (const auto& written : profile.status.objects) {
+      if (written.kind == "Secret" && written.name == name) outcome.object = written;
+    }
+    return outcome;
+  }
   if (const auto* why = std::get_if<policies::Reason>(&issuer)) {
     // Nothing N32 is written. The TrustDomain's events requeue the SEPP (profiles_of_trust_
     // domain maps spec.n32.trustDomainRef too); the bounded recheck is a safety net only.
@@ -864,14 +872,13 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
                                  });
 }
 
-std::variant<SecurityProfileReconciler::Issuer, policies::Reason>
-SecurityProfileReconciler::resolve_issuer(const api::SecurityProfile& profile,
-                                          Clock::time_point now) const {
+SecurityProfileReconciler::IssuerOrWhy SecurityProfileReconciler::resolve_issuer(
+    const api::SecurityProfile& profile, Clock::time_point now) const {
   return resolve_domain(profile.spec.trust_domain_ref.name, now);
 }
 
-std::variant<SecurityProfileReconciler::Issuer, policies::Reason>
-SecurityProfileReconciler::resolve_domain(const std::string& name, Clock::time_point now) const {
+SecurityProfileReconciler::IssuerOrWhy SecurityProfileReconciler::resolve_domain(
+    const std::string& name, Clock::time_point now) const {
   const auto object = context_.stores.trust_domains->get({"", name});
   if (!object) return policies::Reason{"TrustDomainNotFound", "TrustDomain " + name + " not found"};
   auto domain = api::parse_trust_domain(*object);
@@ -881,16 +888,18 @@ SecurityProfileReconciler::resolve_domain(const std::string& name, Clock::time_p
     return policies::Reason{"TrustDomainNotReady", "TrustDomain " + name + ": " + ca.error.reason +
                                                        ": " + ca.error.message};
   }
-  // Issue only from the CA the trust domain accepted: a replaced or regenerated key pair is
-  // the TrustDomain's decision, never taken here (see its CAKeyPair* conditions).
-  if (!api::is_condition_true(domain.value().status.conditions, api::kConditionReady) ||
-      domain.value().status.ca_fingerprint != ca.ca->certificate().sha256_fingerprint()) {
-    return policies::Reason{"TrustDomainNotReady",
-                            "TrustDomain " + name +
-                                " has not accepted the CA in its key-pair Secret; see its "
-                                "conditions"};
+  // Issue only from the CA the trust domain accepted.
+  auto check = policies::issuer_acceptance(name, domain.value().status,
+                                           ca.ca->certificate().sha256_fingerprint());
+  switch (check.verdict) {
+    case policies::IssuerVerdict::Accepted:
+      return Issuer{std::move(domain.value()), std::move(ca.ca)};
+    case policies::IssuerVerdict::Promoted:
+      return IssuerPromoted{std::move(check.why)};
+    case policies::IssuerVerdict::Refused:
+      break;
   }
-  return Issuer{std::move(domain.value()), std::move(ca.ca)};
+  return std::move(check.why);
 }
 
 namespace {
@@ -957,6 +966,12 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
 
   auto issuer = resolve_issuer(profile, now);
   if (const auto* why = std::get_if<policies::Reason>(&issuer)) return stalled(*why);
+  if (const auto* promoted = std::get_if<IssuerPromoted>(&issuer)) {
+    // No requeue: the trust domain's status update (a new caFingerprint) wakes the profile.
+    spdlog::debug("SecurityProfile {}/{} waits: {}", profile.metadata.namespace_,
+                  profile.metadata.name, promoted->why.message);
+    return runtime::ReconcileResult::Done();
+  }
   const auto& [domain, ca] = std::get<Issuer>(issuer);
 
   // The stored certificate, decoded once for the whole pass.

@@ -67,13 +67,19 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
     api::TrustDomain domain;
     std::shared_ptr<const crypto::CertificateAuthority> ca;
   };
+  // The trust domain's key pair holds the CA a rotation has just promoted and its status does
+  // not say so yet (policies::IssuerVerdict::Promoted): keep what is issued, write nothing.
+  struct IssuerPromoted {
+    policies::Reason why;
+  };
+  using IssuerOrWhy = std::variant<Issuer, IssuerPromoted, policies::Reason>;
   runtime::ReconcileResult apply(const nlohmann::json& object, const api::SecurityProfile& profile,
                                  std::chrono::system_clock::time_point now);
   runtime::ReconcileResult cleanup(const nlohmann::json& object,
                                    const api::SecurityProfile& profile);
   // The trust domain and the CA it accepted, or why the profile cannot be issued for.
-  std::variant<Issuer, policies::Reason> resolve_issuer(
-      const api::SecurityProfile& profile, std::chrono::system_clock::time_point now) const;
+  IssuerOrWhy resolve_issuer(const api::SecurityProfile& profile,
+                             std::chrono::system_clock::time_point now) const;
   // Fills status from the steps' outcomes and status.pods (`pods`, Sidecar profiles only);
   // returns when to look again.
   std::optional<std::chrono::system_clock::time_point> compose_status(
@@ -103,8 +109,8 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
   // N32 (render/n32.h): a SEPP's certificate from its interconnect TrustDomain
   // (spec.n32.trustDomainRef), Secret <profile>-n32, issued and renewed like the signing one.
   Outcome reconcile_n32(const Pass& pass);
-  std::variant<Issuer, policies::Reason> resolve_domain(
-      const std::string& name, std::chrono::system_clock::time_point now) const;
+  IssuerOrWhy resolve_domain(const std::string& name,
+                             std::chrono::system_clock::time_point now) const;
   void remove_unwanted(const Pass& pass, const Target& target);
   // A Warning Event when the revocation of a replaced certificate could not be recorded.
   void report_revocation(const nlohmann::json& object, const std::string& trust_domain,

@@ -626,7 +626,8 @@ RotationChecked check_rotation(Client& client, const std::string& ns, int profil
 // profiles of another TrustDomain, in another namespace) is created first, outside the
 // measured window, and must see no write. The result's "ok" is false when the rotation did
 // not complete by the timeout, left a profile without a leaf of the new CA or with the old
-// CA trusted, or when anything of the control group was written.
+// CA trusted, let a profile lose Ready on the way (a rotation is one peers survive), or when
+// anything of the control group was written.
 Json measure_trust_domain_change(const std::shared_ptr<Client>& client, const Options& options,
                                  secprov::kube::HttpTransport& metrics, pid_t operator_pid,
                                  const ReadyWatcher& watcher, const std::string& log) {
@@ -737,7 +738,7 @@ Json measure_trust_domain_change(const std::shared_ptr<Client>& client, const Op
   const double cpu = usage_after.cpu_seconds - usage_before.cpu_seconds;
   const bool ok = observed.completed && checked.reissued == options.profiles &&
                   checked.new_trusted == options.profiles && checked.old_trusted == 0 &&
-                  checked.unreadable == 0 && control_written.empty();
+                  checked.unreadable == 0 && control_written.empty() && not_ready.empty();
   return {
       {"ok", ok},
       {"completed", observed.completed},

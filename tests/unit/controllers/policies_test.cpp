@@ -90,5 +90,70 @@ TEST(PoliciesTest, RevokesOnlyACertificateWhoseKeyWasEditedAndOfTheCurrentCa) {
   EXPECT_FALSE(revocation_on_replacement(true, false).has_value());
 }
 
+// A trust domain's key pair issues only when its status accepts it, with one exception that
+// is not a refusal: the instant between a rotation's promotion and its status saying so.
+TEST(PoliciesTest, IssuerAcceptanceTable) {
+  const std::string old_ca(64, 'a');
+  const std::string new_ca(64, 'b');
+  const std::string other(64, 'c');
+  const auto status_with = [&](bool ready, std::optional<api::RotationPhase> phase) {
+    api::TrustDomainStatus status;
+    status.ca_fingerprint = old_ca;
+    api::Condition condition;
+    condition.type = std::string(api::kConditionReady);
+    condition.status = ready ? api::ConditionStatus::True : api::ConditionStatus::False;
+    condition.reason = ready ? "Ready" : "Stalled";
+    status.conditions.push_back(condition);
+    if (phase) {
+      api::CaRotation rotation;
+      rotation.phase = *phase;
+      rotation.token = "t1";
+      rotation.old_ca_fingerprint = old_ca;
+      rotation.new_ca_fingerprint = new_ca;
+      status.rotation = rotation;
+    }
+    return status;
+  };
+  struct Row {
+    const char* name;
+    api::TrustDomainStatus status;
+    std::string key_pair;
+    IssuerVerdict verdict;
+    const char* reason;
+  };
+  auto moved_on = status_with(true, api::RotationPhase::Reissuing);
+  moved_on.ca_fingerprint = new_ca;
+  const std::vector<Row> rows = {
+      {"AcceptedCa", status_with(true, std::nullopt), old_ca, IssuerVerdict::Accepted, ""},
+      {"AcceptedDuringRotation", status_with(true, api::RotationPhase::Distributing), old_ca,
+       IssuerVerdict::Accepted, ""},
+      {"NotReady", status_with(false, std::nullopt), old_ca, IssuerVerdict::Refused,
+       "TrustDomainNotReady"},
+      {"OtherKeyPair", status_with(true, std::nullopt), other, IssuerVerdict::Refused,
+       "TrustDomainNotReady"},
+      {"NewCaWithoutRotation", status_with(true, std::nullopt), new_ca, IssuerVerdict::Refused,
+       "TrustDomainNotReady"},
+      {"JustPromoted", status_with(true, api::RotationPhase::Distributing), new_ca,
+       IssuerVerdict::Promoted, "CAPromotionPending"},
+      {"PromotedButNotReady", status_with(false, api::RotationPhase::Distributing), new_ca,
+       IssuerVerdict::Refused, "TrustDomainNotReady"},
+      {"ThirdCaDuringRotation", status_with(true, api::RotationPhase::Distributing), other,
+       IssuerVerdict::Refused, "TrustDomainNotReady"},
+      {"NewCaAccepted", moved_on, new_ca, IssuerVerdict::Accepted, ""},
+      {"OldCaBackAfterAcceptance", moved_on, old_ca, IssuerVerdict::Refused, "TrustDomainNotReady"},
+      {"CompleteRotationNewCaNotAccepted", status_with(true, api::RotationPhase::Complete), new_ca,
+       IssuerVerdict::Refused, "TrustDomainNotReady"},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    const auto check = issuer_acceptance("core", row.status, row.key_pair);
+    EXPECT_EQ(check.verdict, row.verdict);
+    EXPECT_EQ(check.why.reason, row.reason);
+    if (row.verdict != IssuerVerdict::Accepted) {
+      EXPECT_NE(check.why.message.find("TrustDomain core"), std::string::npos);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace secprov::controllers::policies

@@ -628,6 +628,31 @@ std::vector<Case> cases() {
        .events = {"TrustDomainNotReady"},
        .requeue = kNoRequeue,
        .check = {}},
+      // A rotation's promotion writes the key pair before the status accepts it: the profile
+      // keeps its certificate (its CA still trusted), stays Ready and writes nothing; the
+      // trust domain's status update wakes it (no requeue).
+      {.name = "CaPromotedByARotationWaitsForTheTrustDomainWritingNothing",
+       .spec = {},
+       .existing =
+           [](World& w) {
+             w.reconcile();
+             w.sync_caches();
+             auto domain = *w.trust_domains().get({"", "td"});
+             const std::string promoted = domain["status"]["caFingerprint"];
+             const std::string before(64, '0');
+             domain["status"]["caFingerprint"] = before;
+             domain["status"]["rotation"] = {{"phase", "Distributing"},
+                                             {"token", "t1"},
+                                             {"newCAFingerprint", promoted},
+                                             {"oldCAFingerprint", before},
+                                             {"waitingCount", 0}};
+             w.trust_domains().upsert(domain);
+           },
+       .writes = {},
+       .conditions = kReady,
+       .events = {},
+       .requeue = kNoRequeue,
+       .check = {}},
       {.name = "RenderErrorIsInvalidSpecNamingTheField",
        .spec =
            [](Json& p) {
