@@ -30,6 +30,10 @@ namespace {
 
 using runtime::ObjectPtr;
 
+// How long a trust domain's wake-ups by its profiles' objects gather before its pass: a
+// rotation's phase moves on at most this long after its last awaited object.
+constexpr std::chrono::milliseconds kTrustDomainFanInWindow{500};
+
 std::string managed_selector() {
   return std::string(render::kManagedSelector);
 }
@@ -284,13 +288,13 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       [typed_profiles](const nlohmann::json& domain) {
         return profiles_of_trust_domain(*typed_profiles, domain);
       },
-      trust_domain_change_reaches_profiles));
+      trust_domain_changed_beyond_progress));
   domains.add_handlers(p.bundles->handler_for_mapped(
       [typed_profiles](const nlohmann::json& domain) {
         return bundles_of_trust_domain(*typed_profiles, domain);
       },
-      trust_domain_change_reaches_profiles));
-  domains.add_handlers(p.domains->handler_for_primary());
+      trust_domain_changed_beyond_progress));
+  domains.add_handlers(p.domains->handler_for_primary(trust_domain_changed_beyond_progress));
   // A CA key pair Secret's change reaches the trust domains that use it.
   ca_secrets.add_handlers(
       p.domains->handler_for_mapped([typed_domains](const nlohmann::json& secret) {
@@ -302,14 +306,19 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       p.domains->handler_for_mapped([typed_domains](const nlohmann::json& secret) {
         return trust_domain_of_leaf_secret(*typed_domains, secret);
       }));
-  config_maps.add_handlers(
-      p.domains->handler_for_mapped([typed_domains](const nlohmann::json& config_map) {
+  // Those are a fan-in: every profile's objects to its one domain, whose pass reads them all.
+  // Batched (kTrustDomainFanInWindow), a rotation of N profiles costs a domain pass per
+  // window instead of one per event (O(N) passes of O(N) each).
+  config_maps.add_handlers(p.domains->handler_for_mapped(
+      [typed_domains](const nlohmann::json& config_map) {
         return trust::rotating_domain_of_object(*typed_domains, config_map);
-      }));
-  profiles.add_handlers(
-      p.domains->handler_for_mapped([typed_domains](const nlohmann::json& profile) {
+      },
+      {}, kTrustDomainFanInWindow));
+  profiles.add_handlers(p.domains->handler_for_mapped(
+      [typed_domains](const nlohmann::json& profile) {
         return trust::rotating_domains_of_profile(*typed_domains, profile);
-      }));
+      },
+      {}, kTrustDomainFanInWindow));
   // A CRL ConfigMap edited, deleted, or given a revocation: its trust domain signs again.
   crl_config_maps.add_handlers(
       p.domains->handler_for_mapped([typed_domains](const nlohmann::json& config_map) {
@@ -340,9 +349,11 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       p.bundles->handler_for_mapped(bundle_of_profile, runtime::spec_or_metadata_changed));
   config_maps.add_handlers(p.bundles->handler_for_mapped(bundle_of_config_map));
   // A leaf reissued during a CA replacement may end the overlap of the old and new CA.
-  secrets.add_handlers(p.domains->handler_for_mapped([typed_domains](const nlohmann::json& secret) {
-    return trust_domain_of_leaf_secret(*typed_domains, secret);
-  }));
+  secrets.add_handlers(p.domains->handler_for_mapped(
+      [typed_domains](const nlohmann::json& secret) {
+        return trust_domain_of_leaf_secret(*typed_domains, secret);
+      },
+      {}, kTrustDomainFanInWindow));
   // An NRF's profile or its access-token signing Secret reaches the OAuth2 producers that
   // verify its tokens (their nrf.crt and OAuth2 readiness).
   profiles.add_handlers(
@@ -375,7 +386,7 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       [typed_profiles](const nlohmann::json& domain) {
         return profiles_of_trust_domain(*typed_profiles, domain);
       },
-      trust_domain_change_reaches_profiles));
+      trust_domain_changed_beyond_progress));
 }
 
 Manager::~Manager() {

@@ -131,7 +131,7 @@ Json without_rotation_progress(const Json& domain) {
 
 }  // namespace
 
-bool trust_domain_change_reaches_profiles(const Json& old_domain, const Json& new_domain) {
+bool trust_domain_changed_beyond_progress(const Json& old_domain, const Json& new_domain) {
   if (runtime::resource_version_of(old_domain) == runtime::resource_version_of(new_domain)) {
     return true;  // a resync
   }

@@ -61,13 +61,15 @@ std::vector<runtime::ObjectKey> profiles_of_trust_domain(const ProfileStore& pro
 // (namespaces_using). O(log P + k log k + u).
 std::vector<runtime::ObjectKey> bundles_of_trust_domain(const ProfileStore& profiles,
                                                         const runtime::Json& domain);
-// Whether a TrustDomain update can change what its profiles, trust bundles and consistency
-// evaluations read: anything but a rotation's progress report (status.rotation's waitingCount,
-// waitingFor and message, and the Rotating condition's message that repeats it) and the
-// version bookkeeping. A rotation rewrites that report as the profiles it waits for catch up;
-// each write used to wake every profile of the domain: O(N^2) passes for N profiles
-// (issue 12). A re-delivery of the same version (a resync) still reaches them.
-bool trust_domain_change_reaches_profiles(const runtime::Json& old_domain,
+// Whether a TrustDomain update can change what its profiles, trust bundles, consistency
+// evaluations and its own pass read: anything but a rotation's progress report
+// (status.rotation's waitingCount, waitingFor and message, and the Rotating condition's
+// message that repeats it) and the version bookkeeping. A rotation rewrites that report as the
+// profiles it waits for catch up; each write used to wake every profile of the domain (O(N^2)
+// passes for N profiles, issue 12) and the domain itself, whose next pass counted again and
+// wrote again: a pass per write for the whole rotation. The domain's own progress comes from
+// its objects' events and its recheck. A re-delivery of the same version (a resync) passes.
+bool trust_domain_changed_beyond_progress(const runtime::Json& old_domain,
                                           const runtime::Json& new_domain);
 // CA key-pair Secret -> the TrustDomains whose ca_secret_name it is. O(log D + k).
 std::vector<runtime::ObjectKey> trust_domains_of_ca_secret(const TrustDomainStore& domains,

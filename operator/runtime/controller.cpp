@@ -114,10 +114,17 @@ EventHandlers Controller::handler_for_primary(UpdateFilter filter) {
   };
 }
 
-EventHandlers Controller::handler_for_mapped(MapFn map, UpdateFilter filter) {
-  const auto enqueue_mapped = [this, map = std::move(map)](const ObjectPtr& object) {
+EventHandlers Controller::handler_for_mapped(MapFn map, UpdateFilter filter,
+                                             std::chrono::milliseconds batch_window) {
+  const auto enqueue_mapped = [this, map = std::move(map), batch_window](const ObjectPtr& object) {
     if (!object) return;
-    for (const auto& key : map(*object)) queue_.add(key);
+    for (const auto& key : map(*object)) {
+      if (batch_window > std::chrono::milliseconds::zero()) {
+        queue_.add_after(key, batch_window);
+      } else {
+        queue_.add(key);
+      }
+    }
   };
   return EventHandlers{
       .on_add = enqueue_mapped,

@@ -106,8 +106,12 @@ class Controller {
   EventHandlers handler_for_primary(UpdateFilter filter = {});
   // Handlers for a reflector of related objects: every add/delete (and resync) enqueues the
   // keys `map` gives, and every update that `filter` passes those of the old and the new object
-  // (a changed reference reaches both the old and the new key).
-  EventHandlers handler_for_mapped(MapFn map, UpdateFilter filter = {});
+  // (a changed reference reaches both the old and the new key). With a `batch_window`, the
+  // keys are enqueued that long after the first event of a window (add_after: a key already
+  // waiting keeps its time), so the events of one window cost one pass: for a fan-in, many
+  // objects mapping to one key whose pass reads them all.
+  EventHandlers handler_for_mapped(MapFn map, UpdateFilter filter = {},
+                                   std::chrono::milliseconds batch_window = {});
   // Handlers for a reflector of owned objects: enqueue the keys of their controller owners of
   // the given kind (on update: owners of both the old and the new object). With `own_writes`,
   // an add or update that is the echo of one of this controller's own writes (the version the

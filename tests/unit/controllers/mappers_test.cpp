@@ -209,7 +209,7 @@ TEST_F(MappersTest, TheInterconnectTrustDomainMapsToItsSepp) {
 
 // A rotation rewrites its progress report as profiles catch up; only what a profile, bundle
 // or consistency evaluation reads may wake them.
-TEST(TrustDomainChangeReachesProfiles, Table) {
+TEST(TrustDomainChangedBeyondProgress, Table) {
   Json rotating = trust_domain("td", "", "10");
   rotating["status"] = {
       {"caFingerprint", "aa"},
@@ -260,7 +260,7 @@ TEST(TrustDomainChangeReachesProfiles, Table) {
        true},
   };
   for (const auto& c : cases) {
-    EXPECT_EQ(trust_domain_change_reaches_profiles(rotating, c.updated), c.reaches) << c.name;
+    EXPECT_EQ(trust_domain_changed_beyond_progress(rotating, c.updated), c.reaches) << c.name;
   }
 }
 

@@ -158,6 +158,37 @@ TEST(Controller, MappedUpdatesReachTheOldAndNewKeysAndTheFilterIsCounted) {
   EXPECT_EQ(controller.queue().len(), 3u);
 }
 
+TEST(Controller, MappedEventsOfOneBatchWindowCostOnePass) {
+  const auto clock = std::make_shared<ManualClock>();
+  FakeReconciler reconciler({}, clock);
+  Controller controller("domains", reconciler, fast(2, clock));
+  // Many leaves -> the one trust domain whose pass reads them all.
+  const auto handlers = controller.handler_for_mapped(
+      [](const Json&) {
+        return std::vector<ObjectKey>{{"", "td"}};
+      },
+      {}, 1000ms);
+  std::jthread runner([&](std::stop_token stop) { controller.run(stop); });
+  const auto leaf = [](int i) {
+    return std::make_shared<const Json>(
+        Json{{"metadata", {{"namespace", "ns"}, {"name", "leaf-" + std::to_string(i)}}}});
+  };
+  for (int i = 0; i < 50; ++i) handlers.on_add(leaf(i));
+  EXPECT_EQ(controller.queue().len(), 0u);  // nothing before the window ends
+  EXPECT_EQ(controller.queue().waiting(), 1u);
+  clock->advance(999ms);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(reconciler.total(), 0);
+  clock->advance(1ms);
+  ASSERT_TRUE(eventually([&] { return reconciler.total() == 1; }));
+  // The next window: one more pass for any number of events.
+  for (int i = 0; i < 50; ++i) handlers.on_update(leaf(i), leaf(i + 50));
+  clock->advance(1000ms);
+  ASSERT_TRUE(eventually([&] { return reconciler.total() == 2; }));
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(reconciler.total(), 2);
+}
+
 TEST(Controller, TheEchoOfItsOwnWriteDoesNotEnqueueTheOwnerButDriftDoes) {
   FakeReconciler reconciler;
   const auto registry = std::make_shared<prometheus::Registry>();
