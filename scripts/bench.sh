@@ -57,4 +57,4 @@ echo "==> machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048
   "$(uname -r), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 "$build/tests/bench/secprov-bench" --profiles "$n" --kubeconfig "$kubeconfig" \
   --kubectl build/bin/kubectl --operator "$operator" \
-  --trust-domain bench --work-dir "$dir" "$@"
+  --trust-domain bench --work-dir "$dir" --controlplane-pid "$(cat "$cp_dir/controlplane.pid")" "$@"
