@@ -388,6 +388,7 @@ TEST_F(HelmClusterTest, BadValuesFailInstall) {
        "at '/logLevel': value must be one of 'trace', 'debug', 'info', 'warn', 'error'"},
       {"--set-string replicaCount=two", "at '/replicaCount': got string, want integer"},
       {"--set noSuchValue=1", "additional properties 'noSuchValue' not allowed"},
+      {"--set workers=0", "at '/workers': minimum: got 0, want 1"},
       {"--set replicaCount=3 --set leaderElection.enabled=false",
        "replicaCount > 1 needs leaderElection.enabled", false},
   };
@@ -436,6 +437,8 @@ TEST_F(HelmClusterTest, InstallUpgradeUninstall) {
   EXPECT_TRUE(contains(args, "--namespace=" + namespace_));
   EXPECT_TRUE(contains(args, "--webhook-configuration-name=" + configuration));
   EXPECT_TRUE(contains(args, "--leader-elect"));
+  EXPECT_TRUE(contains(args, "--workers=2"));
+  EXPECT_TRUE(contains(args, "--io-threads=2"));
   EXPECT_TRUE(exists("serviceaccount secprov-operator -n " + namespace_));
   EXPECT_TRUE(exists("poddisruptionbudget secprov-operator -n " + namespace_));
   EXPECT_TRUE(exists("service secprov-webhook -n " + namespace_));
@@ -486,7 +489,7 @@ TEST_F(HelmClusterTest, InstallUpgradeUninstall) {
                     "app.kubernetes.io/name=drifted"),
             0);
   ASSERT_EQ(helm("upgrade " + release + " " + chart_dir().string() + " --namespace " + namespace_ +
-                     " --reuse-values --set replicaCount=3 --set logLevel=debug",
+                     " --reuse-values --set replicaCount=3 --set logLevel=debug --set workers=4",
                  &output),
             0)
       << output;
@@ -495,6 +498,7 @@ TEST_F(HelmClusterTest, InstallUpgradeUninstall) {
   args = container_args(deployment);
   EXPECT_TRUE(contains(args, "--log-level=debug"));
   EXPECT_FALSE(contains(args, "--log-level=info"));
+  EXPECT_TRUE(contains(args, "--workers=4"));
   EXPECT_EQ(
       get_json("validatingwebhookconfiguration " + configuration)["webhooks"][0]["failurePolicy"],
       "Ignore")
