@@ -343,6 +343,17 @@ std::optional<bool> GateMemo::issued_by(const std::string& digest, const std::st
   return issued;
 }
 
+bool GateMemo::knows_bundle(const std::string& digest) const {
+  return !digest.empty() &&
+         (current_.bundles.contains(digest) || previous_.bundles.contains(digest));
+}
+
+bool GateMemo::knows_issued(const std::string& digest, const std::string& ca_fingerprint) const {
+  if (digest.empty()) return false;
+  const std::string key = digest + "|" + ca_fingerprint;
+  return current_.issued.contains(key) || previous_.issued.contains(key);
+}
+
 void GateMemo::end_pass() {
   previous_ = std::move(current_);
   current_ = {};
@@ -722,12 +733,17 @@ std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
     if (!parsed.empty()) cas.emplace_back(ca.fingerprint, parsed.front());
   }
   for (const auto& secret : domain_secrets(domain, domain_namespaces(domain))) {
-    const auto leaf =
-        decoded(secret->value("data", nlohmann::json()), render::kTlsCertificateKey, true);
-    if (!leaf) continue;
     const auto digest = cached_digest(*secret, render::kTlsCertificateKey);
+    // Decoded only for a lookup the memo cannot answer (it keeps decodable PEM only).
+    std::optional<std::string> leaf;
     for (const auto& [fingerprint, ca] : cas) {
-      if (memo.issued_by(digest, *leaf, ca, fingerprint).value_or(false)) {
+      if (!leaf && !memo.knows_issued(digest, fingerprint)) {
+        const auto data = secret->find("data");
+        if (data == secret->end()) break;
+        leaf = decoded(*data, render::kTlsCertificateKey, true);
+        if (!leaf) break;
+      }
+      if (memo.issued_by(digest, leaf.value_or(std::string{}), ca, fingerprint).value_or(false)) {
         in_use.insert(fingerprint);
       }
     }
@@ -753,17 +769,25 @@ std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
   };
   // The cached digests and texts stand for the PEM: only what changed is parsed.
   const auto namespaces = domain_namespaces(domain);
+  static const nlohmann::json kNoData = nlohmann::json::object();
   for (const auto& secret : domain_secrets(domain, namespaces)) {
-    const auto data = secret->value("data", nlohmann::json::object());
+    const auto found = secret->find("data");
+    const auto& data = found != secret->end() ? *found : kNoData;
     trust::RotationObject object;
     object.owner = owner_of(*secret, "Secret");
-    if (const auto bundle = decoded(data, render::kCaBundleKey, true)) {
-      object.bundle = memo.bundle(cached_digest(*secret, render::kCaBundleKey), *bundle);
+    // A digest remembered by the memo answers without decoding (only decodable PEM is kept).
+    const auto bundle_digest = cached_digest(*secret, render::kCaBundleKey);
+    if (memo.knows_bundle(bundle_digest)) {
+      object.bundle = memo.bundle(bundle_digest, std::string{});
+    } else if (const auto bundle = decoded(data, render::kCaBundleKey, true)) {
+      object.bundle = memo.bundle(bundle_digest, *bundle);
     }
-    if (const auto leaf = decoded(data, render::kTlsCertificateKey, true)) {
+    const auto leaf_digest = cached_digest(*secret, render::kTlsCertificateKey);
+    if (new_ca && memo.knows_issued(leaf_digest, new_fingerprint)) {
+      object.leaf_from_new = memo.issued_by(leaf_digest, std::string{}, *new_ca, new_fingerprint);
+    } else if (const auto leaf = decoded(data, render::kTlsCertificateKey, true)) {
       if (new_ca) {
-        object.leaf_from_new = memo.issued_by(cached_digest(*secret, render::kTlsCertificateKey),
-                                              *leaf, *new_ca, new_fingerprint);
+        object.leaf_from_new = memo.issued_by(leaf_digest, *leaf, *new_ca, new_fingerprint);
       } else if (!certificates_in(leaf).empty()) {
         object.leaf_from_new = false;
       }

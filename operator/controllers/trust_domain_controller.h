@@ -177,6 +177,10 @@ class GateMemo {
   // remembered under `digest`; nullopt when `pem` holds no certificate.
   std::optional<bool> issued_by(const std::string& digest, const std::string& pem,
                                 const crypto::Certificate& ca, const std::string& ca_fingerprint);
+  // Whether bundle() / issued_by() under `digest` answer without parsing: the caller then
+  // need not even decode the PEM (an empty one is not read).
+  bool knows_bundle(const std::string& digest) const;
+  bool knows_issued(const std::string& digest, const std::string& ca_fingerprint) const;
   // Keeps only what was looked up since the last call (bounded by the live objects).
   void end_pass();
   std::size_t parses() const { return parses_; }

@@ -465,5 +465,32 @@ TEST(GateMemo, AGatePassParsesOnlyWhatChanged) {
   EXPECT_FALSE(memo.issued_by("sha256:4", "", a.certificate(), fa).has_value());
 }
 
+// What the memo knows answers without the PEM: the gates then skip decoding the Secret's data.
+TEST(GateMemo, KnownDigestsAnswerWithoutThePem) {
+  const auto a = test_ca("a");
+  const auto fa = a.certificate().sha256_fingerprint();
+  const auto a_pem = a.certificate().to_pem();
+  GateMemo memo;
+  EXPECT_FALSE(memo.knows_bundle("sha256:1"));
+  EXPECT_FALSE(memo.knows_issued("sha256:2", fa));
+  memo.bundle("sha256:1", a_pem);
+  memo.issued_by("sha256:2", a_pem, a.certificate(), fa);
+  EXPECT_TRUE(memo.knows_bundle("sha256:1"));
+  EXPECT_TRUE(memo.knows_issued("sha256:2", fa));
+  EXPECT_FALSE(memo.knows_issued("sha256:2", std::string(64, 'f')));  // another CA
+  EXPECT_FALSE(memo.knows_bundle(""));  // no digest: never remembered
+  memo.end_pass();
+  // Known from the previous pass: the answer comes without any PEM and without a parse.
+  const auto parses = memo.parses();
+  EXPECT_TRUE(memo.knows_bundle("sha256:1"));
+  EXPECT_EQ(memo.bundle("sha256:1", std::string{}), (std::set{fa}));
+  EXPECT_EQ(memo.issued_by("sha256:2", std::string{}, a.certificate(), fa), true);
+  EXPECT_EQ(memo.parses(), parses);
+  memo.end_pass();
+  memo.end_pass();  // not looked at for a whole pass: forgotten
+  EXPECT_FALSE(memo.knows_bundle("sha256:1"));
+  EXPECT_FALSE(memo.knows_issued("sha256:2", fa));
+}
+
 }  // namespace
 }  // namespace secprov::controllers::trust
