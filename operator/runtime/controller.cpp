@@ -116,11 +116,12 @@ EventHandlers Controller::handler_for_primary(UpdateFilter filter) {
 
 EventHandlers Controller::handler_for_mapped(MapFn map, UpdateFilter filter,
                                              std::chrono::milliseconds batch_window) {
+  if (batch_window > std::chrono::milliseconds::zero()) paced_ = true;
   const auto enqueue_mapped = [this, map = std::move(map), batch_window](const ObjectPtr& object) {
     if (!object) return;
     for (const auto& key : map(*object)) {
       if (batch_window > std::chrono::milliseconds::zero()) {
-        queue_.add_after(key, batch_window);
+        queue_.add_after(key, paced_window(key, batch_window));
       } else {
         queue_.add(key);
       }
@@ -221,6 +222,14 @@ void Controller::worker() {
   }
 }
 
+std::chrono::nanoseconds Controller::paced_window(const ObjectKey& key,
+                                                  std::chrono::milliseconds window) const {
+  const std::lock_guard lock(pass_times_mutex_);
+  const auto found = pass_times_.find(key);
+  if (found == pass_times_.end()) return window;
+  return std::max<std::chrono::nanoseconds>(window, kBatchPacing * found->second);
+}
+
 void Controller::process(const ObjectKey& key) {
   active_workers_.fetch_add(1);
   if (active_workers_metric_) active_workers_metric_->Increment();
@@ -239,8 +248,11 @@ void Controller::process(const ObjectKey& key) {
     error = "unknown exception";
   }
 
-  if (reconcile_time_) {
-    reconcile_time_->Observe(std::chrono::duration<double>(clock_->now() - started).count());
+  const auto took = clock_->now() - started;
+  if (reconcile_time_) reconcile_time_->Observe(std::chrono::duration<double>(took).count());
+  if (paced_) {
+    const std::lock_guard lock(pass_times_mutex_);
+    pass_times_[key] = std::chrono::duration_cast<std::chrono::nanoseconds>(took);
   }
   if (active_workers_metric_) active_workers_metric_->Decrement();
   active_workers_.fetch_sub(1);

@@ -4,10 +4,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <stop_token>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "runtime/clock.h"
@@ -84,6 +86,8 @@ struct ControllerOptions {
 // events the handlers below did not enqueue.
 class Controller {
  public:
+  static constexpr int kBatchPacing = 3;
+
   Controller(std::string name, Reconciler& reconciler, ControllerOptions options = {},
              std::shared_ptr<prometheus::Registry> registry = nullptr);
   ~Controller();
@@ -109,7 +113,9 @@ class Controller {
   // (a changed reference reaches both the old and the new key). With a `batch_window`, the
   // keys are enqueued that long after the first event of a window (add_after: a key already
   // waiting keeps its time), so the events of one window cost one pass: for a fan-in, many
-  // objects mapping to one key whose pass reads them all.
+  // objects mapping to one key whose pass reads them all. The window stretches to
+  // kBatchPacing times the key's last pass when that is longer: a pass that reads N objects
+  // then takes a bounded share of the CPU however large N grows.
   EventHandlers handler_for_mapped(MapFn map, UpdateFilter filter = {},
                                    std::chrono::milliseconds batch_window = {});
   // Handlers for a reflector of owned objects: enqueue the keys of their controller owners of
@@ -136,6 +142,9 @@ class Controller {
   void process(const ObjectKey& key);
   // Whether `filter` (empty: every update) lets the update through; counts what it stops.
   bool passes(const UpdateFilter& filter, const ObjectPtr& old_object, const ObjectPtr& new_object);
+  // The batch window of `key`: `window`, or kBatchPacing times its last pass if longer.
+  std::chrono::nanoseconds paced_window(const ObjectKey& key,
+                                        std::chrono::milliseconds window) const;
 
   const std::string name_;
   Reconciler& reconciler_;
@@ -144,6 +153,10 @@ class Controller {
   const std::shared_ptr<prometheus::Registry> registry_;
   WorkQueue queue_;
   std::atomic<int> active_workers_{0};
+  // Each key's last pass, timed once a batched handler exists (few keys: fan-in targets).
+  std::atomic<bool> paced_{false};
+  mutable std::mutex pass_times_mutex_;
+  std::unordered_map<ObjectKey, std::chrono::nanoseconds, ObjectKeyHash> pass_times_;
 
   prometheus::Counter* success_ = nullptr;
   prometheus::Counter* error_ = nullptr;

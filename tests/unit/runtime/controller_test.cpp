@@ -189,6 +189,35 @@ TEST(Controller, MappedEventsOfOneBatchWindowCostOnePass) {
   EXPECT_EQ(reconciler.total(), 2);
 }
 
+TEST(Controller, ABatchWindowStretchesToThreeTimesTheKeysLastPass) {
+  const auto clock = std::make_shared<ManualClock>();
+  // Each pass "takes" 2 s of the clock: a pass that reads many objects.
+  FakeReconciler reconciler(
+      [&clock](const ObjectKey&, int) {
+        clock->advance(2000ms);
+        return ReconcileResult::Done();
+      },
+      clock);
+  Controller controller("domains", reconciler, fast(2, clock));
+  const auto handlers = controller.handler_for_mapped(
+      [](const Json&) {
+        return std::vector<ObjectKey>{{"", "td"}};
+      },
+      {}, 1000ms);
+  std::jthread runner([&](std::stop_token stop) { controller.run(stop); });
+  const auto leaf =
+      std::make_shared<const Json>(Json{{"metadata", {{"namespace", "ns"}, {"name", "leaf"}}}});
+  handlers.on_add(leaf);  // no pass timed yet: the base window
+  clock->advance(1000ms);
+  ASSERT_TRUE(eventually([&] { return reconciler.total() == 1; }));
+  handlers.on_update(leaf, leaf);  // the last pass took 2 s: a 6 s window
+  clock->advance(5900ms);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(reconciler.total(), 1);
+  clock->advance(100ms);
+  ASSERT_TRUE(eventually([&] { return reconciler.total() == 2; }));
+}
+
 TEST(Controller, TheEchoOfItsOwnWriteDoesNotEnqueueTheOwnerButDriftDoes) {
   FakeReconciler reconciler;
   const auto registry = std::make_shared<prometheus::Registry>();
