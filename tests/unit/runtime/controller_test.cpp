@@ -158,16 +158,20 @@ TEST(Controller, MappedUpdatesReachTheOldAndNewKeysAndTheFilterIsCounted) {
   EXPECT_EQ(controller.queue().len(), 3u);
 }
 
+// Every object -> the one key "td" (a trust domain whose pass reads them all), batched.
+EventHandlers fan_in_to_one_key(Controller& controller, std::chrono::milliseconds window) {
+  return controller.handler_for_mapped(
+      [](const Json&) {
+        return std::vector<ObjectKey>{{"", "td"}};
+      },
+      {}, window);
+}
+
 TEST(Controller, MappedEventsOfOneBatchWindowCostOnePass) {
   const auto clock = std::make_shared<ManualClock>();
   FakeReconciler reconciler({}, clock);
   Controller controller("domains", reconciler, fast(2, clock));
-  // Many leaves -> the one trust domain whose pass reads them all.
-  const auto handlers = controller.handler_for_mapped(
-      [](const Json&) {
-        return std::vector<ObjectKey>{{"", "td"}};
-      },
-      {}, 1000ms);
+  const auto handlers = fan_in_to_one_key(controller, 1000ms);
   std::jthread runner([&](std::stop_token stop) { controller.run(stop); });
   const auto leaf = [](int i) {
     return std::make_shared<const Json>(
@@ -199,11 +203,7 @@ TEST(Controller, ABatchWindowStretchesToThreeTimesTheKeysLastPass) {
       },
       clock);
   Controller controller("domains", reconciler, fast(2, clock));
-  const auto handlers = controller.handler_for_mapped(
-      [](const Json&) {
-        return std::vector<ObjectKey>{{"", "td"}};
-      },
-      {}, 1000ms);
+  const auto handlers = fan_in_to_one_key(controller, 1000ms);
   std::jthread runner([&](std::stop_token stop) { controller.run(stop); });
   const auto leaf =
       std::make_shared<const Json>(Json{{"metadata", {{"namespace", "ns"}, {"name", "leaf"}}}});
