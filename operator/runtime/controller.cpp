@@ -227,7 +227,9 @@ std::chrono::nanoseconds Controller::paced_window(const ObjectKey& key,
   const std::lock_guard lock(pass_times_mutex_);
   const auto found = pass_times_.find(key);
   if (found == pass_times_.end()) return window;
-  return std::max<std::chrono::nanoseconds>(window, kBatchPacing * found->second);
+  const auto paced =
+      std::min<std::chrono::nanoseconds>(kBatchPacing * found->second, kMaxBatchWindow);
+  return std::max<std::chrono::nanoseconds>(window, paced);
 }
 
 void Controller::process(const ObjectKey& key) {

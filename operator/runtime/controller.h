@@ -87,6 +87,7 @@ struct ControllerOptions {
 class Controller {
  public:
   static constexpr int kBatchPacing = 3;
+  static constexpr std::chrono::seconds kMaxBatchWindow{10};
 
   Controller(std::string name, Reconciler& reconciler, ControllerOptions options = {},
              std::shared_ptr<prometheus::Registry> registry = nullptr);
@@ -114,8 +115,9 @@ class Controller {
   // keys are enqueued that long after the first event of a window (add_after: a key already
   // waiting keeps its time), so the events of one window cost one pass: for a fan-in, many
   // objects mapping to one key whose pass reads them all. The window stretches to
-  // kBatchPacing times the key's last pass when that is longer: a pass that reads N objects
-  // then takes a bounded share of the CPU however large N grows.
+  // kBatchPacing times the key's last pass when that is longer, up to kMaxBatchWindow (a pass
+  // slowed by a timeout must not hold the next events back for minutes): a pass that reads N
+  // objects then takes a bounded share of the CPU however large N grows.
   EventHandlers handler_for_mapped(MapFn map, UpdateFilter filter = {},
                                    std::chrono::milliseconds batch_window = {});
   // Handlers for a reflector of owned objects: enqueue the keys of their controller owners of

@@ -218,6 +218,31 @@ TEST(Controller, ABatchWindowStretchesToThreeTimesTheKeysLastPass) {
   ASSERT_TRUE(eventually([&] { return reconciler.total() == 2; }));
 }
 
+TEST(Controller, AStretchedBatchWindowIsCappedAtTenSeconds) {
+  const auto clock = std::make_shared<ManualClock>();
+  // A pass slowed to a minute (an API timeout, say) must not hold events back 3 minutes.
+  FakeReconciler reconciler(
+      [&clock](const ObjectKey&, int) {
+        clock->advance(60s);
+        return ReconcileResult::Done();
+      },
+      clock);
+  Controller controller("domains", reconciler, fast(2, clock));
+  const auto handlers = fan_in_to_one_key(controller, 1000ms);
+  std::jthread runner([&](std::stop_token stop) { controller.run(stop); });
+  const auto leaf =
+      std::make_shared<const Json>(Json{{"metadata", {{"namespace", "ns"}, {"name", "leaf"}}}});
+  handlers.on_add(leaf);
+  clock->advance(1000ms);
+  ASSERT_TRUE(eventually([&] { return reconciler.total() == 1; }));
+  handlers.on_update(leaf, leaf);
+  clock->advance(9900ms);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(reconciler.total(), 1);
+  clock->advance(100ms);
+  ASSERT_TRUE(eventually([&] { return reconciler.total() == 2; }));
+}
+
 TEST(Controller, TheEchoOfItsOwnWriteDoesNotEnqueueTheOwnerButDriftDoes) {
   FakeReconciler reconciler;
   const auto registry = std::make_shared<prometheus::Registry>();
