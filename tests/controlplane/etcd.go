@@ -65,9 +65,12 @@ func startEtcd(dataDir string, clientPort, peerPort int) (*embed.Etcd, error) {
 	}
 }
 
-// freePort asks the kernel for a free loopback port.
+// freePort picks a free loopback port for etcd.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	// Below the ephemeral range: etcd binds it a moment after this listener closes, and an
+	// ephemeral port can be taken meanwhile as the local end of any outgoing connection
+	// (a CI run saw "bind: address already in use" for etcd's client port).
+	l, err := listenUnusualPort()
 	if err != nil {
 		return 0, err
 	}
