@@ -54,15 +54,24 @@ runtime::EventHandlers count_into(prometheus::Gauge& gauge,
           [set](const ObjectPtr&) { set(); }};
 }
 
-// On the way into a cache: metadata.managedFields keep who wrote and how (adoption reads the
-// manager and operation) but not their field sets, most of a small object's size; with
-// `drop_last_applied`, kubectl's last-applied copy of the object goes too (only for caches never
-// PUT back whole: a PUT from the cache would drop it on the server).
-nlohmann::json compact_metadata(nlohmann::json object, bool drop_last_applied) {
+// What a cache keeps of metadata.managedFields and kubectl's last-applied annotation.
+struct MetadataKept {
+  // Who wrote and how (manager, operation), without the field sets that make up most of a
+  // small object's size: ownership reads them to adopt an object secprov wrote. Caches whose
+  // objects are never adopted drop managedFields altogether.
+  bool writers = true;
+  // kubectl's last-applied copy of the object: only kept by caches whose objects are PUT back
+  // whole (a PUT from the cache would drop it on the server).
+  bool last_applied = false;
+};
+
+nlohmann::json compact_metadata(nlohmann::json object, MetadataKept kept) {
   const auto metadata = object.find("metadata");
   if (metadata == object.end() || !metadata->is_object()) return object;
-  if (const auto fields = metadata->find("managedFields");
-      fields != metadata->end() && fields->is_array()) {
+  if (!kept.writers) {
+    metadata->erase("managedFields");
+  } else if (const auto fields = metadata->find("managedFields");
+             fields != metadata->end() && fields->is_array()) {
     for (auto& entry : *fields) {
       if (!entry.is_object()) continue;
       entry.erase("fieldsV1");
@@ -71,16 +80,18 @@ nlohmann::json compact_metadata(nlohmann::json object, bool drop_last_applied) {
     }
   }
   if (const auto annotations = metadata->find("annotations");
-      drop_last_applied && annotations != metadata->end() && annotations->is_object()) {
+      !kept.last_applied && annotations != metadata->end() && annotations->is_object()) {
     annotations->erase("kubectl.kubernetes.io/last-applied-configuration");
   }
   return object;
 }
 
-runtime::Transform compacted(runtime::Transform then = {}) {
-  return [then = std::move(then)](nlohmann::json object) {
-    auto compact = compact_metadata(std::move(object), true);
-    return then ? then(std::move(compact)) : compact;
+runtime::Transform compacted(MetadataKept kept, runtime::Transform then = {}) {
+  return [kept, then = std::move(then)](nlohmann::json object) {
+    auto compact = compact_metadata(std::move(object), kept);
+    // Not `then ? then(...) : compact`: the conditional operator would copy the whole tree.
+    if (then) return then(std::move(compact));
+    return compact;
   };
 }
 
@@ -193,20 +204,21 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   };
   const std::vector<std::string> scopes =
       served.all() ? std::vector<std::string>{""} : served.names;
+  // Profiles and trust domains are never adopted: who wrote them is of no use.
+  const MetadataKept no_writers{.writers = false, .last_applied = false};
   const auto profiles = cache("securityprofiles", kube::resources::security_profiles(), scopes, "",
-                              p.context.stores.profiles, compacted());
+                              p.context.stores.profiles, compacted(no_writers));
   const auto domains = cache("trustdomains", kube::resources::trust_domains(), {""}, "",
-                             p.context.stores.trust_domains, compacted());
-  // Only the operator's own objects are cached, and Secrets without their private values.
+                             p.context.stores.trust_domains, compacted(no_writers));
+  // Only the operator's own objects are cached, Secrets without their private values and a
+  // profile's ConfigMaps without their values (digests only).
   const auto secrets = cache("secrets", kube::resources::secrets(), scopes, managed_selector(),
-                             p.context.stores.managed_secrets, compacted(strip_secret_data));
+                             p.context.stores.managed_secrets, compacted({}, strip_secret_data));
   const auto config_maps =
       cache("configmaps", kube::resources::config_maps(), scopes, managed_selector(),
-            p.context.stores.managed_config_maps, compacted());
+            p.context.stores.managed_config_maps, compacted({}, strip_config_map_data));
   // Few objects, and PUT back whole (resourceVersion-conditional): their annotations stay.
-  const auto keep_annotations = [](nlohmann::json object) {
-    return compact_metadata(std::move(object), false);
-  };
+  const auto keep_annotations = compacted({.writers = true, .last_applied = true});
   // CA key pairs only: their keys are needed in full, so nothing else may enter this cache.
   const auto ca_secrets =
       cache("ca-secrets", kube::resources::secrets(), {options.operator_namespace},

@@ -1,6 +1,7 @@
 #include "controllers/observed.h"
 
 #include "render/digest.h"
+#include "render/labels.h"
 #include "runtime/object.h"
 
 namespace secprov::controllers {
@@ -21,6 +22,16 @@ nlohmann::json strip_secret_data(nlohmann::json secret) {
   // managedFields carry no values but are large; the operator never reads them.
   if (secret.contains("metadata")) secret["metadata"].erase("managedFields");
   return secret;
+}
+
+nlohmann::json strip_config_map_data(nlohmann::json config_map) {
+  if (!runtime::label_of(config_map, render::kProfileLabel)) return config_map;
+  const auto data = config_map.find("data");
+  config_map[kCachedDigestsField] = data != config_map.end() && data->is_object()
+                                        ? render::data_digests(*data, render::DataEncoding::Plain)
+                                        : std::map<std::string, std::string>{};
+  config_map["data"] = nlohmann::json::object();
+  return config_map;
 }
 
 Observation observe(const nlohmann::json* cached, const std::map<std::string, std::string>& labels,

@@ -21,6 +21,12 @@ bool is_public_secret_key(const std::string& key);
 // digest under kCachedDigestsField and drops the value unless it is public.
 nlohmann::json strip_secret_data(nlohmann::json secret);
 
+// The reflector transform for managed ConfigMaps: a profile's ConfigMap (it carries the
+// profile label) keeps only the digests of its data, since drift is judged from them and
+// nothing reads its values back (an Open5GS or free5GC file can be several KiB); others, the
+// trust bundles, keep their data, which the trust-domain controllers read.
+nlohmann::json strip_config_map_data(nlohmann::json config_map);
+
 enum class KeyDrift { Modified, Removed };
 
 struct Observation {
@@ -36,7 +42,8 @@ struct Observation {
   }
 };
 
-// Compares a cached object (Secret after strip_secret_data, or ConfigMap) with the labels,
+// Compares a cached object (after strip_secret_data or strip_config_map_data, or as fetched)
+// with the labels,
 // owner UID and data digests the operator recorded when it wrote it (render/digest.h).
 Observation observe(const nlohmann::json* cached, const std::map<std::string, std::string>& labels,
                     const std::string& owner_uid);

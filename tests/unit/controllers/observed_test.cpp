@@ -84,6 +84,41 @@ TEST(Observe, ConfigMapsAreComparedByValue) {
             KeyDrift::Modified);
 }
 
+// A profile's ConfigMap as the operator wrote it (it carries the profile label).
+json written_config_map(const json& data) {
+  return {{"kind", "ConfigMap"},
+          {"metadata",
+           {{"labels", kLabels},
+            {"ownerReferences", json::array({{{"uid", "o"}, {"controller", true}}})},
+            {"annotations",
+             {{render::kDataDigestsAnnotation,
+               json(render::data_digests(data, render::DataEncoding::Plain)).dump()}}}}},
+          {"data", data}};
+}
+
+TEST(StripConfigMapData, AProfilesConfigMapKeepsDigestsOnlyAndItsDriftShows) {
+  const json data = {{"security.yaml", "a: 1\n"}, {"amf.yaml", "amf: {}\n"}};
+  const auto cached = strip_config_map_data(written_config_map(data));
+  EXPECT_TRUE(cached["data"].empty());
+  EXPECT_EQ(cached[kCachedDigestsField]["security.yaml"], crypto::sha256_hex("a: 1\n"));
+  EXPECT_FALSE(observe(&cached, kLabels, "o").drifted());
+
+  auto edited = written_config_map(data);
+  edited["data"]["amf.yaml"] = "amf: {tls: off}\n";
+  edited["data"].erase("security.yaml");
+  const auto cached_edit = strip_config_map_data(edited);
+  EXPECT_EQ(observe(&cached_edit, kLabels, "o").drifted_keys,
+            (std::map<std::string, KeyDrift>{{"amf.yaml", KeyDrift::Modified},
+                                             {"security.yaml", KeyDrift::Removed}}));
+}
+
+TEST(StripConfigMapData, ATrustBundleKeepsItsData) {
+  auto bundle = written_config_map({{"ca.crt", "PEM"}});
+  bundle["metadata"]["labels"].erase("secprov.io/profile");
+  const auto cached = strip_config_map_data(bundle);
+  EXPECT_EQ(cached, bundle);
+}
+
 TEST(Observe, AMissingObjectDoesNotExist) {
   const auto observation = observe(nullptr, kLabels, "o");
   EXPECT_FALSE(observation.exists);

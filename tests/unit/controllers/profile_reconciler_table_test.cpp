@@ -222,7 +222,9 @@ class World {
   void sync(const std::string& prefix, runtime::Store& store, bool secrets) {
     std::vector<Json> managed;
     for (auto& object : api_.objects_under(prefix)) {
-      if (is_managed(object)) managed.push_back(secrets ? strip_secret_data(object) : object);
+      if (is_managed(object)) {
+        managed.push_back(secrets ? strip_secret_data(object) : strip_config_map_data(object));
+      }
     }
     store.replace(std::move(managed), "1");
   }
