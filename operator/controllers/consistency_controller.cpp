@@ -73,16 +73,8 @@ std::set<api::NfType> related_types(api::NfType type) {
 
 std::optional<api::SecurityProfile> typed_or_parsed(const ProfileStore& profiles,
                                                     const Json& object) {
-  const auto key = runtime::try_key_of(object);
-  if (!key) return std::nullopt;
-  const auto rv =
-      object.contains("metadata") ? object["metadata"].value("resourceVersion", "") : std::string();
-  if (const auto typed = profiles.get(*key); typed && typed->metadata.resource_version == rv) {
-    return *typed;
-  }
-  auto parsed = api::parse_security_profile(object);
-  if (!parsed) return std::nullopt;
-  return std::move(parsed).value();
+  if (const auto parsed = profiles.parsed(object)) return *parsed;
+  return std::nullopt;
 }
 
 bool deleting(const Json& object) {

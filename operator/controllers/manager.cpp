@@ -33,6 +33,9 @@ using runtime::ObjectPtr;
 // How long a trust domain's wake-ups by its profiles' objects gather before its pass: a
 // rotation's phase moves on at most this long after its last awaited object.
 constexpr std::chrono::milliseconds kTrustDomainFanInWindow{500};
+// The same for a namespace's trust bundle, woken by each of its profiles' passes: a burst of N
+// profiles in a namespace costs a bundle pass per window instead of one per profile pass.
+constexpr std::chrono::milliseconds kTrustBundleFanInWindow{500};
 
 std::string managed_selector() {
   return std::string(render::kManagedSelector);
@@ -253,7 +256,7 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   p.bundle_reconciler = std::make_unique<TrustBundleReconciler>(p.context, p.cas);
   p.profile_reconciler = std::make_unique<SecurityProfileReconciler>(
       p.context, p.cas, [parts](const std::string& ns, const std::string& domain) {
-        parts->bundles->enqueue({ns, domain});
+        parts->bundles->enqueue_batched({ns, domain}, kTrustBundleFanInWindow);
       });
 
   runtime::ControllerOptions controller_options;
@@ -357,8 +360,8 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   // Trust bundles: profiles coming and going, and edits of the bundle itself (a ConfigMap
   // of a trust domain that no profile owns; it may be owned by its TrustDomain).
   // Only what a bundle reads: a profile's reference, existence and deletion (not its status).
-  profiles.add_handlers(
-      p.bundles->handler_for_mapped(bundle_of_profile, runtime::spec_or_metadata_changed));
+  profiles.add_handlers(p.bundles->handler_for_mapped(
+      bundle_of_profile, runtime::spec_or_metadata_changed, kTrustBundleFanInWindow));
   config_maps.add_handlers(p.bundles->handler_for_mapped(bundle_of_config_map));
   // A leaf reissued during a CA replacement may end the overlap of the old and new CA.
   secrets.add_handlers(p.domains->handler_for_mapped(

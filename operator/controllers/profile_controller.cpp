@@ -881,19 +881,19 @@ SecurityProfileReconciler::IssuerOrWhy SecurityProfileReconciler::resolve_domain
     const std::string& name, Clock::time_point now) const {
   const auto object = context_.stores.trust_domains->get({"", name});
   if (!object) return policies::Reason{"TrustDomainNotFound", "TrustDomain " + name + " not found"};
-  auto domain = api::parse_trust_domain(*object);
+  const auto domain = context_.stores.typed_trust_domains->parsed(*object);
   if (!domain) return policies::Reason{"TrustDomainInvalid", "TrustDomain " + name + " is invalid"};
-  auto ca = cas_->get(domain.value(), now);
+  auto ca = cas_->get(*domain, now);
   if (!ca.ca) {
     return policies::Reason{"TrustDomainNotReady", "TrustDomain " + name + ": " + ca.error.reason +
                                                        ": " + ca.error.message};
   }
   // Issue only from the CA the trust domain accepted.
-  auto check = policies::issuer_acceptance(name, domain.value().status,
-                                           ca.ca->certificate().sha256_fingerprint());
+  auto check =
+      policies::issuer_acceptance(name, domain->status, ca.ca->certificate().sha256_fingerprint());
   switch (check.verdict) {
     case policies::IssuerVerdict::Accepted:
-      return Issuer{std::move(domain.value()), std::move(ca.ca)};
+      return Issuer{*domain, std::move(ca.ca)};
     case policies::IssuerVerdict::Promoted:
       return IssuerPromoted{std::move(check.why)};
     case policies::IssuerVerdict::Refused:

@@ -160,9 +160,9 @@ runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectK
     }
     return runtime::ReconcileResult::Done();
   }
-  const auto domain = api::parse_trust_domain(*domain_object);
+  const auto domain = context_.stores.typed_trust_domains->parsed(*domain_object);
   if (!domain) return runtime::ReconcileResult::Done();
-  const auto ca = cas_->get(domain.value(), context_.now());
+  const auto ca = cas_->get(*domain, context_.now());
   if (!ca.ca) return runtime::ReconcileResult::Done();  // the trust domain reports why
   // Only the CA accepted for issuing is published: a changed key pair waits for the user.
   if (ca.ca->certificate().sha256_fingerprint() != domain->status.ca_fingerprint) {

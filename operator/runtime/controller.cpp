@@ -91,6 +91,10 @@ void Controller::enqueue_after(const ObjectKey& key, std::chrono::milliseconds d
   queue_.add_after(key, delay);
 }
 
+void Controller::enqueue_batched(const ObjectKey& key, std::chrono::milliseconds batch_window) {
+  queue_.add_after(key, paced_window(key, batch_window));
+}
+
 bool Controller::passes(const UpdateFilter& filter, const ObjectPtr& old_object,
                         const ObjectPtr& new_object) {
   if (!filter || !old_object || !new_object || filter(*old_object, *new_object)) return true;
@@ -121,7 +125,7 @@ EventHandlers Controller::handler_for_mapped(MapFn map, UpdateFilter filter,
     if (!object) return;
     for (const auto& key : map(*object)) {
       if (batch_window > std::chrono::milliseconds::zero()) {
-        queue_.add_after(key, paced_window(key, batch_window));
+        enqueue_batched(key, batch_window);
       } else {
         queue_.add(key);
       }

@@ -97,6 +97,9 @@ class Controller {
 
   void enqueue(const ObjectKey& key);
   void enqueue_after(const ObjectKey& key, std::chrono::milliseconds delay);
+  // As an event of a handler_for_mapped with this `batch_window` would: the key's pass comes
+  // at most the (paced) window later, with the other wake-ups of that window.
+  void enqueue_batched(const ObjectKey& key, std::chrono::milliseconds batch_window);
 
   // Whether an update (old, new) is worth a reconcile, e.g. spec_or_metadata_changed. An
   // update it rejects enqueues nothing and counts as skipped (reason "unchanged").

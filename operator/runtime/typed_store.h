@@ -98,6 +98,25 @@ class TypedStore {
     return it == entries_.end() ? nullptr : it->second.value;
   }
 
+  // The parsed form of `object`: the stored one when it came from the same resourceVersion,
+  // else parsed now (the typed cache has not caught up with the JSON one yet). Null when it
+  // does not parse.
+  Ptr parsed(const Json& object) const {
+    if (const auto key = try_key_of(object)) {
+      std::shared_lock lock(mutex_);
+      const auto it = entries_.find(*key);
+      if (it != entries_.end() && it->second.value && same_version(*it->second.source, object)) {
+        return it->second.value;
+      }
+    }
+    try {
+      if (auto value = parse_(object)) return std::make_shared<const T>(std::move(*value));
+    } catch (const std::exception&) {
+      // As in upsert: an object that does not parse.
+    }
+    return nullptr;
+  }
+
   // Keys of the objects filed under `value` in `index`, ordered; at most `limit` of them (the
   // first ones), so a caller that needs only a few does not copy them all. Throws
   // std::invalid_argument for an index that was never added (a silent scan would hide it).

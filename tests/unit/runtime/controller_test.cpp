@@ -193,6 +193,27 @@ TEST(Controller, MappedEventsOfOneBatchWindowCostOnePass) {
   EXPECT_EQ(reconciler.total(), 2);
 }
 
+TEST(Controller, KeysEnqueuedBatchedJoinTheMappedEventsOfTheirWindow) {
+  const auto clock = std::make_shared<ManualClock>();
+  FakeReconciler reconciler({}, clock);
+  Controller controller("bundles", reconciler, fast(2, clock));
+  const auto handlers = fan_in_to_one_key(controller, 1000ms);
+  std::jthread runner([&](std::stop_token stop) { controller.run(stop); });
+  for (int i = 0; i < 20; ++i) controller.enqueue_batched({"", "td"}, 1000ms);
+  clock->advance(500ms);
+  handlers.on_add(std::make_shared<const Json>(Json{{"metadata", {{"name", "leaf"}}}}));
+  controller.enqueue_batched({"", "td"}, 1000ms);
+  EXPECT_EQ(controller.queue().len(), 0u);
+  EXPECT_EQ(controller.queue().waiting(), 1u);
+  clock->advance(499ms);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(reconciler.total(), 0);
+  clock->advance(1ms);  // the first one's window
+  ASSERT_TRUE(eventually([&] { return reconciler.total() == 1; }));
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(reconciler.total(), 1);
+}
+
 // A 1 s batch window after a first pass that "took" `pass` of the clock: the second pass
 // comes exactly `window` after the next event, not before.
 void expect_window_after_a_pass_of(std::chrono::milliseconds pass,

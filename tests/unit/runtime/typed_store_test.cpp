@@ -90,6 +90,25 @@ TEST(TypedStore, ParsesOncePerResourceVersion) {
   EXPECT_EQ(*parse.calls, 3);
 }
 
+TEST(TypedStore, ParsedSharesTheStoredObjectOfTheSameVersionAndParsesAnyOther) {
+  const CountingParse parse;
+  const auto store = make_store(parse);
+  const auto v1 = ptr(thing("ns", "a", "1", "g1"));
+  store->upsert(v1);
+  EXPECT_EQ(store->parsed(*v1), store->get({"ns", "a"}));
+  EXPECT_EQ(*parse.calls, 1) << "the stored version is not parsed again";
+
+  // The JSON cache ahead of the typed one: that version is parsed, and not stored.
+  const auto v2 = store->parsed(thing("ns", "a", "2", "g2"));
+  ASSERT_NE(v2, nullptr);
+  EXPECT_EQ(v2->group, "g2");
+  EXPECT_EQ(*parse.calls, 2);
+  EXPECT_EQ(store->get({"ns", "a"})->group, "g1");
+
+  EXPECT_EQ(store->parsed(thing("ns", "a", "3", 42)), nullptr);
+  EXPECT_EQ(store->parsed(thing("ns", "b", "1", "g")).get()->group, "g") << "not stored";
+}
+
 TEST(TypedStore, IndexesFollowAddUpdateDelete) {
   const CountingParse parse;
   const auto store = make_store(parse);
