@@ -121,6 +121,12 @@ class TransportTest : public ::testing::Test {
         release.wait(10s);
         writer->close();
       });
+    } else if (path == "/many-lines") {
+      // Lines that arrive together, and one longer than any read of the body.
+      std::string body;
+      for (int i = 0; i < 2000; ++i) body += "event " + std::to_string(i) + "\n";
+      body += std::string(300 * 1024, 'x') + "\n" + "after\n";
+      request.reply(http::status_codes::OK, body, "application/json").wait();
     } else if (path == "/blank-lines") {
       request.reply(http::status_codes::OK, "a\n\r\nb", "text/plain").wait();
     } else if (path == "/slow") {
@@ -218,6 +224,14 @@ TEST_F(TransportTest, ReadLineYieldsLinesAsTheyArrive) {
   server_thread.join();
   EXPECT_TRUE(read_before_next[0]);
   EXPECT_TRUE(read_before_next[1]);
+}
+
+TEST_F(TransportTest, LinesThatArriveTogetherOrSpanReadsComeWhole) {
+  auto stream = transport->open_stream(get("/many-lines"));
+  for (int i = 0; i < 2000; ++i) ASSERT_EQ(stream->read_line(), Line("event " + std::to_string(i)));
+  EXPECT_EQ(stream->read_line(), Line(std::string(300 * 1024, 'x')));
+  EXPECT_EQ(stream->read_line(), Line("after"));
+  EXPECT_EQ(stream->read_line(), Line());
 }
 
 TEST_F(TransportTest, EmptyLinesAreNotTheEnd) {
