@@ -20,6 +20,7 @@
 #include "crypto/crl.h"
 #include "crypto/errors.h"
 #include "render/labels.h"
+#include "render/names.h"
 #include "render/trust_domain.h"
 #include "runtime/object.h"
 #include "runtime/own_writes.h"
@@ -256,7 +257,15 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   p.bundle_reconciler = std::make_unique<TrustBundleReconciler>(p.context, p.cas);
   p.profile_reconciler = std::make_unique<SecurityProfileReconciler>(
       p.context, p.cas, [parts](const std::string& ns, const std::string& domain) {
-        parts->bundles->enqueue_batched({ns, domain}, kTrustBundleFanInWindow);
+        // A namespace's first profile gets its bundle at once (its security.yaml names it for
+        // peers); afterwards a profile's pass only rechecks it, with the others of the window.
+        const bool published = parts->context.stores.managed_config_maps->get(
+                                   {ns, render::trust_bundle_name(domain)}) != nullptr;
+        if (published) {
+          parts->bundles->enqueue_batched({ns, domain}, kTrustBundleFanInWindow);
+        } else {
+          parts->bundles->enqueue({ns, domain});
+        }
       });
 
   runtime::ControllerOptions controller_options;
