@@ -394,8 +394,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
           render::crl_distribution_point(context_.crl_base_url, trust_domain);
       render::set_validity(certificate, request.duration, pass.now,
                            pass.ca.certificate().not_after());
-      const auto issued = pass.ca.sign(crypto::CertificateSigningRequest::create(key, certificate),
-                                       certificate, pass.now);
+      const auto issued = pass.ca.issue(key, certificate, pass.now);
       const auto desired = pass.plan.tls_secret(issued.to_pem() + pass.ca.certificate().to_pem(),
                                                 key.to_pkcs8_pem());
       write(desired, target);
@@ -605,8 +604,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_s
     auto certificate = request->certificate;
     render::set_validity(certificate, request->duration, pass.now,
                          pass.ca.certificate().not_after());
-    const auto issued = pass.ca.sign(crypto::CertificateSigningRequest::create(key, certificate),
-                                     certificate, pass.now);
+    const auto issued = pass.ca.issue(key, certificate, pass.now);
     const auto desired = render::oauth2_signing_secret(
         profile, issued.to_pem() + pass.ca.certificate().to_pem(), key.to_pkcs8_pem(), digest);
     if (current) {
@@ -713,8 +711,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_n32(cons
     certificate.crl_distribution_point =
         render::crl_distribution_point(context_.crl_base_url, *interconnect);
     render::set_validity(certificate, request->duration, pass.now, ca->certificate().not_after());
-    const auto issued = ca->sign(crypto::CertificateSigningRequest::create(key, certificate),
-                                 certificate, pass.now);
+    const auto issued = ca->issue(key, certificate, pass.now);
     write_secret(render::n32_secret(profile, issued.to_pem() + ca->certificate().to_pem(),
                                     key.to_pkcs8_pem(), bundle, digest));
     context_.events->record(pass.object, runtime::EventType::Normal, "N32CertificateIssued",

@@ -81,9 +81,8 @@ CertificateAuthority CertificateAuthority::load(std::string_view cert_pem, std::
   return CertificateAuthority(std::move(*cert), std::move(*key));
 }
 
-Certificate CertificateAuthority::sign(const CertificateSigningRequest& csr,
-                                       const CertificateTemplate& request,
-                                       std::chrono::system_clock::time_point now) const {
+void CertificateAuthority::check_issuable(const CertificateTemplate& request,
+                                          std::chrono::system_clock::time_point now) const {
   if (now < certificate_.not_before() || now > certificate_.not_after()) {
     throw IssuanceError(IssueReason::CaNotValid, "the CA certificate is not valid now");
   }
@@ -115,6 +114,12 @@ Certificate CertificateAuthority::sign(const CertificateSigningRequest& csr,
                           "neither serverAuth, clientAuth nor oauthAccessTokenSigning");
     }
   }
+}
+
+Certificate CertificateAuthority::sign(const CertificateSigningRequest& csr,
+                                       const CertificateTemplate& request,
+                                       std::chrono::system_clock::time_point now) const {
+  check_issuable(request, now);
   if (!csr.verify_self_signature()) {
     throw IssuanceError(IssueReason::CsrSignatureInvalid, "the CSR signature does not verify");
   }
@@ -126,6 +131,15 @@ Certificate CertificateAuthority::sign(const CertificateSigningRequest& csr,
   EVP_PKEY* subject_key = X509_REQ_get0_pubkey(Access::req(csr));
   const detail::Issuer issuer{Access::x509(certificate_), Access::pkey(key_)};
   return Access::wrap(detail::build_certificate(request, subject_key, &issuer));
+}
+
+Certificate CertificateAuthority::issue(const PrivateKey& subject_key,
+                                        const CertificateTemplate& request,
+                                        std::chrono::system_clock::time_point now) const {
+  check_issuable(request, now);
+  ERR_clear_error();
+  const detail::Issuer issuer{Access::x509(certificate_), Access::pkey(key_)};
+  return Access::wrap(detail::build_certificate(request, Access::pkey(subject_key), &issuer));
 }
 
 }  // namespace secprov::crypto

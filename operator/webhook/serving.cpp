@@ -290,8 +290,7 @@ std::optional<crypto::Certificate> ServingCertificates::ensure_serving(
     const auto key = crypto::PrivateKey::generate(crypto::KeyAlgorithm::EcdsaP256);
     auto request = serving_template(options_, now);
     request.not_after = std::min(request.not_after, ca.certificate().not_after());
-    const auto issued =
-        ca.sign(crypto::CertificateSigningRequest::create(key, request), request, now);
+    const auto issued = ca.issue(key, request, now);
     cert_pem = issued.to_pem();
     key_pem = key.to_pkcs8_pem();
     auto secret = managed_secret(ns, name, "webhook-serving",

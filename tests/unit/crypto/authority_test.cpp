@@ -178,6 +178,51 @@ TEST(CertificateAuthority, SignsNfLeafWithTheProfileExtensions) {
   EXPECT_FALSE(ca.certificate().issued_by(leaf));
 }
 
+TEST(CertificateAuthority, IssueForAKeyItHoldsEqualsSigningItsCsr) {
+  const auto now = fixed_now();
+  const CertificateAuthority ca = make_ca();
+  const PrivateKey key = PrivateKey::generate(KeyAlgorithm::EcdsaP256);
+  const CertificateTemplate request = nf_template(now);
+  const Certificate issued = ca.issue(key, request, now);
+  const Certificate signed_csr = ca.sign(make_csr(key), request, now);
+  EXPECT_EQ(issued.public_key_sha256(), key.public_key_sha256());
+  EXPECT_TRUE(issued.issued_by(ca.certificate()));
+  // The same certificate but for its serial and signature.
+  EXPECT_EQ(issued.subject(), signed_csr.subject());
+  EXPECT_EQ(issued.issuer(), signed_csr.issuer());
+  EXPECT_EQ(issued.not_before(), signed_csr.not_before());
+  EXPECT_EQ(issued.not_after(), signed_csr.not_after());
+  EXPECT_EQ(issued.dns_names(), signed_csr.dns_names());
+  EXPECT_EQ(issued.uris(), signed_csr.uris());
+  EXPECT_EQ(issued.ip_addresses(), signed_csr.ip_addresses());
+  EXPECT_EQ(issued.nf_types(), signed_csr.nf_types());
+  EXPECT_EQ(issued.crl_distribution_points(), signed_csr.crl_distribution_points());
+  EXPECT_EQ(issued.extended_key_usage()->server_auth, signed_csr.extended_key_usage()->server_auth);
+  EXPECT_EQ(issued.extended_key_usage()->client_auth, signed_csr.extended_key_usage()->client_auth);
+  EXPECT_EQ(issued.subject_key_id(), signed_csr.subject_key_id());
+  EXPECT_EQ(issued.authority_key_id(), signed_csr.authority_key_id());
+  EXPECT_FALSE(issued.is_ca());
+}
+
+TEST(CertificateAuthority, IssueAppliesTheSamePolicyAsSign) {
+  using R = IssuanceError::Reason;
+  const auto now = fixed_now();
+  const CertificateAuthority ca = make_ca();
+  const PrivateKey key = PrivateKey::generate(KeyAlgorithm::EcdsaP256);
+  CertificateTemplate request = nf_template(now);
+  request.not_after = request.not_before;
+  EXPECT_EQ(reason_of<IssuanceError>([&] { (void)ca.issue(key, request, now); }),
+            R::InvalidValidity);
+  request = nf_template(now);
+  request.dns_names.clear();
+  request.uris.clear();
+  request.ip_addresses.clear();
+  EXPECT_EQ(reason_of<IssuanceError>([&] { (void)ca.issue(key, request, now); }),
+            R::MissingSubjectAltName);
+  EXPECT_EQ(reason_of<IssuanceError>([&] { (void)ca.issue(key, nf_template(now), now - 1h); }),
+            R::CaNotValid);
+}
+
 TEST(CertificateAuthority, TakesNamesFromTheTemplateNotTheCsr) {
   const auto now = fixed_now();
   const CertificateAuthority ca = make_ca();
