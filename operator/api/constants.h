@@ -34,6 +34,8 @@ inline constexpr std::string_view kConditionCAExpiringSoon = "CAExpiringSoon";
 // Whether the NFs of spec.outputs enforce by themselves what the profile asks
 // (controllers/policies.h enforcement()).
 inline constexpr std::string_view kConditionEnforced = "Enforced";
+// Whether the profile's peers are configured to match it (controllers/consistency_controller.h).
+inline constexpr std::string_view kConditionConsistent = "Consistent";
 
 // Status bounds (the CRD's maxItems).
 inline constexpr std::size_t kMaxConditions = 8;

@@ -42,7 +42,7 @@ class Family;
 
 namespace secprov::controllers {
 
-inline constexpr std::string_view kConditionConsistent = "Consistent";
+using api::kConditionConsistent;
 
 namespace index {
 // SecurityProfiles by "<ns>/<spec.nfType>": the candidates of catalogue relations.

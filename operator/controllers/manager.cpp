@@ -210,8 +210,14 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       served.all() ? std::vector<std::string>{""} : served.names;
   // Profiles and trust domains are never adopted: who wrote them is of no use.
   const MetadataKept no_writers{.writers = false, .last_applied = false};
-  const auto profiles = cache("securityprofiles", kube::resources::security_profiles(), scopes, "",
-                              p.context.stores.profiles, compacted(no_writers));
+  // Profiles: the typed cache parses each whole, then the JSON one keeps it without most of
+  // its status (strip_profile_status).
+  const auto profiles =
+      cache("securityprofiles", kube::resources::security_profiles(), scopes, "",
+            p.context.stores.profiles,
+            compacted(no_writers, [typed = p.context.stores.typed_profiles](nlohmann::json full) {
+              return typed->admit(std::move(full), strip_profile_status);
+            }));
   const auto domains = cache("trustdomains", kube::resources::trust_domains(), {""}, "",
                              p.context.stores.trust_domains, compacted(no_writers));
   // Only the operator's own objects are cached, Secrets without their private values and a

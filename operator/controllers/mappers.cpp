@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "controllers/ca_provider.h"
+#include "controllers/observed.h"
 #include "controllers/policies.h"
 #include "controllers/trust_bundle_controller.h"
 #include "render/injection.h"
@@ -43,8 +44,11 @@ std::string namespace_trust_domain(std::string_view ns, std::string_view domain)
 }  // namespace index
 
 std::shared_ptr<ProfileStore> make_profile_store() {
-  auto store = std::make_shared<ProfileStore>(
-      [](const Json& object) { return ok_or_nullopt(api::parse_security_profile(object)); });
+  auto store = std::make_shared<ProfileStore>([](const Json& object) {
+    // A cached profile without its status: only admit() parses the whole one.
+    if (is_stripped_profile(object)) return std::optional<api::SecurityProfile>{};
+    return ok_or_nullopt(api::parse_security_profile(object));
+  });
   using Values = std::vector<std::string>;
   // Both trust domains a profile uses: spec.trustDomainRef and, for a SEPP, the interconnect
   // one (spec.n32.trustDomainRef): either one's events requeue it and publish its bundle.

@@ -1,5 +1,6 @@
 #include "controllers/observed.h"
 
+#include "api/constants.h"
 #include "render/digest.h"
 #include "render/labels.h"
 #include "runtime/object.h"
@@ -32,6 +33,33 @@ nlohmann::json strip_config_map_data(nlohmann::json config_map) {
                                         : std::map<std::string, std::string>{};
   config_map["data"] = nlohmann::json::object();
   return config_map;
+}
+
+nlohmann::json strip_profile_status(nlohmann::json profile) {
+  if (!profile.is_object() || !profile.contains("status") || !profile["status"].is_object()) {
+    return profile;
+  }
+  nlohmann::json status = std::move(profile["status"]);
+  profile[kCachedStatusDigestField] = render::json_digest(status);
+  nlohmann::json kept = nlohmann::json::object();
+  for (const char* field : {"observedGeneration", "nfInstanceId", "consistency"}) {
+    if (status.contains(field)) kept[field] = std::move(status[field]);
+  }
+  if (status.contains("conditions") && status["conditions"].is_array()) {
+    nlohmann::json conditions = nlohmann::json::array();
+    for (auto& condition : status["conditions"]) {
+      if (condition.is_object() && condition.value("type", "") == api::kConditionConsistent) {
+        conditions.push_back(std::move(condition));
+      }
+    }
+    kept["conditions"] = std::move(conditions);
+  }
+  profile["status"] = std::move(kept);
+  return profile;
+}
+
+bool is_stripped_profile(const nlohmann::json& object) {
+  return object.is_object() && object.contains(kCachedStatusDigestField);
 }
 
 Observation observe(const nlohmann::json* cached, const std::map<std::string, std::string>& labels,

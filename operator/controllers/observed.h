@@ -27,6 +27,20 @@ nlohmann::json strip_secret_data(nlohmann::json secret);
 // trust bundles, keep their data, which the trust-domain controllers read.
 nlohmann::json strip_config_map_data(nlohmann::json config_map);
 
+// Store-only field of a cached SecurityProfile (strip_profile_status): the json_digest of its
+// whole status, which the status writer compares with the status it would write.
+inline constexpr const char* kCachedStatusDigestField = "secprov:statusDigest";
+
+// The reflector transform for SecurityProfiles, applied once the typed cache has parsed the
+// whole object (TypedStore::admit): the status keeps only what event handlers compare between
+// two versions of a profile (observedGeneration, nfInstanceId, consistency and the Consistent
+// condition) and its digest. Most of a cached profile was its conditions, which the typed
+// cache holds too.
+nlohmann::json strip_profile_status(nlohmann::json profile);
+// Whether `object` is a profile as strip_profile_status left it: only the typed cache holds
+// its status, so it must not be parsed again.
+bool is_stripped_profile(const nlohmann::json& object);
+
 enum class KeyDrift { Modified, Removed };
 
 struct Observation {

@@ -843,19 +843,19 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
   const auto object = context_.stores.profiles->get(key);
   if (!object) return runtime::ReconcileResult::Done();
   const auto now = context_.now();
-  // Parsed once when it entered the cache; parsed here only when the typed cache has not
-  // caught up with the JSON one yet (or does not hold it: it did not parse).
-  const auto typed = context_.stores.typed_profiles->get(key);
-  const auto parsed = typed && typed->metadata.resource_version ==
-                                   (*object)["metadata"].value("resourceVersion", std::string{})
-                          ? api::Result<api::SecurityProfile>(*typed)
-                          : api::parse_security_profile(*object);
-  if (!parsed) {
+  // Parsed once, when it entered the cache (TypedStore::admit).
+  const auto profile = context_.stores.typed_profiles->parsed(*object);
+  if (!profile) {
+    // Deleted or replaced since it was read: the event that did it brings the key back.
+    if (is_stripped_profile(*object)) return runtime::ReconcileResult::Done();
     // The CRD schema normally rejects this first; say what is wrong and touch nothing.
+    const auto parsed = api::parse_security_profile(*object);
+    const std::string why =
+        parsed ? std::string("does not parse") : parsed.errors().front().message();
     api::SecurityProfileStatus status;
     status.observed_generation = (*object)["metadata"].value("generation", std::int64_t{0});
     set_summary(status.conditions, status.observed_generation, seconds_of(now),
-                Summary::stalled("InvalidSpec", parsed.errors().front().message()));
+                Summary::stalled("InvalidSpec", why));
     write_status_if_changed(*context_.client, kube::resources::security_profiles(), *object,
                             api::to_json(status));
     throw runtime::TerminalError("InvalidSpec", "SecurityProfile " + key.ns + "/" + key.name +
@@ -864,8 +864,8 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
   return runtime::with_finalizer(*context_.client, kube::resources::security_profiles(), *object,
                                  kFinalizer, [&](runtime::FinalizerEvent event) {
                                    return event == runtime::FinalizerEvent::Cleanup
-                                              ? cleanup(*object, parsed.value())
-                                              : apply(*object, parsed.value(), now);
+                                              ? cleanup(*object, *profile)
+                                              : apply(*object, *profile, now);
                                  });
 }
 

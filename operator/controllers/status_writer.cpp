@@ -1,12 +1,20 @@
 #include "controllers/status_writer.h"
 
 #include "controllers/context.h"
+#include "controllers/observed.h"
+#include "render/digest.h"
 
 namespace secprov::controllers {
 
 bool write_status_if_changed(kube::Client& client, const kube::ResourceType& type,
                              const nlohmann::json& object, const nlohmann::json& status) {
-  if (object.value("status", nlohmann::json::object()) == status) return false;
+  // A cached profile carries its status's digest only (strip_profile_status).
+  if (const auto digest = object.find(kCachedStatusDigestField); digest != object.end()) {
+    if (*digest == render::json_digest(status)) return false;
+  } else if (const auto current = object.find("status");
+             current == object.end() ? status.empty() : *current == status) {
+    return false;
+  }
   const auto& metadata = object.at("metadata");
   nlohmann::json patch = {
       {"apiVersion", type.api_version()},

@@ -31,8 +31,12 @@ std::string object_digest(const std::map<std::string, std::string>& data_digests
   return "sha256:" + crypto::sha256_hex(text);
 }
 
+std::string json_digest(const nlohmann::json& value) {
+  return "sha256:" + crypto::sha256_hex(value.dump());
+}
+
 std::string input_digest(const nlohmann::json& inputs) {
-  return "sha256:" + crypto::sha256_hex(inputs.dump());
+  return json_digest(inputs);
 }
 
 nlohmann::json with_digests(nlohmann::json object, std::string_view input) {

@@ -33,7 +33,9 @@ DataEncoding data_encoding_of(const nlohmann::json& object);
 // "sha256:<hex>" over "key=digest\n" lines in key order.
 std::string object_digest(const std::map<std::string, std::string>& data_digests);
 
-// "sha256:<hex>" of inputs.dump() (nlohmann objects are key-sorted: canonical).
+// "sha256:<hex>" of value.dump() (nlohmann objects are key-sorted: canonical).
+std::string json_digest(const nlohmann::json& value);
+// The json_digest of what an object is rendered from.
 std::string input_digest(const nlohmann::json& inputs);
 
 // The object with its input-digest and data-digests annotations set.

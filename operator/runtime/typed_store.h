@@ -63,12 +63,8 @@ class TypedStore {
       const auto it = entries_.find(*key);
       if (it != entries_.end() && same_version(*it->second.source, *object)) return;
     }
-    Ptr value;  // parsed outside the lock: readers are not held up by parsing
-    try {
-      if (auto parsed = parse_(*object)) value = std::make_shared<const T>(std::move(*parsed));
-    } catch (const std::exception&) {
-      // Left null: treated as an object that does not parse.
-    }
+    Ptr value = take_staged(*key, resource_version_of(*object));
+    if (!value) value = parse_or_null(*object);  // outside the lock: readers are not held up
     std::unique_lock lock(mutex_);
     const auto it = entries_.find(*key);
     if (it != entries_.end()) unfile_locked(it->first, it->second);
@@ -82,8 +78,35 @@ class TypedStore {
     for (auto& [name, index] : indexes_) entry.filed[name] = file_locked(index, *key, entry.value);
   }
 
+  // For a cache whose reflector stores less of an object than parsing reads (a Transform):
+  // parses the whole object as it arrives, for the upsert of its stored form that follows,
+  // and returns `stored_form(full)`. An object that does not parse is returned whole, so the
+  // reconciler can still say why. An object already parsed at this resourceVersion (a relist)
+  // is not parsed again.
+  Json admit(Json full, const std::function<Json(Json)>& stored_form) {
+    const auto key = try_key_of(full);
+    if (!key) return full;
+    const std::string version = resource_version_of(full);
+    {
+      std::shared_lock lock(mutex_);
+      const auto it = entries_.find(*key);
+      if (!version.empty() && it != entries_.end() &&
+          resource_version_of(*it->second.source) == version) {
+        return it->second.value ? stored_form(std::move(full)) : full;
+      }
+    }
+    Ptr value = parse_or_null(full);
+    if (!value) return full;
+    {
+      std::unique_lock lock(mutex_);
+      staged_.insert_or_assign(*key, Staged{version, std::move(value)});
+    }
+    return stored_form(std::move(full));
+  }
+
   void erase(const ObjectKey& key) {
     std::unique_lock lock(mutex_);
+    staged_.erase(key);
     const auto it = entries_.find(key);
     if (it == entries_.end()) return;
     unfile_locked(it->first, it->second);
@@ -98,9 +121,9 @@ class TypedStore {
     return it == entries_.end() ? nullptr : it->second.value;
   }
 
-  // The parsed form of `object`: the stored one when it came from the same resourceVersion,
-  // else parsed now (the typed cache has not caught up with the JSON one yet). Null when it
-  // does not parse.
+  // The parsed form of `object`: the stored (or admitted) one when it came from the same
+  // resourceVersion, else parsed now (the typed cache has not caught up with the JSON one
+  // yet). Null when it does not parse.
   Ptr parsed(const Json& object) const {
     if (const auto key = try_key_of(object)) {
       std::shared_lock lock(mutex_);
@@ -108,13 +131,13 @@ class TypedStore {
       if (it != entries_.end() && it->second.value && same_version(*it->second.source, object)) {
         return it->second.value;
       }
+      const auto staged = staged_.find(*key);
+      if (staged != staged_.end() && !staged->second.version.empty() &&
+          staged->second.version == resource_version_of(object)) {
+        return staged->second.value;
+      }
     }
-    try {
-      if (auto value = parse_(object)) return std::make_shared<const T>(std::move(*value));
-    } catch (const std::exception&) {
-      // As in upsert: an object that does not parse.
-    }
-    return nullptr;
+    return parse_or_null(object);
   }
 
   // Keys of the objects filed under `value` in `index`, ordered; at most `limit` of them (the
@@ -185,6 +208,30 @@ class TypedStore {
     std::map<std::string, std::set<std::string>, std::less<>> filed;
   };
 
+  // Parsed by admit(), waiting for the upsert of the stored form.
+  struct Staged {
+    std::string version;
+    Ptr value;
+  };
+
+  Ptr parse_or_null(const Json& object) const {
+    try {
+      if (auto parsed = parse_(object)) return std::make_shared<const T>(std::move(*parsed));
+    } catch (const std::exception&) {
+      // Null: treated as an object that does not parse.
+    }
+    return nullptr;
+  }
+
+  Ptr take_staged(const ObjectKey& key, const std::string& version) {
+    std::unique_lock lock(mutex_);
+    const auto it = staged_.find(key);
+    if (it == staged_.end()) return nullptr;
+    Ptr value = it->second.version == version && !version.empty() ? it->second.value : nullptr;
+    staged_.erase(it);
+    return value;
+  }
+
   static bool same_version(const Json& a, const Json& b) {
     if (&a == &b) return true;
     const std::string rv_a = resource_version_of(a);
@@ -225,6 +272,7 @@ class TypedStore {
   mutable std::shared_mutex mutex_;
   std::map<ObjectKey, Entry> entries_;
   std::set<ObjectKey> unparsed_;  // the entries without a value
+  std::map<ObjectKey, Staged> staged_;
   std::map<std::string, Index, std::less<>> indexes_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "controllers/consistency_controller.h"
 #include "runtime/events.h"
+#include "unit/controllers/cached_profile.h"
 #include "unit/runtime/fake_api.h"
 #include "unit/runtime/test_util.h"
 
@@ -278,9 +279,7 @@ class ConsistencyReconcilerTest : public ::testing::Test {
   }
   // As the caches and the API server have it.
   void put(const json& object) {
-    const auto ptr = std::make_shared<const json>(object);
-    context_.stores.profiles->upsert(ptr);
-    context_.stores.typed_profiles->upsert(ptr);
+    testing::cache_profile(context_.stores, object);
     const std::string path = kPath + object["metadata"]["name"].get<std::string>();
     api_.put_object(path, object);
     api_.put_object(path + "/status", object);

@@ -119,6 +119,33 @@ TEST(StripConfigMapData, ATrustBundleKeepsItsData) {
   EXPECT_EQ(cached, bundle);
 }
 
+TEST(StripProfileStatus, KeepsWhatHandlersCompareAndTheDigestOfTheWholeStatus) {
+  const json consistent = {{"type", "Consistent"}, {"status", "True"}, {"reason", "NoPeers"}};
+  const json status = {
+      {"observedGeneration", 3},
+      {"nfInstanceId", "id-1"},
+      {"consistency", {{"peers", json::array({"smf"})}}},
+      {"certificate", {{"serialNumber", "01"}}},
+      {"objects", json::array({{{"kind", "Secret"}, {"name", "amf-tls"}}})},
+      {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}, consistent})}};
+  const json profile = {{"metadata", {{"name", "amf"}, {"generation", 3}}},
+                        {"spec", {{"nfType", "AMF"}}},
+                        {"status", status}};
+  const auto cached = strip_profile_status(profile);
+  EXPECT_TRUE(is_stripped_profile(cached));
+  EXPECT_FALSE(is_stripped_profile(profile));
+  EXPECT_EQ(cached[kCachedStatusDigestField], render::json_digest(status));
+  EXPECT_EQ(cached["status"], (json{{"observedGeneration", 3},
+                                    {"nfInstanceId", "id-1"},
+                                    {"consistency", status["consistency"]},
+                                    {"conditions", json::array({consistent})}}));
+  EXPECT_EQ(cached["spec"], profile["spec"]);
+  EXPECT_EQ(cached["metadata"], profile["metadata"]);
+  // A profile without a status yet is kept as it is.
+  const json fresh = {{"metadata", {{"name", "amf"}}}, {"spec", {{"nfType", "AMF"}}}};
+  EXPECT_EQ(strip_profile_status(fresh), fresh);
+}
+
 TEST(Observe, AMissingObjectDoesNotExist) {
   const auto observation = observe(nullptr, kLabels, "o");
   EXPECT_FALSE(observation.exists);

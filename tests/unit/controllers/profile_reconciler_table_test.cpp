@@ -22,6 +22,7 @@
 #include "crypto/encoding.h"
 #include "crypto/key.h"
 #include "runtime/events.h"
+#include "unit/controllers/cached_profile.h"
 #include "unit/controllers/ready_trust_domain.h"
 #include "unit/runtime/fake_api.h"
 #include "unit/runtime/manual_clock.h"
@@ -120,7 +121,7 @@ class World {
   // Stores the profile in the API and, as its reflector would deliver it, in the cache.
   void put_profile(Json profile) {
     api_.put_object(kProfilePath, std::move(profile));
-    context_.stores.profiles->upsert(api_.object(kProfilePath).value());
+    testing::cache_profile(context_.stores, api_.object(kProfilePath).value());
   }
   void edit_profile(const std::function<void(Json&)>& edit) {
     auto object = profile();

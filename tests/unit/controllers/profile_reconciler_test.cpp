@@ -8,6 +8,7 @@
 #include "crypto/certificate.h"
 #include "crypto/encoding.h"
 #include "runtime/events.h"
+#include "unit/controllers/cached_profile.h"
 #include "unit/controllers/ready_trust_domain.h"
 #include "unit/runtime/fake_api.h"
 #include "unit/runtime/manual_clock.h"
@@ -57,7 +58,7 @@ class ProfileReconcilerTest : public ::testing::Test {
   }
 
   runtime::ReconcileResult reconcile(const Json& profile) {
-    context_.stores.profiles->upsert(profile);
+    testing::cache_profile(context_.stores, profile);
     api_.put_object(kProfilePath, profile);
     api_.put_object(std::string(kProfilePath) + "/status", profile);
     try {

@@ -478,7 +478,7 @@ TEST(GateMemo, KnownDigestsAnswerWithoutThePem) {
   EXPECT_TRUE(memo.knows_bundle("sha256:1"));
   EXPECT_TRUE(memo.knows_issued("sha256:2", fa));
   EXPECT_FALSE(memo.knows_issued("sha256:2", std::string(64, 'f')));  // another CA
-  EXPECT_FALSE(memo.knows_bundle(""));  // no digest: never remembered
+  EXPECT_FALSE(memo.knows_bundle(""));                                // no digest: never remembered
   memo.end_pass();
   // Known from the previous pass: the answer comes without any PEM and without a parse.
   const auto parses = memo.parses();

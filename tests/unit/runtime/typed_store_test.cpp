@@ -109,6 +109,47 @@ TEST(TypedStore, ParsedSharesTheStoredObjectOfTheSameVersionAndParsesAnyOther) {
   EXPECT_EQ(store->parsed(thing("ns", "b", "1", "g")).get()->group, "g") << "not stored";
 }
 
+// A stored form without the spec, as a Transform that drops what only the parse reads.
+Json without_spec(Json object) {
+  object.erase("spec");
+  object["stripped"] = true;
+  return object;
+}
+
+TEST(TypedStore, AdmitParsesTheWholeObjectForTheUpsertOfItsStoredForm) {
+  const CountingParse parse;
+  const auto store = make_store(parse);
+  const auto stored = ptr(store->admit(thing("ns", "a", "1", "g1", {"t"}), without_spec));
+  EXPECT_FALSE(stored->contains("spec"));
+  EXPECT_EQ(*parse.calls, 1);
+  // Between the transform and the upsert, readers of the stored form find the parsed one.
+  ASSERT_NE(store->parsed(*stored), nullptr);
+  EXPECT_EQ(store->parsed(*stored)->group, "g1");
+  store->upsert(stored);
+  EXPECT_EQ(*parse.calls, 1) << "the stored form is not parsed";
+  EXPECT_EQ(store->get({"ns", "a"})->group, "g1");
+  EXPECT_EQ(keys(store->keys_by_index("tag", "t")), Names{"ns/a"});
+  EXPECT_EQ(store->parsed(*stored), store->get({"ns", "a"}));
+
+  // A relist of the same version parses nothing again.
+  const auto relisted = store->admit(thing("ns", "a", "1", "g1", {"t"}), without_spec);
+  EXPECT_FALSE(relisted.contains("spec"));
+  EXPECT_EQ(*parse.calls, 1);
+
+  // An object that does not parse is stored whole, so the reconciler can say why.
+  const auto bad = store->admit(thing("ns", "a", "2", 42), without_spec);
+  EXPECT_TRUE(bad.contains("spec"));
+  store->upsert(ptr(bad));
+  EXPECT_EQ(store->get({"ns", "a"}), nullptr);
+  EXPECT_EQ(store->unparsed("ns").size(), 1u);
+
+  // Admitted, then deleted before its upsert: nothing of it stays.
+  (void)store->admit(thing("ns", "b", "5", "g2"), without_spec);
+  store->erase({"ns", "b"});
+  EXPECT_EQ(store->parsed(without_spec(thing("ns", "b", "5", "g2"))), nullptr)
+      << "the stored form does not parse and nothing admitted is left";
+}
+
 TEST(TypedStore, IndexesFollowAddUpdateDelete) {
   const CountingParse parse;
   const auto store = make_store(parse);
