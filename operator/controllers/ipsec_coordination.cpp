@@ -82,8 +82,13 @@ std::optional<api::SecurityProfile> applied_ipsec_profile(const nlohmann::json& 
   if (!applied) return std::nullopt;
   const auto ipsec = nlohmann::json::parse(*applied, nullptr, false);
   if (ipsec.is_discarded()) return std::nullopt;
-  auto object = profile_object;
-  if (!object.contains("spec") || !object["spec"].is_object()) return std::nullopt;
+  if (!profile_object.contains("spec") || !profile_object["spec"].is_object()) return std::nullopt;
+  // Its type, metadata and spec only: the comparison reads specs, and a cached profile's status
+  // is a stripped one that does not parse (strip_profile_status).
+  nlohmann::json object = nlohmann::json::object();
+  for (const char* field : {"apiVersion", "kind", "metadata", "spec"}) {
+    if (profile_object.contains(field)) object[field] = profile_object[field];
+  }
   if (ipsec.is_null()) {
     object["spec"].erase("ipsec");
   } else {

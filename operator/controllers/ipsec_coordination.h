@@ -47,7 +47,7 @@ std::optional<HoldEvent> ipsec_hold_event(const api::SecurityProfileStatus& befo
 
 // `desired` with spec.ipsec as the annotation of `secret` records it; nullopt when the
 // Secret carries no such annotation or it does not parse as spec.ipsec. `profile_object`
-// is the profile as stored (its spec.ipsec is replaced).
+// is the profile as stored (its spec.ipsec is replaced; its status is not read).
 std::optional<api::SecurityProfile> applied_ipsec_profile(const nlohmann::json& profile_object,
                                                           const nlohmann::json& secret);
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "controllers/consistency_controller.h"
+#include "controllers/observed.h"
 
 namespace secprov::controllers {
 namespace {
@@ -99,6 +100,13 @@ TEST(AppliedIpsecProfile, TheAnnotationReplacesSpecIpsec) {
   ASSERT_TRUE(applied.has_value());
   EXPECT_EQ(applied->spec.ipsec, parse(smf(kIke256)).spec.ipsec);
   EXPECT_EQ(applied->metadata.name, "smf");
+  // As the cache holds a profile that has a status (strip_profile_status): the same.
+  auto with_status = stored;
+  with_status["status"] = {{"observedGeneration", 1},
+                           {"conditions", Json::array({{{"type", "Ready"}, {"status", "True"}}})}};
+  const auto cached = policies::applied_ipsec_profile(strip_profile_status(with_status), secret);
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_EQ(cached->spec.ipsec, parse(smf(kIke256)).spec.ipsec);
   // Without the annotation (a Secret written before it existed), or unreadable: unknown.
   EXPECT_EQ(policies::applied_ipsec_profile(stored, Json::object()), std::nullopt);
   secret["metadata"]["annotations"][policies::kIpsecAppliedSpecAnnotation] = "{not json";
