@@ -10,6 +10,7 @@
 #include "check/catalogue.h"
 #include "check/scope.h"
 #include "controllers/conditions.h"
+#include "controllers/observed.h"
 #include "controllers/status_writer.h"
 #include "kube/resource.h"
 #include "runtime/object.h"
@@ -71,10 +72,18 @@ std::set<api::NfType> related_types(api::NfType type) {
   return out;
 }
 
-std::optional<api::SecurityProfile> typed_or_parsed(const ProfileStore& profiles,
-                                                    const Json& object) {
+// The profile `object` is a version of, as far as consistency_peers reads it (its spec,
+// metadata and status.consistency). The typed cache holds only the latest version: an older
+// one (the old object of an update) is parsed from what the JSON cache kept of it, without
+// the store-only status digest (strip_profile_status).
+std::optional<api::SecurityProfile> peers_view(const ProfileStore& profiles, const Json& object) {
   if (const auto parsed = profiles.parsed(object)) return *parsed;
-  return std::nullopt;
+  if (!is_stripped_profile(object)) return std::nullopt;
+  Json parseable = object;
+  parseable.erase(kCachedStatusDigestField);
+  auto parsed = api::parse_security_profile(parseable);
+  if (!parsed) return std::nullopt;
+  return std::move(parsed).value();
 }
 
 bool deleting(const Json& object) {
@@ -242,7 +251,7 @@ std::vector<ObjectKey> consistency_keys(const ProfileStore& profiles,
   if (!fan_out) return out;
   for (const Json* o : {old_object, &object}) {
     if (o == nullptr) continue;
-    if (const auto p = typed_or_parsed(profiles, *o)) {
+    if (const auto p = peers_view(profiles, *o)) {
       auto more = consistency_peers(profiles, *p);
       out.insert(out.end(), more.begin(), more.end());
     }
@@ -462,7 +471,8 @@ runtime::ReconcileResult ConsistencyReconciler::reconcile(const ObjectKey& key) 
     ledger_->forget(key);
     return runtime::ReconcileResult::Done();
   }
-  const auto profile = typed_or_parsed(*context_.stores.typed_profiles, *object);
+  // The whole profile, never a view of a stripped one: its status is written back.
+  const auto profile = context_.stores.typed_profiles->parsed(*object);
   if (!profile) {  // the profile controller reports InvalidSpec
     ledger_->forget(key);
     return runtime::ReconcileResult::Done();

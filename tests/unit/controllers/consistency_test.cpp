@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "controllers/consistency_controller.h"
+#include "controllers/observed.h"
 #include "runtime/events.h"
 #include "unit/controllers/cached_profile.h"
 #include "unit/runtime/fake_api.h"
@@ -147,6 +148,31 @@ std::set<std::string> names(const std::vector<runtime::ObjectKey>& keys) {
   std::set<std::string> out;
   for (const auto& k : keys) out.insert(k.name);
   return out;
+}
+
+// As the operator caches profiles (cached_profile.h): the old object of an update is a
+// stripped version the typed cache no longer holds; its peers still count.
+TEST(ConsistencyKeys, TheReplacedVersionOfACachedProfileStillGivesItsPeers) {
+  auto store = make_profile_store();
+  add_consistency_indexes(*store);
+  const json finding = {
+      {"peer", "gone"}, {"interface", "SBI"}, {"consistent", false}, {"reason", "X"}};
+  const json before = profile_json("ausf", "AUSF", json::object(),
+                                   {{"observedGeneration", 1}, {"consistency", {finding}}});
+  json after = profile_json("ausf", "AUSF", json::object(),
+                            {{"observedGeneration", 1}, {"consistency", json::array()}});
+  after["metadata"]["resourceVersion"] = "7";
+  const auto cached = [&](const json& version) {
+    auto stored = std::make_shared<const json>(store->admit(version, strip_profile_status));
+    store->upsert(stored);
+    return stored;
+  };
+  const auto old_object = cached(before);
+  const auto new_object = cached(after);
+  ASSERT_TRUE(is_stripped_profile(*old_object));
+  const ConsistencyLedger ledger(nullptr);
+  EXPECT_TRUE(
+      names(consistency_keys(*store, ledger, old_object.get(), *new_object)).contains("gone"));
 }
 
 TEST(ConsistencyKeys, PeersByTypeNamesAndPreviousPeers) {
