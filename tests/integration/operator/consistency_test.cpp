@@ -200,7 +200,7 @@ TEST_F(ConsistencyTest, ExternalPeerGivesAFinding) {
   EXPECT_EQ(r.value("interface", ""), "SBI");
   EXPECT_NE(condition("amf").value("message", "").find("external/ausf-ext"), std::string::npos)
       << condition("amf");
-  EXPECT_TRUE(eventually([&] { return inconsistent("SBI") == 1; }, kSettle));
+  EXPECT_TRUE(eventually([&] { return inconsistent("SBI") == 1; }, kSettle)) << inconsistent("SBI");
 
   // The API refuses a malformed description, naming the field.
   std::string output;
