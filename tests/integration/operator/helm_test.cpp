@@ -439,6 +439,7 @@ TEST_F(HelmClusterTest, InstallUpgradeUninstall) {
   EXPECT_TRUE(contains(args, "--leader-elect"));
   EXPECT_TRUE(contains(args, "--workers=2"));
   EXPECT_TRUE(contains(args, "--io-threads=2"));
+  EXPECT_TRUE(contains(args, "--resync-period=36000"));
   EXPECT_TRUE(exists("serviceaccount secprov-operator -n " + namespace_));
   EXPECT_TRUE(exists("poddisruptionbudget secprov-operator -n " + namespace_));
   EXPECT_TRUE(exists("service secprov-webhook -n " + namespace_));
