@@ -68,22 +68,6 @@ TEST(Observe, AStrippedLabelOrOwnerIsDrift) {
   EXPECT_FALSE(observe(&intact, kLabels, "another-owner").owner_intact);
 }
 
-TEST(Observe, ConfigMapsAreComparedByValue) {
-  const json data = {{"security.yaml", "a: 1\n"}};
-  json config_map = {{"kind", "ConfigMap"},
-                     {"metadata",
-                      {{"labels", kLabels},
-                       {"ownerReferences", json::array({{{"uid", "o"}, {"controller", true}}})},
-                       {"annotations",
-                        {{render::kDataDigestsAnnotation,
-                          json(render::data_digests(data, render::DataEncoding::Plain)).dump()}}}}},
-                     {"data", data}};
-  EXPECT_FALSE(observe(&config_map, kLabels, "o").drifted());
-  config_map["data"]["security.yaml"] = "a: 2\n";
-  EXPECT_EQ(observe(&config_map, kLabels, "o").drifted_keys.at("security.yaml"),
-            KeyDrift::Modified);
-}
-
 // A profile's ConfigMap as the operator wrote it (it carries the profile label).
 json written_config_map(const json& data) {
   return {{"kind", "ConfigMap"},
@@ -94,6 +78,14 @@ json written_config_map(const json& data) {
              {{render::kDataDigestsAnnotation,
                json(render::data_digests(data, render::DataEncoding::Plain)).dump()}}}}},
           {"data", data}};
+}
+
+TEST(Observe, ConfigMapsAreComparedByValue) {
+  auto config_map = written_config_map({{"security.yaml", "a: 1\n"}});
+  EXPECT_FALSE(observe(&config_map, kLabels, "o").drifted());
+  config_map["data"]["security.yaml"] = "a: 2\n";
+  EXPECT_EQ(observe(&config_map, kLabels, "o").drifted_keys.at("security.yaml"),
+            KeyDrift::Modified);
 }
 
 TEST(StripConfigMapData, AProfilesConfigMapKeepsDigestsOnlyAndItsDriftShows) {
