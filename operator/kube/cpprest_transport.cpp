@@ -1,5 +1,4 @@
 // The only file that knows cpprestsdk (and, through boost::asio::ssl, OpenSSL contexts).
-#include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <pplx/threadpool.h>
 
