@@ -154,6 +154,10 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
     : parts_(std::make_unique<Parts>()) {
   auto& p = *parts_;
   const auto store = [] { return std::make_shared<runtime::Store>(); };
+  // The caches with an object or more per profile keep them packed (runtime/packed.h).
+  const auto packed_store = [] {
+    return std::make_shared<runtime::Store>(runtime::StoreForm::Packed);
+  };
   p.context.client = client;
   p.context.operator_namespace = options.operator_namespace;
   p.context.events = options.events;
@@ -161,8 +165,13 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   p.context.clock = options.clock;
   p.context.crl_base_url = options.crl_base_url;
   p.context.consistency = std::make_shared<ConsistencyLedger>(options.registry.get());
-  p.context.stores = Stores{
-      store(), store(), store(), store(), store(), make_profile_store(), make_trust_domain_store()};
+  p.context.stores = Stores{.profiles = packed_store(),
+                            .trust_domains = store(),
+                            .managed_secrets = packed_store(),
+                            .managed_config_maps = packed_store(),
+                            .operator_secrets = store(),
+                            .typed_profiles = make_profile_store(),
+                            .typed_trust_domains = make_trust_domain_store()};
   p.cas =
       std::make_shared<CaProvider>(p.context.stores.operator_secrets, options.operator_namespace);
 

@@ -5,41 +5,56 @@
 #include <utility>
 
 namespace secprov::runtime {
-namespace {
+namespace {}  // namespace
 
-bool same_version(const Json& a, const Json& b) {
-  const std::string rv_a = resource_version_of(a);
-  const std::string rv_b = resource_version_of(b);
-  if (!rv_a.empty() && !rv_b.empty()) return rv_a == rv_b;
-  return a == b;
+Store::Slot Store::slot_of(ObjectPtr object) const {
+  Slot slot;
+  slot.version = resource_version_of(*object);
+  if (form_ == StoreForm::Packed) {
+    slot.packed = PackedJson(*object);
+  } else {
+    slot.tree = std::move(object);
+  }
+  return slot;
 }
 
-}  // namespace
+ObjectPtr Store::object_of(const Slot& slot) const {
+  if (form_ == StoreForm::Tree) return slot.tree;
+  return std::make_shared<const Json>(slot.packed.unpack());
+}
 
 StoreDelta Store::replace(std::vector<Json> objects, std::string resource_version) {
-  std::map<ObjectKey, ObjectPtr> fresh;
+  // The listed trees go to the delta's readers; the store keeps their slots.
+  std::map<ObjectKey, std::pair<ObjectPtr, Slot>> fresh;
   for (auto& object : objects) {
     auto key = try_key_of(object);
     if (!key) continue;
-    fresh.insert_or_assign(std::move(*key), std::make_shared<const Json>(std::move(object)));
+    auto tree = std::make_shared<const Json>(std::move(object));
+    auto slot = slot_of(tree);
+    fresh.insert_or_assign(std::move(*key), std::pair{std::move(tree), std::move(slot)});
   }
 
   StoreDelta delta;
+  std::map<ObjectKey, Slot> slots;
   std::unique_lock lock(mutex_);
   for (const auto& [key, old] : objects_) {
-    if (!fresh.contains(key)) delta.deleted.push_back(old);
+    if (!fresh.contains(key)) delta.deleted.push_back(object_of(old));
   }
-  for (const auto& [key, object] : fresh) {
+  for (auto& [key, listed] : fresh) {
+    auto& [tree, slot] = listed;
     const auto it = objects_.find(key);
     if (it == objects_.end()) {
-      delta.added.push_back(object);
-    } else if (same_version(*it->second, *object)) {
+      delta.added.push_back(tree);
+    } else if (!it->second.version.empty() && !slot.version.empty()
+                   ? it->second.version == slot.version
+                   : *object_of(it->second) == *tree) {
       ++delta.unchanged;
     } else {
-      delta.updated.emplace_back(it->second, object);
+      delta.updated.emplace_back(object_of(it->second), tree);
     }
+    slots.emplace_hint(slots.end(), key, std::move(slot));
   }
-  objects_ = std::move(fresh);
+  objects_ = std::move(slots);
   resource_version_ = std::move(resource_version);
   return delta;
 }
@@ -51,31 +66,35 @@ ObjectPtr Store::upsert(Json object) {
 ObjectPtr Store::upsert(ObjectPtr object) {
   if (!object) throw std::invalid_argument("null object");
   const ObjectKey key = key_of(*object);
+  auto fresh = slot_of(std::move(object));
   std::unique_lock lock(mutex_);
-  auto& slot = objects_[key];
-  return std::exchange(slot, std::move(object));
+  const auto [it, inserted] = objects_.try_emplace(key);
+  const Slot previous = std::exchange(it->second, std::move(fresh));
+  lock.unlock();  // expanding the previous object holds nobody up
+  return inserted ? nullptr : object_of(previous);
 }
 
 ObjectPtr Store::erase(const ObjectKey& key) {
   std::unique_lock lock(mutex_);
   const auto it = objects_.find(key);
   if (it == objects_.end()) return nullptr;
-  ObjectPtr previous = std::move(it->second);
+  const Slot previous = std::move(it->second);
   objects_.erase(it);
-  return previous;
+  lock.unlock();
+  return object_of(previous);
 }
 
 ObjectPtr Store::get(const ObjectKey& key) const {
   std::shared_lock lock(mutex_);
   const auto it = objects_.find(key);
-  return it == objects_.end() ? nullptr : it->second;
+  return it == objects_.end() ? nullptr : object_of(it->second);
 }
 
 std::vector<ObjectPtr> Store::list() const {
   std::shared_lock lock(mutex_);
   std::vector<ObjectPtr> out;
   out.reserve(objects_.size());
-  for (const auto& [key, object] : objects_) out.push_back(object);
+  for (const auto& [key, slot] : objects_) out.push_back(object_of(slot));
   return out;
 }
 
@@ -85,7 +104,7 @@ std::vector<ObjectPtr> Store::list(std::string_view ns) const {
   // Keys sort by namespace first, so one namespace is a contiguous range.
   for (auto it = objects_.lower_bound(ObjectKey{std::string(ns), ""});
        it != objects_.end() && it->first.ns == ns; ++it) {
-    out.push_back(it->second);
+    out.push_back(object_of(it->second));
   }
   return out;
 }
@@ -94,7 +113,7 @@ std::vector<ObjectKey> Store::keys() const {
   std::shared_lock lock(mutex_);
   std::vector<ObjectKey> out;
   out.reserve(objects_.size());
-  for (const auto& [key, object] : objects_) out.push_back(key);
+  for (const auto& [key, slot] : objects_) out.push_back(key);
   return out;
 }
 

@@ -10,11 +10,18 @@
 #include <vector>
 
 #include "runtime/object.h"
+#include "runtime/packed.h"
 
 namespace secprov::runtime {
 
-// Objects are immutable once stored; readers share them without copying.
+// Objects are immutable once stored: a reader's tree never changes under it.
 using ObjectPtr = std::shared_ptr<const Json>;
+
+// How a Store holds its objects. Trees are shared with readers as they are; packed objects
+// (runtime/packed.h) take about a third of the memory and are expanded on every read (a few
+// microseconds for a Secret or a profile), so each reader owns the tree it gets. For the
+// caches that hold an object or more per profile.
+enum class StoreForm { Tree, Packed };
 
 // What a replace() changed, so the reflector can fire handlers after a relist.
 struct StoreDelta {
@@ -28,14 +35,15 @@ struct StoreDelta {
 // it are deterministic. Lookups by field go through a TypedStore's indexes (typed_store.h).
 class Store {
  public:
-  Store() = default;
+  explicit Store(StoreForm form = StoreForm::Tree) : form_(form) {}
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
   // Replaces the whole content (after a list) and records the list's resourceVersion.
   // Objects without metadata.name are skipped.
   StoreDelta replace(std::vector<Json> objects, std::string resource_version);
-  // Inserts or replaces by key; returns the previous object (null when new).
+  // Inserts or replaces by key; returns the previous object (null when new). A packed store
+  // keeps a packed copy: the tree passed in stays the caller's.
   // Throws std::invalid_argument when the object has no metadata.name.
   ObjectPtr upsert(Json object);
   ObjectPtr upsert(ObjectPtr object);
@@ -53,8 +61,17 @@ class Store {
   void set_resource_version(std::string resource_version);
 
  private:
+  struct Slot {
+    ObjectPtr tree;       // StoreForm::Tree
+    PackedJson packed;    // StoreForm::Packed
+    std::string version;  // metadata.resourceVersion, to compare without expanding
+  };
+  Slot slot_of(ObjectPtr object) const;
+  ObjectPtr object_of(const Slot& slot) const;
+
+  const StoreForm form_;
   mutable std::shared_mutex mutex_;
-  std::map<ObjectKey, ObjectPtr> objects_;
+  std::map<ObjectKey, Slot> objects_;
   std::string resource_version_;
 };
 

@@ -5,6 +5,7 @@
 // Generic: runtime/ knows no API types; controllers/ instantiates it.
 
 #include <cstddef>
+#include <algorithm>
 #include <exception>
 #include <functional>
 #include <limits>
@@ -47,8 +48,8 @@ class TypedStore {
     index.fn = std::move(fn);
     index.values.clear();
     for (auto& [key, entry] : entries_) {
-      if (!entry.value) continue;
-      entry.filed[name] = file_locked(index, key, entry.value);
+      std::erase_if(entry.filed, [&index](const Filed& f) { return f.index == &index; });
+      if (entry.value) file_locked(index, key, entry);
     }
   }
 
@@ -61,21 +62,28 @@ class TypedStore {
     {
       std::shared_lock lock(mutex_);
       const auto it = entries_.find(*key);
-      if (it != entries_.end() && same_version(*it->second.source, *object)) return;
+      if (it != entries_.end() && matches(it->second, *object)) return;
     }
-    Ptr value = take_staged(*key, resource_version_of(*object));
+    std::string version = resource_version_of(*object);
+    Ptr value = take_staged(*key, version);
     if (!value) value = parse_or_null(*object);  // outside the lock: readers are not held up
+    // The JSON is kept only where the parsed value cannot stand for it: an object that does
+    // not parse (unparsed() returns it) or one without a resourceVersion to compare.
+    ObjectPtr source = !value || version.empty() ? object : nullptr;
     std::unique_lock lock(mutex_);
     const auto it = entries_.find(*key);
     if (it != entries_.end()) unfile_locked(it->first, it->second);
-    Entry& entry =
-        entries_.insert_or_assign(*key, Entry{object, std::move(value), {}}).first->second;
+    Entry& entry = entries_
+                       .insert_or_assign(
+                           *key, Entry{std::move(version), std::move(source), std::move(value), {}})
+                       .first->second;
     if (!entry.value) {
       unparsed_.insert(*key);
       return;
     }
     unparsed_.erase(*key);
-    for (auto& [name, index] : indexes_) entry.filed[name] = file_locked(index, *key, entry.value);
+    for (auto& [name, index] : indexes_) file_locked(index, *key, entry);
+    entry.filed.shrink_to_fit();
   }
 
   // For a cache whose reflector stores less of an object than parsing reads (a Transform):
@@ -90,8 +98,7 @@ class TypedStore {
     {
       std::shared_lock lock(mutex_);
       const auto it = entries_.find(*key);
-      if (!version.empty() && it != entries_.end() &&
-          resource_version_of(*it->second.source) == version) {
+      if (!version.empty() && it != entries_.end() && it->second.version == version) {
         return it->second.value ? stored_form(std::move(full)) : full;
       }
     }
@@ -128,7 +135,7 @@ class TypedStore {
     if (const auto key = try_key_of(object)) {
       std::shared_lock lock(mutex_);
       const auto it = entries_.find(*key);
-      if (it != entries_.end() && it->second.value && same_version(*it->second.source, object)) {
+      if (it != entries_.end() && it->second.value && matches(it->second, object)) {
         return it->second.value;
       }
       const auto staged = staged_.find(*key);
@@ -201,11 +208,19 @@ class TypedStore {
     IndexFn fn;
     std::map<std::string, KeySet, std::less<>> values;
   };
+  // One value an entry is filed under, in the index it points to (a node of indexes_, which
+  // never moves: indexes are replaced in place, never erased).
+  struct Filed {
+    Index* index;
+    std::string value;
+  };
   struct Entry {
-    ObjectPtr source;
-    Ptr value;  // null: does not parse
-    // The values the entry is filed under, per index (unfiling does not call the IndexFn).
-    std::map<std::string, std::set<std::string>, std::less<>> filed;
+    std::string version;  // the source's resourceVersion
+    ObjectPtr source;     // only when `value` is null or `version` empty
+    Ptr value;            // null: does not parse
+    // Where the entry is filed, so unfiling does not call the IndexFns. A flat list: a map of
+    // sets per entry cost about 2 KiB per profile (nine indexes, most of them empty for it).
+    std::vector<Filed> filed;
   };
 
   // Parsed by admit(), waiting for the upsert of the stored form.
@@ -232,29 +247,29 @@ class TypedStore {
     return value;
   }
 
-  static bool same_version(const Json& a, const Json& b) {
-    if (&a == &b) return true;
-    const std::string rv_a = resource_version_of(a);
-    return !rv_a.empty() && rv_a == resource_version_of(b);
+  // Whether `object` is the version `entry` came from.
+  static bool matches(const Entry& entry, const Json& object) {
+    if (entry.source && entry.source.get() == &object) return true;
+    return !entry.version.empty() && entry.version == resource_version_of(object);
   }
 
-  static std::set<std::string> file_locked(Index& index, const ObjectKey& key, const Ptr& value) {
-    const auto computed = index.fn(*value);
-    std::set<std::string> values(computed.begin(), computed.end());
-    for (const auto& v : values) index.values[v].insert_or_assign(key, value);
-    return values;
+  static void file_locked(Index& index, const ObjectKey& key, Entry& entry) {
+    auto values = index.fn(*entry.value);
+    std::ranges::sort(values);
+    const auto duplicates = std::ranges::unique(values);
+    values.erase(duplicates.begin(), duplicates.end());
+    for (auto& v : values) {
+      index.values[v].insert_or_assign(key, entry.value);
+      entry.filed.push_back(Filed{&index, std::move(v)});
+    }
   }
 
-  void unfile_locked(const ObjectKey& key, Entry& entry) {
-    for (const auto& [name, values] : entry.filed) {
-      const auto index = indexes_.find(name);
-      if (index == indexes_.end()) continue;
-      for (const auto& v : values) {
-        const auto it = index->second.values.find(v);
-        if (it == index->second.values.end()) continue;
-        it->second.erase(key);
-        if (it->second.empty()) index->second.values.erase(it);
-      }
+  static void unfile_locked(const ObjectKey& key, Entry& entry) {
+    for (const auto& [index, value] : entry.filed) {
+      const auto it = index->values.find(value);
+      if (it == index->values.end()) continue;
+      it->second.erase(key);
+      if (it->second.empty()) index->values.erase(it);
     }
     entry.filed.clear();
   }

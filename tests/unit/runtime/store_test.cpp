@@ -17,8 +17,18 @@ std::vector<std::string> names(const std::vector<ObjectPtr>& objects) {
   return out;
 }
 
-TEST(Store, UpsertGetEraseList) {
-  Store store;
+// Every behaviour holds for both forms; only sharing differs (StoreForms.SharingFollowsTheForm).
+class Store_ : public ::testing::TestWithParam<StoreForm> {
+ protected:
+  Store store{GetParam()};
+};
+
+INSTANTIATE_TEST_SUITE_P(Forms, Store_, ::testing::Values(StoreForm::Tree, StoreForm::Packed),
+                         [](const auto& param_info) {
+                           return param_info.param == StoreForm::Tree ? "Tree" : "Packed";
+                         });
+
+TEST_P(Store_, UpsertGetEraseList) {
   EXPECT_EQ(store.upsert(obj("ns", "b", "1")), nullptr);
   EXPECT_EQ(store.upsert(obj("ns", "a", "1")), nullptr);
   EXPECT_EQ(store.upsert(obj("other", "c", "1")), nullptr);
@@ -35,8 +45,7 @@ TEST(Store, UpsertGetEraseList) {
   EXPECT_THROW(store.upsert(Json::object()), std::invalid_argument);
 }
 
-TEST(Store, ReaderKeepsOldObjectAfterUpdate) {
-  Store store;
+TEST_P(Store_, ReaderKeepsOldObjectAfterUpdate) {
   store.upsert(obj("ns", "a", "1"));
   const ObjectPtr held = store.get({"ns", "a"});
   store.upsert(obj("ns", "a", "2"));
@@ -44,8 +53,7 @@ TEST(Store, ReaderKeepsOldObjectAfterUpdate) {
   EXPECT_EQ(resource_version_of(*held), "1");  // immutable snapshot
 }
 
-TEST(Store, ReplaceReportsDifference) {
-  Store store;
+TEST_P(Store_, ReplaceReportsDifference) {
   store.upsert(obj("ns", "keep", "1"));
   store.upsert(obj("ns", "change", "1"));
   store.upsert(obj("ns", "gone", "1"));
@@ -67,8 +75,50 @@ TEST(Store, ReplaceReportsDifference) {
   EXPECT_EQ(store.get({"ns", "gone"}), nullptr);
 }
 
-TEST(Store, ConcurrentReadersAndWriters) {
-  Store store;
+TEST_P(Store_, ReplaceWithoutVersionsComparesContent) {
+  store.upsert(Json{{"metadata", {{"namespace", "ns"}, {"name", "same"}}}, {"data", 1}});
+  store.upsert(Json{{"metadata", {{"namespace", "ns"}, {"name", "edited"}}}, {"data", 1}});
+  const auto delta =
+      store.replace({Json{{"metadata", {{"namespace", "ns"}, {"name", "same"}}}, {"data", 1}},
+                     Json{{"metadata", {{"namespace", "ns"}, {"name", "edited"}}}, {"data", 2}}},
+                    "7");
+  EXPECT_EQ(delta.unchanged, 1u);
+  ASSERT_EQ(delta.updated.size(), 1u);
+  EXPECT_EQ((*delta.updated[0].first)["data"], 1);
+  EXPECT_EQ((*delta.updated[0].second)["data"], 2);
+}
+
+TEST_P(Store_, ReadsReturnTheContentStored) {
+  const Json secret = {{"metadata",
+                        {{"namespace", "ns"},
+                         {"name", "s"},
+                         {"resourceVersion", "3"},
+                         {"labels", {{"app", "amf"}}}}},
+                       {"data", {{"tls.crt", std::string(2000, 'A')}}},
+                       {"generation", -4},
+                       {"ratio", 0.5}};
+  store.upsert(secret);
+  EXPECT_EQ(*store.get({"ns", "s"}), secret);
+  EXPECT_EQ(*store.list("ns").front(), secret);
+  EXPECT_EQ(*store.erase({"ns", "s"}), secret);
+}
+
+TEST(StoreForms, SharingFollowsTheForm) {
+  Store trees(StoreForm::Tree);
+  const auto object = std::make_shared<const Json>(obj("ns", "a", "1"));
+  trees.upsert(object);
+  EXPECT_EQ(trees.get({"ns", "a"}), object);  // shared as stored
+
+  Store packed(StoreForm::Packed);
+  packed.upsert(object);
+  const auto first = packed.get({"ns", "a"});
+  const auto second = packed.get({"ns", "a"});
+  EXPECT_NE(first, object);  // each read expands its own tree
+  EXPECT_NE(first, second);
+  EXPECT_EQ(*first, *object);
+}
+
+TEST_P(Store_, ConcurrentReadersAndWriters) {
   std::atomic<bool> done{false};
   std::jthread reader([&] {
     while (!done) {

@@ -216,6 +216,42 @@ TEST(TypedStore, IndexAddedLaterFilesExistingObjects) {
   EXPECT_EQ(*parse.calls, 1);
 }
 
+TEST(TypedStore, AnIndexReplacedRefilesEveryObject) {
+  const CountingParse parse;
+  const auto store = make_store(parse);
+  store->upsert(ptr(thing("ns", "a", "1", "g1", {"x"})));
+  store->add_index("tag", [](const Thing& t) {  // same name: replaces the tag index
+    std::vector<std::string> upper;
+    for (const auto& tag : t.tags) upper.push_back("T-" + tag);
+    return upper;
+  });
+  EXPECT_TRUE(store->keys_by_index("tag", "x").empty());
+  EXPECT_EQ(keys(store->keys_by_index("tag", "T-x")), (Names{"ns/a"}));
+  EXPECT_EQ(keys(store->keys_by_index("group", "g1")), (Names{"ns/a"}));  // untouched
+
+  // Unfiling follows the replaced index: nothing is left under the old or the new values.
+  store->upsert(ptr(thing("ns", "a", "2", "g2")));
+  EXPECT_TRUE(store->keys_by_index("tag", "T-x").empty());
+  EXPECT_TRUE(store->keys_by_index("group", "g1").empty());
+  EXPECT_EQ(keys(store->keys_by_index("group", "g2")), (Names{"ns/a"}));
+  store->erase({"ns", "a"});
+  EXPECT_TRUE(store->keys_by_index("group", "g2").empty());
+}
+
+TEST(TypedStore, MatchesAVersionWithoutHoldingItsJson) {
+  const CountingParse parse;
+  const auto store = make_store(parse);
+  auto object = ptr(thing("ns", "a", "7", "g1"));
+  store->upsert(object);
+  const std::weak_ptr<const Json> held = object;
+  object.reset();
+  EXPECT_TRUE(held.expired()) << "a parsed object with a resourceVersion is kept typed only";
+  // Another tree of the same version (a packed store's read) still finds the stored value.
+  const auto again = thing("ns", "a", "7", "g1");
+  EXPECT_EQ(store->parsed(again), store->get({"ns", "a"}));
+  EXPECT_EQ(*parse.calls, 1);
+}
+
 TEST(TypedStore, ConcurrentReadersAndWriters) {
   const CountingParse parse;
   const auto store = make_store(parse);
