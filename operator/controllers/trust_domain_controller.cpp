@@ -552,23 +552,24 @@ std::vector<std::string> TrustDomainReconciler::domain_namespaces(
   return namespaces_using(*context_.stores.typed_profiles, domain.metadata.name);
 }
 
-std::vector<runtime::ObjectPtr> TrustDomainReconciler::domain_secrets(
-    const api::TrustDomain& domain, const std::vector<std::string>& namespaces) const {
+void TrustDomainReconciler::visit_domain_secrets(
+    const api::TrustDomain& domain, const std::vector<std::string>& namespaces,
+    const std::function<bool(const nlohmann::json&)>& visit) const {
   const std::string label = render::label_value(domain.metadata.name);
-  std::vector<runtime::ObjectPtr> secrets;
+  const auto& secrets = *context_.stores.managed_secrets;
   for (const auto& ns : namespaces) {
-    for (auto& secret : context_.stores.managed_secrets->list(ns)) {
-      if (runtime::label_of(*secret, render::kTrustDomainLabel) != label ||
+    for (const auto& key : secrets.keys(ns)) {
+      const auto secret = secrets.get(key);
+      if (!secret || runtime::label_of(*secret, render::kTrustDomainLabel) != label ||
           std::ranges::any_of(runtime::owner_references_of(*secret),
                               [](const runtime::OwnerReference& r) {
                                 return r.controller && trust::is_trust_domain_reference(r);
                               })) {
         continue;
       }
-      secrets.push_back(std::move(secret));
+      if (!visit(*secret)) return;
     }
   }
-  return secrets;
 }
 
 std::vector<runtime::ObjectPtr> TrustDomainReconciler::domain_bundles(
@@ -599,12 +600,12 @@ std::optional<std::string> TrustDomainReconciler::published_ca_pem(
             decoded(config_map->value("data", nlohmann::json()), render::kCaBundleKey, false)))
       return pem;
   }
-  for (const auto& secret : domain_secrets(domain, namespaces)) {
-    if (auto pem =
-            find_in(decoded(secret->value("data", nlohmann::json()), render::kCaBundleKey, true)))
-      return pem;
-  }
-  return std::nullopt;
+  std::optional<std::string> found;
+  visit_domain_secrets(domain, namespaces, [&](const nlohmann::json& secret) {
+    found = find_in(decoded(secret.value("data", nlohmann::json()), render::kCaBundleKey, true));
+    return !found;
+  });
+  return found;
 }
 
 std::chrono::system_clock::time_point TrustDomainReconciler::publish_crl(
@@ -732,14 +733,14 @@ std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
     const auto parsed = certificates_in(ca.certificate_pem);
     if (!parsed.empty()) cas.emplace_back(ca.fingerprint, parsed.front());
   }
-  for (const auto& secret : domain_secrets(domain, domain_namespaces(domain))) {
-    const auto digest = cached_digest(*secret, render::kTlsCertificateKey);
+  visit_domain_secrets(domain, domain_namespaces(domain), [&](const nlohmann::json& secret) {
+    const auto digest = cached_digest(secret, render::kTlsCertificateKey);
     // Decoded only for a lookup the memo cannot answer (it keeps decodable PEM only).
     std::optional<std::string> leaf;
     for (const auto& [fingerprint, ca] : cas) {
       if (!leaf && !memo.knows_issued(digest, fingerprint)) {
-        const auto data = secret->find("data");
-        if (data == secret->end()) break;
+        const auto data = secret.find("data");
+        if (data == secret.end()) break;
         leaf = decoded(*data, render::kTlsCertificateKey, true);
         if (!leaf) break;
       }
@@ -747,7 +748,8 @@ std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
         in_use.insert(fingerprint);
       }
     }
-  }
+    return true;
+  });
   return in_use;
 }
 
@@ -770,19 +772,19 @@ std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
   // The cached digests and texts stand for the PEM: only what changed is parsed.
   const auto namespaces = domain_namespaces(domain);
   static const nlohmann::json kNoData = nlohmann::json::object();
-  for (const auto& secret : domain_secrets(domain, namespaces)) {
-    const auto found = secret->find("data");
-    const auto& data = found != secret->end() ? *found : kNoData;
+  visit_domain_secrets(domain, namespaces, [&](const nlohmann::json& secret) {
+    const auto found = secret.find("data");
+    const auto& data = found != secret.end() ? *found : kNoData;
     trust::RotationObject object;
-    object.owner = owner_of(*secret, "Secret");
+    object.owner = owner_of(secret, "Secret");
     // A digest remembered by the memo answers without decoding (only decodable PEM is kept).
-    const auto bundle_digest = cached_digest(*secret, render::kCaBundleKey);
+    const auto bundle_digest = cached_digest(secret, render::kCaBundleKey);
     if (memo.knows_bundle(bundle_digest)) {
       object.bundle = memo.bundle(bundle_digest, std::string{});
     } else if (const auto bundle = decoded(data, render::kCaBundleKey, true)) {
       object.bundle = memo.bundle(bundle_digest, *bundle);
     }
-    const auto leaf_digest = cached_digest(*secret, render::kTlsCertificateKey);
+    const auto leaf_digest = cached_digest(secret, render::kTlsCertificateKey);
     if (new_ca && memo.knows_issued(leaf_digest, new_fingerprint)) {
       object.leaf_from_new = memo.issued_by(leaf_digest, std::string{}, *new_ca, new_fingerprint);
     } else if (const auto leaf = decoded(data, render::kTlsCertificateKey, true)) {
@@ -793,7 +795,8 @@ std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
       }
     }
     if (object.bundle || object.leaf_from_new) objects.push_back(std::move(object));
-  }
+    return true;
+  });
   for (const auto& config_map : domain_bundles(domain, namespaces)) {
     trust::RotationObject object;
     object.owner = owner_of(*config_map, "ConfigMap");

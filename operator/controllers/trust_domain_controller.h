@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -238,11 +239,14 @@ class TrustDomainReconciler final : public runtime::Reconciler {
                 const std::optional<std::string>& token, const std::string& name = {});
   // The namespaces whose profiles use the domain: where its bundles and leaves are.
   std::vector<std::string> domain_namespaces(const api::TrustDomain& domain) const;
-  // The managed Secrets of `namespaces` labelled for the domain (profiles' objects, an NF's
-  // own), less the next CA key pair, which the TrustDomain owns (cached here too when the
-  // operator namespace is served): a CA, not a leaf or a bundle.
-  std::vector<runtime::ObjectPtr> domain_secrets(const api::TrustDomain& domain,
-                                                 const std::vector<std::string>& namespaces) const;
+  // Visits the managed Secrets of `namespaces` labelled for the domain (profiles' objects, an
+  // NF's own), less the next CA key pair, which the TrustDomain owns (cached here too when the
+  // operator namespace is served): a CA, not a leaf or a bundle. One at a time: the cache
+  // expands each as it is read, and a domain's 10,000 leaves expanded at once were the
+  // operator's peak of memory during a rotation. `visit` returns false to stop.
+  void visit_domain_secrets(const api::TrustDomain& domain,
+                            const std::vector<std::string>& namespaces,
+                            const std::function<bool(const nlohmann::json&)>& visit) const;
   // The domain's trust bundle ConfigMaps in `namespaces`.
   std::vector<runtime::ObjectPtr> domain_bundles(const api::TrustDomain& domain,
                                                  const std::vector<std::string>& namespaces) const;

@@ -119,8 +119,11 @@ Reflector::~Reflector() = default;
 void Reflector::add_handlers(EventHandlers handlers) {
   const std::lock_guard lock(handlers_mutex_);
   if (has_synced() && handlers.on_add) {
-    for (const auto& object : store_->list()) {
-      call_handler(options_.name, "add", [&] { handlers.on_add(object); });
+    // Key by key: a packed store expands one object at a time (store.h).
+    for (const auto& key : store_->keys()) {
+      if (const auto object = store_->get(key)) {
+        call_handler(options_.name, "add", [&] { handlers.on_add(object); });
+      }
     }
   }
   handlers_.push_back(std::move(handlers));
@@ -339,9 +342,9 @@ void Reflector::resync_loop(std::stop_token stop) {
   while (clock_->sleep_for(stop, options_.resync_period)) {
     if (!has_synced()) continue;
     const std::lock_guard lock(handlers_mutex_);
-    for (const auto& object : store_->list()) {
+    for (const auto& key : store_->keys()) {
       if (stop.stop_requested()) return;
-      dispatch_update_locked(object, object);
+      if (const auto object = store_->get(key)) dispatch_update_locked(object, object);
     }
   }
 }

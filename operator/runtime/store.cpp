@@ -117,6 +117,16 @@ std::vector<ObjectKey> Store::keys() const {
   return out;
 }
 
+std::vector<ObjectKey> Store::keys(std::string_view ns) const {
+  std::shared_lock lock(mutex_);
+  std::vector<ObjectKey> out;
+  for (auto it = objects_.lower_bound(ObjectKey{std::string(ns), ""});
+       it != objects_.end() && it->first.ns == ns; ++it) {
+    out.push_back(it->first);
+  }
+  return out;
+}
+
 std::size_t Store::size() const {
   std::shared_lock lock(mutex_);
   return objects_.size();

@@ -54,6 +54,8 @@ class Store {
   std::vector<ObjectPtr> list() const;
   std::vector<ObjectPtr> list(std::string_view ns) const;
   std::vector<ObjectKey> keys() const;
+  // The keys of one namespace: with get(), a walk that expands one packed object at a time.
+  std::vector<ObjectKey> keys(std::string_view ns) const;
   std::size_t size() const;
 
   // The resourceVersion the content is synced to (the last list or watch event).

@@ -39,6 +39,8 @@ TEST_P(Store_, UpsertGetEraseList) {
   EXPECT_EQ(store.size(), 3u);
   EXPECT_EQ(names(store.list()), (std::vector<std::string>{"ns/a", "ns/b", "other/c"}));
   EXPECT_EQ(names(store.list("ns")), (std::vector<std::string>{"ns/a", "ns/b"}));
+  EXPECT_EQ(store.keys("ns"), (std::vector<ObjectKey>{{"ns", "a"}, {"ns", "b"}}));
+  EXPECT_TRUE(store.keys("none").empty());
   EXPECT_NE(store.erase({"ns", "a"}), nullptr);
   EXPECT_EQ(store.erase({"ns", "a"}), nullptr);
   EXPECT_EQ(store.get({"ns", "a"}), nullptr);
