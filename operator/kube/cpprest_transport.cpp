@@ -1,5 +1,7 @@
 // The only file that knows cpprestsdk (and, through boost::asio::ssl, OpenSSL contexts).
 #include <cpprest/http_client.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <pplx/threadpool.h>
 
 #include <algorithm>
@@ -143,6 +145,13 @@ void configure_tls(boost::asio::ssl::context& context, const TlsSettings& tls) {
     }
   };
   if (!tls.ca_pem.empty()) {
+    // The configured CA alone, as client-go does: cpprest has already loaded the system
+    // store into this connection's context (set_default_verify_paths), which would also
+    // accept any public CA's certificate for the API server's name, and kept about 600 KiB
+    // of parsed roots per pooled connection. A fresh store drops them.
+    X509_STORE* only_configured = X509_STORE_new();
+    if (only_configured == nullptr) throw ConfigError("tls.ca_pem", "out of memory");
+    SSL_CTX_set_cert_store(context.native_handle(), only_configured);  // frees the old one
     step("tls.ca_pem", [&] { context.add_certificate_authority(boost::asio::buffer(tls.ca_pem)); });
   }
   if (!tls.client_cert_pem.empty()) {

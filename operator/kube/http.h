@@ -45,7 +45,7 @@ class HttpLineStream {
 
 // TLS material in memory (PEM); files are read by the config layer.
 struct TlsSettings {
-  std::string ca_pem;           // empty: system trust store
+  std::string ca_pem;           // the only trusted roots; empty: the system trust store
   std::string client_cert_pem;  // empty: no client certificate
   std::string client_key_pem;
   bool insecure_skip_verify = false;
