@@ -147,6 +147,8 @@ class Reader {
 
 PackedJson::PackedJson(const Json& value) {
   Json::to_msgpack(value, nlohmann::detail::output_adapter<char>(bytes_));
+  // The encoder appends; what it grew beyond the size is a third of the bytes on average.
+  bytes_.shrink_to_fit();
 }
 
 Json PackedJson::unpack() const {
