@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -24,7 +25,7 @@ class Reader {
     if (tag >= 0xe0) return Json(static_cast<std::int64_t>(static_cast<std::int8_t>(tag)));
     if ((tag & 0xf0) == 0x80) return object(tag & 0x0f);
     if ((tag & 0xf0) == 0x90) return array(tag & 0x0f);
-    if ((tag & 0xe0) == 0xa0) return Json(string(tag & 0x1f));
+    if (const auto length = string_length(tag)) return Json(string(*length));
     switch (tag) {
       case 0xc0:
         return Json(nullptr);
@@ -55,12 +56,6 @@ class Reader {
             static_cast<std::int64_t>(std::bit_cast<std::int32_t>(big_endian<std::uint32_t>())));
       case 0xd3:
         return Json(std::bit_cast<std::int64_t>(big_endian<std::uint64_t>()));
-      case 0xd9:
-        return Json(string(big_endian<std::uint8_t>()));
-      case 0xda:
-        return Json(string(big_endian<std::uint16_t>()));
-      case 0xdb:
-        return Json(string(big_endian<std::uint32_t>()));
       case 0xdc:
         return array(big_endian<std::uint16_t>());
       case 0xdd:
@@ -101,19 +96,25 @@ class Reader {
     return out;
   }
 
-  std::string key_string() {
-    const std::uint8_t tag = byte();
-    if ((tag & 0xe0) == 0xa0) return string(tag & 0x1f);
+  // The length of the string that `tag` starts; nullopt when it starts something else.
+  std::optional<std::size_t> string_length(std::uint8_t tag) {
+    if ((tag & 0xe0) == 0xa0) return tag & 0x1f;  // fixstr
     switch (tag) {
       case 0xd9:
-        return string(big_endian<std::uint8_t>());
+        return big_endian<std::uint8_t>();
       case 0xda:
-        return string(big_endian<std::uint16_t>());
+        return big_endian<std::uint16_t>();
       case 0xdb:
-        return string(big_endian<std::uint32_t>());
+        return big_endian<std::uint32_t>();
       default:
-        throw std::runtime_error("packed JSON: a map key is not a string");
+        return std::nullopt;
     }
+  }
+
+  std::string key_string() {
+    const auto length = string_length(byte());
+    if (!length) throw std::runtime_error("packed JSON: a map key is not a string");
+    return string(*length);
   }
 
   Json array(std::size_t length) {

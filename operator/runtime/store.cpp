@@ -98,14 +98,20 @@ std::vector<ObjectPtr> Store::list() const {
   return out;
 }
 
-std::vector<ObjectPtr> Store::list(std::string_view ns) const {
-  std::shared_lock lock(mutex_);
-  std::vector<ObjectPtr> out;
+template <class Visit>
+void Store::for_namespace_locked(std::string_view ns, const Visit& visit) const {
   // Keys sort by namespace first, so one namespace is a contiguous range.
   for (auto it = objects_.lower_bound(ObjectKey{std::string(ns), ""});
        it != objects_.end() && it->first.ns == ns; ++it) {
-    out.push_back(object_of(it->second));
+    visit(it->first, it->second);
   }
+}
+
+std::vector<ObjectPtr> Store::list(std::string_view ns) const {
+  std::shared_lock lock(mutex_);
+  std::vector<ObjectPtr> out;
+  for_namespace_locked(ns,
+                       [&](const ObjectKey&, const Slot& slot) { out.push_back(object_of(slot)); });
   return out;
 }
 
@@ -120,10 +126,7 @@ std::vector<ObjectKey> Store::keys() const {
 std::vector<ObjectKey> Store::keys(std::string_view ns) const {
   std::shared_lock lock(mutex_);
   std::vector<ObjectKey> out;
-  for (auto it = objects_.lower_bound(ObjectKey{std::string(ns), ""});
-       it != objects_.end() && it->first.ns == ns; ++it) {
-    out.push_back(it->first);
-  }
+  for_namespace_locked(ns, [&](const ObjectKey& key, const Slot&) { out.push_back(key); });
   return out;
 }
 

@@ -70,6 +70,8 @@ class Store {
   };
   Slot slot_of(ObjectPtr object) const;
   ObjectPtr object_of(const Slot& slot) const;
+  template <class Visit>  // visit(const ObjectKey&, const Slot&), under the lock
+  void for_namespace_locked(std::string_view ns, const Visit& visit) const;
 
   const StoreForm form_;
   mutable std::shared_mutex mutex_;
