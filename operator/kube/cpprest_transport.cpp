@@ -147,7 +147,7 @@ void configure_tls(boost::asio::ssl::context& context, const TlsSettings& tls) {
   if (!tls.ca_pem.empty()) {
     // The configured CA alone, as client-go does: cpprest has already loaded the system
     // store into this connection's context (set_default_verify_paths), which would also
-    // accept any public CA's certificate for the API server's name, and kept about 600 KiB
+    // accept any public CA's certificate for the API server's name, and kept about 860 KB
     // of parsed roots per pooled connection. A fresh store drops them.
     X509_STORE* only_configured = X509_STORE_new();
     if (only_configured == nullptr) throw ConfigError("tls.ca_pem", "out of memory");

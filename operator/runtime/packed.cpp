@@ -2,8 +2,6 @@
 
 #include <bit>
 #include <cstdint>
-#include <cstring>
-#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string_view>

@@ -5,8 +5,6 @@
 #include <utility>
 
 namespace secprov::runtime {
-namespace {}  // namespace
-
 Store::Slot Store::slot_of(ObjectPtr object) const {
   Slot slot;
   slot.version = resource_version_of(*object);

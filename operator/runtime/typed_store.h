@@ -4,8 +4,8 @@
 // controller-runtime's FieldIndexer) turn "which objects have field X = v" into a lookup.
 // Generic: runtime/ knows no API types; controllers/ instantiates it.
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <exception>
 #include <functional>
 #include <limits>
