@@ -1,25 +1,71 @@
 #include "controllers/observed.h"
 
 #include "api/constants.h"
+#include "crypto/encoding.h"
+#include "crypto/errors.h"
 #include "render/digest.h"
 #include "render/labels.h"
+#include "render/names.h"
 #include "runtime/object.h"
 
 namespace secprov::controllers {
 
-bool is_public_secret_key(const std::string& key) {
-  return key == "tls.crt" || key == "ca.crt";
+namespace {
+
+// A data value base64-decoded; nullopt when absent, not a string or not base64.
+std::optional<std::string> decoded_value(const nlohmann::json& data, std::string_view key) {
+  if (!data.is_object()) return std::nullopt;
+  const auto found = data.find(key);
+  if (found == data.end() || !found->is_string()) return std::nullopt;
+  return crypto::base64_decode(found->get_ref<const std::string&>());
 }
+
+std::vector<crypto::Certificate> certificates_in(const std::optional<std::string>& pem) {
+  if (!pem) return {};
+  try {
+    return crypto::Certificate::parse_chain(*pem);
+  } catch (const crypto::CryptoError&) {
+    return {};
+  }
+}
+
+// The first certificate of a PEM text, as a TLS Secret's consumer reads tls.crt.
+std::optional<crypto::Certificate> leaf_in(const std::optional<std::string>& pem) {
+  if (!pem) return std::nullopt;
+  try {
+    return crypto::Certificate::from_pem(*pem);
+  } catch (const crypto::CryptoError&) {
+    return std::nullopt;
+  }
+}
+
+std::set<std::string> fingerprints_of(const std::vector<crypto::Certificate>& certificates) {
+  std::set<std::string> fingerprints;
+  for (const auto& certificate : certificates)
+    fingerprints.insert(certificate.sha256_fingerprint());
+  return fingerprints;
+}
+
+bool is_stripped_secret(const nlohmann::json& secret) {
+  return secret.is_object() && secret.contains(kCachedDigestsField);
+}
+
+}  // namespace
 
 nlohmann::json strip_secret_data(nlohmann::json secret) {
   auto& data = secret["data"];
   if (!data.is_object()) data = nlohmann::json::object();
   secret[kCachedDigestsField] = render::data_digests(data, render::DataEncoding::Base64);
-  nlohmann::json kept = nlohmann::json::object();
-  for (const auto& [key, value] : data.items()) {
-    if (is_public_secret_key(key)) kept[key] = value;
+  if (data.contains(render::kTlsCertificateKey)) {
+    const auto leaf = leaf_in(decoded_value(data, render::kTlsCertificateKey));
+    const std::string der = leaf ? leaf->to_der() : std::string{};
+    secret[kCachedLeafField] = nlohmann::json::binary({der.begin(), der.end()});
   }
-  data = std::move(kept);
+  if (data.contains(render::kCaBundleKey)) {
+    secret[kCachedCaFingerprintsField] =
+        fingerprints_of(certificates_in(decoded_value(data, render::kCaBundleKey)));
+  }
+  data = nlohmann::json::object();
   // managedFields carry no values but are large; the operator never reads them.
   if (secret.contains("metadata")) secret["metadata"].erase("managedFields");
   return secret;
@@ -56,6 +102,52 @@ nlohmann::json strip_profile_status(nlohmann::json profile) {
   }
   profile["status"] = std::move(kept);
   return profile;
+}
+
+std::string secret_value_digest(const nlohmann::json& secret, std::string_view key) {
+  if (!is_stripped_secret(secret)) {
+    const auto digests =
+        render::data_digests(secret.value("data", nlohmann::json()), render::DataEncoding::Base64);
+    const auto found = digests.find(std::string(key));
+    return found != digests.end() ? found->second : std::string{};
+  }
+  const auto& digests = secret.at(kCachedDigestsField);
+  if (!digests.is_object()) return {};
+  const auto found = digests.find(key);
+  return found != digests.end() && found->is_string() ? found->get<std::string>() : std::string{};
+}
+
+std::optional<crypto::Certificate> secret_leaf(const nlohmann::json& secret) {
+  if (!is_stripped_secret(secret)) {
+    return leaf_in(
+        decoded_value(secret.value("data", nlohmann::json()), render::kTlsCertificateKey));
+  }
+  const auto found = secret.find(kCachedLeafField);
+  if (found == secret.end() || !found->is_binary() || found->get_binary().empty()) {
+    return std::nullopt;
+  }
+  const auto& der = found->get_binary();
+  try {
+    return crypto::Certificate::from_der(
+        std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+  } catch (const crypto::CryptoError&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<std::set<std::string>> secret_ca_fingerprints(const nlohmann::json& secret) {
+  if (!is_stripped_secret(secret)) {
+    const auto data = secret.value("data", nlohmann::json());
+    if (!data.is_object() || !data.contains(render::kCaBundleKey)) return std::nullopt;
+    return fingerprints_of(certificates_in(decoded_value(data, render::kCaBundleKey)));
+  }
+  const auto found = secret.find(kCachedCaFingerprintsField);
+  if (found == secret.end() || !found->is_array()) return std::nullopt;
+  std::set<std::string> fingerprints;
+  for (const auto& fingerprint : *found) {
+    if (fingerprint.is_string()) fingerprints.insert(fingerprint.get<std::string>());
+  }
+  return fingerprints;
 }
 
 bool is_stripped_profile(const nlohmann::json& object) {

@@ -1,25 +1,38 @@
 #pragma once
 // What the operator can tell about one generated object from its cache, without keeping
 // Secret plaintext in memory. The Secret transform (applied by the reflector before an
-// object is stored) replaces every private data value by its SHA-256 digest and keeps only
-// public values (certificates), so drift is detected per key from digests.
+// object is stored) replaces every data value by its SHA-256 digest, so drift is detected per
+// key from digests, and keeps of the certificates only what is read back: the leaf's DER and
+// the fingerprints of the trust bundle (a tenth of their base64 PEM).
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
+
+#include "crypto/certificate.h"
 
 namespace secprov::controllers {
 
-// Store-only field added by the transform; never sent to the API server.
+// Store-only fields added by the transform; never sent to the API server.
 inline constexpr const char* kCachedDigestsField = "secprov:dataDigests";
-
-// Keys whose plaintext may stay in the cache: public material only.
-bool is_public_secret_key(const std::string& key);
+// tls.crt's first certificate as DER (binary); empty when tls.crt holds none.
+inline constexpr const char* kCachedLeafField = "secprov:leaf";
+// The SHA-256 fingerprints of the certificates in ca.crt; empty when none parses.
+inline constexpr const char* kCachedCaFingerprintsField = "secprov:caFingerprints";
 
 // The reflector transform for managed Secrets: base64-decodes each data value, records its
-// digest under kCachedDigestsField and drops the value unless it is public.
+// digest under kCachedDigestsField, the certificates' facts above, and drops every value.
 nlohmann::json strip_secret_data(nlohmann::json secret);
+
+// Readers of a Secret as the transform left it, or as the API server has it (then parsed
+// from data): the digest of a data key (empty when absent), tls.crt's leaf (nullopt when
+// absent or unreadable), ca.crt's fingerprints (nullopt when there is no ca.crt).
+std::string secret_value_digest(const nlohmann::json& secret, std::string_view key);
+std::optional<crypto::Certificate> secret_leaf(const nlohmann::json& secret);
+std::optional<std::set<std::string>> secret_ca_fingerprints(const nlohmann::json& secret);
 
 // The reflector transform for managed ConfigMaps: a profile's ConfigMap (it carries the
 // profile label) keeps only the digests of its data, since drift is judged from them and

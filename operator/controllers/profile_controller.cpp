@@ -49,16 +49,7 @@ const api::GeneratedObject* previous_entry(const api::SecurityProfileStatus& sta
 }
 
 std::optional<crypto::Certificate> stored_leaf(const Json* secret) {
-  if (secret == nullptr) return std::nullopt;
-  const auto data = secret->value("data", Json::object());
-  if (!data.contains("tls.crt") || !data["tls.crt"].is_string()) return std::nullopt;
-  try {
-    const auto pem = crypto::base64_decode(data["tls.crt"].get<std::string>());
-    if (!pem) return std::nullopt;
-    return crypto::Certificate::from_pem(*pem);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  return secret == nullptr ? std::nullopt : secret_leaf(*secret);
 }
 
 // The NF instance ID: the spec's, else the one in use (status, else the stored certificate's
@@ -411,9 +402,8 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
                                             api::ObjectState::InSync};
     }
   } else if (action == Action::None && target.current &&
-             target.current->value("data", Json::object())
-                     .value(std::string(render::kCaBundleKey), std::string{}) !=
-                 crypto::base64_encode(pass.plan.trust_bundle_pem)) {
+             secret_value_digest(*target.current, render::kCaBundleKey) !=
+                 render::value_digest(pass.plan.trust_bundle_pem)) {
     // The trust domain's bundle changed (a CA replaced or an overlap ended): ca.crt follows
     // with the same key and certificate, since peers' trust, not this NF's identity, moved.
     const auto desired =

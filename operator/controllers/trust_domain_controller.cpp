@@ -319,7 +319,7 @@ std::set<std::string> GateMemo::bundle(const std::string& digest, const std::str
   return fingerprints;
 }
 
-std::optional<bool> GateMemo::issued_by(const std::string& digest, const std::string& pem,
+std::optional<bool> GateMemo::issued_by(const std::string& digest, const crypto::Certificate* leaf,
                                         const crypto::Certificate& ca,
                                         const std::string& ca_fingerprint) {
   const std::string key = digest.empty() ? std::string{} : digest + "|" + ca_fingerprint;
@@ -333,19 +333,9 @@ std::optional<bool> GateMemo::issued_by(const std::string& digest, const std::st
   }
   ++parses_;
   std::optional<bool> issued;
-  try {
-    const auto chain = crypto::Certificate::parse_chain(pem);
-    if (!chain.empty()) issued = chain.front().issued_by(ca);
-  } catch (const crypto::CryptoError&) {
-    issued.reset();
-  }
+  if (leaf != nullptr) issued = leaf->issued_by(ca);
   if (!key.empty()) current_.issued.emplace(key, issued);
   return issued;
-}
-
-bool GateMemo::knows_bundle(const std::string& digest) const {
-  return !digest.empty() &&
-         (current_.bundles.contains(digest) || previous_.bundles.contains(digest));
 }
 
 bool GateMemo::knows_issued(const std::string& digest, const std::string& ca_fingerprint) const {
@@ -439,15 +429,6 @@ std::optional<crypto::CertificateAuthority> load_key_pair(
   } catch (const crypto::CryptoError&) {
     return std::nullopt;
   }
-}
-
-// The digest the managed Secret cache recorded for a data key (strip_secret_data); empty
-// when none (then the gates parse the value).
-std::string cached_digest(const nlohmann::json& secret, std::string_view key) {
-  const auto digests = secret.find(kCachedDigestsField);
-  if (digests == secret.end() || !digests->is_object()) return {};
-  const auto found = digests->find(key);
-  return found != digests->end() && found->is_string() ? found->get<std::string>() : std::string{};
 }
 
 }  // namespace
@@ -602,7 +583,17 @@ std::optional<std::string> TrustDomainReconciler::published_ca_pem(
   }
   std::optional<std::string> found;
   visit_domain_secrets(domain, namespaces, [&](const nlohmann::json& secret) {
-    found = find_in(decoded(secret.value("data", nlohmann::json()), render::kCaBundleKey, true));
+    const auto fingerprints = secret_ca_fingerprints(secret);
+    if (!fingerprints || !fingerprints->contains(fingerprint)) return true;
+    // The cache keeps the fingerprints only: the PEM is read from the server.
+    const auto key = runtime::try_key_of(secret);
+    if (!key) return true;
+    try {
+      const auto fetched = context_.client->get(kube::resources::secrets(), key->ns, key->name);
+      found = find_in(decoded(fetched.value("data", nlohmann::json()), render::kCaBundleKey, true));
+    } catch (const kube::ApiError& e) {
+      if (!kube::is_not_found(e)) throw;
+    }
     return !found;
   });
   return found;
@@ -734,17 +725,17 @@ std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
     if (!parsed.empty()) cas.emplace_back(ca.fingerprint, parsed.front());
   }
   visit_domain_secrets(domain, domain_namespaces(domain), [&](const nlohmann::json& secret) {
-    const auto digest = cached_digest(secret, render::kTlsCertificateKey);
-    // Decoded only for a lookup the memo cannot answer (it keeps decodable PEM only).
-    std::optional<std::string> leaf;
+    const auto digest = secret_value_digest(secret, render::kTlsCertificateKey);
+    // Decoded only for a lookup the memo cannot answer.
+    std::optional<crypto::Certificate> leaf;
+    bool decoded_leaf = false;
     for (const auto& [fingerprint, ca] : cas) {
-      if (!leaf && !memo.knows_issued(digest, fingerprint)) {
-        const auto data = secret.find("data");
-        if (data == secret.end()) break;
-        leaf = decoded(*data, render::kTlsCertificateKey, true);
+      if (!decoded_leaf && !memo.knows_issued(digest, fingerprint)) {
+        leaf = secret_leaf(secret);
+        decoded_leaf = true;
         if (!leaf) break;
       }
-      if (memo.issued_by(digest, leaf.value_or(std::string{}), ca, fingerprint).value_or(false)) {
+      if (memo.issued_by(digest, leaf ? &*leaf : nullptr, ca, fingerprint).value_or(false)) {
         in_use.insert(fingerprint);
       }
     }
@@ -769,30 +760,19 @@ std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
     }
     return std::string(kind) + " " + ns + "/" + (key ? key->name : std::string{});
   };
-  // The cached digests and texts stand for the PEM: only what changed is parsed.
+  // The cache holds the fingerprints of ca.crt and the leaf's DER; a signature is checked
+  // only for a leaf the memo does not know.
   const auto namespaces = domain_namespaces(domain);
-  static const nlohmann::json kNoData = nlohmann::json::object();
   visit_domain_secrets(domain, namespaces, [&](const nlohmann::json& secret) {
-    const auto found = secret.find("data");
-    const auto& data = found != secret.end() ? *found : kNoData;
     trust::RotationObject object;
     object.owner = owner_of(secret, "Secret");
-    // A digest remembered by the memo answers without decoding (only decodable PEM is kept).
-    const auto bundle_digest = cached_digest(secret, render::kCaBundleKey);
-    if (memo.knows_bundle(bundle_digest)) {
-      object.bundle = memo.bundle(bundle_digest, std::string{});
-    } else if (const auto bundle = decoded(data, render::kCaBundleKey, true)) {
-      object.bundle = memo.bundle(bundle_digest, *bundle);
-    }
-    const auto leaf_digest = cached_digest(secret, render::kTlsCertificateKey);
+    object.bundle = secret_ca_fingerprints(secret);
+    const auto leaf_digest = secret_value_digest(secret, render::kTlsCertificateKey);
     if (new_ca && memo.knows_issued(leaf_digest, new_fingerprint)) {
-      object.leaf_from_new = memo.issued_by(leaf_digest, std::string{}, *new_ca, new_fingerprint);
-    } else if (const auto leaf = decoded(data, render::kTlsCertificateKey, true)) {
-      if (new_ca) {
-        object.leaf_from_new = memo.issued_by(leaf_digest, *leaf, *new_ca, new_fingerprint);
-      } else if (!certificates_in(leaf).empty()) {
-        object.leaf_from_new = false;
-      }
+      object.leaf_from_new = memo.issued_by(leaf_digest, nullptr, *new_ca, new_fingerprint);
+    } else if (const auto leaf = secret_leaf(secret)) {
+      object.leaf_from_new =
+          new_ca ? memo.issued_by(leaf_digest, &*leaf, *new_ca, new_fingerprint) : false;
     }
     if (object.bundle || object.leaf_from_new) objects.push_back(std::move(object));
     return true;

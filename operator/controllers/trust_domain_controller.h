@@ -174,13 +174,12 @@ class GateMemo {
  public:
   // Fingerprints of the certificates in `pem`, remembered under `digest` (empty: not kept).
   std::set<std::string> bundle(const std::string& digest, const std::string& pem);
-  // Whether the first certificate of `pem` is issued by `ca` (fingerprint `ca_fingerprint`),
-  // remembered under `digest`; nullopt when `pem` holds no certificate.
-  std::optional<bool> issued_by(const std::string& digest, const std::string& pem,
+  // Whether `leaf` is issued by `ca` (fingerprint `ca_fingerprint`), remembered under
+  // `digest` (tls.crt's); nullopt when there is no leaf.
+  std::optional<bool> issued_by(const std::string& digest, const crypto::Certificate* leaf,
                                 const crypto::Certificate& ca, const std::string& ca_fingerprint);
-  // Whether bundle() / issued_by() under `digest` answer without parsing: the caller then
-  // need not even decode the PEM (an empty one is not read).
-  bool knows_bundle(const std::string& digest) const;
+  // Whether issued_by() under `digest` answers from memory: the caller then need not decode
+  // the leaf (a null one is not read).
   bool knows_issued(const std::string& digest, const std::string& ca_fingerprint) const;
   // Keeps only what was looked up since the last call (bounded by the live objects).
   void end_pass();

@@ -70,6 +70,25 @@ std::vector<Certificate> Certificate::parse_chain(std::string_view pem) {
   return chain;
 }
 
+Certificate Certificate::from_der(std::string_view der) {
+  ERR_clear_error();
+  const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
+  detail::X509Ptr cert(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!cert || cursor != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+    throw CryptoError("not one DER certificate");
+  }
+  return Access::wrap(std::move(cert));
+}
+
+std::string Certificate::to_der() const {
+  const int length = i2d_X509(cert_.get(), nullptr);
+  if (length <= 0) detail::throw_openssl("i2d_X509");
+  std::string der(static_cast<std::size_t>(length), '\0');
+  auto* cursor = reinterpret_cast<unsigned char*>(der.data());
+  if (i2d_X509(cert_.get(), &cursor) != length) detail::throw_openssl("i2d_X509");
+  return der;
+}
+
 std::string Certificate::to_pem() const {
   const detail::BioPtr bio = detail::new_memory_bio();
   if (PEM_write_bio_X509(bio.get(), cert_.get()) != 1) detail::throw_openssl("writing certificate");

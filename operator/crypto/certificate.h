@@ -44,6 +44,11 @@ class Certificate {
   // Throws CryptoError if there is none or one is malformed.
   static std::vector<Certificate> parse_chain(std::string_view pem);
 
+  // The DER encoding, e.g. for a compact cache entry. from_der throws CryptoError when the
+  // bytes are not exactly one certificate.
+  static Certificate from_der(std::string_view der);
+  std::string to_der() const;
+
   std::string to_pem() const;
 
   std::string serial_hex() const;          // e.g. "4f09..."; "-" prefix if (foreign) negative

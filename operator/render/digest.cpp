@@ -4,6 +4,10 @@
 
 namespace secprov::render {
 
+std::string value_digest(std::string_view value) {
+  return crypto::sha256_hex(value);
+}
+
 std::map<std::string, std::string> data_digests(const nlohmann::json& data, DataEncoding encoding) {
   std::map<std::string, std::string> digests;
   if (!data.is_object()) return digests;
@@ -11,11 +15,11 @@ std::map<std::string, std::string> data_digests(const nlohmann::json& data, Data
     if (!value.is_string()) continue;
     const auto& text = value.get_ref<const std::string&>();
     if (encoding == DataEncoding::Plain) {
-      digests[key] = crypto::sha256_hex(text);
+      digests[key] = value_digest(text);
       continue;
     }
     const auto decoded = crypto::base64_decode(text);
-    digests[key] = crypto::sha256_hex(decoded ? *decoded : text);
+    digests[key] = value_digest(decoded ? *decoded : text);
   }
   return digests;
 }

@@ -24,8 +24,10 @@ enum class DataEncoding {
   Plain,   // ConfigMap data
 };
 
-// Per-key SHA-256 hex. Non-string values are skipped; a Secret value that is not base64
-// gets the digest of its text, so tampering with it still shows.
+// The digest of one data value as the consumer reads it (a Secret value decoded).
+std::string value_digest(std::string_view value);
+// Per-key SHA-256 hex (value_digest). Non-string values are skipped; a Secret value that is not
+// base64 gets the digest of its text, so tampering with it still shows.
 std::map<std::string, std::string> data_digests(const nlohmann::json& data, DataEncoding encoding);
 // The encoding of an object's data from its kind.
 DataEncoding data_encoding_of(const nlohmann::json& object);

@@ -31,6 +31,12 @@ class Reader {
         return Json(false);
       case 0xc3:
         return Json(true);
+      case 0xc4:  // bin 8/16/32: a binary value without subtype (store-only fields)
+        return binary(big_endian<std::uint8_t>());
+      case 0xc5:
+        return binary(big_endian<std::uint16_t>());
+      case 0xc6:
+        return binary(big_endian<std::uint32_t>());
       case 0xca:
         return Json(static_cast<double>(std::bit_cast<float>(big_endian<std::uint32_t>())));
       case 0xcb:
@@ -92,6 +98,13 @@ class Reader {
     std::string out(bytes_.substr(position_, length));
     position_ += length;
     return out;
+  }
+
+  Json binary(std::size_t length) {
+    need(length);
+    const auto* first = reinterpret_cast<const std::uint8_t*>(bytes_.data() + position_);
+    position_ += length;
+    return Json::binary(Json::binary_t::container_type(first, first + length));
   }
 
   // The length of the string that `tag` starts; nullopt when it starts something else.

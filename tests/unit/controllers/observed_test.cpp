@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <set>
+
+#include "crypto/authority.h"
 #include "crypto/encoding.h"
 #include "render/digest.h"
+#include "runtime/packed.h"
 
 namespace secprov::controllers {
 namespace {
@@ -28,14 +33,53 @@ json written_secret(const std::map<std::string, std::string>& plain) {
           {"data", data}};
 }
 
-TEST(StripSecretData, KeepsOnlyPublicValuesAndDigestsOfAll) {
-  const auto stripped = strip_secret_data(
-      written_secret({{"tls.crt", "CERT"}, {"tls.key", "KEY"}, {"ca.crt", "CA"}}));
-  EXPECT_TRUE(stripped["data"].contains("tls.crt"));
-  EXPECT_TRUE(stripped["data"].contains("ca.crt"));
-  EXPECT_FALSE(stripped["data"].contains("tls.key"));
+crypto::Certificate test_certificate(const std::string& name) {
+  return crypto::CertificateAuthority::create_self_signed(crypto::KeyAlgorithm::EcdsaP256,
+                                                          {.country = "FR",
+                                                           .organization = name,
+                                                           .organizational_unit = {},
+                                                           .common_name = name},
+                                                          std::chrono::hours(24),
+                                                          std::chrono::system_clock::now())
+      .certificate();
+}
+
+TEST(StripSecretData, KeepsDigestsTheLeafAndTheBundlesFingerprintsOnly) {
+  const auto leaf = test_certificate("leaf");
+  const auto a = test_certificate("a");
+  const auto b = test_certificate("b");
+  const auto raw = written_secret({{"tls.crt", leaf.to_pem() + a.to_pem()},
+                                   {"tls.key", "KEY"},
+                                   {"ca.crt", a.to_pem() + b.to_pem()}});
+  const auto stripped = strip_secret_data(raw);
+  EXPECT_TRUE(stripped["data"].empty());
   EXPECT_EQ(stripped.dump().find(crypto::base64_encode("KEY")), std::string::npos);
   EXPECT_EQ(stripped[kCachedDigestsField]["tls.key"], crypto::sha256_hex("KEY"));
+  ASSERT_TRUE(stripped[kCachedLeafField].is_binary());
+  EXPECT_EQ(secret_leaf(stripped), leaf);
+  EXPECT_EQ(secret_ca_fingerprints(stripped),
+            (std::set{a.sha256_fingerprint(), b.sha256_fingerprint()}));
+  EXPECT_EQ(secret_value_digest(stripped, "ca.crt"), render::value_digest(a.to_pem() + b.to_pem()));
+  // What the readers tell of the cached copy, they tell of the Secret as the server has it.
+  EXPECT_EQ(secret_leaf(raw), leaf);
+  EXPECT_EQ(secret_ca_fingerprints(raw), secret_ca_fingerprints(stripped));
+  for (const char* key : {"tls.crt", "tls.key", "ca.crt", "absent"}) {
+    EXPECT_EQ(secret_value_digest(raw, key), secret_value_digest(stripped, key)) << key;
+  }
+  // A tenth of the certificates' base64 stays in the cache.
+  EXPECT_LT(runtime::PackedJson(stripped).size() * 2, runtime::PackedJson(raw).size());
+}
+
+TEST(StripSecretData, UnreadableOrMissingCertificatesLeaveNothingToRead) {
+  const auto unreadable =
+      strip_secret_data(written_secret({{"tls.crt", "CERT"}, {"ca.crt", "CA"}}));
+  EXPECT_EQ(secret_leaf(unreadable), std::nullopt);
+  EXPECT_EQ(secret_ca_fingerprints(unreadable), std::set<std::string>{});  // a ca.crt, empty
+  EXPECT_EQ(secret_value_digest(unreadable, "tls.crt"), crypto::sha256_hex("CERT"));
+  const auto without = strip_secret_data(written_secret({{"tls.key", "KEY"}}));
+  EXPECT_EQ(secret_leaf(without), std::nullopt);
+  EXPECT_EQ(secret_ca_fingerprints(without), std::nullopt);
+  EXPECT_EQ(secret_value_digest(without, "tls.crt"), "");
 }
 
 TEST(Observe, AnUntouchedObjectIsInSync) {

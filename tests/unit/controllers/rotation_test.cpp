@@ -443,52 +443,45 @@ TEST(GateMemo, AGatePassParsesOnlyWhatChanged) {
   // Many objects with the same bundle: one parse.
   for (int i = 0; i < 3; ++i) EXPECT_EQ(memo.bundle("sha256:1", both), (std::set{fa, fb}));
   EXPECT_EQ(memo.parses(), 1U);
-  // A leaf (here self-signed) against two CAs: one parse each.
-  EXPECT_EQ(memo.issued_by("sha256:2", a_pem, a.certificate(), fa), true);
-  EXPECT_EQ(memo.issued_by("sha256:2", a_pem, b.certificate(), fb), false);
+  // A leaf (here self-signed) against two CAs: one check each.
+  EXPECT_EQ(memo.issued_by("sha256:2", &a.certificate(), a.certificate(), fa), true);
+  EXPECT_EQ(memo.issued_by("sha256:2", &a.certificate(), b.certificate(), fb), false);
   EXPECT_EQ(memo.parses(), 3U);
   memo.end_pass();
   // The next pass over the same content parses nothing.
   EXPECT_EQ(memo.bundle("sha256:1", both), (std::set{fa, fb}));
-  EXPECT_EQ(memo.issued_by("sha256:2", a_pem, a.certificate(), fa), true);
+  EXPECT_EQ(memo.issued_by("sha256:2", &a.certificate(), a.certificate(), fa), true);
   EXPECT_EQ(memo.parses(), 3U);
   // Content a pass did not look at is forgotten (the memo stays the size of the objects).
   memo.end_pass();
   memo.end_pass();
   EXPECT_EQ(memo.bundle("sha256:1", both), (std::set{fa, fb}));
   EXPECT_EQ(memo.parses(), 4U);
-  // Without a digest: parsed every time. Unreadable: nothing in it.
+  // Without a digest: parsed every time. Unreadable or absent: nothing in it.
   EXPECT_EQ(memo.bundle("", a_pem), (std::set{fa}));
   EXPECT_EQ(memo.bundle("", a_pem), (std::set{fa}));
   EXPECT_EQ(memo.parses(), 6U);
   EXPECT_TRUE(memo.bundle("sha256:3", "not a certificate").empty());
-  EXPECT_FALSE(memo.issued_by("sha256:4", "", a.certificate(), fa).has_value());
+  EXPECT_FALSE(memo.issued_by("sha256:4", nullptr, a.certificate(), fa).has_value());
 }
 
-// What the memo knows answers without the PEM: the gates then skip decoding the Secret's data.
-TEST(GateMemo, KnownDigestsAnswerWithoutThePem) {
+// What the memo knows answers without the leaf: the gates then skip decoding the Secret's.
+TEST(GateMemo, KnownDigestsAnswerWithoutTheLeaf) {
   const auto a = test_ca("a");
   const auto fa = a.certificate().sha256_fingerprint();
-  const auto a_pem = a.certificate().to_pem();
   GateMemo memo;
-  EXPECT_FALSE(memo.knows_bundle("sha256:1"));
   EXPECT_FALSE(memo.knows_issued("sha256:2", fa));
-  memo.bundle("sha256:1", a_pem);
-  memo.issued_by("sha256:2", a_pem, a.certificate(), fa);
-  EXPECT_TRUE(memo.knows_bundle("sha256:1"));
+  memo.issued_by("sha256:2", &a.certificate(), a.certificate(), fa);
   EXPECT_TRUE(memo.knows_issued("sha256:2", fa));
   EXPECT_FALSE(memo.knows_issued("sha256:2", std::string(64, 'f')));  // another CA
-  EXPECT_FALSE(memo.knows_bundle(""));                                // no digest: never remembered
+  EXPECT_FALSE(memo.knows_issued("", fa));                            // no digest: never remembered
   memo.end_pass();
-  // Known from the previous pass: the answer comes without any PEM and without a parse.
+  // Known from the previous pass: the answer comes without the leaf and without a check.
   const auto parses = memo.parses();
-  EXPECT_TRUE(memo.knows_bundle("sha256:1"));
-  EXPECT_EQ(memo.bundle("sha256:1", std::string{}), (std::set{fa}));
-  EXPECT_EQ(memo.issued_by("sha256:2", std::string{}, a.certificate(), fa), true);
+  EXPECT_EQ(memo.issued_by("sha256:2", nullptr, a.certificate(), fa), true);
   EXPECT_EQ(memo.parses(), parses);
   memo.end_pass();
   memo.end_pass();  // not looked at for a whole pass: forgotten
-  EXPECT_FALSE(memo.knows_bundle("sha256:1"));
   EXPECT_FALSE(memo.knows_issued("sha256:2", fa));
 }
 

@@ -5,6 +5,8 @@
 
 #include "api/trustdomain.h"
 #include "controllers/conditions.h"
+#include "controllers/mappers.h"
+#include "controllers/observed.h"
 #include "controllers/trust_domain_controller.h"
 #include "crypto/authority.h"
 #include "crypto/certificate.h"
@@ -183,6 +185,7 @@ class TrustDomainReconcilerTest : public ::testing::Test {
     client_ = api_.client();
     context_.client = client_;
     context_.stores.profiles = std::make_shared<runtime::Store>();
+    context_.stores.typed_profiles = make_profile_store();
     context_.stores.trust_domains = std::make_shared<runtime::Store>();
     context_.stores.managed_secrets = std::make_shared<runtime::Store>();
     context_.stores.managed_config_maps = std::make_shared<runtime::Store>();
@@ -276,6 +279,70 @@ TEST_F(TrustDomainReconcilerTest, LongDomainWithOrganizationGetsItsCa) {
   const auto writes = secret_writes();
   ASSERT_EQ(writes.size(), 1u);
   EXPECT_EQ(writes[0].body["metadata"]["name"], "td-ca-keypair");
+}
+
+// An imported CA replaced (replace-ca and a new CA in its Secret): the old CA stays trusted,
+// its PEM taken from what was published. The profile Secrets' cache keeps only the
+// fingerprints of ca.crt, so the PEM is read from the server copy of the Secret that has it.
+TEST_F(TrustDomainReconcilerTest, AReplacedImportedCaStaysTrustedFromAPublishedSecret) {
+  const auto make_ca = [this](const std::string& name) {
+    return crypto::CertificateAuthority::create_self_signed(
+        crypto::KeyAlgorithm::EcdsaP256,
+        {.country = "FR", .organization = name, .organizational_unit = {}, .common_name = name},
+        std::chrono::hours(24), context_.now());
+  };
+  const auto old_ca = make_ca("old");
+  const auto new_ca = make_ca("new");
+  Json object = domain("5gc.example", std::nullopt);
+  object["spec"]["ca"] = {{"secretRef", {{"name", "imported-ca"}}}};
+  object["metadata"]["annotations"]["secprov.io/replace-ca"] = "t1";
+  object["status"] = {{"caFingerprint", old_ca.certificate().sha256_fingerprint()},
+                      {"observedGeneration", 1}};
+  const Json imported = {{"kind", "Secret"},
+                         {"metadata",
+                          {{"name", "imported-ca"},
+                           {"namespace", "secprov-system"},
+                           {"resourceVersion", "1"},
+                           {"labels", {{"secprov.io/trust-domain", "td"}}}}},
+                         {"data",
+                          {{"tls.crt", crypto::base64_encode(new_ca.certificate().to_pem())},
+                           {"tls.key", crypto::base64_encode(new_ca.key().to_pkcs8_pem())}}}};
+  context_.stores.operator_secrets->upsert(std::make_shared<const Json>(imported));
+  // A profile of the domain in ns1, and its TLS Secret: a leaf of the old CA (which keeps it
+  // trusted) and the old CA in ca.crt.
+  crypto::CertificateTemplate request;
+  request.subject = {
+      .country = "FR", .organization = "amf", .organizational_unit = {}, .common_name = {}};
+  request.dns_names = {"amf.example.org"};
+  request.not_before = context_.now();
+  request.not_after = request.not_before + std::chrono::hours(12);
+  const auto leaf = old_ca.issue(crypto::PrivateKey::generate(crypto::KeyAlgorithm::EcdsaP256),
+                                 request, context_.now());
+  const Json profile = {{"apiVersion", "secprov.io/v1alpha1"},
+                        {"kind", "SecurityProfile"},
+                        {"metadata", {{"name", "amf"}, {"namespace", "ns1"}, {"uid", "amf-uid"}}},
+                        {"spec", {{"nfType", "AMF"}, {"trustDomainRef", {{"name", "td"}}}}}};
+  context_.stores.typed_profiles->upsert(std::make_shared<const Json>(profile));
+  const Json tls = {{"kind", "Secret"},
+                    {"metadata",
+                     {{"name", "amf-tls"},
+                      {"namespace", "ns1"},
+                      {"resourceVersion", "3"},
+                      {"labels", {{"secprov.io/trust-domain", "td"}}}}},
+                    {"data",
+                     {{"tls.crt", crypto::base64_encode(leaf.to_pem())},
+                      {"ca.crt", crypto::base64_encode(old_ca.certificate().to_pem() +
+                                                       new_ca.certificate().to_pem())}}}};
+  context_.stores.managed_secrets->upsert(strip_secret_data(tls));
+  api_.put_object("/api/v1/namespaces/ns1/secrets/amf-tls", tls);
+
+  reconcile(object);
+  const Json status = api_.object(std::string(kDomainPath) + "/status").value()["status"];
+  EXPECT_EQ(status["caFingerprint"], new_ca.certificate().sha256_fingerprint()) << status.dump(2);
+  const Json previous = status.value("previousCAs", Json::array());
+  ASSERT_EQ(previous.size(), 1u) << status.dump(2);
+  EXPECT_EQ(previous[0].value("fingerprint", ""), old_ca.certificate().sha256_fingerprint());
+  EXPECT_EQ(previous[0].value("certificate", ""), old_ca.certificate().to_pem());
 }
 
 // ---- The next key pair of a rotation: written only when the TrustDomain owns it ----

@@ -47,6 +47,24 @@ TEST(Certificate, PemRoundTrip) {
   EXPECT_THAT(parsed.uris(), ElementsAre("urn:uuid:0b7f8a4e-3c1d-4a57-9a2e-5f0d6c1b2a39"));
 }
 
+TEST(Certificate, DerRoundTrip) {
+  const Issued issued = issue();
+  const std::string der = issued.leaf.to_der();
+  EXPECT_EQ(static_cast<unsigned char>(der.front()), 0x30u);  // a SEQUENCE
+  const Certificate parsed = Certificate::from_der(der);
+  EXPECT_EQ(parsed, issued.leaf);
+  EXPECT_EQ(parsed.sha256_fingerprint(), issued.leaf.sha256_fingerprint());
+  EXPECT_TRUE(parsed.issued_by(issued.ca.certificate()));
+}
+
+TEST(Certificate, FromDerRefusesAnythingButOneCertificate) {
+  const std::string der = issue().leaf.to_der();
+  EXPECT_THROW(Certificate::from_der(""), CryptoError);
+  EXPECT_THROW(Certificate::from_der(der.substr(0, der.size() - 1)), CryptoError);
+  EXPECT_THROW(Certificate::from_der(der + der), CryptoError);  // trailing bytes
+  EXPECT_THROW(Certificate::from_der(issue().leaf.to_pem()), CryptoError);
+}
+
 TEST(Certificate, FingerprintIsLowercaseHexSha256OfDer) {
   const Issued issued = issue();
   const std::string fingerprint = issued.leaf.sha256_fingerprint();

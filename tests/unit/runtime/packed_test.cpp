@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace secprov::runtime {
 namespace {
@@ -71,6 +73,20 @@ TEST(PackedJson, IsSmallerThanTheText) {
       {"metadata", {{"name", "p-00000-tls"}, {"namespace", "bench"}, {"resourceVersion", "263"}}},
       {"data", {{"tls.crt", std::string(1000, 'A')}}}};
   EXPECT_LT(PackedJson(secret).size(), secret.dump().size());
+}
+
+// Binary values (without subtype) are store-only fields, e.g. a cached certificate's DER.
+TEST(PackedJson, UnpacksBinaryValues) {
+  for (const std::size_t length : {0, 1, 255, 256, 70000}) {
+    std::vector<std::uint8_t> bytes(length);
+    for (std::size_t i = 0; i < length; ++i) bytes[i] = static_cast<std::uint8_t>(i * 7);
+    const Json value = {{"der", Json::binary(bytes)}, {"after", 1}};
+    const auto unpacked = PackedJson(value).unpack();
+    EXPECT_EQ(unpacked, value) << length;
+    ASSERT_TRUE(unpacked["der"].is_binary());
+    EXPECT_TRUE(std::equal(unpacked["der"].get_binary().begin(), unpacked["der"].get_binary().end(),
+                           bytes.begin(), bytes.end()));
+  }
 }
 
 TEST(PackedJson, DefaultIsNull) {
