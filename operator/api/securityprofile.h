@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/boxed.h"
 #include "api/condition.h"
 #include "api/constants.h"
 #include "api/enums.h"
@@ -103,7 +104,7 @@ struct OAuth2Spec {
 
 struct SbiSpec {
   TlsSpec tls;
-  std::optional<OAuth2Spec> oauth2;  // absent: OAuth2 not configured
+  Boxed<OAuth2Spec> oauth2;  // absent: OAuth2 not configured
   friend bool operator==(const SbiSpec&, const SbiSpec&) = default;
 };
 
@@ -383,10 +384,10 @@ struct SecurityProfileSpec {
   TrustDomainRef trust_domain_ref;
   SbiSpec sbi;
   std::optional<IpsecSpec> ipsec;
-  std::optional<N32Spec> n32;
+  Boxed<N32Spec> n32;
   OutputsSpec outputs;
-  std::optional<EnablerSpec> enabler;          // absent: Native
-  std::optional<ConsistencySpec> consistency;  // absent: Warn, the whole namespace
+  Boxed<EnablerSpec> enabler;          // absent: Native
+  Boxed<ConsistencySpec> consistency;  // absent: Warn, the whole namespace
   DriftPolicy drift_policy = kDefaultDriftPolicy;
   DeletionPolicy deletion_policy = kDefaultDeletionPolicy;
   friend bool operator==(const SecurityProfileSpec&, const SecurityProfileSpec&) = default;

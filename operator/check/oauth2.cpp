@@ -55,18 +55,18 @@ bool OAuth2End::verifies_tokens() const {
 OAuth2End oauth2_end(const End& end) {
   OAuth2End out;
   out.id = end.id();
-  const std::optional<api::OAuth2Spec>* spec = nullptr;
+  const api::OAuth2Spec* spec = nullptr;
   if (end.profile) {
     out.nf_type = end.profile->spec.nf_type;
-    spec = &end.profile->spec.sbi.oauth2;
+    if (end.profile->spec.sbi.oauth2) spec = &*end.profile->spec.sbi.oauth2;
     out.tls = end.profile->spec.sbi.tls.mode != api::TlsMode::Disabled;
   } else if (end.external) {
     if (const auto* nf = std::get_if<api::NfType>(&end.external->type)) out.nf_type = *nf;
-    spec = &end.external->oauth2;
+    if (end.external->oauth2) spec = &*end.external->oauth2;
     out.tls = end.external->tls.mode != api::TlsMode::Disabled;
   }
-  if (spec == nullptr || !spec->has_value()) return out;
-  const auto& o = **spec;
+  if (spec == nullptr) return out;
+  const auto& o = *spec;
   out.enabled = o.enabled;
   out.role = o.role;
   out.nrf_instance_id = o.nrf_instance_id;
