@@ -463,6 +463,8 @@ void parse_status(const json& j, const std::string& path, SecurityProfileStatus&
   ObjectReader r(j, path, errs, Strictness::IgnoreUnknown);
   if (auto v = r.integer("observedGeneration")) s.observed_generation = *v;
   if (const json* a = r.array("conditions")) {
+    // Exactly the size: the typed cache holds thousands of these.
+    s.conditions.reserve(a->size());
     for (std::size_t k = 0; k < a->size(); ++k) {
       auto c = parse_condition((*a)[k], index_path(r.child("conditions"), k));
       if (c) {
@@ -484,6 +486,7 @@ void parse_status(const json& j, const std::string& path, SecurityProfileStatus&
     s.certificate = std::move(cs);
   }
   if (const json* a = r.array("objects")) {
+    s.objects.reserve(a->size());
     for (std::size_t k = 0; k < a->size(); ++k) {
       ObjectReader orr((*a)[k], index_path(r.child("objects"), k), errs, Strictness::IgnoreUnknown);
       GeneratedObject o;
@@ -495,6 +498,7 @@ void parse_status(const json& j, const std::string& path, SecurityProfileStatus&
     }
   }
   if (const json* a = r.array("driftFindings")) {
+    s.drift_findings.reserve(a->size());
     for (std::size_t k = 0; k < a->size(); ++k) {
       ObjectReader fr((*a)[k], index_path(r.child("driftFindings"), k), errs,
                       Strictness::IgnoreUnknown);
@@ -527,6 +531,7 @@ void parse_status(const json& j, const std::string& path, SecurityProfileStatus&
     s.pods = std::move(ps);
   }
   if (const json* a = r.array("consistency")) {
+    s.consistency.reserve(a->size());
     for (std::size_t k = 0; k < a->size(); ++k) {
       ObjectReader cr((*a)[k], index_path(r.child("consistency"), k), errs,
                       Strictness::IgnoreUnknown);

@@ -20,15 +20,6 @@ std::optional<std::string> decoded_value(const nlohmann::json& data, std::string
   return crypto::base64_decode(found->get_ref<const std::string&>());
 }
 
-std::vector<crypto::Certificate> certificates_in(const std::optional<std::string>& pem) {
-  if (!pem) return {};
-  try {
-    return crypto::Certificate::parse_chain(*pem);
-  } catch (const crypto::CryptoError&) {
-    return {};
-  }
-}
-
 // The first certificate of a PEM text, as a TLS Secret's consumer reads tls.crt.
 std::optional<crypto::Certificate> leaf_in(const std::optional<std::string>& pem) {
   if (!pem) return std::nullopt;
@@ -39,10 +30,13 @@ std::optional<crypto::Certificate> leaf_in(const std::optional<std::string>& pem
   }
 }
 
-std::set<std::string> fingerprints_of(const std::vector<crypto::Certificate>& certificates) {
+// The fingerprints of ca.crt's certificates, from their PEM blocks (no X.509 parse).
+std::set<std::string> fingerprints_in(const std::optional<std::string>& pem) {
   std::set<std::string> fingerprints;
-  for (const auto& certificate : certificates)
-    fingerprints.insert(certificate.sha256_fingerprint());
+  if (!pem) return fingerprints;
+  for (const auto& der : crypto::certificate_der_blocks(*pem)) {
+    fingerprints.insert(crypto::sha256_hex(der));
+  }
   return fingerprints;
 }
 
@@ -57,13 +51,14 @@ nlohmann::json strip_secret_data(nlohmann::json secret) {
   if (!data.is_object()) data = nlohmann::json::object();
   secret[kCachedDigestsField] = render::data_digests(data, render::DataEncoding::Base64);
   if (data.contains(render::kTlsCertificateKey)) {
-    const auto leaf = leaf_in(decoded_value(data, render::kTlsCertificateKey));
-    const std::string der = leaf ? leaf->to_der() : std::string{};
+    // The first block as it is: parsed only when read (secret_leaf).
+    const auto pem = decoded_value(data, render::kTlsCertificateKey);
+    const auto blocks = pem ? crypto::certificate_der_blocks(*pem) : std::vector<std::string>{};
+    const std::string der = blocks.empty() ? std::string{} : blocks.front();
     secret[kCachedLeafField] = nlohmann::json::binary({der.begin(), der.end()});
   }
   if (data.contains(render::kCaBundleKey)) {
-    secret[kCachedCaFingerprintsField] =
-        fingerprints_of(certificates_in(decoded_value(data, render::kCaBundleKey)));
+    secret[kCachedCaFingerprintsField] = fingerprints_in(decoded_value(data, render::kCaBundleKey));
   }
   data = nlohmann::json::object();
   // managedFields carry no values but are large; the operator never reads them.
@@ -139,7 +134,7 @@ std::optional<std::set<std::string>> secret_ca_fingerprints(const nlohmann::json
   if (!is_stripped_secret(secret)) {
     const auto data = secret.value("data", nlohmann::json());
     if (!data.is_object() || !data.contains(render::kCaBundleKey)) return std::nullopt;
-    return fingerprints_of(certificates_in(decoded_value(data, render::kCaBundleKey)));
+    return fingerprints_in(decoded_value(data, render::kCaBundleKey));
   }
   const auto found = secret.find(kCachedCaFingerprintsField);
   if (found == secret.end() || !found->is_array()) return std::nullopt;

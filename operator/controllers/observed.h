@@ -20,7 +20,7 @@ namespace secprov::controllers {
 inline constexpr const char* kCachedDigestsField = "secprov:dataDigests";
 // tls.crt's first certificate as DER (binary); empty when tls.crt holds none.
 inline constexpr const char* kCachedLeafField = "secprov:leaf";
-// The SHA-256 fingerprints of the certificates in ca.crt; empty when none parses.
+// The SHA-256 fingerprints of the certificates (PEM blocks) in ca.crt; empty when none.
 inline constexpr const char* kCachedCaFingerprintsField = "secprov:caFingerprints";
 
 // The reflector transform for managed Secrets: base64-decodes each data value, records its

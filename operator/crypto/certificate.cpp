@@ -89,6 +89,27 @@ std::string Certificate::to_der() const {
   return der;
 }
 
+std::vector<std::string> certificate_der_blocks(std::string_view pem) {
+  ERR_clear_error();
+  const detail::BioPtr bio = detail::memory_bio(pem);
+  std::vector<std::string> blocks;
+  for (;;) {
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long length = 0;
+    if (PEM_read_bio(bio.get(), &name, &header, &data, &length) != 1) break;
+    if (std::string_view(name) == PEM_STRING_X509) {
+      blocks.emplace_back(reinterpret_cast<const char*>(data), static_cast<std::size_t>(length));
+    }
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
+  }
+  ERR_clear_error();  // the end of the text, or a block that does not decode
+  return blocks;
+}
+
 std::string Certificate::to_pem() const {
   const detail::BioPtr bio = detail::new_memory_bio();
   if (PEM_write_bio_X509(bio.get(), cert_.get()) != 1) detail::throw_openssl("writing certificate");

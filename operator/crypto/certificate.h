@@ -91,6 +91,12 @@ class Certificate {
   detail::Handle<x509_st> cert_;
 };
 
+// The DER bytes of each CERTIFICATE block of a PEM text, in order, only base64-decoded (not
+// parsed as X.509): what a cache keeps or fingerprints (crypto::sha256_hex of a block is the
+// certificate's sha256_fingerprint) at a fraction of a parse. Other blocks are skipped; the
+// list ends at the first block that does not decode.
+std::vector<std::string> certificate_der_blocks(std::string_view pem);
+
 // RFC 9310 id-pe-nftype.
 inline constexpr std::string_view kNfTypesOid = "1.3.6.1.5.5.7.1.34";
 inline constexpr std::string_view kSubjectAltNameOid = "2.5.29.17";

@@ -65,6 +65,21 @@ TEST(Certificate, FromDerRefusesAnythingButOneCertificate) {
   EXPECT_THROW(Certificate::from_der(issue().leaf.to_pem()), CryptoError);
 }
 
+TEST(Certificate, DerBlocksAreTheCertificatesOfAPemTextUnparsed) {
+  const Issued issued = issue();
+  const auto blocks =
+      certificate_der_blocks(issued.leaf.to_pem() + "-----BEGIN PRIVATE KEY-----\nAAAA\n" +
+                             "-----END PRIVATE KEY-----\n" + issued.ca.certificate().to_pem());
+  ASSERT_EQ(blocks.size(), 2u);  // the key block is skipped
+  EXPECT_EQ(blocks[0], issued.leaf.to_der());
+  EXPECT_EQ(blocks[1], issued.ca.certificate().to_der());
+  EXPECT_EQ(sha256_hex(blocks[0]), issued.leaf.sha256_fingerprint());
+  EXPECT_TRUE(certificate_der_blocks("").empty());
+  EXPECT_TRUE(certificate_der_blocks("not PEM").empty());
+  EXPECT_TRUE(certificate_der_blocks("-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n")
+                  .empty());
+}
+
 TEST(Certificate, FingerprintIsLowercaseHexSha256OfDer) {
   const Issued issued = issue();
   const std::string fingerprint = issued.leaf.sha256_fingerprint();
