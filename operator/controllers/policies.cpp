@@ -88,6 +88,13 @@ std::optional<Reason> renewal_held_back(const Input& input) {
                 "it expires"};
 }
 
+bool cache_absence_trusted(const api::SecurityProfileStatus& status) {
+  if (!status.objects.empty()) return false;
+  const auto* stalled = api::find_condition(status.conditions, api::kConditionStalled);
+  return stalled == nullptr || stalled->status != api::ConditionStatus::True ||
+         stalled->reason != "ObjectConflict";
+}
+
 std::optional<Reason> certificate_replaced(const Input& input,
                                            const std::string* recorded_fingerprint,
                                            std::optional<Clock::time_point> recorded_not_before) {

@@ -52,6 +52,12 @@ std::optional<Reason> certificate_replaced(
     const Input& input, const std::string* recorded_fingerprint,
     std::optional<std::chrono::system_clock::time_point> recorded_not_before);
 
+// Whether a name the label-selected cache does not hold may be taken as free, so its object
+// is created without a GET first: only on a profile's first provisioning (status records no
+// object), and not while it is Stalled on an ObjectConflict (then every name is read). A
+// name another object holds still fails the create (AlreadyExists), and that pass is undone.
+bool cache_absence_trusted(const api::SecurityProfileStatus& status);
+
 // KeyCompromised: a certificate being replaced is revoked (listed in its trust domain's CRL)
 // only when its private key can no longer be trusted: the stored key was edited or removed
 // (someone else wrote it). A routine renewal or a spec change, even with a new key,

@@ -133,6 +133,7 @@ struct SecurityProfileReconciler::Target {
   std::optional<crypto::Certificate> leaf;  // tls.crt's leaf, decoded once per pass
   // Secret data as the server has it (private values), read only when material is reused.
   std::optional<Json> data;
+  std::string created_uid;  // of the object this pass created
   const Json* object() const { return current.get(); }
 };
 
@@ -166,24 +167,29 @@ SecurityProfileReconciler::Target SecurityProfileReconciler::observe_target(
                 .in_cache = false,
                 .ownership = Ownership::Absent,
                 .leaf = std::nullopt,
-                .data = std::nullopt};
+                .data = std::nullopt,
+                .created_uid = {}};
   const auto& store =
       is_secret ? context_.stores.managed_secrets : context_.stores.managed_config_maps;
   if (auto cached = store->get({profile.metadata.namespace_, planned.name})) {
     target.current = std::move(cached);
     target.in_cache = true;
-  } else if (planned.wanted) {
-    // Not in the label-selected cache: absent, ours without its label, or someone else's.
-    try {
-      auto fetched = context_.client->get(target.type, profile.metadata.namespace_, planned.name);
-      target.current = std::make_shared<const Json>(
-          is_secret ? strip_secret_data(std::move(fetched)) : std::move(fetched));
-    } catch (const kube::ApiError& e) {
-      if (!kube::is_not_found(e)) throw;
-    }
   }
   target.ownership = ownership_of(target.object(), profile);
   return target;
+}
+
+void SecurityProfileReconciler::read_uncached(const api::SecurityProfile& profile, Target& target) {
+  if (target.in_cache || !target.wanted) return;
+  // Not in the label-selected cache: absent, ours without its label, or someone else's.
+  try {
+    auto fetched = context_.client->get(target.type, profile.metadata.namespace_, target.name);
+    target.current = std::make_shared<const Json>(
+        target.kind == "Secret" ? strip_secret_data(std::move(fetched)) : std::move(fetched));
+  } catch (const kube::ApiError& e) {
+    if (!kube::is_not_found(e)) throw;
+  }
+  target.ownership = ownership_of(target.object(), profile);
 }
 
 // Takes a released object back: it carries this profile's name and secprov's label, and no
@@ -205,15 +211,42 @@ void SecurityProfileReconciler::claim(Target& target, const Pass& pass) {
       target.kind + " " + target.name + " left by a deleted profile of this name is adopted");
 }
 
-void SecurityProfileReconciler::write(const Json& desired, const Target& target) {
+void SecurityProfileReconciler::write(const Json& desired, Target& target) {
   const auto& ns = desired["metadata"]["namespace"].get<std::string>();
   if (target.ownership == Ownership::Absent) {
     // Create, never apply: an object that appeared since it was observed is not taken over.
-    context_.client->create(target.type, ns, desired);
+    const auto created = context_.client->create(target.type, ns, desired);
+    target.created_uid = runtime::uid_of(created);
     return;
   }
   context_.client->apply(target.type, ns, desired,
                          kube::ApplyOptions{.field_manager = kFieldManager, .force = true});
+}
+
+void SecurityProfileReconciler::roll_back_created(const Pass& pass,
+                                                  const std::vector<Target>& targets) {
+  for (const auto& target : targets) {
+    if (target.created_uid.empty()) continue;
+    try {
+      context_.client->remove(target.type, pass.profile.metadata.namespace_, target.name,
+                              kube::DeleteOptions{.propagation = kube::Propagation::Default,
+                                                  .precondition_uid = target.created_uid,
+                                                  .precondition_resource_version = std::nullopt});
+    } catch (const kube::ApiError& e) {
+      // Gone already, or no longer the object created (UID precondition): nothing to undo.
+      if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
+    }
+  }
+}
+
+bool SecurityProfileReconciler::take_absence_check(const std::string& profile_uid) {
+  const std::lock_guard lock(absence_checks_mutex_);
+  return absence_checks_.erase(profile_uid) > 0;
+}
+
+void SecurityProfileReconciler::require_absence_check(const std::string& profile_uid) {
+  const std::lock_guard lock(absence_checks_mutex_);
+  absence_checks_.insert(profile_uid);
 }
 
 // Puts back the labels and the ownerReference of an object whose data is intact, without
@@ -435,8 +468,8 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
   return outcome;
 }
 
-SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_config(
-    const Pass& pass, const Target& target) {
+SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_config(const Pass& pass,
+                                                                               Target& target) {
   const auto& profile = pass.profile;
   const auto& desired = pass.plan.config_map;
   const auto observed = observe(target.object(), pass.plan.labels, profile.metadata.uid);
@@ -756,6 +789,7 @@ std::optional<policies::Reason> SecurityProfileReconciler::add_nrf_certificate(
 
 runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
                                                             const api::SecurityProfile& profile) {
+  take_absence_check(profile.metadata.uid);  // forgotten with the profile
   const auto& ns = profile.metadata.namespace_;
   const std::vector<std::pair<kube::ResourceType, std::string>> names = {
       {kube::resources::secrets(), render::tls_secret_name(profile)},
@@ -986,11 +1020,19 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
   // the whole profile, so it is never half provisioned.
   std::vector<Target> targets;
   for (const auto* planned : plan->objects()) {
-    auto& target = targets.emplace_back(observe_target(profile, *planned));
-    if (planned == &plan->tls) {
-      target.leaf = target.current == cached_tls ? cached_leaf : stored_leaf(target.object());
-    }
+    targets.push_back(observe_target(profile, *planned));
   }
+  // A new profile of which the cache holds nothing: its names are taken as free without a GET
+  // each. A create that meets another object undoes the pass, and the next one reads them.
+  const bool trust_absence =
+      !take_absence_check(profile.metadata.uid) &&
+      policies::cache_absence_trusted(profile.status) &&
+      std::ranges::none_of(targets, [](const Target& target) { return target.in_cache; });
+  if (!trust_absence) {
+    for (auto& target : targets) read_uncached(profile, target);
+  }
+  targets[0].leaf =
+      targets[0].current == cached_tls ? cached_leaf : stored_leaf(targets[0].object());
   for (const auto& target : targets) {
     if (target.wanted && target.ownership == Ownership::Foreign) {
       return stalled(
@@ -1006,9 +1048,19 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
   // with backoff, looks again.
   for (auto& target : targets) claim(target, pass);
   std::vector<Outcome> outcomes;
-  outcomes.push_back(reconcile_tls(pass, targets[0]));
-  outcomes.push_back(reconcile_config(pass, targets[1]));
-  outcomes.push_back(reconcile_ipsec(pass, targets[2]));
+  try {
+    outcomes.push_back(reconcile_tls(pass, targets[0]));
+    outcomes.push_back(reconcile_config(pass, targets[1]));
+    outcomes.push_back(reconcile_ipsec(pass, targets[2]));
+  } catch (const kube::ApiError& e) {
+    if (trust_absence && kube::is_already_exists(e)) {
+      // A name the cache did not hold is taken: nothing of this pass stays, and the retry
+      // (rate-limited, as every error) reads the names from the server and stalls on it.
+      require_absence_check(profile.metadata.uid);
+      roll_back_created(pass, targets);
+    }
+    throw;
+  }
   outcomes.push_back(reconcile_oauth2_signing(pass));
   outcomes.push_back(reconcile_n32(pass));
   if (oauth2_gap) {

@@ -2,7 +2,10 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -91,10 +94,14 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
   std::optional<api::PodsStatus> reconcile_pods(const Pass& pass);
   void roll_out(const Pass& pass, const std::string& digest,
                 const std::vector<const nlohmann::json*>& stale_pods);
+  // A planned object as the cache has it.
   Target observe_target(const api::SecurityProfile& profile, const render::ObjectPlan& planned);
+  // A wanted object the cache does not hold, read from the server: absent, ours without its
+  // label, or someone else's.
+  void read_uncached(const api::SecurityProfile& profile, Target& target);
   void claim(Target& target, const Pass& pass);
   Outcome reconcile_tls(const Pass& pass, Target& target);
-  Outcome reconcile_config(const Pass& pass, const Target& target);
+  Outcome reconcile_config(const Pass& pass, Target& target);
   Outcome reconcile_ipsec(const Pass& pass, Target& target);
   // OAuth2 (render/oauth2.h): an authorization server's signing Secret, issued and renewed
   // like the TLS certificate; a producer's nrf.crt, read from its NRF's signing Secret.
@@ -115,7 +122,13 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
   // A Warning Event when the revocation of a replaced certificate could not be recorded.
   void report_revocation(const nlohmann::json& object, const std::string& trust_domain,
                          RevocationRecord record);
-  void write(const nlohmann::json& desired, const Target& target);
+  void write(const nlohmann::json& desired, Target& target);
+  // Deletes what this pass created (UID precondition): an optimistic pass that met a name
+  // taken by another object leaves the profile as it found it.
+  void roll_back_created(const Pass& pass, const std::vector<Target>& targets);
+  // Profiles (UIDs) whose next pass reads every name the cache lacks from the server.
+  bool take_absence_check(const std::string& profile_uid);
+  void require_absence_check(const std::string& profile_uid);
   bool repair_metadata(const Pass& pass, const Target& target, const Observation& observed,
                        const std::string& desired_input_digest);
   std::optional<std::string> stored_value(const Pass& pass, Target& target, std::string_view key);
@@ -126,6 +139,8 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
   std::shared_ptr<CaProvider> cas_;
   BundleNotifier bundle_changed_;
   IssuanceLimiter limiter_;
+  std::mutex absence_checks_mutex_;
+  std::set<std::string> absence_checks_;  // at most one entry per profile that met a conflict
 };
 
 }  // namespace secprov::controllers

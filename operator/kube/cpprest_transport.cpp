@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <exception>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
@@ -427,8 +428,12 @@ std::unique_ptr<HttpTransport> make_cpprest_transport(const std::string& base_ur
   http_client_config config;
   config.set_timeout(inactivity_timeout);  // cpprest's timer restarts on every read
   config.set_validate_certificates(!tls.insecure_skip_verify);
+  // cpprest copies its config, callback included, for every request: the PEM it captures is
+  // shared, not copied.
   config.set_ssl_context_callback(
-      [tls](boost::asio::ssl::context& context) { configure_tls(context, tls); });
+      [shared = std::make_shared<const TlsSettings>(tls)](boost::asio::ssl::context& context) {
+        configure_tls(context, *shared);
+      });
   try {
     return std::make_unique<CpprestTransport>(base_url, config);
   } catch (const std::exception& e) {

@@ -674,7 +674,11 @@ TEST_F(RbacProofTest, EachRuleIsNeeded) {
       {"Role", served_role, served_, "securityprofiles/status", false, "patch", "secprov.io",
        served_, nothing, [&] { new_profile(unique("st")); }},
       {"Role", served_role, served_, "secrets", false, "get", "", served_, nothing,
-       [&] { new_profile(unique("sg")); }},
+       [&] {  // a provisioned Secret whose label was removed leaves the cache: read by name
+         client_->merge_patch(
+             resources::secrets(), served_, "base-tls",
+             {{"metadata", {{"labels", {{"app.kubernetes.io/managed-by", nullptr}}}}}});
+       }},
       {"Role", served_role, served_, "secrets", false, "list", "", served_, nothing, nothing},
       {"Role", served_role, served_, "secrets", false, "watch", "", served_, nothing, nothing},
       {"Role", served_role, served_, "secrets", false, "create", "", served_, nothing,
@@ -689,7 +693,11 @@ TEST_F(RbacProofTest, EachRuleIsNeeded) {
          client_->create(resources::secrets(), served_, owned_by_base("Secret", "base-ipsec"));
        }},
       {"Role", served_role, served_, "configmaps", false, "get", "", served_, nothing,
-       [&] { new_profile(unique("cg")); }},
+       [&] {  // as for Secrets: a provisioned ConfigMap out of the cache is read by name
+         client_->merge_patch(
+             resources::config_maps(), served_, "base-security",
+             {{"metadata", {{"labels", {{"app.kubernetes.io/managed-by", nullptr}}}}}});
+       }},
       {"Role", served_role, served_, "configmaps", false, "list", "", served_, nothing, nothing},
       {"Role", served_role, served_, "configmaps", false, "watch", "", served_, nothing, nothing},
       {"Role", served_role, served_, "configmaps", false, "create", "", served_, nothing,

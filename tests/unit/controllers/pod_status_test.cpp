@@ -257,10 +257,15 @@ class PodReconcileTest : public ::testing::Test {
     return render::enabler_config_digest(parsed.value());
   }
 
+  // As the cache delivers the profile: with the status the previous pass wrote.
   void reconcile(const Json& p) {
-    context_.stores.profiles->upsert(p);
-    api_.put_object(kProfilePath, p);
-    api_.put_object(std::string(kProfilePath) + "/status", p);
+    Json current = p;
+    if (const auto written = api_.object(std::string(kProfilePath) + "/status")) {
+      if (written->contains("status")) current["status"] = (*written)["status"];
+    }
+    context_.stores.profiles->upsert(current);
+    api_.put_object(kProfilePath, current);
+    api_.put_object(std::string(kProfilePath) + "/status", current);
     reconciler_->reconcile({"5gc", "amf"});
   }
   Json status() const {

@@ -92,6 +92,30 @@ TEST(PoliciesTest, RevokesOnlyACertificateWhoseKeyWasEditedAndOfTheCurrentCa) {
 
 // A trust domain's key pair issues only when its status accepts it, with one exception that
 // is not a refusal: the instant between a rotation's promotion and its status saying so.
+TEST(PoliciesTest, TheCachesAbsenceIsTrustedOnlyOnAFirstProvisioningWithoutAConflict) {
+  const auto condition = [](api::ConditionStatus status, const std::string& reason) {
+    api::Condition c;
+    c.type = std::string(api::kConditionStalled);
+    c.status = status;
+    c.reason = reason;
+    return c;
+  };
+  api::SecurityProfileStatus fresh;
+  EXPECT_TRUE(cache_absence_trusted(fresh));
+  api::SecurityProfileStatus provisioned;
+  provisioned.objects.push_back({"Secret", "amf-tls", "sha256:1", api::ObjectState::InSync});
+  EXPECT_FALSE(cache_absence_trusted(provisioned));  // an object missing from it is read
+  api::SecurityProfileStatus conflicting;
+  conflicting.conditions.push_back(condition(api::ConditionStatus::True, "ObjectConflict"));
+  EXPECT_FALSE(cache_absence_trusted(conflicting));  // every recheck reads the names
+  api::SecurityProfileStatus resolved;
+  resolved.conditions.push_back(condition(api::ConditionStatus::False, "ObjectConflict"));
+  EXPECT_TRUE(cache_absence_trusted(resolved));
+  api::SecurityProfileStatus invalid;
+  invalid.conditions.push_back(condition(api::ConditionStatus::True, "InvalidSpec"));
+  EXPECT_TRUE(cache_absence_trusted(invalid));
+}
+
 TEST(PoliciesTest, IssuerAcceptanceTable) {
   const std::string old_ca(64, 'a');
   const std::string new_ca(64, 'b');

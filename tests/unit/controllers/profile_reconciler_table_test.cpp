@@ -21,6 +21,7 @@
 #include "crypto/certificate.h"
 #include "crypto/encoding.h"
 #include "crypto/key.h"
+#include "kube/errors.h"
 #include "runtime/events.h"
 #include "unit/controllers/cached_profile.h"
 #include "unit/controllers/ready_trust_domain.h"
@@ -115,6 +116,17 @@ class World {
     }
   }
   std::vector<std::string> terminal_reasons;
+  // A new profile's first pass takes the names the cache lacks as free: when one is taken,
+  // its create fails (AlreadyExists, retried with backoff) and the pass is undone.
+  void first_pass_meets_a_taken_name() {
+    try {
+      reconcile();
+      ADD_FAILURE() << "the first pass must fail on the taken name";
+    } catch (const kube::ApiError& e) {
+      EXPECT_TRUE(kube::is_already_exists(e)) << e.what();
+    }
+    EXPECT_FALSE(get("secrets", "amf-tls").has_value()) << "the pass is not undone";
+  }
 
   // The profile as the API server has it.
   Json profile() const { return api_.object(kProfilePath).value(); }
@@ -551,7 +563,11 @@ std::vector<Case> cases() {
            }},
       {.name = "ForeignConfigMapStallsWithoutAnyObjectWrite",
        .spec = {},
-       .existing = [](World& w) { w.put("configmaps", user_object("ConfigMap", "amf-security")); },
+       .existing =
+           [](World& w) {
+             w.put("configmaps", user_object("ConfigMap", "amf-security"));
+             w.first_pass_meets_a_taken_name();
+           },
        .writes = {kStatus},
        .conditions = {kNotReady, stalled("ObjectConflict")},
        .events = {"ObjectConflict"},
@@ -587,6 +603,7 @@ std::vector<Case> cases() {
        .existing =
            [](World& w) {
              w.put("configmaps", user_object("ConfigMap", "amf-security"));
+             w.first_pass_meets_a_taken_name();
              w.reconcile();
              w.sync_caches();
              w.set_time(w.now() + 30s);

@@ -7,6 +7,7 @@
 #include "controllers/profile_controller.h"
 #include "crypto/certificate.h"
 #include "crypto/encoding.h"
+#include "kube/errors.h"
 #include "runtime/events.h"
 #include "unit/controllers/cached_profile.h"
 #include "unit/controllers/ready_trust_domain.h"
@@ -131,23 +132,61 @@ TEST_F(ProfileReconcilerTest, RenderErrorIsTerminalNamesTheFieldAndWritesNothing
       << stalled.dump();
 }
 
-TEST_F(ProfileReconcilerTest, ForeignObjectWithAGeneratedNameStallsBeforeAnyWrite) {
-  // A user's ConfigMap bearing the profile's settings name; the TLS Secret comes first in a
-  // pass, and must not be written either.
+// A new profile of which the cache holds nothing creates its objects without reading their
+// names first (a GET each, with its etcd read): the create itself refuses a taken name.
+TEST_F(ProfileReconcilerTest, ANewProfileCreatesItsObjectsWithoutReadingTheirNames) {
+  reconcile(base_profile());
+  for (const auto& r : api_.requests()) {
+    const bool object = r.path.find("/secrets") != std::string::npos ||
+                        r.path.find("/configmaps") != std::string::npos;
+    EXPECT_FALSE(object && r.method == "GET") << r.path;
+  }
+  EXPECT_EQ(object_writes().size(), 2u);
+  EXPECT_EQ(condition("Ready")["status"], "True");
+}
+
+TEST_F(ProfileReconcilerTest, ForeignObjectWithAGeneratedNameLeavesNothingWrittenAndStalls) {
+  // A user's ConfigMap bearing the profile's settings name, which the label-selected cache
+  // does not hold. The TLS Secret comes first in a pass: created, then deleted again when the
+  // ConfigMap's create meets the user's object, so the profile is never half provisioned.
   api_.put_object("/api/v1/namespaces/5gc/configmaps/amf-security",
                   {{"apiVersion", "v1"},
                    {"kind", "ConfigMap"},
                    {"metadata", {{"name", "amf-security"}, {"namespace", "5gc"}, {"uid", "user"}}},
                    {"data", {{"mine", "yes"}}}});
+  try {
+    reconcile(base_profile());
+    ADD_FAILURE() << "the first pass must fail on the taken name";
+  } catch (const kube::ApiError& e) {
+    EXPECT_TRUE(kube::is_already_exists(e)) << e.what();  // an error: retried with backoff
+  }
+  const auto first = object_writes();
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[0].method, "POST");  // the Secret
+  EXPECT_EQ(first[1].method, "POST");  // the ConfigMap: AlreadyExists
+  EXPECT_EQ(first[2].method, "DELETE");
+  EXPECT_EQ(first[2].path, "/api/v1/namespaces/5gc/secrets/amf-tls");
+  EXPECT_FALSE(api_.object("/api/v1/namespaces/5gc/secrets/amf-tls").has_value());
+  EXPECT_EQ(api_.object("/api/v1/namespaces/5gc/configmaps/amf-security").value()["data"]["mine"],
+            "yes");
+
+  // The retry reads the names from the server and stalls, writing nothing.
   const auto result = reconcile(base_profile());
-  EXPECT_TRUE(object_writes().empty());
+  EXPECT_EQ(object_writes().size(), first.size());
   EXPECT_EQ(condition("Stalled")["reason"], "ObjectConflict");
   EXPECT_NE(condition("Stalled")["message"].get<std::string>().find("amf-security"),
             std::string::npos);
-  // No event tells when the foreign object goes: re-checked, bounded.
+  // No event tells when the foreign object goes: re-checked, bounded, with reads (the stall
+  // keeps the cache's absence from being trusted).
   ASSERT_TRUE(result.requeue_after.has_value());
   EXPECT_GE(*result.requeue_after, std::chrono::milliseconds(5s));
   EXPECT_LE(*result.requeue_after, std::chrono::milliseconds(5min));
+  auto stalled = base_profile();
+  stalled["status"] = api_.object(std::string(kProfilePath) + "/status").value()["status"];
+  stalled["metadata"]["resourceVersion"] = "11";  // as after the status write
+  reconcile(stalled);
+  EXPECT_EQ(object_writes().size(), first.size());
+  EXPECT_EQ(condition("Stalled")["reason"], "ObjectConflict");
 }
 
 TEST_F(ProfileReconcilerTest, UpperCaseNfInstanceIdIsLowerCaseInTheSanAndStatus) {

@@ -15,7 +15,7 @@
 
 namespace secprov::runtime::testing {
 
-// A tiny in-memory API server behind kube::HttpTransport: GET/POST/PUT/PATCH (merge) on
+// A tiny in-memory API server behind kube::HttpTransport: GET/POST/PUT/PATCH (merge)/DELETE on
 // object paths, resourceVersion checks on PUT, metav1.Status errors. Requests are recorded;
 // `intercept` may answer a request instead (to inject failures).
 class FakeApi {
@@ -175,6 +175,20 @@ class FakeApi {
         it->second.merge_patch(r.body);
         it->second["metadata"]["resourceVersion"] = std::to_string(state_->next_rv++);
         return ok(200, it->second);
+      }
+      if (r.method == "DELETE") {
+        // DeleteOptions preconditions, as on the real API server.
+        const auto preconditions =
+            r.body.is_object() ? r.body.value("preconditions", Json::object()) : Json::object();
+        for (const char* field : {"uid", "resourceVersion"}) {
+          if (preconditions.contains(field) &&
+              preconditions[field] != it->second["metadata"].value(field, Json())) {
+            return status(409, "Conflict", std::string("precondition failed: ") + field);
+          }
+        }
+        Json removed = it->second;
+        objects.erase(it);
+        return ok(200, removed);
       }
       return status(405, "MethodNotAllowed", r.method);
     }
