@@ -68,9 +68,9 @@ TEST(Certificate, FromDerRefusesAnythingButOneCertificate) {
 TEST(Certificate, DerBlocksAreTheCertificatesOfAPemTextUnparsed) {
   const Issued issued = issue();
   const auto blocks =
-      certificate_der_blocks(issued.leaf.to_pem() + "-----BEGIN PRIVATE KEY-----\nAAAA\n" +
-                             "-----END PRIVATE KEY-----\n" + issued.ca.certificate().to_pem());
-  ASSERT_EQ(blocks.size(), 2u);  // the key block is skipped
+      certificate_der_blocks(issued.leaf.to_pem() + "-----BEGIN X509 CRL-----\nAAAA\n" +
+                             "-----END X509 CRL-----\n" + issued.ca.certificate().to_pem());
+  ASSERT_EQ(blocks.size(), 2u);  // the CRL block is skipped
   EXPECT_EQ(blocks[0], issued.leaf.to_der());
   EXPECT_EQ(blocks[1], issued.ca.certificate().to_der());
   EXPECT_EQ(sha256_hex(blocks[0]), issued.leaf.sha256_fingerprint());
