@@ -16,11 +16,11 @@
 
 #include "controllers/manager.h"
 #include "http/crl.h"
+#include "http/io_threads.h"
 #include "http/probes.h"
 #include "http/server.h"
 #include "kube/client.h"
 #include "kube/config.h"
-#include "kube/io_threads.h"
 #include "runtime/events.h"
 #include "runtime/leader_election.h"
 #include "webhook/pod_injector.h"
@@ -41,8 +41,8 @@ struct Flags {
   std::string probe_address = "0.0.0.0";
   int probe_port = 8081;
   int workers = 2;
-  // HTTP I/O threads of the process (kube::use_io_threads): every client and server shares
-  // them, and their work is moving bytes; cpprestsdk's own default is 40.
+  // HTTP server I/O threads (http::use_io_threads): the webhook, probe and metrics servers
+  // share them, and their work is moving bytes; cpprestsdk's own default is 40.
   int io_threads = 2;
   // How often the caches re-deliver every object to the controllers (a pass each, which writes
   // nothing when all is in order): a safety net only, since every change arrives as an event and
@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   app.add_option("--workers", flags.workers, "reconcile workers per controller")
       ->check(CLI::Range(1, 64));
   app.add_option("--io-threads", flags.io_threads,
-                 "HTTP I/O threads shared by the API client and the servers")
+                 "HTTP I/O threads shared by the webhook, probe and metrics servers")
       ->check(CLI::Range(1, 64));
   app.add_option("--resync-period", flags.resync_period,
                  "seconds between re-deliveries of every cached object to the controllers")
@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // After the mask (threads inherit it: a pool thread must not take SIGTERM's default action),
   // before any HTTP client or server exists (the pool is made with the first of them).
-  secprov::kube::use_io_threads(static_cast<std::size_t>(flags.io_threads));
+  secprov::http::use_io_threads(static_cast<std::size_t>(flags.io_threads));
 
   secprov::kube::ClusterConfig config;
   try {

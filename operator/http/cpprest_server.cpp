@@ -1,4 +1,5 @@
 #include <cpprest/http_listener.h>
+#include <pplx/threadpool.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ssl.hpp>
@@ -7,8 +8,10 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
+#include "http/io_threads.h"
 #include "http/server.h"
 
 namespace secprov::http {
@@ -125,8 +128,8 @@ class CpprestServer final : public Server {
 
  private:
   // Never blocks an I/O thread: the body is awaited as a continuation, not with get(). The
-  // process has a small I/O pool (kube::use_io_threads); a handler that waited there for the
-  // body, which that same pool reads, could stall every HTTP client and server of the process.
+  // process has a small I/O pool (http::use_io_threads); a handler that waited there for the
+  // body, which that same pool reads, could stall every HTTP server of the process.
   void dispatch(web::http::http_request incoming) const {
     if (incoming.method() != web::http::methods::POST) {
       answer(incoming, std::string{});
@@ -244,6 +247,15 @@ class CpprestServer final : public Server {
 
 std::unique_ptr<Server> start_server(const ServerOptions& options, Routes routes) {
   return std::make_unique<CpprestServer>(options, std::move(routes));
+}
+
+void use_io_threads(std::size_t count) {
+  if (count == 0) throw std::logic_error("use_io_threads: at least one I/O thread is needed");
+  try {
+    crossplat::threadpool::initialize_with_threads(count);
+  } catch (const std::runtime_error& e) {
+    throw std::logic_error(std::string("use_io_threads: ") + e.what());
+  }
 }
 
 }  // namespace secprov::http

@@ -1,4 +1,4 @@
-// The cpprestsdk transport against a local plain-HTTP http_listener: streaming, cancel,
+// The libcurl transport against a local plain-HTTP cpprestsdk http_listener: streaming, cancel,
 // timeouts and connection errors. TLS is covered by the integration tests.
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -72,7 +72,7 @@ class TransportTest : public ::testing::Test {
     listener = std::make_unique<Listener>(base_url);
     listener->support([this](http::http_request request) { handle(std::move(request)); });
     listener->open().wait();
-    transport = make_cpprest_transport(base_url, TlsSettings{}, 5s);
+    transport = make_curl_transport(base_url, TlsSettings{}, 5s);
   }
   void TearDown() override {
     release.set();
@@ -273,7 +273,7 @@ TEST_F(TransportTest, StreamMayOutliveItsTransport) {
 }
 
 TEST_F(TransportTest, SilentStreamHitsTheInactivityTimeout) {
-  const auto impatient = make_cpprest_transport(base_url, TlsSettings{}, 1s);
+  const auto impatient = make_curl_transport(base_url, TlsSettings{}, 1s);
   auto stream = impatient->open_stream(get("/hang-after-one"));
   ASSERT_EQ(stream->read_line(), Line("only"));
   const auto start = std::chrono::steady_clock::now();
@@ -303,7 +303,7 @@ TEST_F(TransportTest, RequestTimeoutIsTimeoutError) {
 }
 
 TEST(Transport, NobodyListeningIsTransportError) {
-  const auto transport = make_cpprest_transport(
+  const auto transport = make_curl_transport(
       "http://127.0.0.1:" + std::to_string(secprov::testing::free_loopback_port()), {}, 5s);
   HttpRequest request;
   request.method = "GET";
@@ -328,7 +328,7 @@ TEST(Transport, RejectedTlsMaterialNamesTheField) {
   TlsSettings tls;
   tls.ca_pem = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
   try {
-    (void)make_cpprest_transport("https://127.0.0.1:6443", tls, 5s);
+    (void)make_curl_transport("https://127.0.0.1:6443", tls, 5s);
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.field(), "tls.ca_pem");
@@ -339,7 +339,7 @@ TEST(Transport, RejectedTlsMaterialNamesTheField) {
       "-----BEGIN "
       "PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
   try {
-    (void)make_cpprest_transport("https://127.0.0.1:6443", key_only_garbage, 5s);
+    (void)make_curl_transport("https://127.0.0.1:6443", key_only_garbage, 5s);
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.field(), "tls.client_cert_pem");
