@@ -14,10 +14,7 @@ namespace {
 
 // A data value base64-decoded; nullopt when absent, not a string or not base64.
 std::optional<std::string> decoded_value(const nlohmann::json& data, std::string_view key) {
-  if (!data.is_object()) return std::nullopt;
-  const auto found = data.find(key);
-  if (found == data.end() || !found->is_string()) return std::nullopt;
-  return crypto::base64_decode(found->get_ref<const std::string&>());
+  return data_value(data, key, DataEncoding::Base64);
 }
 
 // The first certificate of a PEM text, as a TLS Secret's consumer reads tls.crt.
@@ -45,6 +42,15 @@ bool is_stripped_secret(const nlohmann::json& secret) {
 }
 
 }  // namespace
+
+std::optional<std::string> data_value(const nlohmann::json& data, std::string_view key,
+                                      DataEncoding encoding) {
+  // at() rather than iterators: GCC's -Wnull-dereference misreads json iterators.
+  if (!data.is_object() || !data.contains(key) || !data.at(key).is_string()) return std::nullopt;
+  const auto& value = data.at(key).get_ref<const std::string&>();
+  if (encoding == DataEncoding::Plain) return value;
+  return crypto::base64_decode(value);
+}
 
 nlohmann::json strip_secret_data(nlohmann::json secret) {
   auto& data = secret["data"];
@@ -136,10 +142,14 @@ std::optional<std::set<std::string>> secret_ca_fingerprints(const nlohmann::json
     if (!data.is_object() || !data.contains(render::kCaBundleKey)) return std::nullopt;
     return fingerprints_in(decoded_value(data, render::kCaBundleKey));
   }
-  const auto found = secret.find(kCachedCaFingerprintsField);
-  if (found == secret.end() || !found->is_array()) return std::nullopt;
+  // The array itself, not json iterators, which GCC's -Wnull-dereference misreads.
+  const auto* list =
+      secret.contains(kCachedCaFingerprintsField)
+          ? secret.at(kCachedCaFingerprintsField).get_ptr<const nlohmann::json::array_t*>()
+          : nullptr;
+  if (list == nullptr) return std::nullopt;
   std::set<std::string> fingerprints;
-  for (const auto& fingerprint : *found) {
+  for (const auto& fingerprint : *list) {
     if (fingerprint.is_string()) fingerprints.insert(fingerprint.get<std::string>());
   }
   return fingerprints;

@@ -23,6 +23,12 @@ inline constexpr const char* kCachedLeafField = "secprov:leaf";
 // The SHA-256 fingerprints of the certificates (PEM blocks) in ca.crt; empty when none.
 inline constexpr const char* kCachedCaFingerprintsField = "secprov:caFingerprints";
 
+// One value of a Secret's or ConfigMap's `data` (a Secret's is base64, decoded here); nullopt
+// when absent or not a string.
+enum class DataEncoding { Plain, Base64 };
+std::optional<std::string> data_value(const nlohmann::json& data, std::string_view key,
+                                      DataEncoding encoding);
+
 // The reflector transform for managed Secrets: base64-decodes each data value, records its
 // digest under kCachedDigestsField, the certificates' facts above, and drops every value.
 nlohmann::json strip_secret_data(nlohmann::json secret);

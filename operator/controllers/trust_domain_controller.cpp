@@ -374,14 +374,6 @@ std::vector<Event> transition_events(const std::vector<api::Condition>& before,
 
 namespace {
 
-std::optional<std::string> decoded(const nlohmann::json& data, std::string_view key, bool base64) {
-  if (!data.is_object()) return std::nullopt;
-  const auto found = data.find(key);
-  if (found == data.end() || !found->is_string()) return std::nullopt;
-  if (!base64) return found->get<std::string>();
-  return crypto::base64_decode(found->get<std::string>());
-}
-
 std::vector<crypto::Certificate> certificates_in(const std::optional<std::string>& pem) {
   if (!pem) return {};
   try {
@@ -421,8 +413,8 @@ std::optional<crypto::CertificateAuthority> load_key_pair(
     return std::nullopt;
   }
   const auto data = secret->value("data", nlohmann::json::object());
-  const auto cert = decoded(data, render::kTlsCertificateKey, true);
-  const auto key = decoded(data, render::kTlsPrivateKeyKey, true);
+  const auto cert = data_value(data, render::kTlsCertificateKey, DataEncoding::Base64);
+  const auto key = data_value(data, render::kTlsPrivateKeyKey, DataEncoding::Base64);
   if (!cert || !key) return std::nullopt;
   try {
     return crypto::CertificateAuthority::load(*cert, *key, now);
@@ -577,8 +569,8 @@ std::optional<std::string> TrustDomainReconciler::published_ca_pem(
   };
   const auto namespaces = domain_namespaces(domain);
   for (const auto& config_map : domain_bundles(domain, namespaces)) {
-    if (auto pem = find_in(
-            decoded(config_map->value("data", nlohmann::json()), render::kCaBundleKey, false)))
+    if (auto pem = find_in(data_value(config_map->value("data", nlohmann::json()),
+                                      render::kCaBundleKey, DataEncoding::Plain)))
       return pem;
   }
   std::optional<std::string> found;
@@ -590,7 +582,8 @@ std::optional<std::string> TrustDomainReconciler::published_ca_pem(
     if (!key) return true;
     try {
       const auto fetched = context_.client->get(kube::resources::secrets(), key->ns, key->name);
-      found = find_in(decoded(fetched.value("data", nlohmann::json()), render::kCaBundleKey, true));
+      found = find_in(data_value(fetched.value("data", nlohmann::json()), render::kCaBundleKey,
+                                 DataEncoding::Base64));
     } catch (const kube::ApiError& e) {
       if (!kube::is_not_found(e)) throw;
     }
@@ -613,7 +606,8 @@ std::chrono::system_clock::time_point TrustDomainReconciler::publish_crl(
       existing ? render::recorded_revocations(*existing) : std::vector<render::Revocation>{};
   std::optional<crypto::CertificateRevocationList> current;
   if (existing) {
-    const auto pem = decoded(existing->value("data", nlohmann::json()), render::kCrlKey, false);
+    const auto pem =
+        data_value(existing->value("data", nlohmann::json()), render::kCrlKey, DataEncoding::Plain);
     try {
       if (pem && !pem->empty()) current = crypto::CertificateRevocationList::from_pem(*pem);
     } catch (const crypto::CryptoError&) {
@@ -780,9 +774,9 @@ std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
   for (const auto& config_map : domain_bundles(domain, namespaces)) {
     trust::RotationObject object;
     object.owner = owner_of(*config_map, "ConfigMap");
-    const auto text =
-        decoded(config_map->value("data", nlohmann::json()), render::kCaBundleKey, false)
-            .value_or(std::string{});
+    const auto text = data_value(config_map->value("data", nlohmann::json()), render::kCaBundleKey,
+                                 DataEncoding::Plain)
+                          .value_or(std::string{});
     // A ConfigMap keeps no digest: its text is the key (every bundle of a domain is the same).
     object.bundle = memo.bundle(text.empty() ? std::string{} : "text:" + text, text);
     objects.push_back(std::move(object));

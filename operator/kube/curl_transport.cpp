@@ -403,7 +403,8 @@ class CurlLineStream final : public HttpLineStream {
       headers_seen_ = header_sink_.complete;
       return;  // something to look at before waiting
     }
-    const long wait_ms = std::clamp<long>(static_cast<long>(wait.count()), 1, 1000);
+    // No periodic wake-up of an idle watch: activity, libcurl's own timers and cancel() end it.
+    const auto wait_ms = std::clamp<milliseconds::rep>(wait.count(), 1, 24 * 3600 * 1000);
     curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(wait_ms), nullptr);
   }
 

@@ -44,6 +44,17 @@ crypto::Certificate test_certificate(const std::string& name) {
       .certificate();
 }
 
+TEST(DataValue, ReadsASecretsBase64OrAConfigMapsPlainValue) {
+  const json secret_data = {{"tls.key", crypto::base64_encode("key bytes")}, {"count", 3}};
+  EXPECT_EQ(data_value(secret_data, "tls.key", DataEncoding::Base64), "key bytes");
+  EXPECT_EQ(data_value(secret_data, "tls.key", DataEncoding::Plain),
+            crypto::base64_encode("key bytes"));
+  EXPECT_EQ(data_value(secret_data, "missing", DataEncoding::Base64), std::nullopt);
+  EXPECT_EQ(data_value(secret_data, "count", DataEncoding::Plain), std::nullopt);  // not a string
+  EXPECT_EQ(data_value(json::array({"tls.key"}), "tls.key", DataEncoding::Plain), std::nullopt);
+  EXPECT_EQ(data_value(json(), "tls.key", DataEncoding::Plain), std::nullopt);
+}
+
 TEST(StripSecretData, KeepsDigestsTheLeafAndTheBundlesFingerprintsOnly) {
   const auto leaf = test_certificate("leaf");
   const auto a = test_certificate("a");
