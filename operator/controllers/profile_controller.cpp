@@ -215,12 +215,14 @@ void SecurityProfileReconciler::write(const Json& desired, Target& target) {
   const auto& ns = desired["metadata"]["namespace"].get<std::string>();
   if (target.ownership == Ownership::Absent) {
     // Create, never apply: an object that appeared since it was observed is not taken over.
-    const auto created = context_.client->create(target.type, ns, desired);
+    const auto created = context_.client->create(target.type, ns, desired, kube::Answer::Metadata);
     target.created_uid = runtime::uid_of(created);
     return;
   }
-  context_.client->apply(target.type, ns, desired,
-                         kube::ApplyOptions{.field_manager = kFieldManager, .force = true});
+  context_.client->apply(
+      target.type, ns, desired,
+      kube::ApplyOptions{
+          .field_manager = kFieldManager, .force = true, .answer = kube::Answer::Metadata});
 }
 
 void SecurityProfileReconciler::roll_back_created(const Pass& pass,

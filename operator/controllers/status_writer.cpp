@@ -28,7 +28,9 @@ bool write_status_if_changed(kube::Client& client, const kube::ResourceType& typ
   const std::string ns = metadata.value("namespace", std::string{});
   if (!ns.empty()) patch["metadata"]["namespace"] = ns;
   // The operator is the only writer of these status fields, so it takes them (force).
-  client.apply(type, ns, patch, kube::ApplyOptions{.field_manager = kFieldManager, .force = true},
+  client.apply(type, ns, patch,
+               kube::ApplyOptions{
+                   .field_manager = kFieldManager, .force = true, .answer = kube::Answer::Metadata},
                "status");
   return true;
 }

@@ -105,8 +105,95 @@ Json with_type_meta(Json object, const ResourceType& type) {
   return object;
 }
 
-Json parse_json(const HttpResponse& response, const std::string& what) {
+// Builds apiVersion, kind and metadata (without managedFields) of an object from the parser's
+// events; everything else is read past without building a value (nlohmann's parser callback
+// would still build each one before dropping it).
+class IdentityBuilder {
+ public:
+  bool null() { return put(nullptr); }
+  bool boolean(bool value) { return put(value); }
+  bool number_integer(Json::number_integer_t value) { return put(value); }
+  bool number_unsigned(Json::number_unsigned_t value) { return put(value); }
+  bool number_float(Json::number_float_t value, const Json::string_t&) { return put(value); }
+  bool string(Json::string_t& value) { return put(std::move(value)); }
+  bool binary(Json::binary_t& value) { return put(std::move(value)); }
+  bool start_object(std::size_t) { return open(Json::object()); }
+  bool start_array(std::size_t) { return open(Json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(Json::string_t& name) {
+    if (skipping_ > 0) return true;
+    const std::size_t depth = open_.size();  // 1: the object's own keys; 2: metadata's
+    skip_next_ = (depth == 1 && name != "metadata" && name != "apiVersion" && name != "kind") ||
+                 (depth == 2 && name == "managedFields");
+    key_ = std::move(name);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
+
+  Json take() { return std::move(root_); }
+
+ private:
+  template <typename Value>
+  bool put(Value&& value) {
+    if (skipping_ > 0) return true;
+    if (skip_next_) {
+      skip_next_ = false;
+      return true;
+    }
+    (void)insert(Json(std::forward<Value>(value)));
+    return true;
+  }
+
+  bool open(Json empty) {
+    if (skipping_ > 0 || skip_next_) {
+      skip_next_ = false;
+      ++skipping_;
+      return true;
+    }
+    open_.push_back(insert(std::move(empty)));
+    return true;
+  }
+
+  bool close() {
+    if (skipping_ > 0) {
+      --skipping_;
+    } else if (!open_.empty()) {
+      open_.pop_back();
+    }
+    return true;
+  }
+
+  Json* insert(Json value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    Json& parent = *open_.back();
+    if (parent.is_object()) return &(parent[key_] = std::move(value));
+    parent.push_back(std::move(value));
+    return &parent.back();
+  }
+
+  Json root_;
+  std::vector<Json*> open_;  // the containers being built, innermost last
+  Json::string_t key_;
+  bool skip_next_ = false;
+  int skipping_ = 0;  // depth inside a container being read past
+};
+
+Json parse_json(const HttpResponse& response, const std::string& what,
+                Answer answer = Answer::Object) {
   if (response.body.empty()) return Json();
+  if (answer == Answer::Metadata) {
+    IdentityBuilder builder;
+    if (!Json::sax_parse(response.body, &builder)) {
+      throw ApiError(ErrorKind::Decode, response.status, what + ": response body is not JSON");
+    }
+    return builder.take();
+  }
   auto parsed = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     throw ApiError(ErrorKind::Decode, response.status, what + ": response body is not JSON");
@@ -349,12 +436,13 @@ ObjectList Client::list_page(const ResourceType& type, const std::string& ns,
   return list;
 }
 
-Json Client::create(const ResourceType& type, const std::string& ns, const Json& object) {
+Json Client::create(const ResourceType& type, const std::string& ns, const Json& object,
+                    Answer answer) {
   const std::string in = namespace_for(type, ns, object);
   const std::string path = type.collection_path(in);
   auto notice = notice_write(type, in, metadata_string(object, "name"));
-  return notice.answer(
-      parse_json(send(prepare("POST", path, object.dump(), "application/json")), "POST " + path));
+  return notice.answer(parse_json(send(prepare("POST", path, object.dump(), "application/json")),
+                                  "POST " + path, answer));
 }
 
 Json Client::update(const ResourceType& type, const std::string& ns, const Json& object,
@@ -368,11 +456,12 @@ Json Client::update(const ResourceType& type, const std::string& ns, const Json&
 }
 
 Json Client::merge_patch(const ResourceType& type, const std::string& ns, const std::string& name,
-                         const Json& patch, const std::string& subresource) {
+                         const Json& patch, const std::string& subresource, Answer answer) {
   const std::string path = with_subresource(type.object_path(ns, name), subresource);
   auto notice = notice_write(type, ns, name);
-  return notice.answer(parse_json(
-      send(prepare("PATCH", path, patch.dump(), "application/merge-patch+json")), "PATCH " + path));
+  return notice.answer(
+      parse_json(send(prepare("PATCH", path, patch.dump(), "application/merge-patch+json")),
+                 "PATCH " + path, answer));
 }
 
 Json Client::apply(const ResourceType& type, const std::string& ns, const Json& object,
@@ -392,7 +481,7 @@ Json Client::apply(const ResourceType& type, const std::string& ns, const Json& 
   return notice.answer(
       parse_json(send(prepare("PATCH", path + query.str(), with_type_meta(object, type).dump(),
                               "application/apply-patch+yaml")),
-                 "PATCH " + path));
+                 "PATCH " + path, options.answer));
 }
 
 Json Client::remove(const ResourceType& type, const std::string& ns, const std::string& name,

@@ -44,10 +44,17 @@ struct DeleteOptions {
   std::optional<std::string> precondition_resource_version;
 };
 
+// How much of a write's answer is parsed: the whole object, or only what identifies the version
+// written (apiVersion, kind and metadata without managedFields), for callers that read no
+// more. The rest of the answer is skipped, not built: a status apply's answer is mostly the
+// object's other fields and its managedFields.
+enum class Answer { Object, Metadata };
+
 struct ApplyOptions {
   std::string field_manager;
   // Take over fields owned by other managers. Only for objects this operator owns.
   bool force = false;
+  Answer answer = Answer::Object;
 };
 
 struct ClientOptions {
@@ -72,7 +79,7 @@ struct WriteTarget {
 class Client {
  public:
   Client(ClusterConfig config, ClientOptions options, std::unique_ptr<HttpTransport> transport);
-  // Builds the cpprestsdk transport for `config` (inactivity timeout: watch_timeout + 30 s).
+  // Builds the libcurl transport for `config` (inactivity timeout: watch_timeout + 30 s).
   // Throws ConfigError when the TLS material is unusable.
   static std::shared_ptr<Client> connect(ClusterConfig config, ClientOptions options = {});
 
@@ -86,12 +93,14 @@ class Client {
   ObjectList list(const ResourceType& type, const std::string& ns, const ListOptions& options = {});
   ObjectList list_page(const ResourceType& type, const std::string& ns, const ListOptions& options);
   // create/update/apply: `ns` empty takes object.metadata.namespace (namespaced types).
-  Json create(const ResourceType& type, const std::string& ns, const Json& object);
+  Json create(const ResourceType& type, const std::string& ns, const Json& object,
+              Answer answer = Answer::Object);
   // PUT with the object's metadata.resourceVersion: Conflict when it is stale.
   Json update(const ResourceType& type, const std::string& ns, const Json& object,
               const std::string& subresource = {});
   Json merge_patch(const ResourceType& type, const std::string& ns, const std::string& name,
-                   const Json& patch, const std::string& subresource = {});
+                   const Json& patch, const std::string& subresource = {},
+                   Answer answer = Answer::Object);
   // Server-side apply (application/apply-patch+yaml, sent as JSON). apiVersion/kind are
   // filled in from `type` when missing. Throws std::invalid_argument without field_manager.
   Json apply(const ResourceType& type, const std::string& ns, const Json& object,

@@ -249,7 +249,8 @@ void EventRecorder::post(const Pending& event) {
   }
   const Json patch{{"count", recent->count + 1}, {"lastTimestamp", format_time(event.wall_at)}};
   try {
-    client_->merge_patch(kube::resources::events(), recent->ns, recent->name, patch);
+    client_->merge_patch(kube::resources::events(), recent->ns, recent->name, patch,
+                         /*subresource=*/{}, kube::Answer::Metadata);
     recent->count += 1;
     recent->last_seen = event.at;
   } catch (const kube::ApiError& e) {
@@ -285,7 +286,7 @@ void EventRecorder::create(const Pending& event, const std::string& aggregate_ke
       {"lastTimestamp", timestamp},
       {"count", 1},
   };
-  client_->create(kube::resources::events(), ns, body);
+  client_->create(kube::resources::events(), ns, body, kube::Answer::Metadata);
   recent_.put(aggregate_key, Recent{ns, name, 1, event.at});
 }
 

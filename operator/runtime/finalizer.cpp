@@ -12,7 +12,8 @@ void patch_finalizers(kube::Client& client, const kube::ResourceType& type, cons
                      metadata.value("name", std::string{}),
                      {{"metadata",
                        {{"finalizers", finalizers},
-                        {"resourceVersion", metadata.value("resourceVersion", std::string{})}}}});
+                        {"resourceVersion", metadata.value("resourceVersion", std::string{})}}}},
+                     /*subresource=*/{}, kube::Answer::Metadata);
 }
 
 }  // namespace

@@ -142,6 +142,51 @@ TEST_F(ClientTest, CreatePostsToTheCollectionOfTheObjectsNamespace) {
   EXPECT_EQ(Json::parse(request.body), object);
 }
 
+TEST_F(ClientTest, AWriteAskedForItsMetadataParsesNothingElse) {
+  // An answer as the API server gives it: managedFields, spec and status beside the identity.
+  const std::string answer = R"({"apiVersion":"secprov.io/v1alpha1","kind":"SecurityProfile",
+      "metadata":{"name":"amf","namespace":"5gc","uid":"u-1","resourceVersion":"42",
+                  "labels":{"app":"amf"},"finalizers":["secprov.io/cleanup"],
+                  "managedFields":[{"manager":"secprov","fieldsV1":{"f:status":{}}}],
+                  "ownerReferences":[{"uid":"o-1","controller":true}],"generation":3},
+      "spec":{"nfType":"AMF","metadata":{"name":"not the object's"}},
+      "status":{"conditions":[{"type":"Ready","status":"True"}]}})";
+  Client client = make_client();
+  for (int i = 0; i < 4; ++i) server->respond(200, answer);
+  const Json object = {{"metadata", {{"name", "amf"}, {"namespace", "5gc"}}}};
+  const Json identity = {{"apiVersion", "secprov.io/v1alpha1"},
+                         {"kind", "SecurityProfile"},
+                         {"metadata",
+                          {{"name", "amf"},
+                           {"namespace", "5gc"},
+                           {"uid", "u-1"},
+                           {"resourceVersion", "42"},
+                           {"labels", {{"app", "amf"}}},
+                           {"finalizers", {"secprov.io/cleanup"}},
+                           {"ownerReferences", {{{"uid", "o-1"}, {"controller", true}}}},
+                           {"generation", 3}}}};
+
+  EXPECT_EQ(client.create(resources::security_profiles(), "5gc", object, Answer::Metadata),
+            identity);
+  EXPECT_EQ(client.merge_patch(resources::security_profiles(), "5gc", "amf", object, "",
+                               Answer::Metadata),
+            identity);
+  EXPECT_EQ(
+      client.apply(resources::security_profiles(), "5gc", object,
+                   ApplyOptions{.field_manager = "secprov", .answer = Answer::Metadata}, "status"),
+      identity);
+  // By default the whole object.
+  EXPECT_EQ(client.create(resources::security_profiles(), "5gc", object), Json::parse(answer));
+
+  server->respond(200, R"({"metadata":{"name":"amf"},"spec":{"unclosed":[)");
+  try {
+    (void)client.create(resources::security_profiles(), "5gc", object, Answer::Metadata);
+    FAIL() << "a truncated answer must not parse";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Decode);
+  }
+}
+
 TEST_F(ClientTest, UpdatePutsToTheObjectOrItsStatus) {
   Client client = make_client();
   server->respond(200, kConfigMap);
