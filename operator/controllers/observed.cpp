@@ -37,6 +37,26 @@ std::set<std::string> fingerprints_in(const std::optional<std::string>& pem) {
   return fingerprints;
 }
 
+// The digests of an object's data as the transform keeps them. An object as the operator wrote
+// it carries the same digests in its data-digests annotation: then `true` stands for them, so
+// the cache does not hold them twice. Any other object (its data or annotation edited) keeps
+// its own.
+nlohmann::json digests_field(const nlohmann::json& object,
+                             std::map<std::string, std::string> actual) {
+  bool readable = true;
+  if (render::recorded_data_digests(object, &readable) == actual && readable) return true;
+  return nlohmann::json(std::move(actual));
+}
+
+// What digests_field kept, as digests; `recorded` is what the annotation records.
+std::map<std::string, std::string> cached_digests(
+    const nlohmann::json& object, const std::map<std::string, std::string>& recorded) {
+  const auto& field = object.at(kCachedDigestsField);
+  if (field.is_boolean()) return recorded;
+  return field.is_object() ? field.get<std::map<std::string, std::string>>()
+                           : std::map<std::string, std::string>{};
+}
+
 bool is_stripped_secret(const nlohmann::json& secret) {
   return secret.is_object() && secret.contains(kCachedDigestsField);
 }
@@ -55,7 +75,8 @@ std::optional<std::string> data_value(const nlohmann::json& data, std::string_vi
 nlohmann::json strip_secret_data(nlohmann::json secret) {
   auto& data = secret["data"];
   if (!data.is_object()) data = nlohmann::json::object();
-  secret[kCachedDigestsField] = render::data_digests(data, render::DataEncoding::Base64);
+  secret[kCachedDigestsField] =
+      digests_field(secret, render::data_digests(data, render::DataEncoding::Base64));
   if (data.contains(render::kTlsCertificateKey)) {
     // The first block as it is: parsed only when read (secret_leaf).
     const auto pem = decoded_value(data, render::kTlsCertificateKey);
@@ -75,9 +96,10 @@ nlohmann::json strip_secret_data(nlohmann::json secret) {
 nlohmann::json strip_config_map_data(nlohmann::json config_map) {
   if (!runtime::label_of(config_map, render::kProfileLabel)) return config_map;
   const auto data = config_map.find("data");
-  config_map[kCachedDigestsField] = data != config_map.end() && data->is_object()
-                                        ? render::data_digests(*data, render::DataEncoding::Plain)
-                                        : std::map<std::string, std::string>{};
+  config_map[kCachedDigestsField] =
+      digests_field(config_map, data != config_map.end() && data->is_object()
+                                    ? render::data_digests(*data, render::DataEncoding::Plain)
+                                    : std::map<std::string, std::string>{});
   config_map["data"] = nlohmann::json::object();
   return config_map;
 }
@@ -112,10 +134,9 @@ std::string secret_value_digest(const nlohmann::json& secret, std::string_view k
     const auto found = digests.find(std::string(key));
     return found != digests.end() ? found->second : std::string{};
   }
-  const auto& digests = secret.at(kCachedDigestsField);
-  if (!digests.is_object()) return {};
-  const auto found = digests.find(key);
-  return found != digests.end() && found->is_string() ? found->get<std::string>() : std::string{};
+  const auto digests = cached_digests(secret, render::recorded_data_digests(secret));
+  const auto found = digests.find(std::string(key));
+  return found != digests.end() ? found->second : std::string{};
 }
 
 std::optional<crypto::Certificate> secret_leaf(const nlohmann::json& secret) {
@@ -183,13 +204,13 @@ Observation observe(const nlohmann::json* cached, const std::map<std::string, st
   observation.input_digest =
       runtime::annotation_of(*cached, render::kInputDigestAnnotation).value_or("");
 
-  const std::map<std::string, std::string> actual =
-      cached->contains(kCachedDigestsField)
-          ? cached->at(kCachedDigestsField).get<std::map<std::string, std::string>>()
-          : render::data_digests(cached->value("data", nlohmann::json::object()),
-                                 render::data_encoding_of(*cached));
   bool readable = true;
   const auto recorded = render::recorded_data_digests(*cached, &readable);
+  const std::map<std::string, std::string> actual =
+      cached->contains(kCachedDigestsField)
+          ? cached_digests(*cached, recorded)
+          : render::data_digests(cached->value("data", nlohmann::json::object()),
+                                 render::data_encoding_of(*cached));
   if (!readable) {
     // An edited annotation: every key counts as modified.
     for (const auto& [key, digest] : actual) observation.drifted_keys[key] = KeyDrift::Modified;

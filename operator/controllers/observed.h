@@ -17,6 +17,8 @@
 namespace secprov::controllers {
 
 // Store-only fields added by the transform; never sent to the API server.
+// The data's digests by key, or `true` when they are those its data-digests annotation records
+// (an object as the operator wrote it), which are then not kept twice.
 inline constexpr const char* kCachedDigestsField = "secprov:dataDigests";
 // tls.crt's first certificate as DER (binary); empty when tls.crt holds none.
 inline constexpr const char* kCachedLeafField = "secprov:leaf";

@@ -65,7 +65,9 @@ TEST(StripSecretData, KeepsDigestsTheLeafAndTheBundlesFingerprintsOnly) {
   const auto stripped = strip_secret_data(raw);
   EXPECT_TRUE(stripped["data"].empty());
   EXPECT_EQ(stripped.dump().find(crypto::base64_encode("KEY")), std::string::npos);
-  EXPECT_EQ(stripped[kCachedDigestsField]["tls.key"], crypto::sha256_hex("KEY"));
+  // As written: the digests are those of the annotation, kept once.
+  EXPECT_EQ(stripped[kCachedDigestsField], json(true));
+  EXPECT_EQ(secret_value_digest(stripped, "tls.key"), crypto::sha256_hex("KEY"));
   ASSERT_TRUE(stripped[kCachedLeafField].is_binary());
   EXPECT_EQ(secret_leaf(stripped), leaf);
   EXPECT_EQ(secret_ca_fingerprints(stripped),
@@ -107,11 +109,30 @@ TEST(Observe, ReportsEachModifiedOrRemovedManagedKey) {
   secret["data"].erase("ca.crt");
   secret["data"]["foreign"] = crypto::base64_encode("added by someone else");
   const auto cached = strip_secret_data(secret);
+  ASSERT_TRUE(cached[kCachedDigestsField].is_object());  // no longer the annotation's: its own
+  EXPECT_EQ(secret_value_digest(cached, "tls.key"), crypto::sha256_hex("tampered"));
+  EXPECT_EQ(secret_value_digest(cached, "ca.crt"), "");
   const auto observation = observe(&cached, kLabels, "owner-1");
   EXPECT_TRUE(observation.drifted());
   EXPECT_EQ(observation.drifted_keys,
             (std::map<std::string, KeyDrift>{{"tls.key", KeyDrift::Modified},
                                              {"ca.crt", KeyDrift::Removed}}));
+}
+
+TEST(Observe, AnEditedDigestsAnnotationIsDriftInTheCacheToo) {
+  auto secret = written_secret({{"tls.crt", "C"}, {"tls.key", "K"}});
+  auto& annotation = secret["metadata"]["annotations"][std::string(render::kDataDigestsAnnotation)];
+  auto recorded = json::parse(annotation.get<std::string>());
+  recorded["tls.key"] = crypto::sha256_hex("something else");
+  annotation = recorded.dump();
+  const auto cached = strip_secret_data(secret);
+  ASSERT_TRUE(cached[kCachedDigestsField].is_object());
+  EXPECT_EQ(observe(&cached, kLabels, "owner-1").drifted_keys,
+            (std::map<std::string, KeyDrift>{{"tls.key", KeyDrift::Modified}}));
+  annotation = "not json";
+  const auto unreadable = strip_secret_data(secret);
+  ASSERT_TRUE(unreadable[kCachedDigestsField].is_object());
+  EXPECT_EQ(observe(&unreadable, kLabels, "owner-1").drifted_keys.size(), 2U);
 }
 
 TEST(Observe, AStrippedLabelOrOwnerIsDrift) {
@@ -147,13 +168,15 @@ TEST(StripConfigMapData, AProfilesConfigMapKeepsDigestsOnlyAndItsDriftShows) {
   const json data = {{"security.yaml", "a: 1\n"}, {"amf.yaml", "amf: {}\n"}};
   const auto cached = strip_config_map_data(written_config_map(data));
   EXPECT_TRUE(cached["data"].empty());
-  EXPECT_EQ(cached[kCachedDigestsField]["security.yaml"], crypto::sha256_hex("a: 1\n"));
+  EXPECT_EQ(cached[kCachedDigestsField], json(true));  // those of its annotation, kept once
   EXPECT_FALSE(observe(&cached, kLabels, "o").drifted());
 
   auto edited = written_config_map(data);
   edited["data"]["amf.yaml"] = "amf: {tls: off}\n";
   edited["data"].erase("security.yaml");
   const auto cached_edit = strip_config_map_data(edited);
+  EXPECT_EQ(cached_edit[kCachedDigestsField],
+            json({{"amf.yaml", crypto::sha256_hex("amf: {tls: off}\n")}}));  // its own
   EXPECT_EQ(observe(&cached_edit, kLabels, "o").drifted_keys,
             (std::map<std::string, KeyDrift>{{"amf.yaml", KeyDrift::Modified},
                                              {"security.yaml", KeyDrift::Removed}}));
