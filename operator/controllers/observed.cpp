@@ -48,11 +48,13 @@ nlohmann::json digests_field(const nlohmann::json& object,
   return nlohmann::json(std::move(actual));
 }
 
-// What digests_field kept, as digests; `recorded` is what the annotation records.
+// What digests_field kept, as digests. The annotation is parsed only when it stands for them,
+// unless the caller already has it (`recorded`).
 std::map<std::string, std::string> cached_digests(
-    const nlohmann::json& object, const std::map<std::string, std::string>& recorded) {
+    const nlohmann::json& object, const std::map<std::string, std::string>* recorded = nullptr) {
   const auto& field = object.at(kCachedDigestsField);
-  if (field.is_boolean()) return recorded;
+  if (field.is_boolean())
+    return recorded != nullptr ? *recorded : render::recorded_data_digests(object);
   return field.is_object() ? field.get<std::map<std::string, std::string>>()
                            : std::map<std::string, std::string>{};
 }
@@ -134,7 +136,7 @@ std::string secret_value_digest(const nlohmann::json& secret, std::string_view k
     const auto found = digests.find(std::string(key));
     return found != digests.end() ? found->second : std::string{};
   }
-  const auto digests = cached_digests(secret, render::recorded_data_digests(secret));
+  const auto digests = cached_digests(secret);
   const auto found = digests.find(std::string(key));
   return found != digests.end() ? found->second : std::string{};
 }
@@ -208,7 +210,7 @@ Observation observe(const nlohmann::json* cached, const std::map<std::string, st
   const auto recorded = render::recorded_data_digests(*cached, &readable);
   const std::map<std::string, std::string> actual =
       cached->contains(kCachedDigestsField)
-          ? cached_digests(*cached, recorded)
+          ? cached_digests(*cached, &recorded)
           : render::data_digests(cached->value("data", nlohmann::json::object()),
                                  render::data_encoding_of(*cached));
   if (!readable) {
