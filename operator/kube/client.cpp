@@ -117,8 +117,8 @@ class IdentityBuilder {
   bool number_float(Json::number_float_t value, const Json::string_t&) { return put(value); }
   bool string(Json::string_t& value) { return put(std::move(value)); }
   bool binary(Json::binary_t& value) { return put(std::move(value)); }
-  bool start_object(std::size_t) { return open(Json::object()); }
-  bool start_array(std::size_t) { return open(Json::array()); }
+  bool start_object(std::size_t) { return open(Json::value_t::object); }
+  bool start_array(std::size_t) { return open(Json::value_t::array); }
   bool end_object() { return close(); }
   bool end_array() { return close(); }
   bool key(Json::string_t& name) {
@@ -147,13 +147,15 @@ class IdentityBuilder {
     return true;
   }
 
-  bool open(Json empty) {
+  // The container is built only when kept: an empty json object or array is already a heap
+  // allocation, and the skipped parts (managedFields) are most of an answer's containers.
+  bool open(Json::value_t type) {
     if (skipping_ > 0 || skip_next_) {
       skip_next_ = false;
       ++skipping_;
       return true;
     }
-    open_.push_back(insert(std::move(empty)));
+    open_.push_back(insert(Json(type)));
     return true;
   }
 
