@@ -7,6 +7,8 @@
 #include <thread>
 #include <utility>
 
+#include "kube/json_read.h"
+
 namespace secprov::kube {
 namespace {
 
@@ -105,102 +107,35 @@ Json with_type_meta(Json object, const ResourceType& type) {
   return object;
 }
 
-// Builds apiVersion, kind and metadata (without managedFields) of an object from the parser's
-// events; everything else is read past without building a value (nlohmann's parser callback
-// would still build each one before dropping it).
-class IdentityBuilder {
- public:
-  bool null() { return put(nullptr); }
-  bool boolean(bool value) { return put(value); }
-  bool number_integer(Json::number_integer_t value) { return put(value); }
-  bool number_unsigned(Json::number_unsigned_t value) { return put(value); }
-  bool number_float(Json::number_float_t value, const Json::string_t&) { return put(value); }
-  bool string(Json::string_t& value) { return put(std::move(value)); }
-  bool binary(Json::binary_t& value) { return put(std::move(value)); }
-  bool start_object(std::size_t) { return open(Json::value_t::object); }
-  bool start_array(std::size_t) { return open(Json::value_t::array); }
-  bool end_object() { return close(); }
-  bool end_array() { return close(); }
-  bool key(Json::string_t& name) {
-    if (skipping_ > 0) return true;
-    const std::size_t depth = open_.size();  // 1: the object's own keys; 2: metadata's
-    skip_next_ = (depth == 1 && name != "metadata" && name != "apiVersion" && name != "kind") ||
-                 (depth == 2 && name == "managedFields");
-    key_ = std::move(name);
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
-    return false;
-  }
+// How much of an answer is built: the whole of it, its identity (Answer::Metadata), or a
+// list's items without managedFields' field sets (what the caches keep; see json_read.h).
+enum class Parse { Whole, Identity, ListForCache };
 
-  Json take() { return std::move(root_); }
-
- private:
-  template <typename Value>
-  bool put(Value&& value) {
-    if (skipping_ > 0) return true;
-    if (skip_next_) {
-      skip_next_ = false;
-      return true;
-    }
-    (void)insert(Json(std::forward<Value>(value)));
-    return true;
-  }
-
-  // The container is built only when kept: an empty json object or array is already a heap
-  // allocation, and the skipped parts (managedFields) are most of an answer's containers.
-  bool open(Json::value_t type) {
-    if (skipping_ > 0 || skip_next_) {
-      skip_next_ = false;
-      ++skipping_;
-      return true;
-    }
-    open_.push_back(insert(Json(type)));
-    return true;
-  }
-
-  bool close() {
-    if (skipping_ > 0) {
-      --skipping_;
-    } else if (!open_.empty()) {
-      open_.pop_back();
-    }
-    return true;
-  }
-
-  Json* insert(Json value) {
-    if (open_.empty()) {
-      root_ = std::move(value);
-      return &root_;
-    }
-    Json& parent = *open_.back();
-    if (parent.is_object()) return &(parent[key_] = std::move(value));
-    parent.push_back(std::move(value));
-    return &parent.back();
-  }
-
-  Json root_;
-  std::vector<Json*> open_;  // the containers being built, innermost last
-  Json::string_t key_;
-  bool skip_next_ = false;
-  int skipping_ = 0;  // depth inside a container being read past
-};
-
-Json parse_json(const HttpResponse& response, const std::string& what,
-                Answer answer = Answer::Object) {
+Json parse_json(const HttpResponse& response, const std::string& what, Parse parse = Parse::Whole) {
   if (response.body.empty()) return Json();
-  if (answer == Answer::Metadata) {
-    IdentityBuilder builder;
-    if (!Json::sax_parse(response.body, &builder)) {
-      throw ApiError(ErrorKind::Decode, response.status, what + ": response body is not JSON");
-    }
-    return builder.take();
+  std::optional<Json> parsed;
+  switch (parse) {
+    case Parse::Whole:
+      if (auto whole = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+          !whole.is_discarded()) {
+        parsed = std::move(whole);
+      }
+      break;
+    case Parse::Identity:
+      parsed = parse_pruned(response.body, keep::identity);
+      break;
+    case Parse::ListForCache:
+      parsed = parse_pruned(response.body, keep::all_but_field_sets);
+      break;
   }
-  auto parsed = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
+  if (!parsed) {
     throw ApiError(ErrorKind::Decode, response.status, what + ": response body is not JSON");
   }
-  return parsed;
+  return std::move(*parsed);
+}
+
+Parse parse_for(Answer answer) {
+  return answer == Answer::Metadata ? Parse::Identity : Parse::Whole;
 }
 
 std::optional<std::string_view> header(const HttpHeaders& headers, const std::string& name) {
@@ -422,7 +357,8 @@ ObjectList Client::list_page(const ResourceType& type, const std::string& ns,
       .add("continue", options.continue_token)
       .add("resourceVersion", options.resource_version);
   const std::string path = type.collection_path(ns);
-  const Json body = parse_json(send(prepare("GET", path + query.str(), {}, {})), "GET " + path);
+  Json body = parse_json(send(prepare("GET", path + query.str(), {}, {})), "GET " + path,
+                         Parse::ListForCache);
   if (!body.is_object()) throw ApiError(ErrorKind::Decode, 200, "GET " + path + ": not a list");
 
   ObjectList list;
@@ -433,7 +369,7 @@ ObjectList Client::list_page(const ResourceType& type, const std::string& ns,
       throw ApiError(ErrorKind::Decode, 200, "GET " + path + ": items is not a list");
     list.items.reserve(items->size());
     // The server leaves apiVersion/kind empty on list items; callers want whole objects.
-    for (const auto& item : *items) list.items.push_back(with_type_meta(item, type));
+    for (auto& item : *items) list.items.push_back(with_type_meta(std::move(item), type));
   }
   return list;
 }
@@ -444,7 +380,7 @@ Json Client::create(const ResourceType& type, const std::string& ns, const Json&
   const std::string path = type.collection_path(in);
   auto notice = notice_write(type, in, metadata_string(object, "name"));
   return notice.answer(parse_json(send(prepare("POST", path, object.dump(), "application/json")),
-                                  "POST " + path, answer));
+                                  "POST " + path, parse_for(answer)));
 }
 
 Json Client::update(const ResourceType& type, const std::string& ns, const Json& object,
@@ -463,7 +399,7 @@ Json Client::merge_patch(const ResourceType& type, const std::string& ns, const 
   auto notice = notice_write(type, ns, name);
   return notice.answer(
       parse_json(send(prepare("PATCH", path, patch.dump(), "application/merge-patch+json")),
-                 "PATCH " + path, answer));
+                 "PATCH " + path, parse_for(answer)));
 }
 
 Json Client::apply(const ResourceType& type, const std::string& ns, const Json& object,
@@ -483,7 +419,7 @@ Json Client::apply(const ResourceType& type, const std::string& ns, const Json& 
   return notice.answer(
       parse_json(send(prepare("PATCH", path + query.str(), with_type_meta(object, type).dump(),
                               "application/apply-patch+yaml")),
-                 "PATCH " + path, options.answer));
+                 "PATCH " + path, parse_for(options.answer)));
 }
 
 Json Client::remove(const ResourceType& type, const std::string& ns, const std::string& name,

@@ -89,7 +89,9 @@ class Client {
   Json get_path(const std::string& path);
   // Follows continue tokens until the last page unless options.limit is set and
   // options.continue_token is used by the caller for manual paging (see list_page).
-  // Items get apiVersion/kind filled in from `type` (the server omits them in lists).
+  // Items get apiVersion/kind filled in from `type` (the server omits them in lists), and come
+  // without the field sets of their managedFields (fieldsV1), as watch events do: secprov
+  // reads who wrote an object, never which fields they own (kube/json_read.h).
   ObjectList list(const ResourceType& type, const std::string& ns, const ListOptions& options = {});
   ObjectList list_page(const ResourceType& type, const std::string& ns, const ListOptions& options);
   // create/update/apply: `ns` empty takes object.metadata.namespace (namespaced types).

@@ -1,6 +1,7 @@
 #include "kube/watch.h"
 
 #include "kube/errors.h"
+#include "kube/json_read.h"
 
 namespace secprov::kube {
 namespace {
@@ -45,12 +46,13 @@ std::string WatchEvent::resource_version() const {
 }
 
 WatchEvent parse_watch_line(const std::string& line) {
-  auto parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  auto pruned = parse_pruned(line, keep::all_but_field_sets);
   // The line is not quoted in messages: it may be a Secret.
-  if (parsed.is_discarded() || !parsed.is_object()) {
+  if (!pruned || !pruned->is_object()) {
     throw ApiError(ErrorKind::Decode, 0,
                    "watch line is not a JSON object (" + std::to_string(line.size()) + " bytes)");
   }
+  nlohmann::json& parsed = *pruned;
   // at() rather than iterators: GCC's -Wnull-dereference misreads json iterators.
   if (!parsed.contains("type") || !parsed.at("type").is_string() || !parsed.contains("object")) {
     throw ApiError(ErrorKind::Decode, 0, "watch event without type or object");

@@ -2,10 +2,9 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "kube/http.h"
 
@@ -46,7 +45,9 @@ class WatchStream {
   std::unique_ptr<HttpLineStream> stream_;
 };
 
-// Parses one watch line; exposed for unit tests. Throws as described for WatchStream::next.
+// Parses one watch line, without the field sets of the object's managedFields
+// (keep::all_but_field_sets in json_read.h); exposed for unit tests. Throws as described for
+// WatchStream::next.
 WatchEvent parse_watch_line(const std::string& line);
 
 }  // namespace secprov::kube

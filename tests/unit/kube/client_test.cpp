@@ -120,6 +120,16 @@ TEST_F(ClientTest, ListFollowsContinueTokens) {
   EXPECT_EQ(server->request(1).target, "/api/v1/configmaps?limit=2&continue=tok%2F1%2B");
 }
 
+TEST_F(ClientTest, ListItemsComeWithoutTheirFieldSets) {
+  Client client = make_client();
+  server->respond(200, R"({"metadata":{"resourceVersion":"3"},"items":[{"metadata":{"name":"a",
+      "managedFields":[{"manager":"m","operation":"Update","fieldsV1":{"f:data":{}}}]}}]})");
+  const ObjectList list = client.list(resources::config_maps(), "n");
+  ASSERT_EQ(list.items.size(), 1U);
+  EXPECT_EQ(list.items[0].at("metadata").at("managedFields"),
+            nlohmann::json::parse(R"([{"manager":"m","operation":"Update"}])"));
+}
+
 TEST_F(ClientTest, ListPageReturnsTheContinueToken) {
   Client client = make_client();
   server->respond(200, R"({"metadata":{"resourceVersion":"9","continue":"next"},"items":null})");

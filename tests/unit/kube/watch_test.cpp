@@ -32,6 +32,14 @@ TEST(ParseWatchLine, AllEventTypes) {
   }
 }
 
+TEST(ParseWatchLine, TheObjectComesWithoutItsFieldSets) {
+  const WatchEvent parsed = parse_watch_line(
+      R"({"type":"ADDED","object":{"kind":"Secret","metadata":{"name":"a","managedFields":[
+         {"manager":"secprov","operation":"Apply","fieldsV1":{"f:data":{"f:tls.key":{}}}}]}}})");
+  const auto& entry = parsed.object.at("metadata").at("managedFields").at(0);
+  EXPECT_EQ(entry, nlohmann::json::parse(R"({"manager":"secprov","operation":"Apply"})"));
+}
+
 TEST(ParseWatchLine, ResourceVersionMissing) {
   const WatchEvent parsed = parse_watch_line(R"({"type":"ADDED","object":{"kind":"X"}})");
   EXPECT_EQ(parsed.resource_version(), "");
