@@ -67,7 +67,7 @@ CertificateAuthority CertificateAuthority::load(std::string_view cert_pem, std::
   if (const auto usage = cert->key_usage(); usage && !usage->key_cert_sign) {
     throw InvalidCaError(CaReason::NotACa, "keyUsage lacks keyCertSign");
   }
-  if (EVP_PKEY_eq(X509_get0_pubkey(Access::x509(*cert)), Access::pkey(*key)) != 1) {
+  if (EVP_PKEY_eq(Access::public_key(*cert), Access::pkey(*key)) != 1) {
     ERR_clear_error();
     throw InvalidCaError(CaReason::KeyMismatch,
                          "the private key does not match the certificate's public key");
@@ -130,7 +130,7 @@ Certificate CertificateAuthority::sign(const CertificateSigningRequest& csr,
   ERR_clear_error();
   EVP_PKEY* subject_key = X509_REQ_get0_pubkey(Access::req(csr));
   const detail::Issuer issuer{Access::x509(certificate_), Access::pkey(key_)};
-  return Access::wrap(detail::build_certificate(request, subject_key, &issuer));
+  return Access::wrap(detail::build_certificate(request, subject_key, &issuer), subject_key);
 }
 
 Certificate CertificateAuthority::issue(const PrivateKey& subject_key,
@@ -139,7 +139,8 @@ Certificate CertificateAuthority::issue(const PrivateKey& subject_key,
   check_issuable(request, now);
   ERR_clear_error();
   const detail::Issuer issuer{Access::x509(certificate_), Access::pkey(key_)};
-  return Access::wrap(detail::build_certificate(request, Access::pkey(subject_key), &issuer));
+  return Access::wrap(detail::build_certificate(request, Access::pkey(subject_key), &issuer),
+                      Access::pkey(subject_key));
 }
 
 }  // namespace secprov::crypto

@@ -275,18 +275,18 @@ std::optional<bool> Certificate::extension_critical(std::string_view oid) const 
 }
 
 std::string Certificate::public_key_sha256() const {
-  const EVP_PKEY* key = X509_get0_pubkey(cert_.get());
+  const EVP_PKEY* key = Access::public_key(*this);
   if (key == nullptr) detail::throw_openssl("certificate public key");
   return detail::public_key_sha256(key);
 }
 
 std::optional<KeyAlgorithm> Certificate::key_algorithm() const {
-  return detail::key_algorithm_of(X509_get0_pubkey(cert_.get()));
+  return detail::key_algorithm_of(Access::public_key(*this));
 }
 
 bool Certificate::issued_by(const Certificate& ca) const {
   X509* issuer = ca.cert_.get();
-  EVP_PKEY* key = X509_get0_pubkey(issuer);
+  EVP_PKEY* key = Access::public_key(ca);
   const bool ok =
       key != nullptr &&
       X509_NAME_cmp(X509_get_issuer_name(cert_.get()), X509_get_subject_name(issuer)) == 0 &&
@@ -299,10 +299,32 @@ bool Certificate::operator==(const Certificate& other) const {
   return X509_cmp(cert_.get(), other.cert_.get()) == 0;
 }
 
-std::optional<std::string> verify_chain(const Certificate& leaf,
-                                        const std::vector<Certificate>& intermediates,
-                                        const std::vector<Certificate>& roots,
+namespace {
+
+// The verifier reads every certificate's key from its X509, which a certificate issued in this
+// process may not hold (detail::build_certificate); its DER read back does.
+Certificate verifiable(const Certificate& cert) {
+  if (X509_get0_pubkey(Access::x509(cert)) != nullptr) return cert;
+  ERR_clear_error();
+  return Certificate::from_der(cert.to_der());
+}
+
+std::vector<Certificate> verifiable(const std::vector<Certificate>& certs) {
+  std::vector<Certificate> out;
+  out.reserve(certs.size());
+  for (const auto& cert : certs) out.push_back(verifiable(cert));
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> verify_chain(const Certificate& leaf_in,
+                                        const std::vector<Certificate>& intermediates_in,
+                                        const std::vector<Certificate>& roots_in,
                                         std::chrono::system_clock::time_point at) {
+  const Certificate leaf = verifiable(leaf_in);
+  const std::vector<Certificate> intermediates = verifiable(intermediates_in);
+  const std::vector<Certificate> roots = verifiable(roots_in);
   ERR_clear_error();
   const detail::Ptr<X509_STORE, X509_STORE_free> store(X509_STORE_new());
   if (!store) detail::throw_openssl("X509_STORE_new");

@@ -88,7 +88,12 @@ class Certificate {
  private:
   friend struct detail::Access;
   explicit Certificate(detail::Handle<x509_st> cert) noexcept : cert_(std::move(cert)) {}
+  Certificate(detail::Handle<x509_st> cert, detail::Handle<evp_pkey_st> key) noexcept
+      : cert_(std::move(cert)), key_(std::move(key)) {}
   detail::Handle<x509_st> cert_;
+  // The subject's key of a certificate issued in this process, whose X509 may not hold it
+  // (detail::build_certificate); empty for a parsed one. Read through Access::public_key.
+  detail::Handle<evp_pkey_st> key_;
 };
 
 // The DER bytes of each CERTIFICATE block of a PEM text, in order, only base64-decoded (not

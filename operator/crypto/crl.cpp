@@ -126,7 +126,7 @@ bool CertificateRevocationList::revokes(const Certificate& certificate) const {
 bool CertificateRevocationList::issued_by(const Certificate& ca) const {
   const CrlPtr crl = parse(der_);
   X509* issuer = Access::x509(ca);
-  EVP_PKEY* key = X509_get0_pubkey(issuer);
+  EVP_PKEY* key = Access::public_key(ca);
   const bool ok =
       key != nullptr &&
       X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(issuer)) == 0 &&

@@ -191,9 +191,8 @@ std::string public_key_sha256(const EVP_PKEY* key) {
   return to_hex(md.data(), md_length);
 }
 
-namespace {
-
 int ec_curve_nid(const EVP_PKEY* key) {
+  if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return NID_undef;
   std::array<char, 80> group{};
   std::size_t length = 0;
   if (EVP_PKEY_get_group_name(key, group.data(), group.size(), &length) != 1) {
@@ -202,8 +201,6 @@ int ec_curve_nid(const EVP_PKEY* key) {
   }
   return OBJ_txt2nid(group.data());
 }
-
-}  // namespace
 
 std::optional<KeyAlgorithm> key_algorithm_of(const EVP_PKEY* key) {
   if (key == nullptr) return std::nullopt;

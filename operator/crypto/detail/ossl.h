@@ -5,6 +5,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -66,6 +67,18 @@ struct Access {
   static Certificate wrap(X509Ptr cert) noexcept {
     return Certificate(Handle<x509_st>(cert.release()));
   }
+  // A certificate built here, with its subject's key (build_certificate may leave the X509
+  // without one).
+  static Certificate wrap(X509Ptr cert, EVP_PKEY* subject_key) {
+    return Certificate(Handle<x509_st>(cert.release()), Handle<evp_pkey_st>(retain(subject_key)));
+  }
+  // The certificate's public key; null when it has none OpenSSL can use.
+  static EVP_PKEY* public_key(const Certificate& cert) noexcept {
+    if (cert.key_.get() != nullptr) return cert.key_.get();
+    EVP_PKEY* key = X509_get0_pubkey(cert.cert_.get());
+    if (key == nullptr) ERR_clear_error();
+    return key;
+  }
   static CertificateSigningRequest wrap(ReqPtr req) noexcept {
     return CertificateSigningRequest(Handle<X509_req_st>(req.release()));
   }
@@ -92,6 +105,8 @@ DistinguishedName to_distinguished_name(const X509_NAME* name);
 
 std::string public_key_sha256(const EVP_PKEY* key);
 std::optional<KeyAlgorithm> key_algorithm_of(const EVP_PKEY* key);
+// The named curve of an EC key; NID_undef for another key or an unnamed curve.
+int ec_curve_nid(const EVP_PKEY* key);
 // Digest for signing with key (see CertificateAuthority); nullptr if we do not sign with it.
 const EVP_MD* signature_digest_for(const EVP_PKEY* key);
 

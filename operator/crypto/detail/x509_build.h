@@ -23,6 +23,8 @@ struct Issuer {
 
 // Builds and signs a v3 certificate for subject_key following the template (see authority.h).
 // issuer == nullptr: self-signed, subject_key must then be a private key.
+// An end-entity certificate for an EC key does not hold the key as an EVP_PKEY (only its
+// encoded SubjectPublicKeyInfo): wrap it with the key (Access::wrap(cert, key)).
 // Validity/policy checks are the caller's; this only fails on malformed values
 // (IssuanceError(InvalidTemplate)) or OpenSSL errors (CryptoError).
 X509Ptr build_certificate(const CertificateTemplate& request, EVP_PKEY* subject_key,

@@ -2,6 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <chrono>
 #include <functional>
@@ -202,6 +206,57 @@ TEST(CertificateAuthority, IssueForAKeyItHoldsEqualsSigningItsCsr) {
   EXPECT_EQ(issued.subject_key_id(), signed_csr.subject_key_id());
   EXPECT_EQ(issued.authority_key_id(), signed_csr.authority_key_id());
   EXPECT_FALSE(issued.is_ca());
+}
+
+// OpenSSL's own encoding of the key's SubjectPublicKeyInfo, and whether the certificate's key,
+// read back from its DER, is the same key.
+struct ReadBack {
+  std::string spki_der;
+  bool same_key = false;
+};
+
+ReadBack read_back(const PrivateKey& key, const Certificate& cert) {
+  ReadBack out;
+  const std::string pem = key.to_pkcs8_pem();
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (pkey == nullptr) return out;
+  unsigned char* der = nullptr;
+  const int length = i2d_PUBKEY(pkey, &der);
+  if (length > 0) out.spki_der.assign(reinterpret_cast<const char*>(der), length);
+  OPENSSL_free(der);
+  const std::string cert_der = cert.to_der();
+  const auto* p = reinterpret_cast<const unsigned char*>(cert_der.data());
+  X509* x509 = d2i_X509(nullptr, &p, static_cast<long>(cert_der.size()));
+  out.same_key = x509 != nullptr && EVP_PKEY_eq(X509_get0_pubkey(x509), pkey) == 1;
+  X509_free(x509);
+  EVP_PKEY_free(pkey);
+  return out;
+}
+
+TEST(CertificateAuthority, AnEcLeafCarriesTheKeyAsOpenSslEncodesIt) {
+  // Leaves for EC keys get their SubjectPublicKeyInfo from the key's encoded point, not from
+  // X509_set_pubkey (x509_build.cpp): the bytes must be OpenSSL's, and the certificate must
+  // answer for its key before and after a round trip.
+  const auto now = fixed_now();
+  for (const auto algorithm : {KeyAlgorithm::EcdsaP256, KeyAlgorithm::EcdsaP384}) {
+    const CertificateAuthority ca = make_ca();
+    const PrivateKey key = PrivateKey::generate(algorithm);
+    const Certificate issued = ca.issue(key, nf_template(now), now);
+    const ReadBack back = read_back(key, issued);
+    ASSERT_FALSE(back.spki_der.empty());
+    EXPECT_NE(issued.to_der().find(back.spki_der), std::string::npos);
+    EXPECT_TRUE(back.same_key);
+    const Certificate parsed = Certificate::from_der(issued.to_der());
+    for (const Certificate* cert : {&issued, &parsed}) {
+      EXPECT_EQ(cert->public_key_sha256(), key.public_key_sha256());
+      EXPECT_EQ(cert->key_algorithm(), algorithm);
+      EXPECT_TRUE(cert->issued_by(ca.certificate()));
+      EXPECT_EQ(verify_chain(*cert, {}, {ca.certificate()}, now), std::nullopt);
+    }
+    EXPECT_EQ(issued.subject_key_id(), parsed.subject_key_id());
+  }
 }
 
 TEST(CertificateAuthority, IssueAppliesTheSamePolicyAsSign) {
