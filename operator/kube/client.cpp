@@ -122,7 +122,7 @@ Json parse_json(const HttpResponse& response, const std::string& what, Parse par
       }
       break;
     case Parse::Identity:
-      parsed = parse_pruned(response.body, keep::identity);
+      parsed = parse_identity(response.body);
       break;
     case Parse::ListForCache:
       parsed = parse_pruned(response.body, keep::all_but_field_sets);

@@ -13,7 +13,11 @@ using Json = nlohmann::json;
 // nlohmann's SAX interface, building a tree of the kept members only.
 class PrunedBuilder {
  public:
-  explicit PrunedBuilder(KeepMember keep) : keep_(keep) {}
+  // `enough`: once this many members of the root are built, the rest is not read (0: all).
+  explicit PrunedBuilder(KeepMember keep, std::size_t enough = 0) : keep_(keep), enough_(enough) {}
+
+  // Whether the parse stopped on purpose, with everything asked for built.
+  bool complete() const { return complete_; }
 
   bool null() { return put(nullptr); }
   bool boolean(bool value) { return put(value); }
@@ -47,7 +51,7 @@ class PrunedBuilder {
       return true;
     }
     (void)insert(Json(std::forward<Value>(value)));
-    return true;
+    return open_.size() != 1 || !enough_built();
   }
 
   // A dropped container is not built: an empty json object or array is already a heap
@@ -69,8 +73,15 @@ class PrunedBuilder {
       open_.pop_back();
       // The root has no name in the path.
       if (!path_.empty() && open_.size() == path_.size()) path_.pop_back();
+      if (open_.size() == 1) return !enough_built();
     }
     return true;
+  }
+
+  // Stops the parse (a false return) once the root has `enough_` members.
+  bool enough_built() {
+    complete_ = enough_ > 0 && root_.is_object() && root_.size() >= enough_;
+    return complete_;
   }
 
   // Inserts `value` into the innermost open container; for a container, names it in the path
@@ -94,6 +105,8 @@ class PrunedBuilder {
   }
 
   const KeepMember keep_;
+  const std::size_t enough_;
+  bool complete_ = false;
   Json root_;
   std::vector<Json*> open_;             // the containers being built, innermost last
   std::vector<std::string_view> path_;  // their names below the root
@@ -113,6 +126,12 @@ bool is_field_set(std::span<const std::string_view> entry, std::string_view name
 std::optional<Json> parse_pruned(std::string_view text, KeepMember keep) {
   PrunedBuilder builder(keep);
   if (!Json::sax_parse(text, &builder)) return std::nullopt;
+  return builder.take();
+}
+
+std::optional<Json> parse_identity(std::string_view text) {
+  PrunedBuilder builder(keep::identity, /*enough=*/3);
+  if (!Json::sax_parse(text, &builder) && !builder.complete()) return std::nullopt;
   return builder.take();
 }
 

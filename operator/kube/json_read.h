@@ -18,6 +18,12 @@ using KeepMember = bool (*)(std::span<const std::string_view> path, std::string_
 // The value of `text` without the members `keep` refuses; nullopt when `text` is not JSON.
 std::optional<nlohmann::json> parse_pruned(std::string_view text, KeepMember keep);
 
+// An object's apiVersion, kind and metadata without metadata.managedFields (keep::identity).
+// The API server writes those three members first, so reading stops once they are built: the
+// rest of a write's answer (a Secret's data, a profile's spec and status) is not even scanned.
+// nullopt when `text` is not JSON up to that point.
+std::optional<nlohmann::json> parse_identity(std::string_view text);
+
 // Rules shared by the client and the watch.
 namespace keep {
 // An object's apiVersion, kind and metadata, without metadata.managedFields: what identifies

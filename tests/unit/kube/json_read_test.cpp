@@ -56,6 +56,31 @@ TEST(ParsePruned, TheIdentityIsTypeAndMetadataWithoutManagedFields) {
     "metadata":{"name":"s","labels":{"a":"b"},"ownerReferences":[{"uid":"u"}]}})"));
 }
 
+TEST(ParseIdentity, StopsReadingOnceTypeAndMetadataAreBuilt) {
+  // As the API server writes an answer: kind, apiVersion and metadata first. What follows is
+  // not scanned, so even text that is not JSON there is never seen.
+  const std::string answer = R"({"kind":"Secret","apiVersion":"v1",
+    "metadata":{"name":"s","resourceVersion":"8","managedFields":[{"manager":"m"}]},
+    "data":{"tls.key": this is not read)";
+  const auto identity = parse_identity(answer);
+  ASSERT_TRUE(identity.has_value());
+  EXPECT_EQ(*identity, Json::parse(R"({"kind":"Secret","apiVersion":"v1",
+    "metadata":{"name":"s","resourceVersion":"8"}})"));
+  EXPECT_FALSE(parse_pruned(answer, keep::identity).has_value());
+}
+
+TEST(ParseIdentity, ReadsToTheEndWhenTheIdentityIsElsewhereOrIncomplete) {
+  const std::string metadata_last = R"({"data":{"k":"v"},"apiVersion":"v1","kind":"ConfigMap",
+    "metadata":{"name":"c"}})";
+  EXPECT_EQ(parse_identity(metadata_last),
+            Json::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}})"));
+  // A Status has no metadata worth the name: everything is read, and bad text is caught.
+  const std::string status = R"({"kind":"Status","apiVersion":"v1","status":"Success"})";
+  EXPECT_EQ(parse_identity(status), Json::parse(R"({"kind":"Status","apiVersion":"v1"})"));
+  EXPECT_FALSE(parse_identity(R"({"kind":"Status","apiVersion":"v1","x":)").has_value());
+  EXPECT_FALSE(parse_identity(R"({"kind":"Secret","metadata":{"name":)").has_value());
+}
+
 TEST(ParsePruned, ValuesOfEveryTypeAndNestingReadBackEqual) {
   const std::string text =
       R"([1,-2,3.5,true,false,null,"s",[],{},[[{"a":[{"b":{"c":[]}}]}]],{"x":{"y":{"z":1}}}])";
