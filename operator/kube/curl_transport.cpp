@@ -468,6 +468,10 @@ class CurlTransport final : public HttpTransport {
     char error_buffer[CURL_ERROR_SIZE] = {};
     prepare(handle.get(), endpoint_, request, headers, header_sink, error_buffer);
     HttpResponse response;
+    // A write's answer is a few KiB (a Secret, a profile): one allocation rather than the
+    // string's doubling from 15 bytes (2 % of the operator's samples, with glibc's
+    // consolidation of the small chunks each step freed).
+    response.body.reserve(8 * 1024);
     curl_easy_setopt(handle.get(), CURLOPT_WRITEFUNCTION, &append_body);
     curl_easy_setopt(handle.get(), CURLOPT_WRITEDATA, &response.body);
     curl_easy_setopt(handle.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
