@@ -105,16 +105,16 @@ namespace secprov::controllers {
 namespace {
 
 // The peers[].name of spec.ipsec.interfaces[] in a profile as stored.
-std::set<std::string> listed_peers(const nlohmann::json& spec) {
+std::set<std::string> listed_peers(const nlohmann::json& profile) {
   std::set<std::string> out;
-  const auto ipsec = spec.value("ipsec", nlohmann::json::object());
-  if (!ipsec.is_object()) return out;
-  for (const auto& interface : ipsec.value("interfaces", nlohmann::json::array())) {
-    if (!interface.is_object()) continue;
-    for (const auto& peer : interface.value("peers", nlohmann::json::array())) {
-      if (peer.is_object() && peer.contains("name") && peer["name"].is_string()) {
-        out.insert(peer["name"].get<std::string>());
-      }
+  const auto* interfaces = runtime::find_at(profile, {"spec", "ipsec", "interfaces"});
+  if (interfaces == nullptr || !interfaces->is_array()) return out;
+  for (const auto& interface : *interfaces) {
+    const auto* peers = runtime::find_at(interface, {"peers"});
+    if (peers == nullptr || !peers->is_array()) continue;
+    for (const auto& peer : *peers) {
+      auto name = runtime::string_at(peer, {"name"});
+      if (!name.empty()) out.insert(std::move(name));
     }
   }
   return out;
@@ -124,12 +124,11 @@ std::set<std::string> listed_peers(const nlohmann::json& spec) {
 
 std::vector<runtime::ObjectKey> ipsec_peers_of_profile(const ProfileStore& profiles,
                                                        const nlohmann::json& profile) {
-  const auto metadata = profile.value("metadata", nlohmann::json::object());
-  const auto ns = metadata.value("namespace", std::string{});
-  const auto name = metadata.value("name", std::string{});
+  const auto ns = runtime::string_at(profile, {"metadata", "namespace"});
+  const auto name = runtime::string_at(profile, {"metadata", "name"});
   // Index look-ups only (no scan of the namespace: a burst of n profiles would cost n^2): the
   // profiles this one lists, and those listing it (consistency's named-peer index).
-  auto linked = listed_peers(profile.value("spec", nlohmann::json::object()));
+  auto linked = listed_peers(profile);
   for (const auto& other : profiles.by_index(index::kProfileNamedPeer, ns + "/" + name)) {
     if (other) linked.insert(other->metadata.name);
   }

@@ -21,7 +21,7 @@ using runtime::Json;
 using runtime::ObjectKey;
 
 std::string name_of(const Json& object) {
-  return object.value("metadata", Json::object()).value("name", std::string{});
+  return runtime::string_at(object, {"metadata", "name"});
 }
 
 template <class T>
@@ -157,16 +157,11 @@ std::vector<ObjectKey> trust_domains_of_ca_secret(const TrustDomainStore& domain
 std::vector<ObjectKey> bundle_of_profile(const Json& profile) {
   const auto key = runtime::try_key_of(profile);
   if (!key) return {};
-  const std::string domain = profile.value("spec", Json::object())
-                                 .value("trustDomainRef", Json::object())
-                                 .value("name", std::string{});
+  const std::string domain = runtime::string_at(profile, {"spec", "trustDomainRef", "name"});
   if (domain.empty()) return {};
   std::vector<ObjectKey> out{{key->ns, domain}};
   // A SEPP's interconnect trust domain: its bundle is the N32 roots partners are given.
-  const auto n32 = profile.value("spec", Json::object())
-                       .value("n32", Json::object())
-                       .value("trustDomainRef", Json::object())
-                       .value("name", std::string{});
+  const auto n32 = runtime::string_at(profile, {"spec", "n32", "trustDomainRef", "name"});
   if (!n32.empty() && n32 != domain) out.push_back({key->ns, n32});
   return out;
 }
@@ -186,12 +181,9 @@ std::vector<ObjectKey> trust_domain_of_leaf_secret(const TrustDomainStore& domai
 std::vector<ObjectKey> producers_of_nrf(const ProfileStore& profiles, const Json& nrf_profile) {
   const auto key = runtime::try_key_of(nrf_profile);
   if (!key) return {};
-  const auto& spec = nrf_profile.value("spec", Json::object());
-  if (spec.value("nfType", std::string{}) != "NRF") return {};
-  auto id = spec.value("nfInstanceId", std::string{});
-  if (id.empty()) {
-    id = nrf_profile.value("status", Json::object()).value("nfInstanceId", std::string{});
-  }
+  if (runtime::string_at(nrf_profile, {"spec", "nfType"}) != "NRF") return {};
+  auto id = runtime::string_at(nrf_profile, {"spec", "nfInstanceId"});
+  if (id.empty()) id = runtime::string_at(nrf_profile, {"status", "nfInstanceId"});
   if (id.empty()) return {};
   return profiles.keys_by_index(index::kProfileOAuth2Nrf, nrf_key(key->ns, id));
 }

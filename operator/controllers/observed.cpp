@@ -187,18 +187,21 @@ Observation observe(const nlohmann::json* cached, const std::map<std::string, st
   Observation observation;
   if (cached == nullptr) return observation;
   observation.exists = true;
-  const auto& metadata = cached->value("metadata", nlohmann::json::object());
-
-  const auto observed_labels = metadata.value("labels", nlohmann::json::object());
   observation.labels_intact = true;
   for (const auto& [key, value] : labels) {
-    if (observed_labels.value(key, std::string{}) != value) observation.labels_intact = false;
+    if (runtime::string_at(*cached, {"metadata", "labels", key}) != value) {
+      observation.labels_intact = false;
+    }
   }
 
-  for (const auto& reference : metadata.value("ownerReferences", nlohmann::json::array())) {
-    if (reference.value("uid", std::string{}) == owner_uid &&
-        reference.value("controller", false)) {
-      observation.owner_intact = true;
+  if (const auto* references = runtime::find_at(*cached, {"metadata", "ownerReferences"});
+      references != nullptr && references->is_array()) {
+    for (const auto& reference : *references) {
+      const auto* controller = runtime::find_at(reference, {"controller"});
+      if (runtime::string_at(reference, {"uid"}) == owner_uid && controller != nullptr &&
+          controller->is_boolean() && controller->get<bool>()) {
+        observation.owner_intact = true;
+      }
     }
   }
   if (owner_uid.empty()) observation.owner_intact = true;  // objects without an owner

@@ -14,22 +14,15 @@ namespace secprov::controllers {
 namespace {
 
 std::string trust_domain_ref(const nlohmann::json& profile) {
-  return profile.value("spec", nlohmann::json::object())
-      .value("trustDomainRef", nlohmann::json::object())
-      .value("name", std::string{});
+  return runtime::string_at(profile, {"spec", "trustDomainRef", "name"});
 }
 
 // Read from the cached JSON: a profile that does not parse still has its bundle.
 bool uses_domain(const nlohmann::json& profile, const std::string& domain) {
-  if (profile.value("metadata", nlohmann::json::object()).contains("deletionTimestamp")) {
-    return false;
-  }
+  if (runtime::find_at(profile, {"metadata", "deletionTimestamp"}) != nullptr) return false;
   // A SEPP's interconnect domain too (spec.n32.trustDomainRef): its N32 roots are published.
   return trust_domain_ref(profile) == domain ||
-         profile.value("spec", nlohmann::json::object())
-                 .value("n32", nlohmann::json::object())
-                 .value("trustDomainRef", nlohmann::json::object())
-                 .value("name", std::string{}) == domain;
+         runtime::string_at(profile, {"spec", "n32", "trustDomainRef", "name"}) == domain;
 }
 
 // A foreign bundle is looked at again now and then: when it goes, the watch of managed
@@ -45,8 +38,7 @@ std::vector<std::string> namespaces_using(const ProfileStore& profiles, const st
   }
   for (const auto& profile : profiles.unparsed()) {
     if (trust_domain_ref(*profile) == domain) {
-      namespaces.insert(
-          profile->value("metadata", nlohmann::json::object()).value("namespace", std::string{}));
+      namespaces.insert(runtime::string_at(*profile, {"metadata", "namespace"}));
     }
   }
   return {namespaces.begin(), namespaces.end()};

@@ -31,6 +31,24 @@ std::string metadata_string(const Json& object, std::string_view field) {
 
 }  // namespace
 
+const Json* find_at(const Json& object, std::initializer_list<std::string_view> path) {
+  const Json* at = &object;
+  for (const auto field : path) {
+    if (!at->is_object()) return nullptr;
+    // The object's map rather than Json::find: GCC's -Wnull-dereference misreads json iterators.
+    const auto& members = at->get_ref<const Json::object_t&>();
+    const auto it = members.find(field);
+    if (it == members.end()) return nullptr;
+    at = &it->second;
+  }
+  return at;
+}
+
+std::string string_at(const Json& object, std::initializer_list<std::string_view> path) {
+  const Json* at = find_at(object, path);
+  return at != nullptr && at->is_string() ? at->get<std::string>() : std::string{};
+}
+
 std::string ObjectKey::to_string() const {
   return ns.empty() ? name : ns + "/" + name;
 }
@@ -88,13 +106,9 @@ namespace {
 // metadata.<field>.<key> when it is a string.
 std::optional<std::string> metadata_string(const Json& object, std::string_view field,
                                            std::string_view key) {
-  const Json* meta = metadata_of(object);
-  if (!meta) return std::nullopt;
-  const auto it = meta->find(field);
-  if (it == meta->end() || !it->is_object()) return std::nullopt;
-  const auto v = it->find(key);
-  if (v == it->end() || !v->is_string()) return std::nullopt;
-  return v->get<std::string>();
+  const Json* value = find_at(object, {"metadata", field, key});
+  if (value == nullptr || !value->is_string()) return std::nullopt;
+  return value->get<std::string>();
 }
 
 }  // namespace

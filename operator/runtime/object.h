@@ -2,6 +2,7 @@
 
 #include <compare>
 #include <cstddef>
+#include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,6 +31,13 @@ struct ObjectKey {
 struct ObjectKeyHash {
   std::size_t operator()(const ObjectKey& key) const noexcept;
 };
+
+// The value at `path` below `object` (member names), without copying it: Json::value() would
+// copy a whole sub-tree, and event handlers read a profile's spec on every event. Null when a
+// step is missing or not an object.
+const Json* find_at(const Json& object, std::initializer_list<std::string_view> path);
+// The string at `path`; empty when it is missing or not a string.
+std::string string_at(const Json& object, std::initializer_list<std::string_view> path);
 
 // metadata.namespace / metadata.name. Throws std::invalid_argument when the name is missing.
 ObjectKey key_of(const Json& object);

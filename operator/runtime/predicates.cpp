@@ -6,11 +6,9 @@
 namespace secprov::runtime {
 namespace {
 
-// object[field], or null when `object` is not an object or lacks it.
+// object[field], or null when `object` is null, not an object or lacks it.
 const Json* member(const Json* object, std::string_view field) {
-  if (!object || !object->is_object()) return nullptr;
-  const auto it = object->find(field);
-  return it == object->end() ? nullptr : &*it;
+  return object != nullptr ? find_at(*object, {field}) : nullptr;
 }
 
 bool same(const Json* a, const Json* b) {

@@ -51,6 +51,23 @@ TEST(ObjectHelpers, ReadMetadata) {
   EXPECT_EQ(uid_of(Json("string")), "");
 }
 
+TEST(ObjectHelpers, FindAtAndStringAtReadAPathInPlace) {
+  const Json profile = Json::parse(R"({"metadata":{"name":"amf","labels":{"app":"a"}},
+      "spec":{"trustDomainRef":{"name":"core"},"n32":"not an object","port":80}})");
+  const Json* ref = find_at(profile, {"spec", "trustDomainRef"});
+  ASSERT_NE(ref, nullptr);
+  EXPECT_EQ(ref, &profile.at("spec").at("trustDomainRef"));  // the value itself, not a copy
+  EXPECT_EQ(find_at(profile, {}), &profile);
+  EXPECT_EQ(string_at(profile, {"spec", "trustDomainRef", "name"}), "core");
+  EXPECT_EQ(string_at(profile, {"metadata", "labels", "app"}), "a");
+  // Missing steps, a step through a non-object, a value of another type: null or empty.
+  EXPECT_EQ(find_at(profile, {"spec", "missing"}), nullptr);
+  EXPECT_EQ(find_at(profile, {"spec", "n32", "trustDomainRef"}), nullptr);
+  EXPECT_EQ(string_at(profile, {"spec", "port"}), "");
+  EXPECT_EQ(string_at(profile, {"spec", "trustDomainRef"}), "");
+  EXPECT_EQ(string_at(Json("text"), {"metadata"}), "");
+}
+
 TEST(ObjectHelpers, OwnerReferences) {
   Json o = object("ns", "secret-a");
   o["metadata"]["ownerReferences"] = Json::array({
