@@ -189,20 +189,11 @@ Observation observe(const nlohmann::json* cached, const std::map<std::string, st
   observation.exists = true;
   observation.labels_intact = true;
   for (const auto& [key, value] : labels) {
-    if (runtime::string_at(*cached, {"metadata", "labels", key}) != value) {
-      observation.labels_intact = false;
-    }
+    if (runtime::label_of(*cached, key) != value) observation.labels_intact = false;
   }
 
-  if (const auto* references = runtime::find_at(*cached, {"metadata", "ownerReferences"});
-      references != nullptr && references->is_array()) {
-    for (const auto& reference : *references) {
-      const auto* controller = runtime::find_at(reference, {"controller"});
-      if (runtime::string_at(reference, {"uid"}) == owner_uid && controller != nullptr &&
-          controller->is_boolean() && controller->get<bool>()) {
-        observation.owner_intact = true;
-      }
-    }
+  for (const auto& reference : runtime::owner_references_of(*cached)) {
+    if (reference.uid == owner_uid && reference.controller) observation.owner_intact = true;
   }
   if (owner_uid.empty()) observation.owner_intact = true;  // objects without an owner
 

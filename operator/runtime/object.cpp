@@ -14,9 +14,7 @@ const Json* metadata_of(const Json& object) {
 }
 
 std::string string_field(const Json& object, std::string_view field) {
-  const auto it = object.find(field);
-  if (it == object.end() || !it->is_string()) return {};
-  return it->get<std::string>();
+  return string_at(object, {field});
 }
 
 bool bool_field(const Json& object, std::string_view field) {
@@ -25,8 +23,7 @@ bool bool_field(const Json& object, std::string_view field) {
 }
 
 std::string metadata_string(const Json& object, std::string_view field) {
-  const Json* meta = metadata_of(object);
-  return meta ? string_field(*meta, field) : std::string{};
+  return string_at(object, {"metadata", field});
 }
 
 }  // namespace
