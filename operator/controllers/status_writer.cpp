@@ -16,7 +16,7 @@ bool write_status_if_changed(kube::Client& client, const kube::ResourceType& typ
     return false;
   }
   const auto& metadata = object.at("metadata");
-  nlohmann::json patch = {
+  nlohmann::json replacement = {
       {"apiVersion", type.api_version()},
       {"kind", type.kind},
       // A precondition: a status computed from a stale cache (our own
@@ -26,12 +26,14 @@ bool write_status_if_changed(kube::Client& client, const kube::ResourceType& typ
        {{"name", metadata.at("name")}, {"resourceVersion", metadata.at("resourceVersion")}}},
       {"status", status}};
   const std::string ns = metadata.value("namespace", std::string{});
-  if (!ns.empty()) patch["metadata"]["namespace"] = ns;
-  // The operator is the only writer of these status fields, so it takes them (force).
-  client.apply(type, ns, patch,
-               kube::ApplyOptions{
-                   .field_manager = kFieldManager, .force = true, .answer = kube::Answer::Metadata},
-               "status");
+  if (!ns.empty()) replacement["metadata"]["namespace"] = ns;
+  // The operator is the only writer of its status, so it replaces it whole: a PUT of the
+  // status subresource (the server keeps the rest of the object as it is). A server-side
+  // apply costs the API server more (a YAML decode of the body, a merge of field sets), and
+  // the control plane is what limits a burst (docs/benchmarks.md, session 17).
+  client.update(
+      type, ns, replacement, "status",
+      kube::UpdateOptions{.field_manager = kFieldManager, .answer = kube::Answer::Metadata});
   return true;
 }
 

@@ -384,13 +384,16 @@ Json Client::create(const ResourceType& type, const std::string& ns, const Json&
 }
 
 Json Client::update(const ResourceType& type, const std::string& ns, const Json& object,
-                    const std::string& subresource) {
+                    const std::string& subresource, const UpdateOptions& options) {
   const std::string in = namespace_for(type, ns, object);
   const std::string name = name_of(object, "update");
   const std::string path = with_subresource(type.object_path(in, name), subresource);
+  Query query;
+  query.add("fieldManager", options.field_manager);
   auto notice = notice_write(type, in, name);
   return notice.answer(
-      parse_json(send(prepare("PUT", path, object.dump(), "application/json")), "PUT " + path));
+      parse_json(send(prepare("PUT", path + query.str(), object.dump(), "application/json")),
+                 "PUT " + path, parse_for(options.answer)));
 }
 
 Json Client::merge_patch(const ResourceType& type, const std::string& ns, const std::string& name,

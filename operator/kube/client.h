@@ -46,7 +46,7 @@ struct DeleteOptions {
 
 // How much of a write's answer is parsed: the whole object, or only what identifies the version
 // written (apiVersion, kind and metadata without managedFields), for callers that read no
-// more. The rest of the answer is skipped, not built: a status apply's answer is mostly the
+// more. The rest of the answer is skipped, not built: a status write's answer is mostly the
 // object's other fields and its managedFields.
 enum class Answer { Object, Metadata };
 
@@ -54,6 +54,13 @@ struct ApplyOptions {
   std::string field_manager;
   // Take over fields owned by other managers. Only for objects this operator owns.
   bool force = false;
+  Answer answer = Answer::Object;
+};
+
+struct UpdateOptions {
+  // Recorded in managedFields (operation Update); empty: the server derives one from the
+  // user agent.
+  std::string field_manager;
   Answer answer = Answer::Object;
 };
 
@@ -99,7 +106,7 @@ class Client {
               Answer answer = Answer::Object);
   // PUT with the object's metadata.resourceVersion: Conflict when it is stale.
   Json update(const ResourceType& type, const std::string& ns, const Json& object,
-              const std::string& subresource = {});
+              const std::string& subresource = {}, const UpdateOptions& options = {});
   Json merge_patch(const ResourceType& type, const std::string& ns, const std::string& name,
                    const Json& patch, const std::string& subresource = {},
                    Answer answer = Answer::Object);

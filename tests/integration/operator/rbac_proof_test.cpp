@@ -647,7 +647,7 @@ TEST_F(RbacProofTest, EachRuleIsNeeded) {
        "secprov.io", "", nothing, nothing},
       {"ClusterRole", "secprov-operator-trustdomains", "", "trustdomains", false, "watch",
        "secprov.io", "", nothing, nothing},
-      {"ClusterRole", "secprov-operator-trustdomains", "", "trustdomains/status", false, "patch",
+      {"ClusterRole", "secprov-operator-trustdomains", "", "trustdomains/status", false, "update",
        "secprov.io", "", nothing, [&] { new_trust_domain(unique("t")); }},
       // The webhook configurations' caBundle.
       {"ClusterRole", "secprov-operator-webhooks", "", "mutatingwebhookconfigurations", false,
@@ -671,7 +671,7 @@ TEST_F(RbacProofTest, EachRuleIsNeeded) {
        nothing, nothing},
       {"Role", served_role, served_, "securityprofiles", false, "patch", "secprov.io", served_,
        nothing, [&] { new_profile(unique("fin")); }},
-      {"Role", served_role, served_, "securityprofiles/status", false, "patch", "secprov.io",
+      {"Role", served_role, served_, "securityprofiles/status", false, "update", "secprov.io",
        served_, nothing, [&] { new_profile(unique("st")); }},
       {"Role", served_role, served_, "secrets", false, "get", "", served_, nothing,
        [&] {  // a provisioned Secret whose label was removed leaves the cache: read by name

@@ -4,8 +4,8 @@
 // differs, and re-evaluates the peers (and the profile itself only when a peer changed while
 // that first evaluation was pending). Counted against the real API server twice: every
 // version of the profiles a watch delivers (each status change is a new version), and the API
-// server's own apiserver_request_total for status APPLYs (nothing written that the watch did
-// not show, conflicts included).
+// server's own apiserver_request_total for status PUTs (nothing written that the watch did not
+// show, conflicts included).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -115,16 +115,16 @@ class StatusWritesTest : public OperatorTest {
   bool idle() const {
     return metric(0, "workqueue_depth") == 0 && metric(0, "controller_runtime_active_workers") == 0;
   }
-  // The API server's status APPLYs to SecurityProfiles by response code (all namespaces:
+  // The API server's status PUTs to SecurityProfiles by response code (all namespaces:
   // the tests of this binary run one at a time, each with its own operator).
-  static std::map<std::string, double> status_applies() {
+  static std::map<std::string, double> status_puts() {
     std::string text;
     EXPECT_EQ(kubectl("get --raw /metrics", &text), 0) << text;
     std::map<std::string, double> out;
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
       if (!line.starts_with("apiserver_request_total{") ||
-          line.find("verb=\"APPLY\"") == std::string::npos ||
+          line.find("verb=\"PUT\"") == std::string::npos ||
           line.find("resource=\"securityprofiles\"") == std::string::npos ||
           line.find("subresource=\"status\"") == std::string::npos) {
         continue;
@@ -149,16 +149,16 @@ class StatusWritesTest : public OperatorTest {
     // Nothing the watch did not show: no write that changed nothing. A write refused for a
     // stale resourceVersion (409) changed nothing either; it is counted apart, not asserted
     // (two controllers write one status; see docs/benchmarks.md).
-    const auto after = status_applies();
+    const auto after = status_puts();
     const auto successful = [](const std::map<std::string, double>& by_code) {
       const auto it = by_code.find("200");
       return it == by_code.end() ? 0.0 : it->second;
     };
     ::testing::Test::RecordProperty(
-        "status_apply_conflicts",
+        "status_put_conflicts",
         std::to_string(total(after) - successful(after) - (total(before) - successful(before))));
     EXPECT_EQ(successful(after) - successful(before), 2.0)
-        << "status APPLYs by code, before: " << Json(before).dump()
+        << "status PUTs by code, before: " << Json(before).dump()
         << " after: " << Json(after).dump() << "\n"
         << versions.describe("amf") << "\n"
         << versions.describe("ausf");
@@ -172,7 +172,7 @@ TEST_F(StatusWritesTest, ANewProfileWithAPeerGetsOneStatusWrite) {
   ASSERT_TRUE(eventually([&] { return settled("ausf", "True") && idle(); }, kSettle))
       << profile("ausf").dump(2) << operators_[0]->log();
 
-  const auto before = status_applies();
+  const auto before = status_puts();
   const ProfileVersions versions(client_, namespace_);
   apply(document("amf", "AMF", Json::object()));  // AMF -> AUSF on SBI
   ASSERT_TRUE(eventually(
@@ -185,7 +185,7 @@ TEST_F(StatusWritesTest, ANewProfileWithAPeerGetsOneStatusWrite) {
 
 // Issue 11 review: a new profile's first Consistent evaluation is made by the profile
 // controller, folded into its status write, once per write attempt (a 409 retries, folding
-// again), counted from the operator's /metrics against the API server's status APPLYs.
+// again), counted from the operator's /metrics against the API server's status PUTs.
 TEST_F(StatusWritesTest, ANewProfilesFirstEvaluationIsMadeOncePerStatusWrite) {
   create_trust_domain();
   start_operator("writes");
@@ -202,15 +202,15 @@ TEST_F(StatusWritesTest, ANewProfilesFirstEvaluationIsMadeOncePerStatusWrite) {
   };
   const double folded = evaluations("securityprofile");
   const double evaluated = evaluations("consistency");
-  const auto before = status_applies();
+  const auto before = status_puts();
   const auto domain_version = domain()["metadata"].value("resourceVersion", "");
   apply(document("amf", "AMF", Json::object()));  // alone in its namespace: no peer
   ASSERT_TRUE(eventually([&] { return settled("amf", "True") && idle(); }, kSettle))
       << profile("amf").dump(2) << operators_[0]->log();
   EXPECT_GE(evaluations("securityprofile") - folded, 1.0);
-  EXPECT_EQ(evaluations("securityprofile") - folded, total(status_applies()) - total(before))
-      << "status APPLYs by code, before: " << Json(before).dump()
-      << " after: " << Json(status_applies()).dump();
+  EXPECT_EQ(evaluations("securityprofile") - folded, total(status_puts()) - total(before))
+      << "status PUTs by code, before: " << Json(before).dump()
+      << " after: " << Json(status_puts()).dump();
   // The consistency controller's own evaluations are recorded, not asserted: events this test
   // does not control (another test's namespace going away, a trust-domain event delivered
   // late) may legitimately make it evaluate the profile; one run in about seven of the whole
@@ -232,7 +232,7 @@ TEST_F(StatusWritesTest, ANewInconsistentProfileIsToldOnceInItsOneStatusWrite) {
   ASSERT_TRUE(eventually([&] { return settled("ausf", "True") && idle(); }, kSettle))
       << profile("ausf").dump(2) << operators_[0]->log();
 
-  const auto before = status_applies();
+  const auto before = status_puts();
   const ProfileVersions versions(client_, namespace_);
   apply(document("amf", "AMF", {{"maxVersion", "1.2"}}));
   ASSERT_TRUE(eventually(

@@ -347,10 +347,13 @@ class PodWatchReconcileTest : public ::testing::Test {
     p["status"]["pods"] = {{"selected", selected}, {"withoutEnabler", selected}};
     return p;
   }
-  runtime::ReconcileResult reconcile(const Json& p) {
-    context_.stores.profiles->upsert(p);
+  runtime::ReconcileResult reconcile(Json p) {
     api_.put_object(kProfilePath, p);
     api_.put_object(std::string(kProfilePath) + "/status", p);
+    // The cache holds the version the server has: a status write is conditional on it.
+    p["metadata"]["resourceVersion"] =
+        api_.object(std::string(kProfilePath) + "/status").value()["metadata"]["resourceVersion"];
+    context_.stores.profiles->upsert(p);
     watches_->set_profile({"5gc", "amf"}, std::make_shared<const api::SecurityProfile>(
                                               api::parse_security_profile(p).value()));
     return reconciler_->reconcile({"5gc", "amf"});

@@ -405,7 +405,7 @@ void expect_provisioned_objects_untouched(const World& w) {
             w.notes.at("config-rv"));
 }
 
-const std::string kStatus = "PATCH securityprofiles/amf/status";
+const std::string kStatus = "PUT securityprofiles/amf/status";
 const std::string kFinalizerPatch = "PATCH securityprofiles/amf";
 // A replaced or deleted certificate recorded as revoked (issue 8 defect 9).
 const std::string kCrlRecord = "POST /api/v1/namespaces/secprov-system/configmaps/td-crl";

@@ -162,7 +162,7 @@ TEST_F(ClientTest, AWriteAskedForItsMetadataParsesNothingElse) {
       "spec":{"nfType":"AMF","metadata":{"name":"not the object's"}},
       "status":{"conditions":[{"type":"Ready","status":"True"}]}})";
   Client client = make_client();
-  for (int i = 0; i < 4; ++i) server->respond(200, answer);
+  for (int i = 0; i < 5; ++i) server->respond(200, answer);
   const Json object = {{"metadata", {{"name", "amf"}, {"namespace", "5gc"}}}};
   const Json identity = {{"apiVersion", "secprov.io/v1alpha1"},
                          {"kind", "SecurityProfile"},
@@ -185,6 +185,9 @@ TEST_F(ClientTest, AWriteAskedForItsMetadataParsesNothingElse) {
       client.apply(resources::security_profiles(), "5gc", object,
                    ApplyOptions{.field_manager = "secprov", .answer = Answer::Metadata}, "status"),
       identity);
+  EXPECT_EQ(client.update(resources::security_profiles(), "5gc", object, "status",
+                          UpdateOptions{.field_manager = "secprov", .answer = Answer::Metadata}),
+            identity);
   // By default the whole object.
   EXPECT_EQ(client.create(resources::security_profiles(), "5gc", object), Json::parse(answer));
 
@@ -207,6 +210,14 @@ TEST_F(ClientTest, UpdatePutsToTheObjectOrItsStatus) {
   EXPECT_EQ(server->request(0).method, "PUT");
   EXPECT_EQ(server->request(0).target, "/api/v1/namespaces/ops/configmaps/a");
   EXPECT_EQ(server->request(1).target, "/api/v1/namespaces/ops/configmaps/a/status");
+  // A field manager names who wrote in managedFields (operation Update).
+  server->respond(200, kConfigMap);
+  (void)client.update(resources::config_maps(), "ops", object, "status",
+                      UpdateOptions{.field_manager = "secprov"});
+  EXPECT_EQ(server->request(2).method, "PUT");
+  EXPECT_EQ(server->request(2).target,
+            "/api/v1/namespaces/ops/configmaps/a/status?fieldManager=secprov");
+  EXPECT_EQ(server->request(2).headers.at("content-type"), "application/json");
   EXPECT_THROW((void)client.update(resources::config_maps(), "ops", Json::object()),
                std::invalid_argument);
 }

@@ -16,7 +16,8 @@
 namespace secprov::runtime::testing {
 
 // A tiny in-memory API server behind kube::HttpTransport: GET/POST/PUT/PATCH (merge)/DELETE on
-// object paths, resourceVersion checks on PUT, metav1.Status errors. Requests are recorded;
+// object paths, resourceVersion checks on PUT (on a status subresource only when asked, as for
+// merge patches), metav1.Status errors. Requests are recorded;
 // `intercept` may answer a request instead (to inject failures).
 class FakeApi {
  public:
@@ -73,8 +74,8 @@ class FakeApi {
     }
     return out;
   }
-  // Checks a resourceVersion sent in a merge patch, as the real API server does (off by
-  // default: most fixtures seed stores and the API with different resourceVersions).
+  // Checks a resourceVersion sent in a merge patch or a status PUT, as the real API server does
+  // (off by default: most fixtures seed stores and the API with different resourceVersions).
   void check_patch_preconditions() {
     const std::lock_guard lock(state_->mutex);
     state_->patch_preconditions = true;
@@ -156,14 +157,26 @@ class FakeApi {
       const auto it = objects.find(r.path);
       if (it == objects.end()) return status(404, "NotFound", r.path + " not found");
       if (r.method == "PUT") {
+        // A status subresource is an object of its own here, whose version a test's cache may
+        // not know: checked only when asked, as merge patches are.
+        const bool status_write = r.path.ends_with("/status");
         const auto sent = r.body["metadata"].value("resourceVersion", std::string{});
-        if (sent != it->second["metadata"]["resourceVersion"]) {
+        if ((!status_write || state_->patch_preconditions) &&
+            sent != it->second["metadata"]["resourceVersion"]) {
           return status(409, "Conflict", "the object has been modified");
         }
-        Json object = r.body;
-        object["metadata"]["resourceVersion"] = std::to_string(state_->next_rv++);
-        it->second = object;
-        return ok(200, object);
+        if (status_write) {
+          // As the API server does: the status is replaced, the rest of the object kept.
+          if (r.body.contains("status")) {
+            it->second["status"] = r.body["status"];
+          } else {
+            it->second.erase("status");
+          }
+        } else {
+          it->second = r.body;
+        }
+        it->second["metadata"]["resourceVersion"] = std::to_string(state_->next_rv++);
+        return ok(200, it->second);
       }
       if (r.method == "PATCH") {
         // A resourceVersion in a merge patch is a precondition, as on the real API server.
