@@ -123,7 +123,7 @@ std::string Certificate::serial_hex() const {
 std::string Certificate::sha256_fingerprint() const {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int length = 0;
-  if (X509_digest(cert_.get(), EVP_sha256(), md.data(), &length) != 1) {
+  if (X509_digest(cert_.get(), detail::sha256_md(), md.data(), &length) != 1) {
     detail::throw_openssl("X509_digest");
   }
   return detail::to_hex(md.data(), length);

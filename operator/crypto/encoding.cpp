@@ -40,12 +40,7 @@ int decode_char(char c) noexcept {
 }  // namespace
 
 std::string sha256_hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), md.data(), &length, EVP_sha256(), nullptr) != 1) {
-    detail::throw_openssl("SHA-256");
-  }
-  return detail::to_hex(md.data(), length);
+  return detail::sha256_hex_of(data.data(), data.size());
 }
 
 std::string random_bytes(std::size_t bytes) {

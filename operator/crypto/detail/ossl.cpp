@@ -177,18 +177,31 @@ DistinguishedName to_distinguished_name(const X509_NAME* name) {
 
 // ---- keys ----
 
+const EVP_MD* sha256_md() {
+  // Never freed: one immutable handle, shared by every thread until the process ends.
+  static const EVP_MD* const md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    if (fetched == nullptr) throw_openssl("EVP_MD_fetch(SHA2-256)");
+    return fetched;
+  }();
+  return md;
+}
+
+std::string sha256_hex_of(const void* data, std::size_t size) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int length = 0;
+  if (EVP_Digest(data, size, md.data(), &length, sha256_md(), nullptr) != 1) {
+    throw_openssl("SHA-256");
+  }
+  return to_hex(md.data(), length);
+}
+
 std::string public_key_sha256(const EVP_PKEY* key) {
   unsigned char* der = nullptr;
   const int length = i2d_PUBKEY(key, &der);
   if (length <= 0) throw_openssl("i2d_PUBKEY");
   OpensslBytePtr owned(der);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int md_length = 0;
-  if (EVP_Digest(der, static_cast<std::size_t>(length), md.data(), &md_length, EVP_sha256(),
-                 nullptr) != 1) {
-    throw_openssl("EVP_Digest");
-  }
-  return to_hex(md.data(), md_length);
+  return sha256_hex_of(der, static_cast<std::size_t>(length));
 }
 
 int ec_curve_nid(const EVP_PKEY* key) {
