@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "crypto/authority.h"
+#include "crypto/encoding.h"
 #include "crypto/errors.h"
 #include "test_support.h"
 
@@ -55,6 +56,10 @@ TEST(Certificate, DerRoundTrip) {
   EXPECT_EQ(parsed, issued.leaf);
   EXPECT_EQ(parsed.sha256_fingerprint(), issued.leaf.sha256_fingerprint());
   EXPECT_TRUE(parsed.issued_by(issued.ca.certificate()));
+  // The fingerprint is the SHA-256 of exactly these bytes (X509_digest and EVP_Digest share
+  // one fetched digest).
+  EXPECT_EQ(issued.leaf.sha256_fingerprint(), sha256_hex(der));
+  EXPECT_EQ(issued.leaf.sha256_fingerprint().size(), 64u);
 }
 
 TEST(Certificate, FromDerRefusesAnythingButOneCertificate) {
