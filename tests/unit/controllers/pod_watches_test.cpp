@@ -182,6 +182,15 @@ class FakeApi {
     const std::lock_guard lock(mutex_);
     pods_[key] = std::move(pods);
   }
+  // Lets every held list answer: a test that fails while a list is held would otherwise
+  // leave the watch thread blocked in it, and the PodWatches' destructor waiting for it.
+  void release_all() {
+    {
+      const std::lock_guard lock(mutex_);
+      held_.clear();
+    }
+    cv_.notify_all();
+  }
   void hold(const PodWatchKey& key, bool held) {
     {
       const std::lock_guard lock(mutex_);
@@ -332,6 +341,7 @@ class PodWatchReconcileTest : public ::testing::Test {
     reconciler_ = std::make_unique<SecurityProfileReconciler>(context_, cas_,
                                                               [](const auto&, const auto&) {});
   }
+  void TearDown() override { fake_.release_all(); }
 
   // A Sidecar profile selecting app=amf whose status.pods says `selected` Pods.
   static Json amf(int selected) {
