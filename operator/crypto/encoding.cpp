@@ -1,7 +1,6 @@
 #include "crypto/encoding.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>

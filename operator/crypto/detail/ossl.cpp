@@ -175,7 +175,7 @@ DistinguishedName to_distinguished_name(const X509_NAME* name) {
   return dn;
 }
 
-// ---- keys ----
+// ---- digests ----
 
 const EVP_MD* sha256_md() {
   // Never freed: one immutable handle, shared by every thread until the process ends.
@@ -195,6 +195,8 @@ std::string sha256_hex_of(const void* data, std::size_t size) {
   }
   return to_hex(md.data(), length);
 }
+
+// ---- keys ----
 
 std::string public_key_sha256(const EVP_PKEY* key) {
   unsigned char* der = nullptr;

@@ -76,9 +76,9 @@ class FakeApi {
   }
   // Checks a resourceVersion sent in a merge patch or a status PUT, as the real API server does
   // (off by default: most fixtures seed stores and the API with different resourceVersions).
-  void check_patch_preconditions() {
+  void check_write_preconditions() {
     const std::lock_guard lock(state_->mutex);
-    state_->patch_preconditions = true;
+    state_->write_preconditions = true;
   }
   void intercept(std::function<std::optional<kube::HttpResponse>(const Request&)> f) {
     const std::lock_guard lock(state_->mutex);
@@ -106,7 +106,7 @@ class FakeApi {
     std::function<std::optional<kube::HttpResponse>(const Request&)> intercept;
     int next_rv = 100;
     int next_uid = 1;
-    bool patch_preconditions = false;
+    bool write_preconditions = false;
   };
 
   class Transport final : public kube::HttpTransport {
@@ -161,7 +161,7 @@ class FakeApi {
         // not know: checked only when asked, as merge patches are.
         const bool status_write = r.path.ends_with("/status");
         const auto sent = r.body["metadata"].value("resourceVersion", std::string{});
-        if ((!status_write || state_->patch_preconditions) &&
+        if ((!status_write || state_->write_preconditions) &&
             sent != it->second["metadata"]["resourceVersion"]) {
           return status(409, "Conflict", "the object has been modified");
         }
@@ -181,7 +181,7 @@ class FakeApi {
       if (r.method == "PATCH") {
         // A resourceVersion in a merge patch is a precondition, as on the real API server.
         const auto sent = r.body.value("metadata", Json::object()).value("resourceVersion", Json());
-        if (state_->patch_preconditions && sent.is_string() &&
+        if (state_->write_preconditions && sent.is_string() &&
             sent != it->second["metadata"]["resourceVersion"]) {
           return status(409, "Conflict", "the object has been modified");
         }

@@ -37,7 +37,7 @@ class FinalizerTest : public ::testing::Test {
     return api_.object(kPath)->at("metadata").value("finalizers", Json::array());
   }
 
-  void SetUp() override { api_.check_patch_preconditions(); }
+  void SetUp() override { api_.check_write_preconditions(); }
 
   testing::FakeApi api_;
   std::shared_ptr<kube::Client> client_ = api_.client();
