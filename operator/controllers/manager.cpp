@@ -9,6 +9,7 @@
 
 #include "api/detail/syntax.h"
 #include "controllers/ca_provider.h"
+#include "controllers/cache_dictionary.h"
 #include "controllers/consistency_controller.h"
 #include "controllers/ipsec_coordination.h"
 #include "controllers/mappers.h"
@@ -154,9 +155,11 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
     : parts_(std::make_unique<Parts>()) {
   auto& p = *parts_;
   const auto store = [] { return std::make_shared<runtime::Store>(); };
-  // The caches with an object or more per profile keep them packed (runtime/packed.h).
-  const auto packed_store = [] {
-    return std::make_shared<runtime::Store>(runtime::StoreForm::Packed);
+  // The caches with an object or more per profile keep them packed (runtime/packed.h), their
+  // recurring strings as references to one dictionary.
+  const auto dictionary = make_cache_dictionary();
+  const auto packed_store = [&dictionary] {
+    return std::make_shared<runtime::Store>(runtime::StoreForm::Packed, dictionary);
   };
   p.context.client = client;
   p.context.operator_namespace = options.operator_namespace;

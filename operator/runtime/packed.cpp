@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
@@ -10,15 +11,21 @@
 namespace secprov::runtime {
 namespace {
 
+// The one MessagePack type byte the format leaves unused: here, a reference to a dictionary
+// entry (its index follows in one byte).
+constexpr std::uint8_t kDictionaryReference = 0xc1;
+
 // Reads what nlohmann::json::to_msgpack writes. nlohmann's own reader appends strings byte by
 // byte (a cached Secret's certificates made it six times slower than a tree copy); this one
 // copies them whole, and rejects the MessagePack types the encoder never writes.
 class Reader {
  public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  Reader(std::string_view bytes, const PackDictionary* dictionary)
+      : bytes_(bytes), dictionary_(dictionary) {}
 
   Json value() {
     const std::uint8_t tag = byte();
+    if (tag == kDictionaryReference) return Json(std::string(entry()));
     if (tag <= 0x7f) return Json(static_cast<std::uint64_t>(tag));  // positive fixint
     if (tag >= 0xe0) return Json(static_cast<std::int64_t>(static_cast<std::int8_t>(tag)));
     if ((tag & 0xf0) == 0x80) return object(tag & 0x0f);
@@ -123,7 +130,9 @@ class Reader {
   }
 
   std::string key_string() {
-    const auto length = string_length(byte());
+    const std::uint8_t tag = byte();
+    if (tag == kDictionaryReference) return std::string(entry());
+    const auto length = string_length(tag);
     if (!length) throw std::runtime_error("packed JSON: a map key is not a string");
     return string(*length);
   }
@@ -147,25 +156,215 @@ class Reader {
     return out;
   }
 
+  std::string_view entry() {
+    const std::uint8_t index = byte();
+    const auto text = dictionary_ != nullptr ? dictionary_->at(index) : std::nullopt;
+    if (!text) throw std::runtime_error("packed JSON: a reference to no dictionary entry");
+    return *text;
+  }
+
   void need(std::size_t count) const {
     if (bytes_.size() - position_ < count) throw std::runtime_error("packed JSON: truncated");
   }
 
   std::string_view bytes_;
+  const PackDictionary* dictionary_;
   std::size_t position_ = 0;
+};
+
+// Writes what nlohmann::json::to_msgpack writes (the same widths, so Reader types numbers as a
+// text parse does), except that a string of the dictionary is a reference to it.
+class Writer {
+ public:
+  Writer(std::string& out, const PackDictionary* dictionary) : out_(out), dictionary_(dictionary) {}
+
+  void value(const Json& value) {
+    switch (value.type()) {
+      case Json::value_t::null:
+      case Json::value_t::discarded:
+        byte(0xc0);
+        return;
+      case Json::value_t::boolean:
+        byte(value.get<bool>() ? 0xc3 : 0xc2);
+        return;
+      case Json::value_t::number_unsigned:
+        unsigned_integer(value.get<std::uint64_t>());
+        return;
+      case Json::value_t::number_integer:
+        integer(value.get<std::int64_t>());
+        return;
+      case Json::value_t::number_float:
+        floating(value.get<double>());
+        return;
+      case Json::value_t::string:
+        string(value.get_ref<const std::string&>());
+        return;
+      case Json::value_t::binary:
+        binary(value.get_binary());
+        return;
+      case Json::value_t::array: {
+        const auto& elements = value.get_ref<const Json::array_t&>();
+        header(elements.size(), 0x90, 0xdc, 0xdd);
+        for (const auto& element : elements) this->value(element);
+        return;
+      }
+      case Json::value_t::object: {
+        const auto& members = value.get_ref<const Json::object_t&>();
+        header(members.size(), 0x80, 0xde, 0xdf);
+        for (const auto& [key, member] : members) {
+          string(key);
+          this->value(member);
+        }
+        return;
+      }
+    }
+  }
+
+ private:
+  void byte(std::uint8_t b) { out_.push_back(static_cast<char>(b)); }
+
+  template <class Unsigned>
+  void big_endian(Unsigned v) {
+    for (std::size_t i = sizeof(Unsigned); i > 0; --i) {
+      byte(static_cast<std::uint8_t>(v >> (8U * (i - 1))));
+    }
+  }
+
+  void unsigned_integer(std::uint64_t v) {
+    if (v < 0x80) {
+      byte(static_cast<std::uint8_t>(v));  // positive fixint
+    } else if (v <= std::numeric_limits<std::uint8_t>::max()) {
+      byte(0xcc);
+      big_endian(static_cast<std::uint8_t>(v));
+    } else if (v <= std::numeric_limits<std::uint16_t>::max()) {
+      byte(0xcd);
+      big_endian(static_cast<std::uint16_t>(v));
+    } else if (v <= std::numeric_limits<std::uint32_t>::max()) {
+      byte(0xce);
+      big_endian(static_cast<std::uint32_t>(v));
+    } else {
+      byte(0xcf);
+      big_endian(v);
+    }
+  }
+
+  void integer(std::int64_t v) {
+    if (v >= 0) return unsigned_integer(static_cast<std::uint64_t>(v));
+    if (v >= -32) {
+      byte(static_cast<std::uint8_t>(static_cast<std::int8_t>(v)));  // negative fixint
+    } else if (v >= std::numeric_limits<std::int8_t>::min()) {
+      byte(0xd0);
+      big_endian(std::bit_cast<std::uint8_t>(static_cast<std::int8_t>(v)));
+    } else if (v >= std::numeric_limits<std::int16_t>::min()) {
+      byte(0xd1);
+      big_endian(std::bit_cast<std::uint16_t>(static_cast<std::int16_t>(v)));
+    } else if (v >= std::numeric_limits<std::int32_t>::min()) {
+      byte(0xd2);
+      big_endian(std::bit_cast<std::uint32_t>(static_cast<std::int32_t>(v)));
+    } else {
+      byte(0xd3);
+      big_endian(std::bit_cast<std::uint64_t>(v));
+    }
+  }
+
+  void floating(double v) {
+    // A float when it holds the value exactly, as nlohmann does.
+    if (v >= static_cast<double>(std::numeric_limits<float>::lowest()) &&
+        v <= static_cast<double>(std::numeric_limits<float>::max()) &&
+        static_cast<double>(static_cast<float>(v)) == v) {
+      byte(0xca);
+      big_endian(std::bit_cast<std::uint32_t>(static_cast<float>(v)));
+    } else {
+      byte(0xcb);
+      big_endian(std::bit_cast<std::uint64_t>(v));
+    }
+  }
+
+  void string(const std::string& text) {
+    if (dictionary_ != nullptr) {
+      if (const auto index = dictionary_->find(text)) {
+        byte(kDictionaryReference);
+        byte(*index);
+        return;
+      }
+    }
+    if (text.size() < 32) {
+      byte(static_cast<std::uint8_t>(0xa0 | text.size()));  // fixstr
+    } else {
+      length(text.size(), 0xd9, 0xda, 0xdb);
+    }
+    out_.append(text);
+  }
+
+  void binary(const Json::binary_t& bytes) {
+    // Store-only fields carry no subtype; the reader rejects the ext types a subtype needs.
+    if (bytes.has_subtype()) throw std::invalid_argument("packed JSON: binary with a subtype");
+    length(bytes.size(), 0xc4, 0xc5, 0xc6);
+    out_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
+
+  void header(std::size_t n, std::uint8_t fix, std::uint8_t wide16, std::uint8_t wide32) {
+    if (n < 16) {
+      byte(static_cast<std::uint8_t>(fix | n));
+    } else {
+      length(n, 0, wide16, wide32);
+    }
+  }
+
+  // `n` after the tag of the narrowest width that holds it; a zero tag is a width the type
+  // does not have.
+  void length(std::size_t n, std::uint8_t tag8, std::uint8_t tag16, std::uint8_t tag32) {
+    if (tag8 != 0 && n <= std::numeric_limits<std::uint8_t>::max()) {
+      byte(tag8);
+      big_endian(static_cast<std::uint8_t>(n));
+    } else if (n <= std::numeric_limits<std::uint16_t>::max()) {
+      byte(tag16);
+      big_endian(static_cast<std::uint16_t>(n));
+    } else {
+      byte(tag32);
+      big_endian(static_cast<std::uint32_t>(n));
+    }
+  }
+
+  std::string& out_;
+  const PackDictionary* dictionary_;
 };
 
 }  // namespace
 
-PackedJson::PackedJson(const Json& value) {
-  Json::to_msgpack(value, nlohmann::detail::output_adapter<char>(bytes_));
-  // The encoder appends; what it grew beyond the size is a third of the bytes on average.
+PackDictionary::PackDictionary(std::vector<std::string> entries) : entries_(std::move(entries)) {
+  if (entries_.size() > kMaxEntries) {
+    throw std::invalid_argument("pack dictionary: more than 256 entries");
+  }
+  index_.reserve(entries_.size());
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].empty()) throw std::invalid_argument("pack dictionary: an empty entry");
+    if (!index_.emplace(entries_[i], static_cast<std::uint8_t>(i)).second) {
+      throw std::invalid_argument("pack dictionary: \"" + entries_[i] + "\" twice");
+    }
+  }
+}
+
+std::optional<std::uint8_t> PackDictionary::find(std::string_view text) const {
+  const auto it = index_.find(text);
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string_view> PackDictionary::at(std::uint8_t index) const {
+  if (index >= entries_.size()) return std::nullopt;
+  return entries_[index];
+}
+
+PackedJson::PackedJson(const Json& value, const PackDictionary* dictionary) {
+  Writer(bytes_, dictionary).value(value);
+  // The writer appends; what it grew beyond the size is a third of the bytes on average.
   bytes_.shrink_to_fit();
 }
 
-Json PackedJson::unpack() const {
+Json PackedJson::unpack(const PackDictionary* dictionary) const {
   if (bytes_.empty()) return Json(nullptr);
-  Reader reader(bytes_);
+  Reader reader(bytes_, dictionary);
   Json value = reader.value();
   if (!reader.at_end()) throw std::runtime_error("packed JSON: trailing bytes");
   return value;

@@ -9,7 +9,7 @@ Store::Slot Store::slot_of(ObjectPtr object) const {
   Slot slot;
   slot.version = resource_version_of(*object);
   if (form_ == StoreForm::Packed) {
-    slot.packed = PackedJson(*object);
+    slot.packed = PackedJson(*object, dictionary_.get());
   } else {
     slot.tree = std::move(object);
   }
@@ -18,7 +18,7 @@ Store::Slot Store::slot_of(ObjectPtr object) const {
 
 ObjectPtr Store::object_of(const Slot& slot) const {
   if (form_ == StoreForm::Tree) return slot.tree;
-  return std::make_shared<const Json>(slot.packed.unpack());
+  return std::make_shared<const Json>(slot.packed.unpack(dictionary_.get()));
 }
 
 StoreDelta Store::replace(std::vector<Json> objects, std::string resource_version) {

@@ -35,7 +35,10 @@ struct StoreDelta {
 // it are deterministic. Lookups by field go through a TypedStore's indexes (typed_store.h).
 class Store {
  public:
-  explicit Store(StoreForm form = StoreForm::Tree) : form_(form) {}
+  // A packed store packs with `dictionary` when given (runtime/packed.h).
+  explicit Store(StoreForm form = StoreForm::Tree,
+                 std::shared_ptr<const PackDictionary> dictionary = nullptr)
+      : form_(form), dictionary_(std::move(dictionary)) {}
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -74,6 +77,7 @@ class Store {
   void for_namespace_locked(std::string_view ns, const Visit& visit) const;
 
   const StoreForm form_;
+  const std::shared_ptr<const PackDictionary> dictionary_;
   mutable std::shared_mutex mutex_;
   std::map<ObjectKey, Slot> objects_;
   std::string resource_version_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,70 @@ TEST(PackedJson, UnpacksBinaryValues) {
     EXPECT_TRUE(std::equal(unpacked["der"].get_binary().begin(), unpacked["der"].get_binary().end(),
                            bytes.begin(), bytes.end()));
   }
+}
+
+// The same bytes as nlohmann's encoder without a dictionary: the widths the reader relies on to
+// type numbers as a text parse does.
+TEST(PackedJson, WritesWhatNlohmannWrites) {
+  const Json value = {
+      {"u", {0, 127, 128, 255, 256, 65535, 65536, 4294967295ULL, 4294967296ULL}},
+      {"i", {-1, -32, -33, -128, -129, -32768, -32769, -2147483648LL, -2147483649LL}},
+      {"f", {0.5, 1e300, -2.25, 0.1}},
+      {"s", {"", std::string(31, 'a'), std::string(32, 'a'), std::string(300, 'a')}},
+      {"b", {true, false, nullptr}},
+      {"o", Json::object()},
+      {"a", Json(std::vector<int>(16, 1))}};
+  std::string expected;
+  Json::to_msgpack(value, nlohmann::detail::output_adapter<char>(expected));
+  EXPECT_EQ(PackedJson(value).size(), expected.size());
+  const PackDictionary none({"absent"});
+  EXPECT_EQ(PackedJson(value, &none).size(), expected.size());
+}
+
+TEST(PackedJson, DictionaryStringsAreTwoBytes) {
+  const PackDictionary dictionary({"metadata", "name", "app.kubernetes.io/managed-by", "secprov"});
+  const Json object = {{"metadata",
+                        {{"name", "p-00000-tls"},
+                         {"labels", {{"app.kubernetes.io/managed-by", "secprov"}}},
+                         {"other", "name"}}}};
+  const PackedJson plain(object);
+  const PackedJson packed(object, &dictionary);
+  EXPECT_EQ(packed.unpack(&dictionary), object);
+  // "metadata", "name" twice, the label key and its value: each 2 bytes instead of 1 + length.
+  EXPECT_EQ(plain.size() - packed.size(), (9 - 2) + 2 * (5 - 2) + (29 - 2) + (8 - 2));
+}
+
+TEST(PackedJson, EveryDictionaryIndexRoundTrips) {
+  std::vector<std::string> entries;
+  for (std::size_t i = 0; i < PackDictionary::kMaxEntries; ++i) {
+    entries.push_back("entry-" + std::to_string(i));
+  }
+  const PackDictionary dictionary(entries);
+  Json object = Json::object();
+  for (const auto& entry : entries) object[entry] = entry;
+  EXPECT_EQ(PackedJson(object, &dictionary).unpack(&dictionary), object);
+}
+
+// A reference is only as good as the dictionary it was packed with: without it (or with a
+// shorter one) unpacking fails loudly instead of making up a string.
+TEST(PackedJson, AReferenceWithoutItsDictionaryThrows) {
+  const PackDictionary dictionary({"a", "b"});
+  const PackedJson packed(Json{{"b", "a"}}, &dictionary);
+  EXPECT_THROW((void)packed.unpack(), std::runtime_error);
+  const PackDictionary shorter({"a"});
+  EXPECT_THROW((void)packed.unpack(&shorter), std::runtime_error);
+}
+
+TEST(PackDictionary, RefusesWhatItCannotNumber) {
+  EXPECT_THROW(PackDictionary({"a", "a"}), std::invalid_argument);
+  EXPECT_THROW(PackDictionary({""}), std::invalid_argument);
+  EXPECT_THROW(PackDictionary(std::vector<std::string>(PackDictionary::kMaxEntries + 1, "x")),
+               std::invalid_argument);
+  const PackDictionary dictionary({"a", "b"});
+  EXPECT_EQ(dictionary.find("b"), std::uint8_t{1});
+  EXPECT_EQ(dictionary.find("c"), std::nullopt);
+  EXPECT_EQ(dictionary.at(0), "a");
+  EXPECT_EQ(dictionary.at(2), std::nullopt);
 }
 
 TEST(PackedJson, DefaultIsNull) {

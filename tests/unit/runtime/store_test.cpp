@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace secprov::runtime {
 namespace {
@@ -17,15 +20,43 @@ std::vector<std::string> names(const std::vector<ObjectPtr>& objects) {
   return out;
 }
 
-// Every behaviour holds for both forms; only sharing differs (StoreForms.SharingFollowsTheForm).
-class Store_ : public ::testing::TestWithParam<StoreForm> {
+// Every behaviour holds for both forms, with or without a dictionary of the keys; only sharing
+// differs (StoreForms.SharingFollowsTheForm).
+enum class Variant { Tree, Packed, PackedWithDictionary };
+
+std::unique_ptr<Store> make_store(Variant variant) {
+  switch (variant) {
+    case Variant::Tree:
+      return std::make_unique<Store>(StoreForm::Tree);
+    case Variant::Packed:
+      return std::make_unique<Store>(StoreForm::Packed);
+    case Variant::PackedWithDictionary:
+      break;
+  }
+  return std::make_unique<Store>(StoreForm::Packed,
+                                 std::make_shared<const PackDictionary>(std::vector<std::string>{
+                                     "metadata", "namespace", "name", "resourceVersion", "ns"}));
+}
+
+class Store_ : public ::testing::TestWithParam<Variant> {
  protected:
-  Store store{GetParam()};
+  std::unique_ptr<Store> owned = make_store(GetParam());
+  Store& store = *owned;
 };
 
-INSTANTIATE_TEST_SUITE_P(Forms, Store_, ::testing::Values(StoreForm::Tree, StoreForm::Packed),
+INSTANTIATE_TEST_SUITE_P(Forms, Store_,
+                         ::testing::Values(Variant::Tree, Variant::Packed,
+                                           Variant::PackedWithDictionary),
                          [](const auto& param_info) {
-                           return param_info.param == StoreForm::Tree ? "Tree" : "Packed";
+                           switch (param_info.param) {
+                             case Variant::Tree:
+                               return "Tree";
+                             case Variant::Packed:
+                               return "Packed";
+                             case Variant::PackedWithDictionary:
+                               break;
+                           }
+                           return "PackedWithDictionary";
                          });
 
 TEST_P(Store_, UpsertGetEraseList) {
