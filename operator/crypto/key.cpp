@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 
 #include <array>
@@ -81,6 +82,9 @@ PrivateKey PrivateKey::from_pem(std::string_view pem) {
 }
 
 std::string PrivateKey::to_pkcs8_pem() const {
+  if (const int curve = detail::ec_curve_nid(key_.get()); curve != NID_undef) {
+    return detail::ec_pkcs8_pem(key_.get(), curve);
+  }
   // Secure-heap BIO: the buffer holding the PEM is cleansed when freed.
   const detail::BioPtr bio(BIO_new(BIO_s_secmem()));
   if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr,

@@ -113,6 +113,12 @@ std::string public_key_sha256(const EVP_PKEY* key);
 std::optional<KeyAlgorithm> key_algorithm_of(const EVP_PKEY* key);
 // The named curve of an EC key; NID_undef for another key or an unnamed curve.
 int ec_curve_nid(const EVP_PKEY* key);
+// An EC key's public point in the key's conversion form (uncompressed unless the key was read
+// compressed), as OpenSSL's encoders write it. Throws CryptoError for a key without one.
+std::string ec_public_point(const EVP_PKEY* key);
+// The PKCS#8 PrivateKeyInfo PEM of an EC key on the named curve `curve`, byte for byte as
+// OpenSSL's encoder writes it (see ossl.cpp). The text is the caller's to protect.
+std::string ec_pkcs8_pem(const EVP_PKEY* key, int curve);
 // Digest for signing with key (see CertificateAuthority); nullptr if we do not sign with it.
 const EVP_MD* signature_digest_for(const EVP_PKEY* key);
 

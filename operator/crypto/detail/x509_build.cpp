@@ -310,17 +310,10 @@ void set_public_key(X509* cert, EVP_PKEY* key, bool end_entity) {
     if (X509_set_pubkey(cert, key) != 1) throw_openssl("X509_set_pubkey");
     return;
   }
-  std::size_t length = 0;
-  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0,
-                                      &length) != 1 ||
-      length == 0) {
-    throw_openssl("EC public key length");
-  }
-  OpensslBytePtr point(static_cast<unsigned char*>(OPENSSL_malloc(length)));
-  if (!point || EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-                                                point.get(), length, &length) != 1) {
-    throw_openssl("EC public key");
-  }
+  const std::string encoded = ec_public_point(key);
+  OpensslBytePtr point(static_cast<unsigned char*>(OPENSSL_memdup(encoded.data(), encoded.size())));
+  if (!point) throw_openssl("EC public key");
+  const std::size_t length = encoded.size();
   // set0: the algorithm takes the (static) OIDs and the point.
   if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
                              V_ASN1_OBJECT, OBJ_nid2obj(curve), point.get(),
