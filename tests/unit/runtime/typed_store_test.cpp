@@ -172,6 +172,11 @@ TEST(TypedStore, IndexesFollowAddUpdateDelete) {
   EXPECT_EQ(keys(store->keys_by_index("group", "g2")), (Names{"ns/b", "other/c"}));
   EXPECT_EQ(keys(store->keys_by_index("tag", "x")), (Names{"ns/a"}));
   EXPECT_TRUE(store->keys_by_index("tag", "y").empty());
+  // An update filed under the same value: the index gives the new version.
+  store->upsert(ptr(thing("other", "c", "2", "g2", {"z"})));
+  ASSERT_EQ(store->by_index("group", "g2").size(), 2u);
+  EXPECT_EQ(store->by_index("group", "g2")[1]->tags, (std::vector<std::string>{"z"}));
+  EXPECT_EQ(keys(store->keys_by_index("tag", "z")), (Names{"other/c"}));
 
   store->erase({"ns", "a"});
   store->erase({"ns", "missing"});
