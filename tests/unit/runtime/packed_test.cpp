@@ -154,6 +154,11 @@ TEST(PackDictionary, RefusesWhatItCannotNumber) {
   EXPECT_EQ(dictionary.at(2), std::nullopt);
 }
 
+// The reader has no way back for a binary's subtype (MessagePack ext types): refused when packed.
+TEST(PackedJson, RefusesABinaryWithASubtype) {
+  EXPECT_THROW(PackedJson(Json::binary({1, 2, 3}, 5)), std::invalid_argument);
+}
+
 TEST(PackedJson, DefaultIsNull) {
   EXPECT_TRUE(PackedJson().unpack().is_null());
 }
