@@ -275,7 +275,7 @@ using SecretBignumPtr = Ptr<BIGNUM, BN_clear_free>;
 // took in a burst, perf). An EC key is written from its parameters instead, as that encoder
 // writes it: an RFC 5915 ECPrivateKey (version 1, the private scalar padded to the order's
 // length, the public point; the curve left to the algorithm identifier) in a PrivateKeyInfo
-// of id-ecPublicKey and the named curve. CryptoKey.EcPkcs8IsWhatOpenSSLWrites compares them.
+// of id-ecPublicKey and the named curve. PrivateKey.EcPkcs8IsWhatOpenSSLWrites compares them.
 std::string ec_pkcs8_pem(const EVP_PKEY* key, int curve) {
   BIGNUM* scalar = nullptr;
   if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &scalar) != 1) {
