@@ -17,26 +17,45 @@ namespace {
 
 using test_support::corrupt_pem;
 
-// Re-encodes a PKCS#8 PEM with OpenSSL directly, to feed formats our API does not write.
-std::string reencode(const std::string& pkcs8_pem, bool traditional, const char* passphrase) {
+// Reads the key of a PKCS#8 PEM with OpenSSL directly and returns what `write(bio, key)` writes
+// ("" when either fails): formats our API does not write, and OpenSSL's own encodings.
+template <class Write>
+std::string rewritten(const std::string& pkcs8_pem, const Write& write) {
   std::unique_ptr<BIO, decltype(&BIO_free_all)> in(
       BIO_new_mem_buf(pkcs8_pem.data(), static_cast<int>(pkcs8_pem.size())), BIO_free_all);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
       PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
   std::unique_ptr<BIO, decltype(&BIO_free_all)> out(BIO_new(BIO_s_mem()), BIO_free_all);
-  if (!key || !out) return {};
-  int ok = 0;
-  if (traditional) {
-    ok = PEM_write_bio_PrivateKey_traditional(out.get(), key.get(), nullptr, nullptr, 0, nullptr,
-                                              nullptr);
-  } else {
-    ok = PEM_write_bio_PKCS8PrivateKey(out.get(), key.get(), EVP_aes_256_cbc(), passphrase,
-                                       static_cast<int>(std::string(passphrase).size()), nullptr,
-                                       nullptr);
-  }
+  if (!key || !out || !write(out.get(), key.get())) return {};
   char* data = nullptr;
   const long size = BIO_get_mem_data(out.get(), &data);
-  return ok == 1 ? std::string(data, static_cast<std::size_t>(size)) : std::string();
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
+// Re-encodes a PKCS#8 PEM, to feed formats our API does not write.
+std::string reencode(const std::string& pkcs8_pem, bool traditional, const char* passphrase) {
+  return rewritten(pkcs8_pem, [&](BIO* out, EVP_PKEY* key) {
+    if (traditional) {
+      return PEM_write_bio_PrivateKey_traditional(out, key, nullptr, nullptr, 0, nullptr,
+                                                  nullptr) == 1;
+    }
+    return PEM_write_bio_PKCS8PrivateKey(out, key, EVP_aes_256_cbc(), passphrase,
+                                         static_cast<int>(std::string(passphrase).size()), nullptr,
+                                         nullptr) == 1;
+  });
+}
+
+// What OpenSSL's own encoder writes for the key a PKCS#8 PEM holds, optionally with its point
+// conversion form changed first.
+std::string openssl_pkcs8(const std::string& pkcs8_pem, const char* point_form = nullptr) {
+  return rewritten(pkcs8_pem, [point_form](BIO* out, EVP_PKEY* key) {
+    if (point_form != nullptr &&
+        EVP_PKEY_set_utf8_string_param(key, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                       point_form) != 1) {
+      return false;
+    }
+    return PEM_write_bio_PKCS8PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  });
 }
 
 TEST(KeyAlgorithm, StringRoundTrip) {
@@ -79,30 +98,6 @@ INSTANTIATE_TEST_SUITE_P(ProfileAlgorithms, GeneratedKey,
                            return name;
                          });
 
-// The only RSA-4096 generation in the suite (slow).
-// What OpenSSL's own encoder writes for the key a PKCS#8 PEM holds, optionally with its point
-// conversion form changed first.
-std::string openssl_pkcs8(const std::string& pkcs8_pem, const char* point_form = nullptr) {
-  std::unique_ptr<BIO, decltype(&BIO_free_all)> in(
-      BIO_new_mem_buf(pkcs8_pem.data(), static_cast<int>(pkcs8_pem.size())), BIO_free_all);
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
-  std::unique_ptr<BIO, decltype(&BIO_free_all)> out(BIO_new(BIO_s_mem()), BIO_free_all);
-  if (!key || !out) return {};
-  if (point_form != nullptr &&
-      EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-                                     point_form) != 1) {
-    return {};
-  }
-  if (PEM_write_bio_PKCS8PrivateKey(out.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
-      1) {
-    return {};
-  }
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(out.get(), &data);
-  return std::string(data, static_cast<std::size_t>(size));
-}
-
 // EC keys are written without OpenSSL's encoder (detail::ec_pkcs8_pem): byte for byte what the
 // encoder writes, for keys generated here (the scalar's leading zero bytes included: 64 keys
 // make one likely) and for keys read back, whatever their point's form.
@@ -120,6 +115,7 @@ TEST(PrivateKey, EcPkcs8IsWhatOpenSSLWrites) {
   }
 }
 
+// The only RSA-4096 generation in the suite (slow).
 TEST(PrivateKey, GeneratesRsa4096) {
   const PrivateKey key = PrivateKey::generate(KeyAlgorithm::Rsa4096);
   EXPECT_EQ(key.algorithm(), KeyAlgorithm::Rsa4096);
