@@ -313,11 +313,10 @@ void set_public_key(X509* cert, EVP_PKEY* key, bool end_entity) {
   const std::string encoded = ec_public_point(key);
   OpensslBytePtr point(static_cast<unsigned char*>(OPENSSL_memdup(encoded.data(), encoded.size())));
   if (!point) throw_openssl("EC public key");
-  const std::size_t length = encoded.size();
   // set0: the algorithm takes the (static) OIDs and the point.
   if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
                              V_ASN1_OBJECT, OBJ_nid2obj(curve), point.get(),
-                             static_cast<int>(length)) != 1) {
+                             static_cast<int>(encoded.size())) != 1) {
     throw_openssl("X509_PUBKEY_set0_param");
   }
   (void)point.release();
