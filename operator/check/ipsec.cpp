@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 
+#include "api/text.h"
 #include "render/names.h"
 
 namespace secprov::check {
@@ -175,9 +176,7 @@ bool proposal_match(const std::string& a, const std::string& b) {
 }
 
 std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out.empty() ? "(none)" : out;
+  return items.empty() ? "(none)" : api::join(items, ", ");
 }
 
 std::string what(const IpsecPair& pair) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "api/text.h"
 #include "crypto/encoding.h"
 #include "render/detail/common.h"
 #include "render/errors.h"
@@ -66,12 +67,7 @@ class ConfWriter {
 };
 
 std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += ',';
-    out += item;
-  }
-  return out;
+  return api::join(items, ",");
 }
 
 std::string hex(std::string_view bytes) {

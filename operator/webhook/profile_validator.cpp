@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/securityprofile.h"
+#include "api/text.h"
 #include "check/impact.h"
 #include "check/scope.h"
 
@@ -18,12 +19,6 @@ AdmissionResponse refuse(int code, std::string message) {
   response.code = code;
   response.message = std::move(message);
   return response;
-}
-
-std::string join(const std::vector<std::string>& parts, const std::string& separator = "; ") {
-  std::string out;
-  for (const auto& part : parts) out += (out.empty() ? "" : separator) + part;
-  return out;
 }
 
 // The object with the request's namespace when the manifest leaves it out.
@@ -63,7 +58,7 @@ check::Impact impact_of(const AdmissionRequest& request, const api::SecurityProf
 
 // The refusal under Enforce: every pair the change breaks, and how to proceed.
 std::string enforce_message(const check::Impact& impact) {
-  return "consistency Enforce: this change " + join(impact.messages(), "; and ") +
+  return "consistency Enforce: this change " + api::join(impact.messages(), "; and ") +
          ". A profile in Enforce mode, this one or its peer, is protected: change both ends "
          "together, or set spec.consistency.mode Warn";
 }
@@ -82,7 +77,7 @@ AdmissionResponse validate_security_profile(const AdmissionRequest& request,
   if (const auto errors = api::check_security_profile(object); !errors.empty()) {
     std::vector<std::string> messages;
     for (const auto& e : errors) messages.push_back(e.message());
-    return refuse(422, join(messages));
+    return refuse(422, api::join(messages, "; "));
   }
   const auto profile = api::parse_security_profile(object);
   if (!profile) return refuse(422, profile.errors().front().message());
@@ -96,7 +91,7 @@ AdmissionResponse validate_security_profile(const AdmissionRequest& request,
   if (!violations.empty()) {
     std::vector<std::string> messages;
     for (const auto& v : violations) messages.push_back(v.message);
-    response = refuse(422, join(messages));
+    response = refuse(422, api::join(messages, "; "));
   }
   response.warnings = rules::deprecation_warnings(*profile);
   if (!response.allowed) return response;
