@@ -297,8 +297,12 @@ namespace secprov::check {
 
 std::vector<render::EnforcementGap> native_gaps(const End& end) {
   if (end.profile) {
-    if (api::enabler_sidecar(*end.profile)) return {};
-    return render::enforcement_gaps(*end.profile);
+    // The enabler sidecar closes the rows of the sides it takes over, as for Enforced.
+    auto gaps = render::enforcement_gaps(*end.profile);
+    std::erase_if(gaps, [&](const render::EnforcementGap& gap) {
+      return render::enabler_takes_over(*end.profile, gap.side);
+    });
+    return gaps;
   }
   if (!end.external || !end.external->implementation) return {};
   const auto& x = *end.external;

@@ -131,10 +131,10 @@ std::vector<std::string> unresolved_peers(const Scope& scope);
 
 namespace secprov::check {
 
-// The native-limit gaps (render::enforcement_gaps) of an end that runs natively: a profile
-// without the enabler sidecar (the sidecar enforces exactly the profile), or an external
-// peer with an `implementation` (its parameters read as a profile of that output). Empty:
-// the end does what its parameters say.
+// The native-limit gaps (render::enforcement_gaps) of an end: a profile's, less the rows its
+// enabler sidecar closes (render::enabler_takes_over: the sidecar enforces exactly the profile
+// on the sides it takes over), or an external peer's with an `implementation` (its parameters
+// read as a profile of that output). Empty: the end does what its parameters say.
 std::vector<render::EnforcementGap> native_gaps(const End& end);
 // Whether one of `gaps` is the row (output, code).
 bool has_gap(const std::vector<render::EnforcementGap>& gaps, api::NfImplementation output,

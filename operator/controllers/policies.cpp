@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "api/text.h"
 #include "api/time.h"
 #include "render/injection.h"
 #include "render/native_limits.h"
@@ -130,22 +131,74 @@ Clock::time_point next_check(const Input& input) {
   return input.leaf->not_after() - input.renew_before;
 }
 
-Enforcement enforcement(const api::SecurityProfile& profile) {
-  const auto outputs = render::native_outputs(profile.spec.outputs);
-  if (outputs.empty()) {
+namespace {
+
+std::string joined(const std::vector<std::string>& items) {
+  return api::join(items, ", ");
+}
+
+std::string gap_name(const render::EnforcementGap& gap) {
+  return std::string(render::output_name(gap.output)) + " " + gap.code;
+}
+
+// No native output: the enabler alone says what is known of the NF.
+Enforcement enforcement_without_output(const api::SecurityProfile& profile) {
+  const bool sidecar = api::enabler_sidecar(profile);
+  const auto unknown = render::asked_of_unknown_nf(profile);
+  if (sidecar && unknown.empty()) {
+    return {api::ConditionStatus::True,
+            {"EnforcedByEnabler",
+             "enabler: no gap\nthe enabler sidecar terminates the NF's inbound TLS and "
+             "originates its TLS to the peers of spec.enabler.outbound, with the profile's "
+             "versions, cipher suites, groups and certificates; the profile asks nothing else "
+             "of the NF"}};
+  }
+  if (!sidecar) {
     return {api::ConditionStatus::Unknown,
             {"ConsumerUnknown",
              "consumer unknown (no spec.outputs)\n"
              "no native output is selected: secprov writes the Secrets and security.yaml only, "
              "and whether the NF enforces them depends on a consumer secprov does not know; "
-             "select spec.outputs.open5gs or spec.outputs.free5gc, or enable the enabler "
-             "sidecar (spec.enabler, coming)"}};
+             "select spec.outputs.open5gs or spec.outputs.free5gc, or put the enabler sidecar "
+             "in front of the NF (spec.enabler.mode: Sidecar)"}};
   }
+  return {api::ConditionStatus::Unknown,
+          {"ConsumerUnknown",
+           "consumer unknown for " + joined(unknown) + " (no spec.outputs)\n" +
+               "the enabler sidecar does not do " + joined(unknown) +
+               ": that depends on the NF, which secprov does not know; select "
+               "spec.outputs.open5gs or spec.outputs.free5gc" +
+               (std::find(unknown.begin(), unknown.end(), "outbound TLS") != unknown.end()
+                    ? ", or route the NF's peers through spec.enabler.outbound"
+                    : "")}};
+}
+
+}  // namespace
+
+Enforcement enforcement(const api::SecurityProfile& profile) {
+  const auto outputs = render::native_outputs(profile.spec.outputs);
+  if (outputs.empty()) return enforcement_without_output(profile);
   std::string names;
   for (const auto output : outputs)
     names += (names.empty() ? "" : ", ") + std::string(render::output_name(output));
-  const auto gaps = render::enforcement_gaps(profile);
+  std::vector<render::EnforcementGap> gaps;
+  std::vector<std::string> closed;  // gaps the enabler sidecar closes
+  for (auto& gap : render::enforcement_gaps(profile)) {
+    if (render::enabler_takes_over(profile, gap.side)) {
+      closed.push_back(gap_name(gap));
+    } else {
+      gaps.push_back(std::move(gap));
+    }
+  }
+  const std::string by_enabler =
+      closed.empty() ? "" : "\nclosed by the enabler sidecar (spec.enabler): " + joined(closed);
   if (gaps.empty()) {
+    if (!closed.empty()) {
+      return {api::ConditionStatus::True,
+              {"EnforcedByEnabler",
+               names + " + enabler: no gap" + by_enabler +
+                   "\nthe NF enforces by itself the rest of what this profile asks"}};
+    }
     return {api::ConditionStatus::True,
             {"NativelyEnforced",
              names + ": no gap\nthe NF enforces by itself what this profile asks: no row of "
@@ -163,13 +216,33 @@ Enforcement enforcement(const api::SecurityProfile& profile) {
         (summary.empty() ? "" : "; ") + std::string(render::output_name(output)) + ": " + codes;
   }
   std::string message = summary;
+  for (const auto& gap : gaps) message += "\n" + gap_name(gap) + ": " + gap.message;
+  message += by_enabler;
+  // The remedy: what the enabler would close, and what it never does.
+  std::vector<std::string> server, client, never;
   for (const auto& gap : gaps) {
-    message +=
-        "\n" + std::string(render::output_name(gap.output)) + " " + gap.code + ": " + gap.message;
+    (gap.side == render::TlsSide::Server   ? server
+     : gap.side == render::TlsSide::Client ? client
+                                           : never)
+        .push_back(gap_name(gap));
   }
-  message +=
-      "\nremedy: enable the enabler sidecar (spec.enabler, coming) in front of the NF; it "
-      "enforces these itself";
+  std::vector<std::string> remedies;
+  if (!server.empty()) {
+    remedies.push_back(joined(server) +
+                       " with spec.enabler.inbound (it terminates the NF's inbound TLS)");
+  }
+  if (!client.empty()) {
+    remedies.push_back(joined(client) +
+                       " with spec.enabler.outbound (it originates TLS to the NF's peers)");
+  }
+  if (!remedies.empty()) {
+    message += "\nremedy: the enabler sidecar (spec.enabler.mode: Sidecar) closes " +
+               api::join(remedies, "; ");
+  }
+  if (!never.empty()) {
+    message +=
+        "\nnot closed by the enabler, which terminates and originates TLS only: " + joined(never);
+  }
   return {api::ConditionStatus::False, {"EnforcementGaps", std::move(message)}};
 }
 

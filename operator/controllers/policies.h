@@ -75,15 +75,6 @@ std::string issuance_reason(bool had_certificate, bool repairing,
 // when renewal is held back.
 std::chrono::system_clock::time_point next_check(const Input& input);
 
-// The Enforced condition: whether the NFs of spec.outputs enforce by themselves what the
-// profile asks, from the native-limits table (render/native_limits.h).
-//   True  NativelyEnforced  no row finds the profile asking for more than those NFs do;
-//   False EnforcementGaps   the message's first line lists the gap codes per output (what
-//                           `kubectl get securityprofile` shows), then one line per gap, then
-//                           the remedy (the enabler sidecar);
-//   Unknown ConsumerUnknown no native output is selected: secprov writes the Secrets and
-//                           security.yaml only, and what consumes them is not known, so
-//                           neither is what it enforces.
 // Whether the CA in a trust domain's key-pair Secret may issue a profile's certificates.
 //   Accepted  the domain is Ready and status.caFingerprint names that CA;
 //   Promoted  a rotation has just promoted its new CA into the key pair (the Secret holds
@@ -102,6 +93,22 @@ struct IssuerCheck {
 IssuerCheck issuer_acceptance(const std::string& domain_name, const api::TrustDomainStatus& status,
                               const std::string& key_pair_fingerprint);
 
+// The Enforced condition: whether the NF of spec.outputs, with the enabler sidecar where the
+// profile has one, enforces what the profile asks, from the native-limits table
+// (render/native_limits.h). The sidecar closes a row about the NF's TLS server when it has
+// spec.enabler.inbound and one about its TLS client when it has spec.enabler.outbound peers;
+// it never closes OAuth2 or N32 rows.
+//   True  NativelyEnforced   no row finds the profile asking for more than those NFs do;
+//   True  EnforcedByEnabler  the sidecar closes every row that does (the message names them),
+//                            or, with no native output, it does all the profile asks;
+//   False EnforcementGaps    the message's first line lists the open gap codes per output
+//                            (what `kubectl get securityprofile` shows), then one line per
+//                            gap, the rows the sidecar closes, the remedy for the rows it
+//                            would close, and those it never does;
+//   Unknown ConsumerUnknown  no native output is selected and the profile asks of the NF
+//                            something no sidecar does for it (its TLS without a sidecar,
+//                            OAuth2, N32): secprov writes the Secrets and security.yaml, and
+//                            what consumes them is not known, so neither is what it enforces.
 struct Enforcement {
   api::ConditionStatus status = api::ConditionStatus::Unknown;
   Reason reason;

@@ -4,6 +4,8 @@
 #include <array>
 #include <string>
 
+#include "api/text.h"
+
 namespace secprov::render {
 namespace {
 
@@ -25,9 +27,7 @@ bool sbi_oauth2(const SecurityProfile& p) {
 }
 
 std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
+  return api::join(items, ", ");
 }
 
 template <api::ApiEnum E>
@@ -133,37 +133,37 @@ constexpr std::string_view kOpen5gsServer = "Open5GS v2.7.7 lib/sbi/nghttp2-serv
 constexpr std::string_view kOpen5gsSepp = "Open5GS v2.7.7 src/sepp/context.c";
 
 constexpr std::array kNativeLimits{
-    NativeLimit{NfImplementation::Open5GS, "TLSVersions",
+    NativeLimit{NfImplementation::Open5GS, "TLSVersions", TlsSide::Server,
                 "accepts TLS 1.0 to 1.3 whatever minVersion and maxVersion say", kOpen5gsServer,
                 open5gs_versions},
-    NativeLimit{NfImplementation::Open5GS, "CipherSuites",
+    NativeLimit{NfImplementation::Open5GS, "CipherSuites", TlsSide::Server,
                 "uses a fixed TLS 1.2 cipher list that includes DHE suites, and OpenSSL's default "
                 "TLS 1.3 suites",
                 kOpen5gsServer, open5gs_cipher_suites},
-    NativeLimit{NfImplementation::Open5GS, "KeyExchangeGroups",
+    NativeLimit{NfImplementation::Open5GS, "KeyExchangeGroups", TlsSide::Server,
                 "offers P-256 (secp256r1) only as the server key-exchange group", kOpen5gsServer,
                 open5gs_groups},
-    NativeLimit{NfImplementation::Open5GS, "ExpiredClientCertAccepted",
+    NativeLimit{NfImplementation::Open5GS, "ExpiredClientCertAccepted", TlsSide::Server,
                 "accepts an expired client certificate (depth 0) in its verify callback",
                 kOpen5gsServer, open5gs_expired_client},
-    NativeLimit{NfImplementation::Open5GS, "NoOAuth2",
+    NativeLimit{NfImplementation::Open5GS, "NoOAuth2", TlsSide::None,
                 "has no OAuth2: access tokens are neither requested nor checked (models only)",
                 "Open5GS v2.7.7 lib/sbi/openapi/model/access_token_req.h", oauth2_asked},
-    NativeLimit{NfImplementation::Open5GS, "N32OneClientCA",
+    NativeLimit{NfImplementation::Open5GS, "N32OneClientCA", TlsSide::None,
                 "takes one CA file (verify_client_cacert) per n32 server: client certificates of "
                 "every partner are verified against that one file",
                 kOpen5gsSepp, n32_client_ca_per_server},
-    NativeLimit{NfImplementation::Open5GS, "N32OneTargetPLMN",
+    NativeLimit{NfImplementation::Open5GS, "N32OneTargetPLMN", TlsSide::None,
                 "takes one target_plmn_id per n32 client (peer SEPP): secprov renders the first",
                 kOpen5gsSepp, n32_target_plmns},
-    NativeLimit{NfImplementation::Free5GC, "NoServerVerification",
+    NativeLimit{NfImplementation::Free5GC, "NoServerVerification", TlsSide::Client,
                 "clients skip server verification (InsecureSkipVerify): the server's "
                 "certificate is never checked",
                 "free5GC v1.4.5 openapi/client.go", free5gc_server_verification},
-    NativeLimit{NfImplementation::Free5GC, "NoClientCertificate",
+    NativeLimit{NfImplementation::Free5GC, "NoClientCertificate", TlsSide::Client,
                 "clients present no client certificate", "free5GC v1.4.5 openapi/client.go",
                 free5gc_client_certificate},
-    NativeLimit{NfImplementation::Free5GC, "NoOAuth2",
+    NativeLimit{NfImplementation::Free5GC, "NoOAuth2", TlsSide::None,
                 "needs RSA keys, RS512 and a writable cert directory the NRF fills itself for "
                 "OAuth2, so secprov renders oauth: false",
                 "free5GC v1.4.5 nrf internal/context/context.go", oauth2_asked},
@@ -192,12 +192,37 @@ std::vector<EnforcementGap> enforcement_gaps(const api::SecurityProfile& profile
   for (const auto& row : kNativeLimits) {
     if (std::find(outputs.begin(), outputs.end(), row.output) == outputs.end()) continue;
     if (auto asked = row.exceeded_by(profile)) {
-      gaps.push_back({row.output, std::string(row.code),
+      gaps.push_back({row.output, std::string(row.code), row.side,
                       std::string(api::to_string(row.output)) + " " + std::string(row.limit) +
                           "; " + *asked + " (" + std::string(row.source) + ")"});
     }
   }
   return gaps;
+}
+
+bool enabler_takes_over(const api::SecurityProfile& profile, TlsSide side) {
+  if (!api::enabler_sidecar(profile)) return false;
+  const auto& enabler = *profile.spec.enabler;
+  switch (side) {
+    case TlsSide::Server:
+      return enabler.inbound.has_value();
+    case TlsSide::Client:
+      return !enabler.outbound.empty();
+    case TlsSide::None:
+      return false;
+  }
+  return false;
+}
+
+std::vector<std::string> asked_of_unknown_nf(const api::SecurityProfile& profile) {
+  std::vector<std::string> asked;
+  if (sbi_tls(profile)) {
+    if (!enabler_takes_over(profile, TlsSide::Server)) asked.emplace_back("inbound TLS");
+    if (!enabler_takes_over(profile, TlsSide::Client)) asked.emplace_back("outbound TLS");
+  }
+  if (sbi_oauth2(profile)) asked.emplace_back("OAuth2");
+  if (profile.spec.n32) asked.emplace_back("N32");
+  return asked;
 }
 
 }  // namespace secprov::render

@@ -1,8 +1,8 @@
 // Issue 8 defect 8: Ready says the objects are written, not that the NF enforces them. Each
-// profile gets an Enforced condition per spec.outputs: False naming every gap of the NF's
-// native limits (with the enabler sidecar as the remedy), True when the NF enforces all the
-// profile asks, Unknown when no native output says what the consumer is; and
-// `kubectl get securityprofile` shows it at a glance.
+// profile gets an Enforced condition per spec.outputs and its enabler sidecar: False naming
+// every gap of the NF's native limits the sidecar does not close (with the remedy), True when
+// the NF, with its sidecar, enforces all the profile asks, Unknown when no native output says
+// what the consumer is; and `kubectl get securityprofile` shows it at a glance.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -81,13 +81,23 @@ TEST_F(EnforcedTest, ConditionNamesEachGapOfTheOutputsNfAndKubectlShowsIt) {
                  &output),
       0)
       << output;
+  // free5GC behind the enabler sidecar, inbound and to its NRF: its client gaps are closed.
+  Json udm = document("udm", "UDM", {{"tls", {{"mode", "MutualTLS"}}}}, {{"free5gc", true}});
+  udm["spec"]["enabler"] = {{"mode", "Sidecar"},
+                            {"inbound", {{"port", 8000}, {"tlsPort", 8443}}},
+                            {"outbound",
+                             {{{"name", "nrf"},
+                               {"localPort", 9002},
+                               {"host", "nrf.5gc.svc.cluster.local"},
+                               {"port", 443}}}}};
+  ASSERT_EQ(apply_yaml(udm.dump(2), &output), 0) << output;
 
-  // Open5GS: every gap of consumers.md, one line each, then the remedy.
+  // Open5GS: every gap of consumers.md, one line each, then the remedy and what it leaves.
   expect_settled("amf", "False");
   const Json amf = condition("amf", "Enforced");
   EXPECT_EQ(amf.value("reason", ""), "EnforcementGaps") << amf.dump();
   const auto amf_lines = lines(amf.value("message", ""));
-  ASSERT_EQ(amf_lines.size(), 7u) << amf.dump(2);
+  ASSERT_EQ(amf_lines.size(), 8u) << amf.dump(2);
   EXPECT_EQ(amf_lines[0],
             "open5gs: TLSVersions, CipherSuites, KeyExchangeGroups, ExpiredClientCertAccepted, "
             "NoOAuth2");
@@ -98,7 +108,12 @@ TEST_F(EnforcedTest, ConditionNamesEachGapOfTheOutputsNfAndKubectlShowsIt) {
            {3, "P-256 (secp256r1) only"},
            {4, "expired client certificate"},
            {5, "has no OAuth2"},
-           {6, "enabler sidecar (spec.enabler, coming)"}}) {
+           {6,
+            "remedy: the enabler sidecar (spec.enabler.mode: Sidecar) closes open5gs "
+            "TLSVersions"},
+           {6, "with spec.enabler.inbound"},
+           {7, "not closed by the enabler"},
+           {7, "open5gs NoOAuth2"}}) {
     EXPECT_NE(amf_lines[k].find(text), std::string::npos) << text << " not in: " << amf_lines[k];
   }
   for (std::size_t k = 1; k <= 5; ++k) {
@@ -114,6 +129,16 @@ TEST_F(EnforcedTest, ConditionNamesEachGapOfTheOutputsNfAndKubectlShowsIt) {
   // Nothing asked beyond what the NFs do: enforced.
   expect_settled("nssf", "True");
   EXPECT_EQ(condition("nssf", "Enforced").value("reason", ""), "NativelyEnforced");
+
+  // The sidecar closes what free5GC's client does not do.
+  expect_settled("udm", "True");
+  const Json udm_enforced = condition("udm", "Enforced");
+  EXPECT_EQ(udm_enforced.value("reason", ""), "EnforcedByEnabler") << udm_enforced.dump();
+  const auto udm_lines = lines(udm_enforced.value("message", ""));
+  ASSERT_GE(udm_lines.size(), 2u) << udm_enforced.dump();
+  EXPECT_EQ(udm_lines[1],
+            "closed by the enabler sidecar (spec.enabler): free5gc NoServerVerification, free5gc "
+            "NoClientCertificate");
 
   // No native output: the consumer, so what it enforces, is not known.
   expect_settled("ausf", "Unknown");
@@ -140,6 +165,7 @@ TEST_F(EnforcedTest, ConditionNamesEachGapOfTheOutputsNfAndKubectlShowsIt) {
             std::string::npos)
       << output;
   EXPECT_NE(row("nssf").find("open5gs, free5gc: no gap"), std::string::npos) << output;
+  EXPECT_NE(row("udm").find("free5gc + enabler: no gap"), std::string::npos) << output;
   EXPECT_NE(row("ausf").find("Unknown"), std::string::npos) << output;
   EXPECT_NE(row("ausf").find("consumer unknown (no spec.outputs)"), std::string::npos) << output;
 }

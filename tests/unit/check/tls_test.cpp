@@ -30,6 +30,12 @@ const json kOpen5gs = {{"outputs", {{"open5gs", true}}}};
 const json kFree5gc = {{"outputs", {{"free5gc", true}}}};
 const json kSidecar = {
     {"enabler", {{"mode", "Sidecar"}, {"inbound", {{"port", 8000}, {"tlsPort", 8443}}}}}};
+const json kOutboundToAusf = {{"enabler",
+                               {{"outbound",
+                                 {{{"name", "ausf"},
+                                   {"localPort", 9001},
+                                   {"host", "ausf.5gc.svc.cluster.local"},
+                                   {"port", 8443}}}}}}};
 
 struct Case {
   const char* name;
@@ -97,10 +103,16 @@ const Case kCases[] = {
      kFree5gc,
      tls({{"mode", "TLS"}}),
      {"ServerNotVerified"}},
+    // The sidecar originates the consumer's TLS only to its outbound peers; in front of the
+    // NF alone (inbound), it leaves free5GC's own client dialling the producer.
     {"MutualTlsProducerWithFree5gcConsumerBehindEnabler",
-     merged(kFree5gc, kSidecar),
+     merged(merged(kFree5gc, kSidecar), kOutboundToAusf),
      json::object(),
      {}},
+    {"MutualTlsProducerWithFree5gcConsumerBehindInboundOnlyEnabler",
+     merged(kFree5gc, kSidecar),
+     json::object(),
+     {"ClientCertificateMissing", "ServerNotVerified"}},
     {"DifferentTrustDomainsUnknownFingerprints",
      json::object(),
      {{"trustDomainRef", {{"name", "other"}}}},

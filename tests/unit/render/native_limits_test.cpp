@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -161,6 +162,56 @@ TEST(NativeLimitsTest, UpfHasNoSbiSoNoSbiGap) {
   doc["spec"]["sbi"] = {{"tls", {{"mode", "MutualTLS"}}}};
   doc["spec"]["outputs"] = {{"open5gs", true}, {"free5gc", true}};
   EXPECT_TRUE(enforcement_gaps(parse(doc)).empty());
+}
+
+// The side of each row decides what the enabler sidecar closes: the NF's TLS server (what it
+// accepts) behind inbound, its client (what it verifies and presents) behind outbound, and
+// neither OAuth2 nor N32.
+TEST(NativeLimitsTest, EachRowSaysWhichSideOfTheNfItIsAbout) {
+  std::map<std::string, TlsSide> sides;
+  for (const auto& row : native_limits()) {
+    sides[std::string(output_name(row.output)) + "/" + std::string(row.code)] = row.side;
+  }
+  EXPECT_EQ(sides,
+            (std::map<std::string, TlsSide>{{"open5gs/TLSVersions", TlsSide::Server},
+                                            {"open5gs/CipherSuites", TlsSide::Server},
+                                            {"open5gs/KeyExchangeGroups", TlsSide::Server},
+                                            {"open5gs/ExpiredClientCertAccepted", TlsSide::Server},
+                                            {"open5gs/NoOAuth2", TlsSide::None},
+                                            {"open5gs/N32OneClientCA", TlsSide::None},
+                                            {"open5gs/N32OneTargetPLMN", TlsSide::None},
+                                            {"free5gc/NoServerVerification", TlsSide::Client},
+                                            {"free5gc/NoClientCertificate", TlsSide::Client},
+                                            {"free5gc/NoOAuth2", TlsSide::None}}));
+  const auto gaps = enforcement_gaps(parse(amf_style({{"free5gc", true}})));
+  EXPECT_EQ(gap(gaps, "NoServerVerification").side, TlsSide::Client);
+  EXPECT_EQ(gap(gaps, "NoOAuth2").side, TlsSide::None);
+}
+
+TEST(NativeLimitsTest, TheEnablerTakesOverTheSidesItIsGiven) {
+  auto doc = amf_style({{"open5gs", true}});
+  const auto none = parse(doc);
+  for (const auto side : {TlsSide::Server, TlsSide::Client, TlsSide::None}) {
+    EXPECT_FALSE(enabler_takes_over(none, side));
+  }
+  doc["spec"]["enabler"] = {{"mode", "Sidecar"}, {"inbound", {{"port", 8000}, {"tlsPort", 8443}}}};
+  const auto inbound = parse(doc);
+  EXPECT_TRUE(enabler_takes_over(inbound, TlsSide::Server));
+  EXPECT_FALSE(enabler_takes_over(inbound, TlsSide::Client));
+  EXPECT_FALSE(enabler_takes_over(inbound, TlsSide::None));
+  EXPECT_EQ(asked_of_unknown_nf(inbound), (std::vector<std::string>{"outbound TLS", "OAuth2"}));
+  doc["spec"]["enabler"]["outbound"] = json::array({{{"name", "nrf"},
+                                                     {"localPort", 9002},
+                                                     {"host", "nrf.5gc.svc.cluster.local"},
+                                                     {"port", 443}}});
+  const auto both = parse(doc);
+  EXPECT_TRUE(enabler_takes_over(both, TlsSide::Client));
+  EXPECT_EQ(asked_of_unknown_nf(both), std::vector<std::string>{"OAuth2"});
+  // Native mode is no sidecar, whatever else the enabler says.
+  doc["spec"]["enabler"]["mode"] = "Native";
+  EXPECT_FALSE(enabler_takes_over(parse(doc), TlsSide::Server));
+  EXPECT_EQ(asked_of_unknown_nf(parse(doc)),
+            (std::vector<std::string>{"inbound TLS", "outbound TLS", "OAuth2"}));
 }
 
 }  // namespace
