@@ -91,7 +91,7 @@ nlohmann::json to_json(const Condition& c) {
                         {"observedGeneration", c.observed_generation},
                         {"lastTransitionTime", format_rfc3339(c.last_transition_time)},
                         {"reason", c.reason},
-                        {"message", c.message}};
+                        {"message", c.message.str()}};
 }
 
 Result<Condition> parse_condition(const nlohmann::json& j, const std::string& path) {
@@ -104,7 +104,7 @@ Result<Condition> parse_condition(const nlohmann::json& j, const std::string& pa
   if (auto v = r.timestamp("lastTransitionTime", detail::Required::Yes))
     c.last_transition_time = *v;
   if (auto v = r.string("reason", detail::Required::Yes)) c.reason = *v;
-  if (auto v = r.string("message")) c.message = *v;
+  if (auto v = r.string("message")) c.message = std::move(*v);
   r.finish();
   if (!errs.empty()) return errs;
   return c;

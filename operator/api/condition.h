@@ -10,6 +10,7 @@
 
 #include "api/enums.h"
 #include "api/errors.h"
+#include "api/text.h"
 #include "api/time.h"
 
 namespace secprov::api {
@@ -19,8 +20,8 @@ struct Condition {
   ConditionStatus status = ConditionStatus::Unknown;
   std::int64_t observed_generation = 0;
   Timestamp last_transition_time{};
-  std::string reason;   // CamelCase, non-empty
-  std::string message;  // may be empty
+  std::string reason;  // CamelCase, non-empty
+  SharedText message;  // may be empty; the same text in many profiles (runtime::TextPool)
   friend bool operator==(const Condition&, const Condition&) = default;
 };
 

@@ -1,14 +1,43 @@
 #include "api/text.h"
 
+#include <algorithm>
+
 namespace secprov::api {
 
 std::string join(std::span<const std::string> items, std::string_view separator) {
   std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    if (k > 0) out += separator;
+    out += items[k];
   }
   return out;
+}
+
+SharedText::SharedText(std::string text)
+    : text_(text.empty() ? nullptr : std::make_shared<const std::string>(std::move(text))) {}
+
+const std::string& SharedText::str() const noexcept {
+  static const std::string kEmpty;  // immutable: no shared mutable state
+  return text_ ? *text_ : kEmpty;
+}
+
+SharedText TextPool::intern(const SharedText& text) {
+  if (text.empty()) return {};
+  const std::lock_guard lock(mutex_);
+  if (const auto it = texts_.find(std::string_view(text.str())); it != texts_.end()) {
+    return SharedText(*it);
+  }
+  texts_.insert(text.holder());
+  if (texts_.size() >= sweep_at_) {
+    std::erase_if(texts_, [](const Text& held) { return held.use_count() == 1; });
+    sweep_at_ = std::max(kFirstSweep, 2 * texts_.size());
+  }
+  return text;
+}
+
+std::size_t TextPool::size() const {
+  const std::lock_guard lock(mutex_);
+  return texts_.size();
 }
 
 }  // namespace secprov::api

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "api/text.h"
 #include "controllers/ca_provider.h"
 #include "controllers/observed.h"
 #include "controllers/policies.h"
@@ -44,10 +45,19 @@ std::string namespace_trust_domain(std::string_view ns, std::string_view domain)
 }  // namespace index
 
 std::shared_ptr<ProfileStore> make_profile_store() {
-  auto store = std::make_shared<ProfileStore>([](const Json& object) {
+  // Every profile's conditions say much the same (the Enforced message alone runs to hundreds
+  // of bytes): the cache holds each text once.
+  auto messages = std::make_shared<api::TextPool>();
+  auto store = std::make_shared<ProfileStore>([messages](const Json& object) {
     // A cached profile without its status: only admit() parses the whole one.
     if (is_stripped_profile(object)) return std::optional<api::SecurityProfile>{};
-    return ok_or_nullopt(api::parse_security_profile(object));
+    auto profile = ok_or_nullopt(api::parse_security_profile(object));
+    if (profile) {
+      auto& conditions = profile->status.conditions;
+      for (auto& condition : conditions) condition.message = messages->intern(condition.message);
+      conditions.shrink_to_fit();
+    }
+    return profile;
   });
   using Values = std::vector<std::string>;
   // Both trust domains a profile uses: spec.trustDomainRef and, for a SEPP, the interconnect

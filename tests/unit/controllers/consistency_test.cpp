@@ -84,7 +84,7 @@ TEST(ConsistencyOutcome, Table) {
     EXPECT_EQ(out.condition.status, c.status) << c.name;
     EXPECT_EQ(out.condition.reason, c.reason) << c.name;
     EXPECT_EQ(out.condition.observed_generation, 7) << c.name;
-    EXPECT_NE(out.condition.message.find(c.message_has), std::string::npos)
+    EXPECT_NE(out.condition.message.str().find(c.message_has), std::string::npos)
         << c.name << ": " << out.condition.message;
     std::vector<std::string> peers;
     for (const auto& r : out.results) peers.push_back(r.peer);
@@ -107,8 +107,8 @@ TEST(ConsistencyOutcome, ListIsBoundedAndCountsAll) {
   EXPECT_FALSE(out.results.front().consistent);
   EXPECT_LE(out.results.front().message.size(), 1024u);
   EXPECT_EQ(out.inconsistent.size(), 20u);
-  EXPECT_NE(out.condition.message.find("20 of 40"), std::string::npos);
-  EXPECT_NE(out.condition.message.find("and 17 more"), std::string::npos);
+  EXPECT_NE(out.condition.message.str().find("20 of 40"), std::string::npos);
+  EXPECT_NE(out.condition.message.str().find("and 17 more"), std::string::npos);
 }
 
 TEST(InconsistentPairs, CountsEachPairOnceWhoeverSaysIt) {

@@ -209,6 +209,37 @@ TEST_F(MappersTest, TheInterconnectTrustDomainMapsToItsSepp) {
 
 // A rotation rewrites its progress report as profiles catch up; only what a profile, bundle
 // or consistency evaluation reads may wake them.
+// The profile cache holds each condition message once, however many profiles carry it.
+TEST(ProfileStore, ProfilesShareTheirConditionMessages) {
+  const auto store = make_profile_store();
+  const std::string enforced_message(300, 'e');
+  for (const std::string name : {"amf", "smf"}) {
+    Json p = profile("5gc", name, "td-a");
+    p["status"]["conditions"] = Json::array({{{"type", "Enforced"},
+                                              {"status", "False"},
+                                              {"lastTransitionTime", "2026-12-01T00:00:00Z"},
+                                              {"reason", "EnforcementGaps"},
+                                              {"message", enforced_message}},
+                                             {{"type", "Ready"},
+                                              {"status", "True"},
+                                              {"lastTransitionTime", "2026-12-01T00:00:00Z"},
+                                              {"reason", "Provisioned"},
+                                              {"message", "objects of " + name}}});
+    store->upsert(ptr(p));
+  }
+  const auto amf = store->get({"5gc", "amf"});
+  const auto smf = store->get({"5gc", "smf"});
+  ASSERT_NE(amf, nullptr);
+  ASSERT_NE(smf, nullptr);
+  ASSERT_EQ(amf->status.conditions.size(), 2u);
+  ASSERT_EQ(smf->status.conditions.size(), 2u);
+  EXPECT_EQ(amf->status.conditions[0].message, enforced_message);
+  EXPECT_TRUE(amf->status.conditions[0].message.shares_with(smf->status.conditions[0].message));
+  // Different texts stay apart.
+  EXPECT_EQ(amf->status.conditions[1].message, "objects of amf");
+  EXPECT_EQ(smf->status.conditions[1].message, "objects of smf");
+}
+
 TEST(TrustDomainChangedBeyondProgress, Table) {
   Json rotating = trust_domain("td", "", "10");
   rotating["status"] = {
