@@ -456,7 +456,7 @@ struct SecurityProfileStatus {
   std::optional<CertificateStatus> certificate;
   std::vector<GeneratedObject> objects;        // at most kMaxStatusObjects
   std::vector<DriftFinding> drift_findings;    // newest first, at most kMaxDriftFindings
-  std::optional<PodsStatus> pods;              // Sidecar profiles only
+  Boxed<PodsStatus> pods;                      // Sidecar profiles only
   std::vector<ConsistencyResult> consistency;  // the consistency controller's
   friend bool operator==(const SecurityProfileStatus&, const SecurityProfileStatus&) = default;
 };

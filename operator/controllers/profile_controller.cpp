@@ -1117,7 +1117,7 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
   return runtime::ReconcileResult::Done();
 }
 
-std::optional<api::PodsStatus> SecurityProfileReconciler::reconcile_pods(const Pass& pass) {
+api::Boxed<api::PodsStatus> SecurityProfileReconciler::reconcile_pods(const Pass& pass) {
   const auto& profile = pass.profile;
   if (!api::enabler_sidecar(profile)) return std::nullopt;
   std::string digest;
@@ -1204,7 +1204,7 @@ void SecurityProfileReconciler::roll_out(const Pass& pass, const std::string& di
 
 std::optional<std::chrono::system_clock::time_point> SecurityProfileReconciler::compose_status(
     api::SecurityProfileStatus& status, const Pass& pass, const std::vector<Outcome>& outcomes,
-    const std::optional<api::PodsStatus>& pods) {
+    const api::Boxed<api::PodsStatus>& pods) {
   const auto generation = pass.profile.metadata.generation;
   const auto now = seconds_of(pass.now);
   status.objects.clear();

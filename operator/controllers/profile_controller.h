@@ -87,11 +87,11 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
   // returns when to look again.
   std::optional<std::chrono::system_clock::time_point> compose_status(
       api::SecurityProfileStatus& status, const Pass& pass, const std::vector<Outcome>& outcomes,
-      const std::optional<api::PodsStatus>& pods);
+      const api::Boxed<api::PodsStatus>& pods);
   // Sidecar profiles (issue 9): status.pods from the Pod cache, and with rollout: Restart the
   // owning Deployments and StatefulSets of Pods with an older configuration digest get the
   // current digest in their pod template (once per digest; errors are Warning Events).
-  std::optional<api::PodsStatus> reconcile_pods(const Pass& pass);
+  api::Boxed<api::PodsStatus> reconcile_pods(const Pass& pass);
   void roll_out(const Pass& pass, const std::string& digest,
                 const std::vector<const nlohmann::json*>& stale_pods);
   // A planned object as the cache has it.
