@@ -89,9 +89,9 @@ V& EventRecorder::Lru<V>::put(const std::string& key, V value) {
     return *existing;
   }
   order_.emplace_front(key, std::move(value));
-  index_.emplace(key, order_.begin());
+  index_.emplace(std::string_view(order_.front().first), order_.begin());
   if (order_.size() > capacity_) {
-    index_.erase(order_.back().first);
+    index_.erase(std::string_view(order_.back().first));
     order_.pop_back();
   }
   return order_.front().second;
@@ -101,8 +101,9 @@ template <typename V>
 void EventRecorder::Lru<V>::erase(const std::string& key) {
   const auto it = index_.find(key);
   if (it == index_.end()) return;
-  order_.erase(it->second);
-  index_.erase(it);
+  const auto node = it->second;
+  index_.erase(it);  // first: its key is a view of the node's
+  order_.erase(node);
 }
 
 EventRecorder::EventRecorder(std::shared_ptr<kube::Client> client, EventRecorderOptions options)

@@ -108,7 +108,10 @@ class EventRecorder {
    private:
     std::size_t capacity_;
     std::list<std::pair<std::string, V>> order_;  // most recent first
-    std::unordered_map<std::string, typename std::list<std::pair<std::string, V>>::iterator> index_;
+    // Keyed by a view of the key its node holds (a list node never moves): a key, which
+    // carries the Event's message, is stored once.
+    std::unordered_map<std::string_view, typename std::list<std::pair<std::string, V>>::iterator>
+        index_;
   };
 
   void loop(std::stop_token stop);

@@ -95,6 +95,33 @@ TEST(EventRecorder, DifferentMessageOrObjectCreatesNewEvent) {
   EXPECT_TRUE(f.api.requests("PATCH").empty());
 }
 
+// The aggregation cache is bounded: the least recently seen Event is forgotten first (a
+// repeat of it is then a new Event), the others still aggregate. Long messages make keys the
+// cache cannot hold inline.
+TEST(EventRecorder, AggregationForgetsTheLeastRecentlySeenBeyondItsSize) {
+  EventRecorderOptions options;
+  options.cache_size = 2;
+  Fixture f(options);
+  const std::string message(200, 'm');
+  const auto record = [&](const std::string& name) {
+    f.recorder->record(profile(name, "uid-" + name), EventType::Warning, "IssueFailed", message);
+    f.recorder->flush();
+  };
+  record("p1");
+  record("p2");
+  record("p1");  // p1 now the most recent: aggregated
+  record("p3");  // forgets p2
+  EXPECT_EQ(f.api.requests("POST").size(), 3u);
+  EXPECT_EQ(f.api.requests("PATCH").size(), 1u);
+  record("p1");  // still known
+  record("p3");  // still known
+  EXPECT_EQ(f.api.requests("POST").size(), 3u);
+  EXPECT_EQ(f.api.requests("PATCH").size(), 3u);
+  record("p2");  // forgotten: a new Event
+  EXPECT_EQ(f.api.requests("POST").size(), 4u);
+  EXPECT_EQ(f.api.requests("PATCH").size(), 3u);
+}
+
 TEST(EventRecorder, AfterTheWindowANewEventIsCreated) {
   Fixture f;
   f.recorder->record(profile("p1", "uid-1"), EventType::Normal, "Issued", "ok");
