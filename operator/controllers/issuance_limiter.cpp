@@ -27,13 +27,18 @@ IssuanceLimiter::IssuanceLimiter(Options options,
 std::optional<std::chrono::milliseconds> IssuanceLimiter::try_take(const std::string& profile_uid,
                                                                    Clock::time_point now) {
   const std::lock_guard lock(mutex_);
-  const double burst = options_.burst;
   const double per_second = 1.0 / static_cast<double>(options_.interval.count());
-  auto [it, inserted] = buckets_.try_emplace(profile_uid, Bucket{burst, now});
+  if (buckets_.size() >= sweep_at_) {
+    std::erase_if(buckets_, [&](const auto& entry) {
+      return tokens_at(entry.second, now) >= static_cast<double>(options_.burst);
+    });
+    sweep_at_ = std::max(kFirstSweep, 2 * buckets_.size());
+  }
+  auto [it, inserted] =
+      buckets_.try_emplace(profile_uid, Bucket{static_cast<double>(options_.burst), now});
   auto& bucket = it->second;
   if (!inserted && now > bucket.updated) {
-    const double elapsed = std::chrono::duration<double>(now - bucket.updated).count();
-    bucket.tokens = std::min(burst, bucket.tokens + elapsed * per_second);
+    bucket.tokens = tokens_at(bucket, now);
     bucket.updated = now;
   }
   if (bucket.tokens >= 1.0) {
@@ -49,6 +54,18 @@ std::optional<std::chrono::milliseconds> IssuanceLimiter::try_take(const std::st
 void IssuanceLimiter::forget(const std::string& profile_uid) {
   const std::lock_guard lock(mutex_);
   buckets_.erase(profile_uid);
+}
+
+std::size_t IssuanceLimiter::tracked() const {
+  const std::lock_guard lock(mutex_);
+  return buckets_.size();
+}
+
+double IssuanceLimiter::tokens_at(const Bucket& bucket, Clock::time_point now) const {
+  if (now <= bucket.updated) return bucket.tokens;
+  const double per_second = 1.0 / static_cast<double>(options_.interval.count());
+  const double elapsed = std::chrono::duration<double>(now - bucket.updated).count();
+  return std::min(static_cast<double>(options_.burst), bucket.tokens + elapsed * per_second);
 }
 
 }  // namespace secprov::controllers

@@ -32,15 +32,23 @@ class IssuanceLimiter {
                                                     Clock::time_point now);
   // The profile is gone: drop its history.
   void forget(const std::string& profile_uid);
+  // Profiles with a history: a bucket that has filled up again says no more than none, so
+  // those are dropped whenever the count has doubled since the last sweep.
+  std::size_t tracked() const;
 
  private:
   struct Bucket {
     double tokens;
     Clock::time_point updated;
   };
+  static constexpr std::size_t kFirstSweep = 64;
+  // The bucket's tokens at `now` (it refills at one per interval, up to the burst).
+  double tokens_at(const Bucket& bucket, Clock::time_point now) const;
+
   const Options options_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::string, Bucket> buckets_;
+  std::size_t sweep_at_ = kFirstSweep;
   prometheus::Counter* issued_ = nullptr;
   prometheus::Counter* throttled_ = nullptr;
 };
