@@ -25,7 +25,7 @@ void append(std::vector<Finding>& out, std::vector<Finding> more) {
 
 std::vector<Finding> sbi(const Pair& pair, const Scope& scope, bool oauth2) {
   std::vector<Finding> out;
-  const auto client = tls_end(pair.a, TlsRole::Client, scope);
+  const auto client = tls_end(pair.a, TlsRole::Client, scope, &pair.b);
   const auto server = tls_end(pair.b, TlsRole::Server, scope);
   append(out, check_tls({"SBI", client, server, pair.dialled_name}));
   if (!oauth2) return out;
@@ -47,7 +47,7 @@ std::vector<Finding> n32(const Pair& pair, const Scope& scope) {
   // is N32's own (roots bound to PLMN IDs), checked above.
   if (a.capability && b.capability && a.tls && b.tls) {
     for (const auto& [x, y] : {std::pair{pair.a, pair.b}, std::pair{pair.b, pair.a}}) {
-      const auto client = tls_end(x, TlsRole::Client, scope);
+      const auto client = tls_end(x, TlsRole::Client, scope, &y);
       const auto server = tls_end(y, TlsRole::Server, scope);
       const TlsPair tls{"N32", client, server, ""};
       for (const auto check : {common_tls_version, common_tls_suite, common_tls_group}) {

@@ -295,12 +295,21 @@ std::vector<std::string> unresolved_peers(const Scope& scope) {
 
 namespace secprov::check {
 
-std::vector<render::EnforcementGap> native_gaps(const End& end) {
+std::vector<render::EnforcementGap> native_gaps(const End& end, const End* dialled) {
   if (end.profile) {
-    // The enabler sidecar closes the rows of the sides it takes over, as for Enforced.
-    auto gaps = render::enforcement_gaps(*end.profile);
+    const auto& profile = *end.profile;
+    // The enabler sidecar closes the rows of the sides it takes over, as for Enforced; a
+    // client's only towards the peers its outbound list names.
+    const bool routed =
+        dialled == nullptr ||
+        (profile.spec.enabler &&
+         std::any_of(
+             profile.spec.enabler->outbound.begin(), profile.spec.enabler->outbound.end(),
+             [&](const api::EnablerOutbound& o) { return names_end(profile, o, *dialled); }));
+    auto gaps = render::enforcement_gaps(profile);
     std::erase_if(gaps, [&](const render::EnforcementGap& gap) {
-      return render::enabler_takes_over(*end.profile, gap.side);
+      return render::enabler_takes_over(profile, gap.side) &&
+             (gap.side != render::TlsSide::Client || routed);
     });
     return gaps;
   }

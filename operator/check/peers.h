@@ -134,8 +134,10 @@ namespace secprov::check {
 // The native-limit gaps (render::enforcement_gaps) of an end: a profile's, less the rows its
 // enabler sidecar closes (render::enabler_takes_over: the sidecar enforces exactly the profile
 // on the sides it takes over), or an external peer's with an `implementation` (its parameters
-// read as a profile of that output). Empty: the end does what its parameters say.
-std::vector<render::EnforcementGap> native_gaps(const End& end);
+// read as a profile of that output). Empty: the end does what its parameters say. `dialled`,
+// when the end is a client dialling that end: its client rows are closed only when one of its
+// enabler's outbound peers names it (otherwise the NF dials it by itself).
+std::vector<render::EnforcementGap> native_gaps(const End& end, const End* dialled = nullptr);
 // Whether one of `gaps` is the row (output, code).
 bool has_gap(const std::vector<render::EnforcementGap>& gaps, api::NfImplementation output,
              std::string_view code);

@@ -93,7 +93,7 @@ std::span<const NativeTlsEffect> native_tls_effects() {
   return kEffects;
 }
 
-TlsEnd tls_end(const End& end, TlsRole role, const Scope& scope) {
+TlsEnd tls_end(const End& end, TlsRole role, const Scope& scope, const End* dialled) {
   TlsEnd out;
   out.id = end.id();
   const api::TlsSpec* tls = nullptr;
@@ -114,7 +114,7 @@ TlsEnd tls_end(const End& end, TlsRole role, const Scope& scope) {
   out.presents_client_certificate = tls->mode != api::TlsMode::Disabled;
   out.anchors = anchors(end, scope);
 
-  const auto gaps = native_gaps(end);
+  const auto gaps = native_gaps(end, role == TlsRole::Client ? dialled : nullptr);
   const auto applies = [&](NfImplementation output, std::string_view code) {
     if (!has_gap(gaps, output, code)) return false;
     out.native.push_back(std::string(render::output_name(output)) + "/" + std::string(code));

@@ -45,7 +45,9 @@ std::span<const NativeTlsEffect> native_tls_effects();
 
 // The effective TLS of `end` in `role`. Profiles: spec.sbi.tls, certificate names from
 // render::sbi_dns_names, anchors from the scope's trust domains, then the native effects.
-TlsEnd tls_end(const End& end, TlsRole role, const Scope& scope);
+// `dialled`: for a client, the end it dials (native_gaps: the enabler carries a client's TLS
+// only to the peers of its outbound list).
+TlsEnd tls_end(const End& end, TlsRole role, const Scope& scope, const End* dialled = nullptr);
 
 struct TlsPair {
   std::string_view interface;  // "SBI", "N32"

@@ -30,12 +30,15 @@ const json kOpen5gs = {{"outputs", {{"open5gs", true}}}};
 const json kFree5gc = {{"outputs", {{"free5gc", true}}}};
 const json kSidecar = {
     {"enabler", {{"mode", "Sidecar"}, {"inbound", {{"port", 8000}, {"tlsPort", 8443}}}}}};
-const json kOutboundToAusf = {{"enabler",
-                               {{"outbound",
-                                 {{{"name", "ausf"},
-                                   {"localPort", 9001},
-                                   {"host", "ausf.5gc.svc.cluster.local"},
-                                   {"port", 8443}}}}}}};
+// The sidecar's one outbound peer: the profile `name` of namespace 5gc.
+json outbound_to(const std::string& name) {
+  return {{"enabler",
+           {{"outbound",
+             {{{"name", name},
+               {"localPort", 9001},
+               {"host", name + ".5gc.svc.cluster.local"},
+               {"port", 8443}}}}}}};
+}
 
 struct Case {
   const char* name;
@@ -106,11 +109,15 @@ const Case kCases[] = {
     // The sidecar originates the consumer's TLS only to its outbound peers; in front of the
     // NF alone (inbound), it leaves free5GC's own client dialling the producer.
     {"MutualTlsProducerWithFree5gcConsumerBehindEnabler",
-     merged(merged(kFree5gc, kSidecar), kOutboundToAusf),
+     merged(merged(kFree5gc, kSidecar), outbound_to("ausf")),
      json::object(),
      {}},
     {"MutualTlsProducerWithFree5gcConsumerBehindInboundOnlyEnabler",
      merged(kFree5gc, kSidecar),
+     json::object(),
+     {"ClientCertificateMissing", "ServerNotVerified"}},
+    {"MutualTlsProducerWithFree5gcConsumerWhoseEnablerGoesElsewhere",
+     merged(merged(kFree5gc, kSidecar), outbound_to("udm")),
      json::object(),
      {"ClientCertificateMissing", "ServerNotVerified"}},
     {"DifferentTrustDomainsUnknownFingerprints",
