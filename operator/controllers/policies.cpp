@@ -165,7 +165,7 @@ Enforcement enforcement_without_output(const api::SecurityProfile& profile) {
   return {api::ConditionStatus::Unknown,
           {"ConsumerUnknown",
            "consumer unknown for " + joined(unknown) + " (no spec.outputs)\n" +
-               "the enabler sidecar does not do " + joined(unknown) +
+               "the enabler sidecar does not carry " + joined(unknown) +
                ": that depends on the NF, which secprov does not know; select "
                "spec.outputs.open5gs or spec.outputs.free5gc" +
                (std::find(unknown.begin(), unknown.end(), "outbound TLS") != unknown.end()
