@@ -333,6 +333,16 @@ TEST_F(FirstEvaluationTest, APeerChangeWhileTheFirstEvaluationIsPendingIsEvaluat
         }
         return std::nullopt;
       });
+  // The recorder's thread posts Events through the same fake API: the interceptor goes, and
+  // the recorder is idle, before what it refers to does (a data race UBSan caught).
+  struct Uninstall {
+    runtime::testing::FakeApi& api;
+    runtime::EventRecorder& events;
+    ~Uninstall() {
+      api.intercept(nullptr);
+      events.flush();
+    }
+  } const uninstall{api_, *context_.events};
   reconcile(amf);
   ASSERT_TRUE(peer_changed);
   EXPECT_EQ(condition("Consistent")["status"], "True");  // the view before the AUSF's change
