@@ -21,7 +21,7 @@ struct Condition {
   std::int64_t observed_generation = 0;
   Timestamp last_transition_time{};
   std::string reason;  // CamelCase, non-empty
-  SharedText message;  // may be empty; the same text in many profiles (runtime::TextPool)
+  SharedText message;  // may be empty; the same text in many profiles (api::TextPool)
   friend bool operator==(const Condition&, const Condition&) = default;
 };
 

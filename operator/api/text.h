@@ -17,7 +17,7 @@ std::string join(std::span<const std::string> items, std::string_view separator)
 
 // An immutable string that copies share. Conditions carry the same long messages in every
 // profile (the Enforced one runs to hundreds of bytes); a cache that interns them
-// (runtime::TextPool) then holds each text once. A value type: it reads and compares as its
+// (api::TextPool) then holds each text once. A value type: it reads and compares as its
 // text, and converts to `const std::string&`.
 class SharedText {
  public:

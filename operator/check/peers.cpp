@@ -300,16 +300,17 @@ std::vector<render::EnforcementGap> native_gaps(const End& end, const End* diall
     const auto& profile = *end.profile;
     // The enabler sidecar closes the rows of the sides it takes over, as for Enforced; a
     // client's only towards the peers its outbound list names.
-    const bool routed =
-        dialled == nullptr ||
-        (profile.spec.enabler &&
-         std::any_of(
-             profile.spec.enabler->outbound.begin(), profile.spec.enabler->outbound.end(),
-             [&](const api::EnablerOutbound& o) { return names_end(profile, o, *dialled); }));
+    const auto routed = [&] {
+      return dialled == nullptr ||
+             std::any_of(
+                 profile.spec.enabler->outbound.begin(), profile.spec.enabler->outbound.end(),
+                 [&](const api::EnablerOutbound& o) { return names_end(profile, o, *dialled); });
+    };
     auto gaps = render::enforcement_gaps(profile);
+    // Only a client row the sidecar takes over asks whether it routes to `dialled`.
     std::erase_if(gaps, [&](const render::EnforcementGap& gap) {
       return render::enabler_takes_over(profile, gap.side) &&
-             (gap.side != render::TlsSide::Client || routed);
+             (gap.side != render::TlsSide::Client || routed());
     });
     return gaps;
   }

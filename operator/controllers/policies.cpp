@@ -162,15 +162,15 @@ Enforcement enforcement_without_output(const api::SecurityProfile& profile) {
              "select spec.outputs.open5gs or spec.outputs.free5gc, or put the enabler sidecar "
              "in front of the NF (spec.enabler.mode: Sidecar)"}};
   }
-  return {api::ConditionStatus::Unknown,
-          {"ConsumerUnknown",
-           "consumer unknown for " + joined(unknown) + " (no spec.outputs)\n" +
-               "the enabler sidecar does not carry " + joined(unknown) +
-               ": that depends on the NF, which secprov does not know; select "
-               "spec.outputs.open5gs or spec.outputs.free5gc" +
-               (std::find(unknown.begin(), unknown.end(), "outbound TLS") != unknown.end()
-                    ? ", or route the NF's peers through spec.enabler.outbound"
-                    : "")}};
+  return {
+      api::ConditionStatus::Unknown,
+      {"ConsumerUnknown", "consumer unknown for " + joined(unknown) + " (no spec.outputs)\n" +
+                              "the enabler sidecar does not carry " + joined(unknown) +
+                              ": that depends on the NF, which secprov does not know; select "
+                              "spec.outputs.open5gs or spec.outputs.free5gc" +
+                              (render::enabler_takes_over(profile, render::TlsSide::Client)
+                                   ? ""
+                                   : ", or route the NF's peers through spec.enabler.outbound")}};
 }
 
 }  // namespace
