@@ -63,15 +63,28 @@ std::string trim_trailing_slashes(std::string s) {
   return s;
 }
 
-// host[:port] of spec.sbi.oauth2.nrfApiRoot (scheme and path dropped), when given.
-std::optional<std::string> nrf_authority(const api::SecurityProfile& p) {
+// spec.sbi.oauth2.nrfApiRoot split after its scheme: host[:port], and the path after it
+// (trailing slashes dropped; "" when none).
+struct NrfApiRoot {
+  std::string authority;
+  std::string path;
+};
+
+std::optional<NrfApiRoot> nrf_api_root(const api::SecurityProfile& p) {
   const auto& oauth2 = p.spec.sbi.oauth2;
   if (!oauth2 || !oauth2->nrf_api_root) return std::nullopt;
   std::string_view root = *oauth2->nrf_api_root;
   if (const auto sep = root.find("://"); sep != std::string_view::npos) root.remove_prefix(sep + 3);
-  root = root.substr(0, root.find('/'));
-  if (root.empty()) return std::nullopt;
-  return std::string(root);
+  const auto slash = std::min(root.find('/'), root.size());
+  if (slash == 0) return std::nullopt;
+  return NrfApiRoot{str(root.substr(0, slash)), trim_trailing_slashes(str(root.substr(slash)))};
+}
+
+// host[:port] of spec.sbi.oauth2.nrfApiRoot, when given.
+std::optional<std::string> nrf_authority(const api::SecurityProfile& p) {
+  auto root = nrf_api_root(p);
+  if (!root) return std::nullopt;
+  return std::move(root->authority);
 }
 
 // Whether host[:port] names a DNS name (Open5GS refuses an https URI with an address).
@@ -80,6 +93,11 @@ bool names_fqdn(std::string_view authority) {
   const std::string_view host = authority.substr(0, authority.find(':'));
   return std::any_of(host.begin(), host.end(),
                      [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
+}
+
+// The NF's own h2c address behind the enabler's outbound peer `via` ("http://127.0.0.1:<port>").
+std::string through_enabler(const api::EnablerOutbound& via) {
+  return "http://" + str(kEnablerLoopback) + ":" + std::to_string(via.local_port);
 }
 
 // ---- security.yaml ----
@@ -311,42 +329,81 @@ std::optional<std::string> open5gs_yaml(const api::SecurityProfile& profile) {
   // The Open5GS UPF has no SBI: any <nf> block for it is an unknown key.
   if (profile.spec.nf_type == api::NfType::UPF) return std::nullopt;
   const bool tls = tls_enabled(profile);
+  // Behind the enabler the NF serves h2c on the loopback only: HAProxy forwards to it there.
+  const api::EnablerInbound* fronted = enabler_fronted_server(profile);
   const std::string nf_key = detail::lower(api::to_string(profile.spec.nf_type));
   std::vector<std::string> comments = {
       "Open5GS (v2.7) fragment rendered by secprov from " + origin(profile) + ".",
       "Merge into the NF's configuration, under " + nf_key + ": (other top-level keys are yours):",
-      "- " + nf_key + ".default.tls: add as is; every sbi server and client inherits it.",
-      "- " + nf_key + ".sbi.server[]: keep each entry's address/port, add advertise as here",
-      "  (a DNS name in the certificate: peers dial it and verify the hostname).",
-      "- " + nf_key + ".sbi.client.nrf[]/scp[]: replace the uri values with the ones here.",
-      "The files are mounted from the secprov Secret.",
-      "Open5GS compiles in its TLS versions and cipher suites: the profile's minVersion,",
-      "cipher suites and groups are not applied natively (see security.yaml)."};
+      "- " + nf_key + ".default.tls: add as is; every sbi server and client inherits it."};
+  if (fronted) {
+    const std::string tls_port = std::to_string(fronted->tls_port);
+    comments.insert(
+        comments.end(),
+        {"- " + nf_key + ".sbi.server[]: replace with the entry here. The enabler sidecar",
+         "  (spec.enabler.inbound) terminates TLS on port " + tls_port + " and forwards h2c to " +
+             str(kEnablerLoopback) + ":" + std::to_string(fronted->port) + ",",
+         "  so the NF serves http there only; advertise names the enabler's port. Open5GS",
+         "  registers the scheme it serves (http): peers reach this NF with https on port",
+         "  " + tls_port +
+             " (their own enabler's outbound), not with the scheme NRF discovery gives."});
+  } else {
+    comments.insert(
+        comments.end(),
+        {"- " + nf_key + ".sbi.server[]: keep each entry's address/port, add advertise as here",
+         "  (a DNS name in the certificate: peers dial it and verify the hostname)."});
+  }
+  comments.insert(
+      comments.end(),
+      {"- " + nf_key + ".sbi.client.nrf[]/scp[]: replace the uri values with the ones here.",
+       "The files are mounted from the secprov Secret.",
+       "Open5GS compiles in its TLS versions and cipher suites: the profile's minVersion,",
+       "cipher suites and groups are not applied natively (see security.yaml)."});
   ojson server;
   ojson client;
-  if (tls) {
+  if (tls && !fronted) {
     server["scheme"] = "https";
     server["private_key"] = kTlsPrivateKeyFile;
     server["cert"] = kTlsCertificateFile;
-    client["scheme"] = "https";
-    client["cacert"] = kCaBundleFile;
     if (mutual_tls(profile)) {
       server["verify_client"] = true;
       server["verify_client_cacert"] = kCaBundleFile;
+    }
+  } else {
+    server["scheme"] = "http";
+  }
+  if (tls) {
+    client["scheme"] = "https";
+    client["cacert"] = kCaBundleFile;
+    if (mutual_tls(profile)) {
       client["client_private_key"] = kTlsPrivateKeyFile;
       client["client_cert"] = kTlsCertificateFile;
     }
   } else {
-    server["scheme"] = "http";
     client["scheme"] = "http";
   }
   ojson sbi;
-  sbi["server"] = ojson::array({{{"advertise", primary_dns_name(profile)}}});
+  if (fronted) {
+    sbi["server"] = ojson::array(
+        {{{"address", kEnablerLoopback},
+          {"port", fronted->port},
+          {"advertise", primary_dns_name(profile) + ":" + std::to_string(fronted->tls_port)}}});
+  } else {
+    sbi["server"] = ojson::array({{{"advertise", primary_dns_name(profile)}}});
+  }
   const std::string scheme = tls ? "https" : "http";
   ojson sbi_client = ojson::object();
   if (profile.spec.nf_type != api::NfType::NRF) {
     const auto nrf_host = nrf_authority(profile);
-    if (nrf_host && (!tls || names_fqdn(*nrf_host))) {
+    const api::EnablerOutbound* via = nrf_host ? enabler_route_to(profile, *nrf_host) : nullptr;
+    if (via) {
+      // The enabler originates the profile's TLS to the NRF; the NF speaks h2c to it.
+      sbi_client["nrf"] = ojson::array({{{"uri", through_enabler(*via)}}});
+      comments.emplace_back("sbi.client.nrf: through the enabler sidecar (spec.enabler.outbound " +
+                            via->name + "),");
+      comments.emplace_back("which dials " + via->host + ":" + std::to_string(via->port) +
+                            " with the profile's TLS.");
+    } else if (nrf_host && (!tls || names_fqdn(*nrf_host))) {
       sbi_client["nrf"] = ojson::array({{{"uri", scheme + "://" + *nrf_host}}});
     } else {
       comments.emplace_back(
@@ -395,8 +452,24 @@ std::string free5gc_yaml(const api::SecurityProfile& profile) {
       "free5GC uses Go's default TLS settings: the profile's versions, suites and groups are",
       "not applied natively. Its SBI client skips server certificate verification and sends",
       "no client certificate, so MutualTLS is not enforced natively (only an enabler can)."};
+  // Behind the enabler the NF serves h2c on the loopback only: HAProxy forwards to it there.
+  const api::EnablerInbound* fronted = enabler_fronted_server(profile);
   ojson sbi;
-  sbi["scheme"] = tls ? "https" : "http";
+  sbi["scheme"] = tls && !fronted ? "https" : "http";
+  if (fronted) {
+    sbi["bindingIPv4"] = kEnablerLoopback;
+    sbi["port"] = fronted->port;
+    const std::string tls_port = std::to_string(fronted->tls_port);
+    comments.insert(
+        comments.end(),
+        {"sbi: the enabler sidecar (spec.enabler.inbound) terminates TLS on port " + tls_port,
+         "and forwards h2c to " + str(kEnablerLoopback) + ":" + std::to_string(fronted->port) +
+             ", so the NF serves http there only. free5GC",
+         "registers the scheme and port it serves (http, " + std::to_string(fronted->port) +
+             ") with registerIPv4: peers",
+         "reach this NF with https on port " + tls_port +
+             " (their own enabler's outbound), not through NRF discovery."});
+  }
   if (tls) {
     const ojson pair = {{"pem", kTlsCertificateFile}, {"key", kTlsPrivateKeyFile}};
     if (nrf) {
@@ -408,7 +481,7 @@ std::string free5gc_yaml(const api::SecurityProfile& profile) {
           "rootcert is the NRF's own certificate and key: the validator requires");
       comments.emplace_back("rootcert.key and the CA private key never leaves the operator.");
       sbi["rootcert"] = pair;
-    } else {
+    } else if (!fronted) {
       sbi["tls"] = pair;
     }
   }
@@ -427,7 +500,17 @@ std::string free5gc_yaml(const api::SecurityProfile& profile) {
   conf["sbi"] = std::move(sbi);
   if (!nrf) {
     const auto& oauth2 = profile.spec.sbi.oauth2;
-    if (oauth2 && oauth2->nrf_api_root) {
+    const auto nrf_host = nrf_authority(profile);
+    const api::EnablerOutbound* via = nrf_host ? enabler_route_to(profile, *nrf_host) : nullptr;
+    if (via) {
+      // The enabler originates the profile's TLS to the NRF; free5GC speaks h2c to it (its
+      // client verifies no server and presents no certificate, the enabler does both).
+      conf["nrfUri"] = through_enabler(*via) + nrf_api_root(profile)->path;
+      comments.emplace_back("nrfUri: through the enabler sidecar (spec.enabler.outbound " +
+                            via->name + "), which dials");
+      comments.emplace_back(via->host + ":" + std::to_string(via->port) +
+                            " with the profile's TLS.");
+    } else if (oauth2 && oauth2->nrf_api_root) {
       conf["nrfUri"] = trim_trailing_slashes(*oauth2->nrf_api_root);
     } else {
       comments.emplace_back("nrfUri (required): the profile names no NRF API root");

@@ -1,6 +1,9 @@
 #include "render/enabler.h"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -45,6 +48,38 @@ void line(std::string& out, std::string_view indent, const std::string& text) {
 }
 
 }  // namespace
+
+const api::EnablerInbound* enabler_fronted_server(const api::SecurityProfile& profile) {
+  if (!api::enabler_sidecar(profile) || !profile.spec.enabler->inbound) return nullptr;
+  return &*profile.spec.enabler->inbound;
+}
+
+const api::EnablerOutbound* enabler_route_to(const api::SecurityProfile& profile,
+                                             std::string_view authority) {
+  if (!api::enabler_sidecar(profile) || authority.empty() || authority.front() == '[') {
+    return nullptr;  // an [IPv6] literal is never an outbound host (a DNS name)
+  }
+  const auto colon = authority.find(':');
+  const std::string_view host = authority.substr(0, colon);
+  std::optional<int> port;
+  if (colon != std::string_view::npos) {
+    int value = 0;
+    const auto digits = authority.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc() || end != digits.data() + digits.size()) return nullptr;
+    port = value;
+  }
+  const auto same_host = [host](std::string_view other) {
+    return std::ranges::equal(host, other, [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) ==
+             std::tolower(static_cast<unsigned char>(b));
+    });
+  };
+  for (const auto& outbound : profile.spec.enabler->outbound) {
+    if (same_host(outbound.host) && (!port || *port == outbound.port)) return &outbound;
+  }
+  return nullptr;
+}
 
 std::string haproxy_cfg(const api::SecurityProfile& profile) {
   if (!api::enabler_sidecar(profile)) return {};
@@ -116,7 +151,8 @@ std::string haproxy_cfg(const api::SecurityProfile& profile) {
     }
     line(out, in, "default_backend secprov-nf");
     out += "\nbackend secprov-nf\n";
-    line(out, in, "server nf 127.0.0.1:" + std::to_string(inbound.port) + " proto h2");
+    line(out, in,
+         "server nf " + str(kEnablerLoopback) + ":" + std::to_string(inbound.port) + " proto h2");
   }
 
   std::vector<const api::EnablerOutbound*> outbound;
@@ -126,7 +162,8 @@ std::string haproxy_cfg(const api::SecurityProfile& profile) {
     const std::string name = "secprov-out-" + o->name;
     const std::string server_name = api::effective_server_name(*o);
     out += "\nfrontend " + name + "\n";
-    line(out, in, "bind 127.0.0.1:" + std::to_string(o->local_port) + " proto h2");
+    line(out, in,
+         "bind " + str(kEnablerLoopback) + ":" + std::to_string(o->local_port) + " proto h2");
     line(out, in, "default_backend " + name);
     out += "\nbackend " + name + "\n";
     line(out, in,

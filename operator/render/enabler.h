@@ -52,6 +52,22 @@ inline constexpr std::string_view kEnablerConfigVolume = "secprov-enabler-config
 inline constexpr std::string_view kDefaultEnablerCpuRequest = "10m";
 inline constexpr std::string_view kDefaultEnablerMemoryRequest = "32Mi";
 
+// The address the NF and its enabler share: HAProxy forwards inbound TLS to the NF's h2c port
+// on it, and listens on it for each outbound peer (spec.enabler: the NF dials
+// 127.0.0.1:<outbound.localPort> in h2c).
+inline constexpr std::string_view kEnablerLoopback = "127.0.0.1";
+
+// The enabler's inbound side when it fronts the NF's SBI server (Sidecar mode with
+// spec.enabler.inbound), nullptr otherwise: the NF then serves h2c on
+// kEnablerLoopback:<inbound.port> only, and peers reach it at <its DNS name>:<inbound.tlsPort>.
+const api::EnablerInbound* enabler_fronted_server(const api::SecurityProfile& profile);
+
+// The enabler's outbound peer through which the NF reaches `authority` (host[:port], as in a
+// URI): the same host (ASCII case-insensitive) and, when the authority names a port, the same
+// port; nullptr when no peer does or the profile has no sidecar.
+const api::EnablerOutbound* enabler_route_to(const api::SecurityProfile& profile,
+                                             std::string_view authority);
+
 // haproxy.cfg for a profile with spec.enabler; "" when the profile has no enabler in Sidecar
 // mode. Every value in it comes from a field the API bounds to a DNS name, a UUID or an
 // integer, so nothing needs quoting. Throws RenderError for a profile whose enabler cannot

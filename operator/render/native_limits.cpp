@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/text.h"
+#include "render/enabler.h"
 
 namespace secprov::render {
 namespace {
@@ -202,12 +203,11 @@ std::vector<EnforcementGap> enforcement_gaps(const api::SecurityProfile& profile
 
 bool enabler_takes_over(const api::SecurityProfile& profile, TlsSide side) {
   if (!api::enabler_sidecar(profile)) return false;
-  const auto& enabler = *profile.spec.enabler;
   switch (side) {
     case TlsSide::Server:
-      return enabler.inbound.has_value();
+      return enabler_fronted_server(profile) != nullptr;
     case TlsSide::Client:
-      return !enabler.outbound.empty();
+      return !profile.spec.enabler->outbound.empty();
     case TlsSide::None:
       return false;
   }

@@ -1,9 +1,10 @@
 // Issue 8: every free5gc.yaml the operator writes is accepted by free5GC's own config
-// validator. The samples (and the AMF sample with outputs.free5gc on, for a consumer NF)
-// are provisioned by secprov-operator against the real control plane; each ConfigMap's
-// free5gc.yaml is written as it is to a directory and handed to tests/consumers/free5gc's
-// program, which merges it into the NF's stock sample config and runs that NF's
-// pkg/factory (InitConfigFactory + Config.Validate, as the NF does at start-up).
+// validator. The samples (and the AMF sample with outputs.free5gc on, for a consumer NF, once
+// natively and once behind the enabler sidecar) are provisioned by secprov-operator against
+// the real control plane; each ConfigMap's free5gc.yaml is written as it is to a directory
+// and handed to tests/consumers/free5gc's program, which merges it into the NF's stock sample
+// config and runs that NF's pkg/factory (InitConfigFactory + Config.Validate, as the NF does
+// at start-up).
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -53,6 +54,32 @@ std::string with_free5gc_output(const std::string& yaml) {
   const auto at = out.find("\n  driftPolicy:");
   if (at == std::string::npos) return {};
   out.insert(at, "\n  outputs:\n    free5gc: true");
+  return out;
+}
+
+// The free5GC AMF made to sit behind the enabler sidecar (inbound, and outbound to the NRF its
+// nrfApiRoot names): its free5gc.yaml binds h2c on 127.0.0.1 and dials the NRF through the
+// enabler. Its own name, nfInstanceId and selector, so it stands next to the AMF sample.
+std::string behind_the_enabler(const std::string& free5gc_amf) {
+  std::string out = free5gc_amf;
+  const auto replace = [&out](const std::string& from, const std::string& to) {
+    const auto at = out.find(from);
+    if (at == std::string::npos) return false;
+    out.replace(at, from.size(), to);
+    return true;
+  };
+  if (!replace("\n  name: amf\n", "\n  name: amf-enabler\n") ||
+      !replace("app.kubernetes.io/name: amf\n", "app.kubernetes.io/name: amf-enabler\n") ||
+      !replace("nfInstanceId: 6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31",
+               "nfInstanceId: 6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e32")) {
+    return {};
+  }
+  const auto at = out.find("\n  driftPolicy:");
+  if (at == std::string::npos) return {};
+  out.insert(at,
+             "\n  enabler:\n    mode: Sidecar\n    inbound:\n      port: 8000\n      tlsPort: 8443"
+             "\n    outbound:\n      - name: nrf\n        localPort: 9002"
+             "\n        host: nrf.5gc.svc.cluster.local\n        port: 443");
   return out;
 }
 
@@ -124,7 +151,10 @@ TEST_F(Free5gcValidatorTest, EveryRenderedFree5gcYamlOfTheSamplesIsAccepted) {
       if (metadata_name(text) == "amf") {
         const auto amf = with_free5gc_output(text);
         ASSERT_FALSE(amf.empty()) << "the AMF sample changed shape:\n" << text;
+        const auto fronted = behind_the_enabler(amf);
+        ASSERT_FALSE(fronted.empty()) << "the AMF sample changed shape:\n" << text;
         profile_yamls.push_back(amf);
+        profile_yamls.push_back(fronted);
       } else {
         profile_yamls.push_back(std::move(text));
       }
@@ -166,7 +196,14 @@ TEST_F(Free5gcValidatorTest, EveryRenderedFree5gcYamlOfTheSamplesIsAccepted) {
   std::map<std::string, int> per_type;
   for (const auto& [file, nf] : written) ++per_type[nf];
   EXPECT_GE(per_type["nrf"], 1) << "no NRF sample renders free5gc.yaml";
-  EXPECT_GE(per_type["amf"], 1) << "the AMF profile rendered no free5gc.yaml";
+  EXPECT_GE(per_type["amf"], 2) << "the AMF profiles rendered no free5gc.yaml";
+  // The one behind the enabler really is rendered for it (h2c on the loopback, the NRF
+  // through the enabler), so the validator sees that shape.
+  const auto fronted_file = work_ / "amf_amf-enabler.yaml";
+  ASSERT_TRUE(written.contains(fronted_file.string()));
+  const auto fronted = read_text(fronted_file);
+  EXPECT_NE(fronted.find("bindingIPv4: \"127.0.0.1\""), std::string::npos) << fronted;
+  EXPECT_NE(fronted.find("nrfUri: http://127.0.0.1:9002"), std::string::npos) << fronted;
 
   output.clear();
   EXPECT_EQ(validate(work_.string(), &output), 0) << output;

@@ -499,5 +499,104 @@ TEST(Free5gcYaml, AmfTlsWithoutNrfCertificate) {
   EXPECT_FALSE(conf["sbi"]["tls"].IsDefined());
 }
 
+// ---------------------------------------------------------------- behind the enabler sidecar
+
+// An AMF whose enabler fronts its SBI (inbound 8080 -> TLS on 8443) and dials the NRF for it.
+json fronted_doc(const std::string& nf_type = "AMF") {
+  json doc = profile_doc(nf_type);
+  doc["spec"]["outputs"] = {{"open5gs", true}, {"free5gc", true}};
+  doc["spec"]["sbi"]["oauth2"] = {{"enabled", true},
+                                  {"nrfApiRoot", "https://NRF.5gc.svc.cluster.local:443/"}};
+  doc["spec"]["enabler"] = {{"mode", "Sidecar"},
+                            {"inbound", {{"port", 8080}, {"tlsPort", 8443}}},
+                            {"outbound",
+                             {{{"name", "udm"},
+                               {"localPort", 9001},
+                               {"host", "udm.5gc.svc.cluster.local"},
+                               {"port", 443}},
+                              {{"name", "nrf"},
+                               {"localPort", 9002},
+                               {"host", "nrf.5gc.svc.cluster.local"},
+                               {"port", 443}}}}};
+  return doc;
+}
+
+// HAProxy forwards h2c to 127.0.0.1:<inbound.port>: the NF serves plain HTTP/2 there only,
+// never its own TLS, and advertises the enabler's TLS port under its certificate name.
+TEST(Open5gsYaml, BehindTheEnablerTheNfServesH2cOnTheLoopbackPort) {
+  const auto p = parse(fronted_doc());
+  const std::string text = open5gs_yaml(p).value();
+  const YAML::Node amf = load_yaml(text)["amf"];
+  const YAML::Node servers = amf["sbi"]["server"];
+  ASSERT_EQ(servers.size(), 1u) << text;
+  EXPECT_EQ(servers[0]["address"].as<std::string>(), "127.0.0.1");
+  EXPECT_EQ(servers[0]["port"].as<int>(), 8080);
+  EXPECT_EQ(servers[0]["advertise"].as<std::string>(), primary_dns_name(p) + ":8443");
+  const YAML::Node server = amf["default"]["tls"]["server"];
+  EXPECT_EQ(server["scheme"].as<std::string>(), "http");
+  EXPECT_FALSE(server["cert"].IsDefined()) << text;
+  EXPECT_FALSE(server["private_key"].IsDefined()) << text;
+  EXPECT_FALSE(server["verify_client"].IsDefined()) << text;
+  // The NRF is an outbound peer (host compared without case, port as named): h2c to the
+  // enabler's local port, which dials it with the profile's mutual TLS.
+  EXPECT_EQ(amf["sbi"]["client"]["nrf"][0]["uri"].as<std::string>(), "http://127.0.0.1:9002");
+  EXPECT_NE(text.find("sbi.client.nrf: through the enabler sidecar (spec.enabler.outbound nrf)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("terminates TLS on port 8443 and forwards h2c to 127.0.0.1:8080"),
+            std::string::npos)
+      << text;
+  // Peers the NF dials itself still get its TLS client settings.
+  EXPECT_EQ(amf["default"]["tls"]["client"]["scheme"].as<std::string>(), "https");
+  EXPECT_EQ(amf["default"]["tls"]["client"]["client_cert"].as<std::string>(),
+            "/etc/secprov/tls/tls.crt");
+}
+
+TEST(Open5gsYaml, OutboundOnlyEnablerLeavesTheServerNativeAndCarriesTheNrf) {
+  json doc = fronted_doc();
+  doc["spec"]["enabler"].erase("inbound");
+  const std::string text = open5gs_yaml(parse(doc)).value();
+  const YAML::Node amf = load_yaml(text)["amf"];
+  EXPECT_EQ(amf["default"]["tls"]["server"]["scheme"].as<std::string>(), "https");
+  EXPECT_FALSE(amf["sbi"]["server"][0]["address"].IsDefined()) << text;
+  EXPECT_EQ(amf["sbi"]["client"]["nrf"][0]["uri"].as<std::string>(), "http://127.0.0.1:9002");
+
+  // An outbound list that does not name the NRF (another port): the NF dials it natively.
+  doc["spec"]["sbi"]["oauth2"]["nrfApiRoot"] = "https://nrf.5gc.svc.cluster.local:7777";
+  const YAML::Node direct = load_yaml(open5gs_yaml(parse(doc)).value())["amf"];
+  EXPECT_EQ(direct["sbi"]["client"]["nrf"][0]["uri"].as<std::string>(),
+            "https://nrf.5gc.svc.cluster.local:7777");
+}
+
+TEST(Free5gcYaml, BehindTheEnablerTheNfServesH2cOnTheLoopbackPort) {
+  const std::string text = free5gc_yaml(parse(fronted_doc()));
+  const YAML::Node conf = load_yaml(text)["configuration"];
+  EXPECT_EQ(conf["sbi"]["scheme"].as<std::string>(), "http");
+  EXPECT_EQ(conf["sbi"]["bindingIPv4"].as<std::string>(), "127.0.0.1");
+  EXPECT_EQ(conf["sbi"]["port"].as<int>(), 8080);
+  EXPECT_FALSE(conf["sbi"]["tls"].IsDefined()) << text;
+  EXPECT_EQ(conf["nrfUri"].as<std::string>(), "http://127.0.0.1:9002");
+  EXPECT_NE(text.find("registers the scheme and port it serves (http, 8080)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("nrfUri: through the enabler sidecar (spec.enabler.outbound nrf)"),
+            std::string::npos)
+      << text;
+
+  // The NRF behind its enabler keeps the pairs its validator requires.
+  json nrf = fronted_doc("NRF");
+  nrf["spec"]["enabler"].erase("outbound");
+  const YAML::Node nrf_sbi = load_yaml(free5gc_yaml(parse(nrf)))["configuration"]["sbi"];
+  EXPECT_EQ(nrf_sbi["scheme"].as<std::string>(), "http");
+  EXPECT_EQ(nrf_sbi["bindingIPv4"].as<std::string>(), "127.0.0.1");
+  EXPECT_EQ(nrf_sbi["rootcert"]["key"].as<std::string>(), "/etc/secprov/tls/tls.key");
+}
+
+TEST(Free5gcYaml, NrfUriThroughTheEnablerKeepsTheApiRootPath) {
+  json doc = fronted_doc();
+  doc["spec"]["sbi"]["oauth2"]["nrfApiRoot"] = "https://nrf.5gc.svc.cluster.local/root/";
+  EXPECT_EQ(load_yaml(free5gc_yaml(parse(doc)))["configuration"]["nrfUri"].as<std::string>(),
+            "http://127.0.0.1:9002/root");
+}
+
 }  // namespace
 }  // namespace secprov::render

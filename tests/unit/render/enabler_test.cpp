@@ -65,6 +65,38 @@ TEST(EnablerConfig, NativeOrAbsentRendersNothing) {
   EXPECT_FALSE(cm.at("data").contains(std::string(kHaproxyCfgKey)));
 }
 
+TEST(EnablerRoutes, TheFrontedServerIsTheInboundSideOfASidecar) {
+  const auto p = parse(sidecar_doc());
+  ASSERT_NE(enabler_fronted_server(p), nullptr);
+  EXPECT_EQ(enabler_fronted_server(p)->port, 8080);
+  json native = sidecar_doc();
+  native["spec"]["enabler"]["mode"] = "Native";
+  EXPECT_EQ(enabler_fronted_server(parse(native)), nullptr);
+  json outbound_only = sidecar_doc();
+  outbound_only["spec"]["enabler"].erase("inbound");
+  EXPECT_EQ(enabler_fronted_server(parse(outbound_only)), nullptr);
+  EXPECT_EQ(enabler_fronted_server(parse(profile_doc())), nullptr);
+}
+
+TEST(EnablerRoutes, AnAuthorityRoutesThroughTheOutboundPeerWithItsHostAndPort) {
+  const auto p = parse(sidecar_doc());
+  const auto route = [&](std::string_view authority) {
+    const auto* via = enabler_route_to(p, authority);
+    return via ? via->name : std::string("-");
+  };
+  EXPECT_EQ(route("nrf.5gc.svc"), "nrf");      // no port named: the host decides
+  EXPECT_EQ(route("NRF.5gc.svc:443"), "nrf");  // DNS names compare without case
+  EXPECT_EQ(route("ausf.5gc.svc:8443"), "ausf");
+  EXPECT_EQ(route("nrf.5gc.svc:8443"), "-");           // another port: not this peer
+  EXPECT_EQ(route("nrf.5gc.svc.cluster.local"), "-");  // serverName is not where it dials
+  EXPECT_EQ(route("nrf.5gc.svc:x"), "-");
+  EXPECT_EQ(route("[::1]:443"), "-");
+  EXPECT_EQ(route(""), "-");
+  json native = sidecar_doc();
+  native["spec"]["enabler"]["mode"] = "Native";
+  EXPECT_EQ(enabler_route_to(parse(native), "nrf.5gc.svc"), nullptr);
+}
+
 TEST(EnablerConfig, SidecarConfigGoesIntoTheProfileConfigMap) {
   const auto profile = parse(sidecar_doc());
   const auto cm = security_config_map(profile, testing::kNfInstanceId);

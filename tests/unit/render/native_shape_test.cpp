@@ -83,6 +83,23 @@ std::string lower(std::string s) {
 }
 
 // A DNS name (not an address): what an https URI and `advertise` must carry.
+// The enabler's inbound side when it fronts the NF's SBI (read from the spec, not from the
+// render helpers under test): the NF then serves h2c on 127.0.0.1:<port> behind it.
+const api::EnablerInbound* fronted(const api::SecurityProfile& p) {
+  const auto& e = p.spec.enabler;
+  return e && e->mode == api::EnablerMode::Sidecar && e->inbound ? &*e->inbound : nullptr;
+}
+
+// Whether `uri` is the NF's h2c way to one of its enabler's outbound peers.
+bool through_the_enabler(const api::SecurityProfile& p, const std::string& uri) {
+  const auto& e = p.spec.enabler;
+  if (!e || e->mode != api::EnablerMode::Sidecar) return false;
+  return std::ranges::any_of(e->outbound, [&](const api::EnablerOutbound& o) {
+    const std::string local = "http://127.0.0.1:" + std::to_string(o.local_port);
+    return uri == local || uri.rfind(local + "/", 0) == 0;
+  });
+}
+
 bool is_fqdn(const std::string& host) {
   return !host.empty() && host.front() != '[' &&
          std::any_of(host.begin(), host.end(), [](unsigned char c) { return std::isalpha(c); });
@@ -146,9 +163,19 @@ void check_open5gs(const api::SecurityProfile& p, const std::string& text,
   // Without advertise the NF profile carries no name and consumers dial an IP.
   const YAML::Node servers = at(root, {"sbi", "server"});
   ASSERT_TRUE(servers.IsSequence() && servers.size() > 0) << where << "\n" << text;
+  // Behind the enabler: h2c on the loopback port HAProxy forwards to, advertising the
+  // enabler's TLS port (Open5GS v2.7.7 parses advertise as host[:port]).
+  const api::EnablerInbound* inbound = fronted(p);
   for (const auto& s : servers) {
     ASSERT_TRUE(at(s, {"advertise"}).IsScalar()) << where << "\n" << text;
-    const std::string name = at(s, {"advertise"}).as<std::string>();
+    std::string name = at(s, {"advertise"}).as<std::string>();
+    if (inbound) {
+      const std::string port = ":" + std::to_string(inbound->tls_port);
+      ASSERT_TRUE(name.ends_with(port)) << where << ": advertise " << name;
+      name.resize(name.size() - port.size());
+      EXPECT_EQ(at(s, {"address"}).as<std::string>(), "127.0.0.1") << where;
+      EXPECT_EQ(at(s, {"port"}).as<int>(), inbound->port) << where;
+    }
     EXPECT_TRUE(is_fqdn(name)) << where << ": advertise " << name;
     EXPECT_NE(std::find(sans.begin(), sans.end(), name), sans.end())
         << where << ": advertise " << name << " is not in the certificate";
@@ -157,11 +184,11 @@ void check_open5gs(const api::SecurityProfile& p, const std::string& text,
   const YAML::Node tls = at(root, {"default", "tls"});
   ASSERT_TRUE(tls.IsMap()) << where << "\n" << text;
   const std::string scheme = tls_on(p) ? "https" : "http";
-  EXPECT_EQ(at(tls, {"server", "scheme"}).as<std::string>(), scheme) << where;
+  EXPECT_EQ(at(tls, {"server", "scheme"}).as<std::string>(), inbound ? "http" : scheme) << where;
   EXPECT_EQ(at(tls, {"client", "scheme"}).as<std::string>(), scheme) << where;
   if (tls_on(p)) {
-    EXPECT_TRUE(at(tls, {"server", "private_key"}).IsScalar()) << where;
-    EXPECT_TRUE(at(tls, {"server", "cert"}).IsScalar()) << where;
+    EXPECT_EQ(at(tls, {"server", "private_key"}).IsScalar(), !inbound) << where;
+    EXPECT_EQ(at(tls, {"server", "cert"}).IsScalar(), !inbound) << where;
     EXPECT_TRUE(at(tls, {"client", "cacert"}).IsScalar()) << where;
   }
 
@@ -175,6 +202,7 @@ void check_open5gs(const api::SecurityProfile& p, const std::string& text,
     if (!list.IsDefined()) continue;
     for (const auto& c : list) {
       const std::string uri = at(c, {"uri"}).as<std::string>();
+      if (through_the_enabler(p, uri)) continue;  // the enabler originates the TLS
       if (tls_on(p))
         expect_https_fqdn_uri(uri, where + " sbi.client." + peer);
       else
@@ -194,7 +222,13 @@ void check_free5gc(const api::SecurityProfile& p, const std::string& text,
   const YAML::Node conf = at(doc, {"configuration"});
   ASSERT_TRUE(conf.IsMap()) << where << "\n" << text;
   const YAML::Node sbi = at(conf, {"sbi"});
-  EXPECT_EQ(at(sbi, {"scheme"}).as<std::string>(), tls_on(p) ? "https" : "http") << where;
+  const api::EnablerInbound* inbound = fronted(p);
+  EXPECT_EQ(at(sbi, {"scheme"}).as<std::string>(), tls_on(p) && !inbound ? "https" : "http")
+      << where;
+  if (inbound) {
+    EXPECT_EQ(at(sbi, {"bindingIPv4"}).as<std::string>(), "127.0.0.1") << where;
+    EXPECT_EQ(at(sbi, {"port"}).as<int>(), inbound->port) << where;
+  }
   if (p.spec.nf_type == api::NfType::NRF) {
     if (tls_on(p)) {
       EXPECT_TRUE(at(sbi, {"cert", "pem"}).IsScalar()) << where << "\n" << text;
@@ -207,13 +241,13 @@ void check_free5gc(const api::SecurityProfile& p, const std::string& text,
     ASSERT_TRUE(at(sbi, {"oauth"}).IsScalar()) << where << "\n" << text;
     EXPECT_FALSE(at(sbi, {"oauth"}).as<bool>()) << where;
   } else {
-    if (tls_on(p)) {
+    if (tls_on(p) && !inbound) {
       EXPECT_TRUE(at(sbi, {"tls", "pem"}).IsScalar()) << where << "\n" << text;
       EXPECT_TRUE(at(sbi, {"tls", "key"}).IsScalar()) << where << "\n" << text;
     }
     if (p.spec.sbi.oauth2 && p.spec.sbi.oauth2->nrf_api_root) {
       ASSERT_TRUE(at(conf, {"nrfUri"}).IsScalar()) << where << "\n" << text;
-      if (tls_on(p))
+      if (tls_on(p) && !through_the_enabler(p, at(conf, {"nrfUri"}).as<std::string>()))
         expect_https_fqdn_uri(at(conf, {"nrfUri"}).as<std::string>(), where + " nrfUri");
     }
   }
