@@ -13,6 +13,22 @@ std::string join(std::span<const std::string> items, std::string_view separator)
   return out;
 }
 
+void append_hex(std::string& out, std::string_view bytes) {
+  static constexpr std::string_view kDigits = "0123456789abcdef";
+  for (const char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += kDigits[byte >> 4U];
+    out += kDigits[byte & 0x0fU];
+  }
+}
+
+std::string hex(std::string_view bytes) {
+  std::string out;
+  out.reserve(2 * bytes.size());
+  append_hex(out, bytes);
+  return out;
+}
+
 SharedText::SharedText(std::string text)
     : text_(text.empty() ? nullptr : std::make_shared<const std::string>(std::move(text))) {}
 

@@ -15,6 +15,14 @@ namespace secprov::api {
 // The items with `separator` between them ("" for none).
 std::string join(std::span<const std::string> items, std::string_view separator);
 
+// Lowercase hex, two digits a byte: the one hex every layer writes (digests, fingerprints,
+// UUIDs, serial numbers).
+void append_hex(std::string& out, std::string_view bytes);
+std::string hex(std::string_view bytes);
+constexpr bool is_lower_hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
 // An immutable string that copies share. Conditions carry the same long messages in every
 // profile (the Enforced one runs to hundreds of bytes); a cache that interns them
 // (api::TextPool) then holds each text once. A value type: it reads and compares as its

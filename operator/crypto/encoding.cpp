@@ -6,8 +6,11 @@
 #include <array>
 #include <climits>
 #include <cstdint>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "api/text.h"
 #include "crypto/detail/ossl.h"
 #include "crypto/errors.h"
 
@@ -63,13 +66,13 @@ std::string random_uuid() {
   std::string bytes = random_bytes(16);
   bytes[6] = static_cast<char>((bytes[6] & 0x0F) | 0x40);  // version 4
   bytes[8] = static_cast<char>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
+  const std::string_view view = bytes;
   std::string text;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
-    const auto byte = static_cast<unsigned char>(bytes[i]);
-    text += kHex[byte >> 4];
-    text += kHex[byte & 0x0F];
+  text.reserve(36);
+  api::append_hex(text, view.substr(0, 4));
+  for (const auto& [at, size] : {std::pair{4, 2}, {6, 2}, {8, 2}, {10, 6}}) {
+    text += '-';
+    api::append_hex(text, view.substr(at, size));
   }
   return text;
 }

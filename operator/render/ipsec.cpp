@@ -70,18 +70,6 @@ std::string join(const std::vector<std::string>& items) {
   return api::join(items, ",");
 }
 
-std::string hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (char c : bytes) {
-    const auto u = static_cast<unsigned char>(c);
-    out += kDigits[u >> 4];
-    out += kDigits[u & 0x0f];
-  }
-  return out;
-}
-
 const std::string& required_psk(const IpsecMaterial& material, const std::string& name) {
   const auto it = material.pre_shared_keys.find(name);
   if (it == material.pre_shared_keys.end() || it->second.empty()) {
@@ -242,7 +230,7 @@ std::string swanctl_conf(const api::SecurityProfile& profile, const IpsecMateria
       w.set("id", psk.remote_id);
       // 0x<hex>: the exact bytes of the PSK string, so the peer configures the same string
       // (a bare value starting with "0x" or "0s" would be decoded by strongSwan).
-      w.set("secret", "0x" + hex(*psk.secret));
+      w.set("secret", "0x" + api::hex(*psk.secret));
       w.close();
     }
     w.close();

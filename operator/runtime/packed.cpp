@@ -1,5 +1,6 @@
 #include "runtime/packed.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <limits>
@@ -8,12 +9,146 @@
 #include <string_view>
 #include <utility>
 
+#include "api/text.h"
+
 namespace secprov::runtime {
 namespace {
 
 // The one MessagePack type byte the format leaves unused: here, a reference to a dictionary
 // entry (its index follows in one byte).
 constexpr std::uint8_t kDictionaryReference = 0xc1;
+
+// A string with lowercase hex folded to its bytes: an ext value of this type (MessagePack
+// leaves ext types 0-127 to applications). The cached objects' digests ("sha256:<64 hex>",
+// and three of them in a Secret's data-digests annotation), fingerprints and UIDs are
+// text of which hex is half the bytes.
+constexpr std::uint8_t kFoldedText = 0x01;
+
+// Segments of a folded text, each starting with one byte:
+//   1..kMaxLiteral      that many bytes of text follow as they are;
+//   kUuidSegment        16 bytes follow: a UUID written 8-4-4-4-12 in lowercase hex;
+//   0x80 | n (n >= 8)   n bytes follow: 2n lowercase hex digits.
+constexpr std::size_t kMaxLiteral = 0x7e;
+constexpr std::uint8_t kUuidSegment = 0x7f;
+constexpr std::uint8_t kHexSegment = 0x80;
+constexpr std::size_t kMinHexDigits = 16;  // shorter runs stay text: a segment costs a byte
+constexpr std::size_t kMaxHexBytes = 0x7f;
+constexpr std::size_t kUuidLength = 36;
+
+using api::is_lower_hex_digit;
+
+constexpr std::uint8_t hex_value(char c) {
+  return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+}
+
+std::size_t hex_run(std::string_view text, std::size_t from) {
+  std::size_t end = from;
+  while (end < text.size() && is_lower_hex_digit(text[end])) ++end;
+  return end - from;
+}
+
+bool is_uuid_at(std::string_view text, std::size_t from) {
+  if (text.size() - from < kUuidLength) return false;
+  for (std::size_t i = 0; i < kUuidLength; ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[from + i] != '-' : !is_lower_hex_digit(text[from + i])) return false;
+  }
+  return true;
+}
+
+void append_hex_bytes(std::string& out, std::string_view digits) {
+  for (std::size_t i = 0; i + 1 < digits.size(); i += 2) {
+    out.push_back(static_cast<char>((hex_value(digits[i]) << 4U) | hex_value(digits[i + 1])));
+  }
+}
+
+// The segments of `text`, or "" when nothing in it folds.
+std::string fold(std::string_view text) {
+  std::string out;
+  std::size_t literal_from = 0;  // start of the text not yet written
+  bool folded = false;
+  const auto flush_literal = [&](std::size_t to) {
+    while (literal_from < to) {
+      const std::size_t n = std::min(kMaxLiteral, to - literal_from);
+      out.push_back(static_cast<char>(n));
+      out.append(text.substr(literal_from, n));
+      literal_from += n;
+    }
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!is_lower_hex_digit(text[i])) {
+      ++i;
+      continue;
+    }
+    if (is_uuid_at(text, i)) {
+      flush_literal(i);
+      out.push_back(static_cast<char>(kUuidSegment));
+      for (std::size_t at = i; at < i + kUuidLength; at += 2) {
+        if (text[at] == '-') ++at;
+        append_hex_bytes(out, text.substr(at, 2));
+      }
+      i += kUuidLength;
+      literal_from = i;
+      folded = true;
+      continue;
+    }
+    const std::size_t run = hex_run(text, i);
+    if (run < kMinHexDigits) {
+      i += run;
+      continue;
+    }
+    flush_literal(i);
+    const std::size_t run_end = i + run;
+    // Whole bytes, at least 8 to a segment; what is left (an odd digit, a short tail) is text.
+    while (run_end - i >= kMinHexDigits) {
+      const std::size_t bytes = std::min(kMaxHexBytes, (run_end - i) / 2);
+      out.push_back(static_cast<char>(kHexSegment | bytes));
+      append_hex_bytes(out, text.substr(i, 2 * bytes));
+      i += 2 * bytes;
+    }
+    literal_from = i;
+    i = run_end;
+    folded = true;
+  }
+  if (!folded) return {};
+  flush_literal(text.size());
+  return out;
+}
+
+// The text `segments` (made by fold) stand for.
+std::string unfold(std::string_view segments) {
+  std::string out;
+  std::size_t at = 0;
+  const auto take = [&](std::size_t n) {
+    if (segments.size() - at < n) throw std::runtime_error("packed JSON: truncated folded text");
+    const auto part = segments.substr(at, n);
+    at += n;
+    return part;
+  };
+  const auto hex = [&out](std::string_view bytes) { api::append_hex(out, bytes); };
+  while (at < segments.size()) {
+    const auto head = static_cast<std::uint8_t>(take(1).front());
+    if (head == 0) throw std::runtime_error("packed JSON: an empty folded segment");
+    if (head <= kMaxLiteral) {
+      out.append(take(head));
+    } else if (head == kUuidSegment) {
+      const auto bytes = take(16);
+      hex(bytes.substr(0, 4));
+      out.push_back('-');
+      hex(bytes.substr(4, 2));
+      out.push_back('-');
+      hex(bytes.substr(6, 2));
+      out.push_back('-');
+      hex(bytes.substr(8, 2));
+      out.push_back('-');
+      hex(bytes.substr(10, 6));
+    } else {
+      hex(take(head & 0x7fU));
+    }
+  }
+  return out;
+}
 
 // Reads what nlohmann::json::to_msgpack writes. nlohmann's own reader appends strings byte by
 // byte (a cached Secret's certificates made it six times slower than a tree copy); this one
@@ -31,6 +166,7 @@ class Reader {
     if ((tag & 0xf0) == 0x80) return object(tag & 0x0f);
     if ((tag & 0xf0) == 0x90) return array(tag & 0x0f);
     if (const auto length = string_length(tag)) return Json(string(*length));
+    if (const auto length = folded_length(tag)) return Json(folded_text(*length));
     switch (tag) {
       case 0xc0:
         return Json(nullptr);
@@ -132,9 +268,38 @@ class Reader {
   std::string key_string() {
     const std::uint8_t tag = byte();
     if (tag == kDictionaryReference) return std::string(entry());
+    if (const auto length = folded_length(tag)) return folded_text(*length);
     const auto length = string_length(tag);
     if (!length) throw std::runtime_error("packed JSON: a map key is not a string");
     return string(*length);
+  }
+
+  // The payload length of the folded text that `tag` starts (its ext type checked); nullopt
+  // when it starts something else.
+  std::optional<std::size_t> folded_length(std::uint8_t tag) {
+    std::size_t length = 0;
+    switch (tag) {
+      case 0xc7:
+        length = big_endian<std::uint8_t>();
+        break;
+      case 0xc8:
+        length = big_endian<std::uint16_t>();
+        break;
+      case 0xc9:
+        length = big_endian<std::uint32_t>();
+        break;
+      default:
+        return std::nullopt;
+    }
+    if (byte() != kFoldedText) throw std::runtime_error("packed JSON: an unknown ext type");
+    return length;
+  }
+
+  std::string folded_text(std::size_t length) {
+    need(length);
+    auto text = unfold(bytes_.substr(position_, length));
+    position_ += length;
+    return text;
   }
 
   Json array(std::size_t length) {
@@ -288,12 +453,32 @@ class Writer {
         return;
       }
     }
+    if (text.size() >= kMinHexDigits && folded(text)) return;
     if (text.size() < 32) {
       byte(static_cast<std::uint8_t>(0xa0 | text.size()));  // fixstr
     } else {
       length(text.size(), 0xd9, 0xda, 0xdb);
     }
     out_.append(text);
+  }
+
+  // Writes `text` folded when that is shorter than as a string.
+  bool folded(const std::string& text) {
+    const std::string segments = fold(text);
+    if (segments.empty()) return false;
+    const std::size_t as_text = text.size() + (text.size() < 32 ? 1 : length_size(text.size()));
+    const std::size_t as_folded = segments.size() + 1 + length_size(segments.size());
+    if (as_folded >= as_text) return false;
+    length(segments.size(), 0xc7, 0xc8, 0xc9);
+    byte(kFoldedText);
+    out_.append(segments);
+    return true;
+  }
+
+  // Bytes of a tag and an 8/16/32-bit length.
+  static std::size_t length_size(std::size_t n) {
+    if (n <= std::numeric_limits<std::uint8_t>::max()) return 2;
+    return n <= std::numeric_limits<std::uint16_t>::max() ? 3 : 5;
   }
 
   void binary(const Json::binary_t& bytes) {

@@ -2,7 +2,8 @@
 // A JSON value kept as MessagePack bytes. An nlohmann tree costs about 100 bytes per object
 // member (a map node, its key and its value, each with a malloc header); the same object
 // encoded is about a third of that. Caches that hold thousands of objects keep them packed and
-// expand one when it is read (runtime/store.h).
+// expand one when it is read (runtime/store.h). Lowercase hex in a string (digests, UIDs) is
+// kept as its bytes, half the size; the string read back is the same.
 
 #include <cstddef>
 #include <cstdint>

@@ -14,6 +14,7 @@
 #include <ctime>
 #include <new>
 
+#include "api/text.h"
 #include "crypto/errors.h"
 
 namespace secprov::crypto::detail {
@@ -91,14 +92,7 @@ std::string serial_hex(const ASN1_INTEGER* serial) {
 }
 
 std::string to_hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0x0f];
-  }
-  return out;
+  return api::hex(std::string_view(reinterpret_cast<const char*>(data), size));
 }
 
 BioPtr memory_bio(std::string_view text) {
@@ -221,8 +215,7 @@ int ec_curve_nid(const EVP_PKEY* key) {
 
 std::string ec_public_point(const EVP_PKEY* key) {
   std::size_t length = 0;
-  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, nullptr, 0,
-                                      &length) != 1 ||
+  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, nullptr, 0, &length) != 1 ||
       length == 0) {
     throw_openssl("EC public key length");
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -97,7 +98,8 @@ TEST(PackedJson, WritesWhatNlohmannWrites) {
       {"u", {0, 127, 128, 255, 256, 65535, 65536, 4294967295ULL, 4294967296ULL}},
       {"i", {-1, -32, -33, -128, -129, -32768, -32769, -2147483648LL, -2147483649LL}},
       {"f", {0.5, 1e300, -2.25, 0.1}},
-      {"s", {"", std::string(31, 'a'), std::string(32, 'a'), std::string(300, 'a')}},
+      // Not hex (which is folded, below): the string widths nlohmann writes.
+      {"s", {"", std::string(31, 'z'), std::string(32, 'z'), std::string(300, 'z')}},
       {"b", {true, false, nullptr}},
       {"o", Json::object()},
       {"a", Json(std::vector<int>(16, 1))}};
@@ -106,6 +108,73 @@ TEST(PackedJson, WritesWhatNlohmannWrites) {
   EXPECT_EQ(PackedJson(value).size(), expected.size());
   const PackDictionary none({"absent"});
   EXPECT_EQ(PackedJson(value, &none).size(), expected.size());
+}
+
+// Digests, fingerprints and UIDs are kept as their bytes, and read back as the same text.
+TEST(PackedJson, LowercaseHexIsKeptAsItsBytes) {
+  const std::string digest(64, 'c');
+  const std::string uid = "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31";
+  const auto size_of = [](const Json& value) { return PackedJson(value).size(); };
+  // "sha256:" and 32 bytes: ext 8 header (3), a literal segment (1 + 7), a hex one (1 + 32).
+  EXPECT_EQ(size_of("sha256:" + digest), 3u + 8u + 33u);
+  EXPECT_EQ(size_of(digest), 3u + 33u);  // instead of 2 + 64
+  EXPECT_EQ(size_of(uid), 3u + 17u);     // instead of 1 + 36
+  const std::string annotation = R"({"ca.crt":")" + digest + R"(","tls.crt":")" + digest + R"("})";
+  // Instead of 2 + 154: the three literals and the two digests, each a segment.
+  EXPECT_EQ(size_of(annotation), 3u + (1u + 11u) + 33u + (1u + 13u) + 33u + (1u + 2u));
+
+  const std::vector<std::string> texts = {
+      "sha256:" + digest,
+      digest,
+      uid,
+      uid + uid,
+      "urn:uuid:" + uid,
+      annotation,
+      std::string(15, 'a'),            // too short to fold
+      std::string(17, 'a'),            // an odd digit left as text
+      std::string(254, 'b'),           // one full segment
+      std::string(256, 'b') + "x",     // a segment of 127 bytes, then 1 digit and text
+      std::string(300, '7') + "-end",  // 127 + 23 bytes
+      std::string(64, 'C'),            // uppercase stays text
+      "6F1E4C2A-8D3B-4A57-9C0E-2B7D5F1A9E31",
+      "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e3",  // one digit short of a UUID
+      "6f1e4c2a08d3b-4a57-9c0e-2b7d5f1a9e31",
+      "0123456789abcdef" + uid,  // a run, then a UUID that starts inside it
+      std::string(130, 'x') + digest + std::string(130, 'y'),  // literals over 126 bytes
+      std::string("a\0b", 3) + digest,
+  };
+  for (const auto& text : texts) {
+    const Json value = {{"k", text}, {text, {text}}};  // a value, a key and an element
+    const PackedJson packed(value);
+    EXPECT_EQ(packed.unpack(), value) << text;
+    EXPECT_LE(packed.size(), [&] {
+      std::string plain;
+      Json::to_msgpack(value, nlohmann::detail::output_adapter<char>(plain));
+      return plain.size();
+    }()) << text;
+  }
+}
+
+// Texts mixing hex runs of every length, dashes at UUID places and other bytes read back the
+// same (a fixed seed: the same texts every run).
+TEST(PackedJson, EveryMixOfHexAndTextReadsBackTheSame) {
+  std::mt19937 random(20261202);
+  const std::string alphabet = "0123456789abcdef-Ax:";
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const std::size_t length = random() % 400;
+    while (text.size() < length) {
+      if (random() % 8 == 0) {
+        text += "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31";
+      } else if (random() % 4 == 0) {
+        text += std::string(random() % 300, "0123456789abcdef"[random() % 16]);
+      } else {
+        text.push_back(alphabet[random() % alphabet.size()]);
+      }
+    }
+    const Json value = {{text, text}};
+    ASSERT_EQ(PackedJson(value).unpack(), value) << text;
+  }
 }
 
 TEST(PackedJson, DictionaryStringsAreTwoBytes) {
