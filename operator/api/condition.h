@@ -16,12 +16,13 @@
 namespace secprov::api {
 
 struct Condition {
-  std::string type;
+  // Texts as SharedText: the same few in every profile, which a cache interns (api::TextPool).
+  SharedText type;
   ConditionStatus status = ConditionStatus::Unknown;
   std::int64_t observed_generation = 0;
   Timestamp last_transition_time{};
-  std::string reason;  // CamelCase, non-empty
-  SharedText message;  // may be empty; the same text in many profiles (api::TextPool)
+  SharedText reason;   // CamelCase, non-empty
+  SharedText message;  // may be empty
   friend bool operator==(const Condition&, const Condition&) = default;
 };
 

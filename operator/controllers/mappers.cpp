@@ -54,7 +54,11 @@ std::shared_ptr<ProfileStore> make_profile_store() {
     auto profile = ok_or_nullopt(api::parse_security_profile(object));
     if (profile) {
       auto& conditions = profile->status.conditions;
-      for (auto& condition : conditions) condition.message = messages->intern(condition.message);
+      for (auto& condition : conditions) {
+        condition.type = messages->intern(condition.type);
+        condition.reason = messages->intern(condition.reason);
+        condition.message = messages->intern(condition.message);
+      }
       conditions.shrink_to_fit();
     }
     return profile;

@@ -209,7 +209,8 @@ TEST_F(MappersTest, TheInterconnectTrustDomainMapsToItsSepp) {
 
 // A rotation rewrites its progress report as profiles catch up; only what a profile, bundle
 // or consistency evaluation reads may wake them.
-// The profile cache holds each condition message once, however many profiles carry it.
+// The profile cache holds each condition's texts (type, reason, message) once, however many
+// profiles carry them.
 TEST(ProfileStore, ProfilesShareTheirConditionMessages) {
   const auto store = make_profile_store();
   const std::string enforced_message(300, 'e');
@@ -235,6 +236,9 @@ TEST(ProfileStore, ProfilesShareTheirConditionMessages) {
   ASSERT_EQ(smf->status.conditions.size(), 2u);
   EXPECT_EQ(amf->status.conditions[0].message, enforced_message);
   EXPECT_TRUE(amf->status.conditions[0].message.shares_with(smf->status.conditions[0].message));
+  EXPECT_EQ(amf->status.conditions[0].reason, "EnforcementGaps");
+  EXPECT_TRUE(amf->status.conditions[0].reason.shares_with(smf->status.conditions[0].reason));
+  EXPECT_TRUE(amf->status.conditions[1].type.shares_with(smf->status.conditions[1].type));
   // Different texts stay apart.
   EXPECT_EQ(amf->status.conditions[1].message, "objects of amf");
   EXPECT_EQ(smf->status.conditions[1].message, "objects of smf");
