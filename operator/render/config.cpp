@@ -95,9 +95,24 @@ bool names_fqdn(std::string_view authority) {
                      [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
 }
 
+// The enabler's outbound peer that carries the NF's NRF traffic: one that names the host (and
+// port) of spec.sbi.oauth2.nrfApiRoot; nullptr when none does.
+const api::EnablerOutbound* nrf_through_enabler(const api::SecurityProfile& p) {
+  const auto host = nrf_authority(p);
+  return host ? enabler_route_to(p, *host) : nullptr;
+}
+
 // The NF's own h2c address behind the enabler's outbound peer `via` ("http://127.0.0.1:<port>").
 std::string through_enabler(const api::EnablerOutbound& via) {
   return "http://" + str(kEnablerLoopback) + ":" + std::to_string(via.local_port);
+}
+
+// The comment lines saying that `what` goes through the enabler's outbound peer `via`.
+void say_through_enabler(std::vector<std::string>& comments, const std::string& what,
+                         const api::EnablerOutbound& via) {
+  comments.push_back(what + ": through the enabler sidecar (spec.enabler.outbound " + via.name +
+                     "), which dials");
+  comments.push_back(via.host + ":" + std::to_string(via.port) + " with the profile's TLS.");
 }
 
 // ---- security.yaml ----
@@ -395,14 +410,10 @@ std::optional<std::string> open5gs_yaml(const api::SecurityProfile& profile) {
   ojson sbi_client = ojson::object();
   if (profile.spec.nf_type != api::NfType::NRF) {
     const auto nrf_host = nrf_authority(profile);
-    const api::EnablerOutbound* via = nrf_host ? enabler_route_to(profile, *nrf_host) : nullptr;
-    if (via) {
+    if (const auto* via = nrf_through_enabler(profile)) {
       // The enabler originates the profile's TLS to the NRF; the NF speaks h2c to it.
       sbi_client["nrf"] = ojson::array({{{"uri", through_enabler(*via)}}});
-      comments.emplace_back("sbi.client.nrf: through the enabler sidecar (spec.enabler.outbound " +
-                            via->name + "),");
-      comments.emplace_back("which dials " + via->host + ":" + std::to_string(via->port) +
-                            " with the profile's TLS.");
+      say_through_enabler(comments, "sbi.client.nrf", *via);
     } else if (nrf_host && (!tls || names_fqdn(*nrf_host))) {
       sbi_client["nrf"] = ojson::array({{{"uri", scheme + "://" + *nrf_host}}});
     } else {
@@ -500,16 +511,11 @@ std::string free5gc_yaml(const api::SecurityProfile& profile) {
   conf["sbi"] = std::move(sbi);
   if (!nrf) {
     const auto& oauth2 = profile.spec.sbi.oauth2;
-    const auto nrf_host = nrf_authority(profile);
-    const api::EnablerOutbound* via = nrf_host ? enabler_route_to(profile, *nrf_host) : nullptr;
-    if (via) {
+    if (const auto* via = nrf_through_enabler(profile)) {
       // The enabler originates the profile's TLS to the NRF; free5GC speaks h2c to it (its
       // client verifies no server and presents no certificate, the enabler does both).
       conf["nrfUri"] = through_enabler(*via) + nrf_api_root(profile)->path;
-      comments.emplace_back("nrfUri: through the enabler sidecar (spec.enabler.outbound " +
-                            via->name + "), which dials");
-      comments.emplace_back(via->host + ":" + std::to_string(via->port) +
-                            " with the profile's TLS.");
+      say_through_enabler(comments, "nrfUri", *via);
     } else if (oauth2 && oauth2->nrf_api_root) {
       conf["nrfUri"] = trim_trailing_slashes(*oauth2->nrf_api_root);
     } else {
