@@ -1,6 +1,7 @@
 #include "api/text.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace secprov::api {
 
@@ -27,6 +28,23 @@ std::string hex(std::string_view bytes) {
   out.reserve(2 * bytes.size());
   append_hex(out, bytes);
   return out;
+}
+
+void append_uuid(std::string& out, std::string_view bytes) {
+  append_hex(out, bytes.substr(0, 4));
+  for (const auto& [at, size] : {std::pair{4, 2}, {6, 2}, {8, 2}, {10, 6}}) {
+    out += '-';
+    append_hex(out, bytes.substr(at, size));
+  }
+}
+
+bool is_lower_uuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !is_lower_hex_digit(text[i])) return false;
+  }
+  return true;
 }
 
 SharedText::SharedText(std::string text)

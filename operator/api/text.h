@@ -22,6 +22,10 @@ std::string hex(std::string_view bytes);
 constexpr bool is_lower_hex_digit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
+// A UUID's text, 8-4-4-4-12 lowercase hex digits: `bytes` must be 16 bytes.
+void append_uuid(std::string& out, std::string_view bytes);
+// Whether `text` is exactly a UUID as append_uuid writes it.
+bool is_lower_uuid(std::string_view text);
 
 // An immutable string that copies share. Conditions carry the same long messages in every
 // profile (the Enforced one runs to hundreds of bytes); a cache that interns them

@@ -6,8 +6,6 @@
 #include <array>
 #include <climits>
 #include <cstdint>
-#include <string_view>
-#include <utility>
 #include <vector>
 
 #include "api/text.h"
@@ -66,14 +64,8 @@ std::string random_uuid() {
   std::string bytes = random_bytes(16);
   bytes[6] = static_cast<char>((bytes[6] & 0x0F) | 0x40);  // version 4
   bytes[8] = static_cast<char>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  const std::string_view view = bytes;
   std::string text;
-  text.reserve(36);
-  api::append_hex(text, view.substr(0, 4));
-  for (const auto& [at, size] : {std::pair{4, 2}, {6, 2}, {8, 2}, {10, 6}}) {
-    text += '-';
-    api::append_hex(text, view.substr(at, size));
-  }
+  api::append_uuid(text, bytes);
   return text;
 }
 

@@ -48,12 +48,7 @@ std::size_t hex_run(std::string_view text, std::size_t from) {
 }
 
 bool is_uuid_at(std::string_view text, std::size_t from) {
-  if (text.size() - from < kUuidLength) return false;
-  for (std::size_t i = 0; i < kUuidLength; ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? text[from + i] != '-' : !is_lower_hex_digit(text[from + i])) return false;
-  }
-  return true;
+  return api::is_lower_uuid(text.substr(from, kUuidLength));
 }
 
 void append_hex_bytes(std::string& out, std::string_view digits) {
@@ -126,25 +121,15 @@ std::string unfold(std::string_view segments) {
     at += n;
     return part;
   };
-  const auto hex = [&out](std::string_view bytes) { api::append_hex(out, bytes); };
   while (at < segments.size()) {
     const auto head = static_cast<std::uint8_t>(take(1).front());
     if (head == 0) throw std::runtime_error("packed JSON: an empty folded segment");
     if (head <= kMaxLiteral) {
       out.append(take(head));
     } else if (head == kUuidSegment) {
-      const auto bytes = take(16);
-      hex(bytes.substr(0, 4));
-      out.push_back('-');
-      hex(bytes.substr(4, 2));
-      out.push_back('-');
-      hex(bytes.substr(6, 2));
-      out.push_back('-');
-      hex(bytes.substr(8, 2));
-      out.push_back('-');
-      hex(bytes.substr(10, 6));
+      api::append_uuid(out, take(16));
     } else {
-      hex(take(head & 0x7fU));
+      api::append_hex(out, take(head & 0x7fU));
     }
   }
   return out;

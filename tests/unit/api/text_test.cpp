@@ -68,3 +68,21 @@ TEST(TextPool, DropsTextsNoOneHoldsAndKeepsThoseInUse) {
 
 }  // namespace
 }  // namespace secprov::api
+
+namespace secprov::api {
+namespace {
+
+TEST(Hex, WritesLowercaseDigitsAndUuids) {
+  EXPECT_EQ(hex(std::string("\x00\x9f\xff", 3)), "009fff");
+  std::string uuid;
+  append_uuid(uuid,
+              std::string("\x6f\x1e\x4c\x2a\x8d\x3b\x4a\x57\x9c\x0e\x2b\x7d\x5f\x1a\x9e\x31", 16));
+  EXPECT_EQ(uuid, "6f1e4c2a-8d3b-4a57-9c0e-2b7d5f1a9e31");
+  EXPECT_TRUE(is_lower_uuid(uuid));
+  EXPECT_FALSE(is_lower_uuid("6F1E4C2A-8D3B-4A57-9C0E-2B7D5F1A9E31"));
+  EXPECT_FALSE(is_lower_uuid(uuid.substr(1)));
+  EXPECT_FALSE(is_lower_uuid("6f1e4c2a08d3b-4a57-9c0e-2b7d5f1a9e31"));
+}
+
+}  // namespace
+}  // namespace secprov::api
