@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/constants.h"
+#include "api/text.h"
 
 namespace secprov::api::detail {
 namespace {
@@ -17,10 +18,6 @@ bool lower_alnum(char c) {
 bool digit(char c) {
   return c >= '0' && c <= '9';
 }
-bool hex(char c) {
-  return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 bool parse_v4(std::string_view s, unsigned char out[4]) {
   // dotted quad, no leading zeros (Go netip / glibc inet_pton agree on this)
   std::size_t part = 0;
@@ -133,12 +130,12 @@ bool is_ike_identity(std::string_view s) {
 }
 
 bool is_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !hex(s[i])) return false;
+  // Either case: the layout is api::is_lower_uuid's.
+  std::string lower(s);
+  for (auto& c : lower) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
   }
-  return true;
+  return is_lower_uuid(lower);
 }
 
 bool is_https_url(std::string_view s) {
