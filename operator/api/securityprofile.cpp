@@ -1071,8 +1071,8 @@ json to_json(const SecurityProfileSpec& s) {
 
 json to_json(const CertificateStatus& c) {
   json j = json::object();
-  if (!c.serial_number.empty()) j["serialNumber"] = c.serial_number;
-  if (!c.sha256_fingerprint.empty()) j["sha256Fingerprint"] = c.sha256_fingerprint;
+  if (!c.serial_number.empty()) j["serialNumber"] = c.serial_number.str();
+  if (!c.sha256_fingerprint.empty()) j["sha256Fingerprint"] = c.sha256_fingerprint.str();
   if (c.not_before) j["notBefore"] = time_json(*c.not_before);
   if (c.not_after) j["notAfter"] = time_json(*c.not_after);
   if (c.renewal_time) j["renewalTime"] = time_json(*c.renewal_time);
@@ -1081,7 +1081,7 @@ json to_json(const CertificateStatus& c) {
 
 json to_json(const GeneratedObject& o) {
   json j{{"kind", o.kind}, {"name", o.name}};
-  if (!o.digest.empty()) j["digest"] = o.digest;
+  if (!o.digest.empty()) j["digest"] = o.digest.str();
   if (o.state) j["state"] = std::string(to_string(*o.state));
   return j;
 }

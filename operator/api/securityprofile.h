@@ -396,8 +396,8 @@ struct SecurityProfileSpec {
 // ---- status ----
 
 struct CertificateStatus {
-  std::string serial_number;       // hex
-  std::string sha256_fingerprint;  // hex of SHA-256 over the DER certificate
+  HexText serial_number;       // hex
+  HexText sha256_fingerprint;  // hex of SHA-256 over the DER certificate
   std::optional<Timestamp> not_before;
   std::optional<Timestamp> not_after;
   std::optional<Timestamp> renewal_time;
@@ -407,7 +407,7 @@ struct CertificateStatus {
 struct GeneratedObject {
   std::string kind;  // Secret, ConfigMap
   std::string name;
-  std::string digest;  // "sha256:<hex>"
+  HexText digest;  // "sha256:<hex>"
   std::optional<ObjectState> state;
   friend bool operator==(const GeneratedObject&, const GeneratedObject&) = default;
 };

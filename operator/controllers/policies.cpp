@@ -97,7 +97,7 @@ bool cache_absence_trusted(const api::SecurityProfileStatus& status) {
 }
 
 std::optional<Reason> certificate_replaced(const Input& input,
-                                           const std::string* recorded_fingerprint,
+                                           const api::HexText* recorded_fingerprint,
                                            std::optional<Clock::time_point> recorded_not_before) {
   if (input.leaf == nullptr || recorded_fingerprint == nullptr ||
       input.leaf->sha256_fingerprint() == *recorded_fingerprint) {

@@ -49,7 +49,7 @@ std::optional<Reason> renewal_held_back(const Input& input);
 // data-digests annotation is the object's own claim; status says what was written.
 // recorded_* describe status.certificate (null: nothing recorded, nothing to compare).
 std::optional<Reason> certificate_replaced(
-    const Input& input, const std::string* recorded_fingerprint,
+    const Input& input, const api::HexText* recorded_fingerprint,
     std::optional<std::chrono::system_clock::time_point> recorded_not_before);
 
 // Whether a name the label-selected cache does not hold may be taken as free, so its object

@@ -35,11 +35,8 @@ constexpr std::size_t kMinHexDigits = 16;  // shorter runs stay text: a segment 
 constexpr std::size_t kMaxHexBytes = 0x7f;
 constexpr std::size_t kUuidLength = 36;
 
+using api::append_hex_bytes;
 using api::is_lower_hex_digit;
-
-constexpr std::uint8_t hex_value(char c) {
-  return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-}
 
 std::size_t hex_run(std::string_view text, std::size_t from) {
   std::size_t end = from;
@@ -49,12 +46,6 @@ std::size_t hex_run(std::string_view text, std::size_t from) {
 
 bool is_uuid_at(std::string_view text, std::size_t from) {
   return api::is_lower_uuid(text.substr(from, kUuidLength));
-}
-
-void append_hex_bytes(std::string& out, std::string_view digits) {
-  for (std::size_t i = 0; i + 1 < digits.size(); i += 2) {
-    out.push_back(static_cast<char>((hex_value(digits[i]) << 4U) | hex_value(digits[i + 1])));
-  }
 }
 
 // The segments of `text`, or "" when nothing in it folds.
