@@ -68,11 +68,15 @@ struct MetadataKept {
   // kubectl's last-applied copy of the object: only kept by caches whose objects are PUT back
   // whole (a PUT from the cache would drop it on the server).
   bool last_applied = false;
+  // metadata.creationTimestamp: nothing reads it from the caches with an object or more per
+  // profile (some 20 bytes of each); those PUT back whole keep it.
+  bool creation_time = false;
 };
 
 nlohmann::json compact_metadata(nlohmann::json object, MetadataKept kept) {
   const auto metadata = object.find("metadata");
   if (metadata == object.end() || !metadata->is_object()) return object;
+  if (!kept.creation_time) metadata->erase("creationTimestamp");
   if (!kept.writers) {
     metadata->erase("managedFields");
   } else if (const auto fields = metadata->find("managedFields");
@@ -221,7 +225,7 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   const std::vector<std::string> scopes =
       served.all() ? std::vector<std::string>{""} : served.names;
   // Profiles and trust domains are never adopted: who wrote them is of no use.
-  const MetadataKept no_writers{.writers = false, .last_applied = false};
+  const MetadataKept no_writers{.writers = false};
   // Profiles: the typed cache parses each whole, then the JSON one keeps it without most of
   // its status (strip_profile_status).
   const auto profiles =
@@ -240,7 +244,8 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       cache("configmaps", kube::resources::config_maps(), scopes, managed_selector(),
             p.context.stores.managed_config_maps, compacted({}, strip_config_map_data));
   // Few objects, and PUT back whole (resourceVersion-conditional): their annotations stay.
-  const auto keep_annotations = compacted({.writers = true, .last_applied = true});
+  const auto keep_annotations =
+      compacted({.writers = true, .last_applied = true, .creation_time = true});
   // CA key pairs only: their keys are needed in full, so nothing else may enter this cache.
   const auto ca_secrets =
       cache("ca-secrets", kube::resources::secrets(), {options.operator_namespace},

@@ -7,7 +7,6 @@
 namespace secprov::runtime {
 Store::Slot Store::slot_of(ObjectPtr object) const {
   Slot slot;
-  slot.version = resource_version_of(*object);
   if (form_ == StoreForm::Packed) {
     slot.packed = PackedJson(*object, dictionary_.get());
   } else {
@@ -20,6 +19,20 @@ ObjectPtr Store::object_of(const Slot& slot) const {
   if (form_ == StoreForm::Tree) return slot.tree;
   return std::make_shared<const Json>(slot.packed.unpack(dictionary_.get()));
 }
+
+namespace {
+
+// Same resourceVersion, or the same content when either has none.
+bool unchanged(const Json& stored, const Json& listed) {
+  const auto stored_version = resource_version_of(stored);
+  const auto listed_version = resource_version_of(listed);
+  if (!stored_version.empty() && !listed_version.empty()) {
+    return stored_version == listed_version;
+  }
+  return stored == listed;
+}
+
+}  // namespace
 
 StoreDelta Store::replace(std::vector<Json> objects, std::string resource_version) {
   // The listed trees go to the delta's readers; the store keeps their slots.
@@ -43,12 +56,10 @@ StoreDelta Store::replace(std::vector<Json> objects, std::string resource_versio
     const auto it = objects_.find(key);
     if (it == objects_.end()) {
       delta.added.push_back(tree);
-    } else if (!it->second.version.empty() && !slot.version.empty()
-                   ? it->second.version == slot.version
-                   : *object_of(it->second) == *tree) {
+    } else if (auto stored = object_of(it->second); unchanged(*stored, *tree)) {
       ++delta.unchanged;
     } else {
-      delta.updated.emplace_back(object_of(it->second), tree);
+      delta.updated.emplace_back(std::move(stored), tree);
     }
     slots.emplace_hint(slots.end(), key, std::move(slot));
   }

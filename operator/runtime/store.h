@@ -66,10 +66,11 @@ class Store {
   void set_resource_version(std::string resource_version);
 
  private:
+  // The resourceVersion is not kept beside the object: only a relist compares it, and
+  // expanding a packed object then costs microseconds, where a copy cost 32 bytes an object.
   struct Slot {
-    ObjectPtr tree;       // StoreForm::Tree
-    PackedJson packed;    // StoreForm::Packed
-    std::string version;  // metadata.resourceVersion, to compare without expanding
+    ObjectPtr tree;     // StoreForm::Tree
+    PackedJson packed;  // StoreForm::Packed
   };
   Slot slot_of(ObjectPtr object) const;
   ObjectPtr object_of(const Slot& slot) const;
