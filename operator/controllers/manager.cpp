@@ -59,42 +59,6 @@ runtime::EventHandlers count_into(prometheus::Gauge& gauge,
           [set](const ObjectPtr&) { set(); }};
 }
 
-// What a cache keeps of metadata.managedFields and kubectl's last-applied annotation.
-struct MetadataKept {
-  // Who wrote and how (manager, operation), without the field sets that make up most of a
-  // small object's size: ownership reads them to adopt an object secprov wrote. Caches whose
-  // objects are never adopted drop managedFields altogether.
-  bool writers = true;
-  // kubectl's last-applied copy of the object: only kept by caches whose objects are PUT back
-  // whole (a PUT from the cache would drop it on the server).
-  bool last_applied = false;
-  // metadata.creationTimestamp: nothing reads it from the caches with an object or more per
-  // profile (some 20 bytes of each); those PUT back whole keep it.
-  bool creation_time = false;
-};
-
-nlohmann::json compact_metadata(nlohmann::json object, MetadataKept kept) {
-  const auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object()) return object;
-  if (!kept.creation_time) metadata->erase("creationTimestamp");
-  if (!kept.writers) {
-    metadata->erase("managedFields");
-  } else if (const auto fields = metadata->find("managedFields");
-             fields != metadata->end() && fields->is_array()) {
-    for (auto& entry : *fields) {
-      if (!entry.is_object()) continue;
-      entry.erase("fieldsV1");
-      entry.erase("fieldsType");
-      entry.erase("time");
-    }
-  }
-  if (const auto annotations = metadata->find("annotations");
-      !kept.last_applied && annotations != metadata->end() && annotations->is_object()) {
-    annotations->erase("kubectl.kubernetes.io/last-applied-configuration");
-  }
-  return object;
-}
-
 runtime::Transform compacted(MetadataKept kept, runtime::Transform then = {}) {
   return [kept, then = std::move(then)](nlohmann::json object) {
     auto compact = compact_metadata(std::move(object), kept);

@@ -10,6 +10,28 @@
 
 namespace secprov::controllers {
 
+nlohmann::json compact_metadata(nlohmann::json object, MetadataKept kept) {
+  const auto metadata = object.find("metadata");
+  if (metadata == object.end() || !metadata->is_object()) return object;
+  if (!kept.creation_time) metadata->erase("creationTimestamp");
+  if (!kept.writers) {
+    metadata->erase("managedFields");
+  } else if (const auto fields = metadata->find("managedFields");
+             fields != metadata->end() && fields->is_array()) {
+    for (auto& entry : *fields) {
+      if (!entry.is_object()) continue;
+      entry.erase("fieldsV1");
+      entry.erase("fieldsType");
+      entry.erase("time");
+    }
+  }
+  if (const auto annotations = metadata->find("annotations");
+      !kept.last_applied && annotations != metadata->end() && annotations->is_object()) {
+    annotations->erase("kubectl.kubernetes.io/last-applied-configuration");
+  }
+  return object;
+}
+
 namespace {
 
 // A data value base64-decoded; nullopt when absent, not a string or not base64.

@@ -25,6 +25,23 @@ inline constexpr const char* kCachedLeafField = "secprov:leaf";
 // The SHA-256 fingerprints of the certificates (PEM blocks) in ca.crt; empty when none.
 inline constexpr const char* kCachedCaFingerprintsField = "secprov:caFingerprints";
 
+// What a cache keeps of metadata.managedFields and kubectl's last-applied annotation.
+struct MetadataKept {
+  // Who wrote and how (manager, operation), without the field sets that make up most of a
+  // small object's size: ownership reads them to adopt an object secprov wrote. Caches whose
+  // objects are never adopted drop managedFields altogether.
+  bool writers = true;
+  // kubectl's last-applied copy of the object: only kept by caches whose objects are PUT back
+  // whole (a PUT from the cache would drop it on the server).
+  bool last_applied = false;
+  // metadata.creationTimestamp: nothing reads it from the caches with an object or more per
+  // profile (some 20 bytes of each); those PUT back whole keep it.
+  bool creation_time = false;
+};
+
+// The reflector transform every cache applies first: metadata as `kept` says.
+nlohmann::json compact_metadata(nlohmann::json object, MetadataKept kept);
+
 // One value of a Secret's or ConfigMap's `data` (a Secret's is base64, decoded here); nullopt
 // when absent or not a string.
 enum class DataEncoding { Plain, Base64 };

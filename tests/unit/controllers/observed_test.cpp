@@ -49,6 +49,56 @@ crypto::Certificate test_certificate(const std::string& name) {
       .certificate();
 }
 
+TEST(CompactMetadata, KeepsOfTheMetadataWhatEachCacheSays) {
+  const json object = {
+      {"kind", "Secret"},
+      {"metadata",
+       {{"name", "amf-tls"},
+        {"creationTimestamp", "2026-12-02T13:04:48Z"},
+        {"annotations",
+         {{"kubectl.kubernetes.io/last-applied-configuration", "{}"}, {"team", "core"}}},
+        {"managedFields", json::array({{{"manager", "secprov-operator"},
+                                        {"operation", "Apply"},
+                                        {"time", "2026-12-02T13:04:48Z"},
+                                        {"fieldsType", "FieldsV1"},
+                                        {"fieldsV1", {{"f:data", json::object()}}}}})}}},
+      {"data", {{"tls.crt", "Y2VydA=="}}}};
+  struct Case {
+    std::string name;
+    MetadataKept kept;
+    bool creation_time, writers, last_applied;
+  };
+  const std::vector<Case> cases = {
+      {"the caches of a profile's objects", {}, false, true, false},
+      {"profiles and trust domains", {.writers = false}, false, false, false},
+      {"the caches PUT back whole",
+       {.writers = true, .last_applied = true, .creation_time = true},
+       true,
+       true,
+       true},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const json compact = compact_metadata(object, c.kept);
+    const auto& metadata = compact["metadata"];
+    EXPECT_EQ(metadata.contains("creationTimestamp"), c.creation_time);
+    EXPECT_EQ(metadata.contains("managedFields"), c.writers);
+    if (c.writers) {
+      const auto& writer = metadata["managedFields"][0];
+      EXPECT_EQ(writer, (json{{"manager", "secprov-operator"}, {"operation", "Apply"}}));
+    }
+    EXPECT_EQ(metadata["annotations"].contains("kubectl.kubernetes.io/last-applied-configuration"),
+              c.last_applied);
+    // Everything else stays as it was.
+    EXPECT_EQ(metadata["annotations"]["team"], "core");
+    EXPECT_EQ(metadata["name"], "amf-tls");
+    EXPECT_EQ(compact["data"], object["data"]);
+  }
+  // Not an object's metadata: left alone.
+  EXPECT_EQ(compact_metadata(json{{"metadata", 1}}, {}), (json{{"metadata", 1}}));
+  EXPECT_EQ(compact_metadata(json{{"data", 1}}, {}), (json{{"data", 1}}));
+}
+
 TEST(DataValue, ReadsASecretsBase64OrAConfigMapsPlainValue) {
   const json secret_data = {{"tls.key", crypto::base64_encode("key bytes")}, {"count", 3}};
   EXPECT_EQ(data_value(secret_data, "tls.key", DataEncoding::Base64), "key bytes");
