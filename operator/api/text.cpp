@@ -33,8 +33,7 @@ std::string hex(std::string_view bytes) {
 
 void append_hex_bytes(std::string& out, std::string_view digits) {
   for (std::size_t i = 0; i + 1 < digits.size(); i += 2) {
-    out.push_back(
-        static_cast<char>((lower_hex_value(digits[i]) << 4U) | lower_hex_value(digits[i + 1])));
+    out.push_back(static_cast<char>(lower_hex_byte(digits[i], digits[i + 1])));
   }
 }
 
@@ -69,8 +68,7 @@ HexText::HexText(std::string_view text) {
     return;
   }
   for (std::size_t i = 0; i < digits.size(); i += 2) {
-    folded.bytes[i / 2] = static_cast<std::uint8_t>((lower_hex_value(digits[i]) << 4U) |
-                                                    lower_hex_value(digits[i + 1]));
+    folded.bytes[i / 2] = lower_hex_byte(digits[i], digits[i + 1]);
   }
   folded.size = static_cast<std::uint8_t>(digits.size() / 2);
   value_ = folded;

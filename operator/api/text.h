@@ -1,5 +1,6 @@
 #pragma once
-// Text helpers every layer's messages share, and the text type of a condition's message.
+// Text helpers every layer's messages share, hex (the one encoder and decoder), and two compact
+// text types for cached objects: SharedText (a condition's texts) and HexText (digests).
 
 #include <array>
 #include <atomic>
@@ -30,6 +31,10 @@ constexpr bool is_lower_hex_digit(char c) {
 // The value of a lowercase hex digit (is_lower_hex_digit(c) must hold).
 constexpr std::uint8_t lower_hex_value(char c) {
   return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+}
+// The byte two lowercase hex digits spell.
+constexpr std::uint8_t lower_hex_byte(char high, char low) {
+  return static_cast<std::uint8_t>((lower_hex_value(high) << 4U) | lower_hex_value(low));
 }
 // The bytes that `digits`, an even number of lowercase hex digits, spell: append_hex's inverse.
 void append_hex_bytes(std::string& out, std::string_view digits);

@@ -171,6 +171,7 @@ TEST(Hex, BytesFromDigitsAreHexsInverse) {
   EXPECT_EQ(lower_hex_value('9'), 9);
   EXPECT_EQ(lower_hex_value('a'), 10);
   EXPECT_EQ(lower_hex_value('f'), 15);
+  EXPECT_EQ(lower_hex_byte('9', 'f'), 0x9f);
 }
 
 }  // namespace
