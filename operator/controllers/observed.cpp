@@ -102,11 +102,15 @@ nlohmann::json strip_secret_data(nlohmann::json secret) {
   secret[kCachedDigestsField] =
       digests_field(secret, render::data_digests(data, render::DataEncoding::Base64));
   if (data.contains(render::kTlsCertificateKey)) {
-    // The first block as it is: parsed only when read (secret_leaf).
-    const auto pem = decoded_value(data, render::kTlsCertificateKey);
-    const auto blocks = pem ? crypto::certificate_der_blocks(*pem) : std::vector<std::string>{};
-    const std::string der = blocks.empty() ? std::string{} : blocks.front();
-    secret[kCachedLeafField] = nlohmann::json::binary({der.begin(), der.end()});
+    // Parsed once here: a reconcile reads the facts back many times.
+    const auto leaf = leaf_in(decoded_value(data, render::kTlsCertificateKey));
+    std::string facts;
+    try {
+      if (leaf) facts = crypto::LeafFacts::of(*leaf).encode();
+    } catch (const crypto::CryptoError&) {
+      facts.clear();  // kept as unreadable
+    }
+    secret[kCachedLeafField] = nlohmann::json::binary({facts.begin(), facts.end()});
   }
   if (data.contains(render::kCaBundleKey)) {
     secret[kCachedCaFingerprintsField] = fingerprints_in(decoded_value(data, render::kCaBundleKey));
@@ -163,22 +167,25 @@ std::string secret_value_digest(const nlohmann::json& secret, std::string_view k
   return found != digests.end() ? found->second : std::string{};
 }
 
-std::optional<crypto::Certificate> secret_leaf(const nlohmann::json& secret) {
+std::optional<crypto::LeafFacts> secret_leaf(const nlohmann::json& secret) {
   if (!is_stripped_secret(secret)) {
-    return leaf_in(
-        decoded_value(secret.value("data", nlohmann::json()), render::kTlsCertificateKey));
+    const auto leaf = secret_certificate(secret);
+    try {
+      return leaf ? std::optional(crypto::LeafFacts::of(*leaf)) : std::nullopt;
+    } catch (const crypto::CryptoError&) {
+      return std::nullopt;
+    }
   }
   const auto found = secret.find(kCachedLeafField);
-  if (found == secret.end() || !found->is_binary() || found->get_binary().empty()) {
-    return std::nullopt;
-  }
-  const auto& der = found->get_binary();
-  try {
-    return crypto::Certificate::from_der(
-        std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
-  } catch (const crypto::CryptoError&) {
-    return std::nullopt;
-  }
+  if (found == secret.end() || !found->is_binary()) return std::nullopt;
+  const auto& bytes = found->get_binary();
+  return crypto::LeafFacts::decode(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+std::optional<crypto::Certificate> secret_certificate(const nlohmann::json& secret) {
+  if (is_stripped_secret(secret)) return std::nullopt;
+  return leaf_in(decoded_value(secret.value("data", nlohmann::json()), render::kTlsCertificateKey));
 }
 
 std::optional<std::set<std::string>> secret_ca_fingerprints(const nlohmann::json& secret) {

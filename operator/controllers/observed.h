@@ -2,8 +2,9 @@
 // What the operator can tell about one generated object from its cache, without keeping
 // Secret plaintext in memory. The Secret transform (applied by the reflector before an
 // object is stored) replaces every data value by its SHA-256 digest, so drift is detected per
-// key from digests, and keeps of the certificates only what is read back: the leaf's DER and
-// the fingerprints of the trust bundle (a tenth of their base64 PEM).
+// key from digests, and keeps of the certificates only what is read back: the leaf's facts
+// (crypto::LeafFacts, a third of its DER) and the fingerprints of the trust bundle (a tenth of
+// their base64 PEM).
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <string_view>
 
 #include "crypto/certificate.h"
+#include "crypto/leaf_facts.h"
 
 namespace secprov::controllers {
 
@@ -20,7 +22,8 @@ namespace secprov::controllers {
 // The data's digests by key, or `true` when they are those its data-digests annotation records
 // (an object as the operator wrote it), which are then not kept twice.
 inline constexpr const char* kCachedDigestsField = "secprov:dataDigests";
-// tls.crt's first certificate as DER (binary); empty when tls.crt holds none.
+// tls.crt's first certificate as crypto::LeafFacts::encode (binary); empty when tls.crt holds
+// none or it does not parse.
 inline constexpr const char* kCachedLeafField = "secprov:leaf";
 // The SHA-256 fingerprints of the certificates (PEM blocks) in ca.crt; empty when none.
 inline constexpr const char* kCachedCaFingerprintsField = "secprov:caFingerprints";
@@ -56,7 +59,10 @@ nlohmann::json strip_secret_data(nlohmann::json secret);
 // from data): the digest of a data key (empty when absent), tls.crt's leaf (nullopt when
 // absent or unreadable), ca.crt's fingerprints (nullopt when there is no ca.crt).
 std::string secret_value_digest(const nlohmann::json& secret, std::string_view key);
-std::optional<crypto::Certificate> secret_leaf(const nlohmann::json& secret);
+std::optional<crypto::LeafFacts> secret_leaf(const nlohmann::json& secret);
+// tls.crt's first certificate of a Secret as the API server has it (a cached one keeps only
+// its facts, so nullopt); nullopt when absent or unreadable.
+std::optional<crypto::Certificate> secret_certificate(const nlohmann::json& secret);
 std::optional<std::set<std::string>> secret_ca_fingerprints(const nlohmann::json& secret);
 
 // The reflector transform for managed ConfigMaps: a profile's ConfigMap (it carries the

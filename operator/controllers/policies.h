@@ -13,12 +13,13 @@
 #include "api/securityprofile.h"
 #include "api/trustdomain.h"
 #include "crypto/certificate.h"
+#include "crypto/leaf_facts.h"
 
 namespace secprov::controllers::policies {
 
 struct Input {
-  const crypto::Certificate* leaf = nullptr;  // the stored leaf; null when absent or unreadable
-  const crypto::Certificate* ca = nullptr;    // the CA accepted for issuing (never null)
+  const crypto::LeafFacts* leaf = nullptr;  // the stored leaf; null when absent or unreadable
+  const crypto::Certificate* ca = nullptr;  // the CA accepted for issuing (never null)
   std::chrono::system_clock::time_point now;
   std::chrono::seconds duration{0};
   std::chrono::seconds renew_before{0};

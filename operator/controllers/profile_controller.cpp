@@ -48,14 +48,14 @@ const api::GeneratedObject* previous_entry(const api::SecurityProfileStatus& sta
   return found == status.objects.end() ? nullptr : &*found;
 }
 
-std::optional<crypto::Certificate> stored_leaf(const Json* secret) {
+std::optional<crypto::LeafFacts> stored_leaf(const Json* secret) {
   return secret == nullptr ? std::nullopt : secret_leaf(*secret);
 }
 
 // The NF instance ID: the spec's, else the one in use (status, else the stored certificate's
 // SAN, so a status lost between issuing and writing it is recovered), else a new one.
 std::string nf_instance_id_for(const api::SecurityProfile& profile,
-                               const std::optional<crypto::Certificate>& stored) {
+                               const std::optional<crypto::LeafFacts>& stored) {
   if (const auto known = api::effective_nf_instance_id(profile)) return *known;
   if (stored) {
     for (const auto& uri : stored->uris()) {
@@ -65,7 +65,7 @@ std::string nf_instance_id_for(const api::SecurityProfile& profile,
   return crypto::random_uuid();
 }
 
-api::CertificateStatus certificate_status(const crypto::Certificate& leaf,
+api::CertificateStatus certificate_status(const crypto::LeafFacts& leaf,
                                           std::chrono::seconds renew_before) {
   api::CertificateStatus status;
   status.serial_number = leaf.serial_hex();
@@ -130,7 +130,7 @@ struct SecurityProfileReconciler::Target {
   runtime::ObjectPtr current;  // as cached (Secrets: digests only), or fetched and stripped
   bool in_cache = false;
   Ownership ownership = Ownership::Absent;
-  std::optional<crypto::Certificate> leaf;  // tls.crt's leaf, decoded once per pass
+  std::optional<crypto::LeafFacts> leaf;  // tls.crt's leaf, decoded once per pass
   // Secret data as the server has it (private values), read only when material is reused.
   std::optional<Json> data;
   std::string created_uid;  // of the object this pass created
@@ -370,7 +370,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
   }
   const auto& leaf = target.leaf;
   auto observed = observe(target.object(), pass.plan.labels, profile.metadata.uid);
-  const auto certificate_input = [&](const crypto::Certificate* certificate) {
+  const auto certificate_input = [&](const crypto::LeafFacts* certificate) {
     return policies::Input{.leaf = certificate,
                            .ca = &pass.ca.certificate(),
                            .now = pass.now,
@@ -388,7 +388,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
               profile.spec.drift_policy, seconds_of(pass.now)});
   const auto trigger = policies::issuing_needed(current);
   const auto action = outcome.assessment.action;
-  std::optional<crypto::Certificate> kept_or_issued = leaf;
+  std::optional<crypto::LeafFacts> kept_or_issued = leaf;
 
   if (action == Action::Write && !trigger &&
       repair_metadata(pass, target, observed, pass.plan.tls.input_digest)) {
@@ -432,7 +432,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
                                   " valid until " +
                                   api::format_rfc3339(seconds_of(issued.not_after())) +
                                   (trigger ? " (" + trigger->reason + ")" : ""));
-      kept_or_issued = issued;
+      kept_or_issued = crypto::LeafFacts::of(issued);
       outcome.object = api::GeneratedObject{"Secret", target.name, written_digest(desired),
                                             api::ObjectState::InSync};
     }
@@ -614,9 +614,8 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_s
   auto leaf = current ? stored_leaf(&*current) : std::nullopt;
   const bool inputs_changed =
       !current || runtime::annotation_of(*current, render::kInputDigestAnnotation) != digest ||
-      !leaf || !leaf->extended_key_usage() ||
-      !leaf->extended_key_usage()->oauth_access_token_signing;
-  const auto input_for = [&](const crypto::Certificate* certificate) {
+      !leaf || !leaf->oauth_access_token_signing();
+  const auto input_for = [&](const crypto::LeafFacts* certificate) {
     return policies::Input{.leaf = certificate,
                            .ca = &pass.ca.certificate(),
                            .now = pass.now,
@@ -643,7 +642,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_s
                                 std::string(api::to_string(algorithm)) + ") serial " +
                                 issued.serial_hex() + " valid until " +
                                 api::format_rfc3339(seconds_of(issued.not_after())));
-    leaf = issued;
+    leaf = crypto::LeafFacts::of(issued);
     outcome.wrote = true;
     outcome.object =
         api::GeneratedObject{"Secret", name, written_digest(desired), api::ObjectState::InSync};
@@ -711,7 +710,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_n32(cons
   const bool inputs_changed =
       !current || !leaf || !leaf->issued_by(ca->certificate()) ||
       runtime::annotation_of(*current, render::kInputDigestAnnotation) != digest;
-  const auto input_for = [&](const crypto::Certificate* certificate) {
+  const auto input_for = [&](const crypto::LeafFacts* certificate) {
     return policies::Input{.leaf = certificate,
                            .ca = &ca->certificate(),
                            .now = pass.now,
@@ -743,7 +742,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_n32(cons
                             "N32 certificate from TrustDomain " + *interconnect + " serial " +
                                 issued.serial_hex() + " valid until " +
                                 api::format_rfc3339(seconds_of(issued.not_after())));
-    leaf = issued;
+    leaf = crypto::LeafFacts::of(issued);
   } else if (stored(render::kCaBundleKey) != bundle) {
     // The interconnect bundle changed (a CA replaced or an overlap ended): ca.crt follows,
     // with the same key and certificate.
@@ -775,7 +774,7 @@ std::optional<policies::Reason> SecurityProfileReconciler::add_nrf_certificate(
                                                render::oauth2_signing_secret_name(*nrf));
       // Only the NRF's own Secret: never a certificate someone else put under that name.
       if (removable_by(secret, nrf->metadata.uid)) {
-        const auto leaf = stored_leaf(&secret);
+        const auto leaf = secret_certificate(secret);
         if (leaf && leaf->extended_key_usage() &&
             leaf->extended_key_usage()->oauth_access_token_signing) {
           pem = leaf->to_pem();

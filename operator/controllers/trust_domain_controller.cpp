@@ -319,7 +319,7 @@ std::set<std::string> GateMemo::bundle(const std::string& digest, const std::str
   return fingerprints;
 }
 
-std::optional<bool> GateMemo::issued_by(const std::string& digest, const crypto::Certificate* leaf,
+std::optional<bool> GateMemo::issued_by(const std::string& digest, const crypto::LeafFacts* leaf,
                                         const crypto::Certificate& ca,
                                         const std::string& ca_fingerprint) {
   const std::string key = digest.empty() ? std::string{} : digest + "|" + ca_fingerprint;
@@ -426,7 +426,7 @@ std::optional<crypto::CertificateAuthority> load_key_pair(
 }  // namespace
 
 RevocationRecord record_revocation(const Context& context, const std::string& trust_domain,
-                                   const crypto::Certificate& certificate,
+                                   const crypto::LeafFacts& certificate,
                                    std::chrono::system_clock::time_point now) {
   // Expired: refused anyway, no entry needed.
   if (certificate.not_after() <= now) return RevocationRecord::NotNeeded;
@@ -721,7 +721,7 @@ std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
   visit_domain_secrets(domain, domain_namespaces(domain), [&](const nlohmann::json& secret) {
     const auto digest = secret_value_digest(secret, render::kTlsCertificateKey);
     // Decoded only for a lookup the memo cannot answer.
-    std::optional<crypto::Certificate> leaf;
+    std::optional<crypto::LeafFacts> leaf;
     bool decoded_leaf = false;
     for (const auto& [fingerprint, ca] : cas) {
       if (!decoded_leaf && !memo.knows_issued(digest, fingerprint)) {
@@ -754,7 +754,7 @@ std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
     }
     return std::string(kind) + " " + ns + "/" + (key ? key->name : std::string{});
   };
-  // The cache holds the fingerprints of ca.crt and the leaf's DER; a signature is checked
+  // The cache holds the fingerprints of ca.crt and the leaf's facts; a signature is checked
   // only for a leaf the memo does not know.
   const auto namespaces = domain_namespaces(domain);
   visit_domain_secrets(domain, namespaces, [&](const nlohmann::json& secret) {

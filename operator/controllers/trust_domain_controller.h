@@ -17,6 +17,7 @@
 #include "controllers/ownership.h"
 #include "crypto/authority.h"
 #include "crypto/certificate.h"
+#include "crypto/leaf_facts.h"
 #include "render/trust_domain.h"
 #include "runtime/controller.h"
 
@@ -176,7 +177,7 @@ class GateMemo {
   std::set<std::string> bundle(const std::string& digest, const std::string& pem);
   // Whether `leaf` is issued by `ca` (fingerprint `ca_fingerprint`), remembered under
   // `digest` (tls.crt's); nullopt when there is no leaf.
-  std::optional<bool> issued_by(const std::string& digest, const crypto::Certificate* leaf,
+  std::optional<bool> issued_by(const std::string& digest, const crypto::LeafFacts* leaf,
                                 const crypto::Certificate& ca, const std::string& ca_fingerprint);
   // Whether issued_by() under `digest` answers from memory: the caller then need not decode
   // the leaf (a null one is not read).
@@ -217,7 +218,7 @@ std::vector<Event> transition_events(const std::vector<api::Condition>& before,
 // reports it; the certificate is replaced all the same).
 enum class RevocationRecord { Recorded, AlreadyRecorded, NotNeeded, NotOurs };
 RevocationRecord record_revocation(const Context& context, const std::string& trust_domain,
-                                   const crypto::Certificate& certificate,
+                                   const crypto::LeafFacts& certificate,
                                    std::chrono::system_clock::time_point now);
 
 // Owns a TrustDomain's CA key pair Secret (when generated) and the TrustDomain status: the

@@ -124,12 +124,16 @@ TEST(StripSecretData, KeepsDigestsTheLeafAndTheBundlesFingerprintsOnly) {
   EXPECT_EQ(stripped[kCachedDigestsField], json(true));
   EXPECT_EQ(secret_value_digest(stripped, "tls.key"), crypto::sha256_hex("KEY"));
   ASSERT_TRUE(stripped[kCachedLeafField].is_binary());
-  EXPECT_EQ(secret_leaf(stripped), leaf);
+  EXPECT_EQ(secret_leaf(stripped), crypto::LeafFacts::of(leaf));
+  // Of the certificate itself, only the facts: under half its DER.
+  EXPECT_LT(stripped[kCachedLeafField].get_binary().size() * 2, leaf.to_der().size());
+  EXPECT_EQ(secret_certificate(stripped), std::nullopt);
   EXPECT_EQ(secret_ca_fingerprints(stripped),
             (std::set{a.sha256_fingerprint(), b.sha256_fingerprint()}));
   EXPECT_EQ(secret_value_digest(stripped, "ca.crt"), render::value_digest(a.to_pem() + b.to_pem()));
   // What the readers tell of the cached copy, they tell of the Secret as the server has it.
-  EXPECT_EQ(secret_leaf(raw), leaf);
+  EXPECT_EQ(secret_leaf(raw), crypto::LeafFacts::of(leaf));
+  EXPECT_EQ(secret_certificate(raw), leaf);
   EXPECT_EQ(secret_ca_fingerprints(raw), secret_ca_fingerprints(stripped));
   for (const char* key : {"tls.crt", "tls.key", "ca.crt", "absent"}) {
     EXPECT_EQ(secret_value_digest(raw, key), secret_value_digest(stripped, key)) << key;

@@ -59,8 +59,10 @@ TEST(PoliciesTest, DecidesIssuingAndHoldsBackRenewalsThatCannotHelp) {
     SCOPED_TRACE(c.name);
     const auto ca = make_ca(c.ca_validity);
     const auto other = make_ca(24h * 365);
-    std::optional<crypto::Certificate> leaf;
-    if (c.leaf) leaf = leaf_until(c.leaf_from_other_ca ? other : ca, kNow + *c.leaf);
+    std::optional<crypto::LeafFacts> leaf;
+    if (c.leaf) {
+      leaf = crypto::LeafFacts::of(leaf_until(c.leaf_from_other_ca ? other : ca, kNow + *c.leaf));
+    }
     const Input input{.leaf = leaf ? &*leaf : nullptr,
                       .ca = &ca.certificate(),
                       .now = kNow,

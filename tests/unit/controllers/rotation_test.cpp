@@ -439,18 +439,19 @@ TEST(GateMemo, AGatePassParsesOnlyWhatChanged) {
   const auto fb = b.certificate().sha256_fingerprint();
   const auto a_pem = a.certificate().to_pem();
   const auto both = a_pem + b.certificate().to_pem();
+  const auto leaf_a = crypto::LeafFacts::of(a.certificate());
   GateMemo memo;
   // Many objects with the same bundle: one parse.
   for (int i = 0; i < 3; ++i) EXPECT_EQ(memo.bundle("sha256:1", both), (std::set{fa, fb}));
   EXPECT_EQ(memo.parses(), 1U);
   // A leaf (here self-signed) against two CAs: one check each.
-  EXPECT_EQ(memo.issued_by("sha256:2", &a.certificate(), a.certificate(), fa), true);
-  EXPECT_EQ(memo.issued_by("sha256:2", &a.certificate(), b.certificate(), fb), false);
+  EXPECT_EQ(memo.issued_by("sha256:2", &leaf_a, a.certificate(), fa), true);
+  EXPECT_EQ(memo.issued_by("sha256:2", &leaf_a, b.certificate(), fb), false);
   EXPECT_EQ(memo.parses(), 3U);
   memo.end_pass();
   // The next pass over the same content parses nothing.
   EXPECT_EQ(memo.bundle("sha256:1", both), (std::set{fa, fb}));
-  EXPECT_EQ(memo.issued_by("sha256:2", &a.certificate(), a.certificate(), fa), true);
+  EXPECT_EQ(memo.issued_by("sha256:2", &leaf_a, a.certificate(), fa), true);
   EXPECT_EQ(memo.parses(), 3U);
   // Content a pass did not look at is forgotten (the memo stays the size of the objects).
   memo.end_pass();
@@ -469,9 +470,10 @@ TEST(GateMemo, AGatePassParsesOnlyWhatChanged) {
 TEST(GateMemo, KnownDigestsAnswerWithoutTheLeaf) {
   const auto a = test_ca("a");
   const auto fa = a.certificate().sha256_fingerprint();
+  const auto leaf_a = crypto::LeafFacts::of(a.certificate());
   GateMemo memo;
   EXPECT_FALSE(memo.knows_issued("sha256:2", fa));
-  memo.issued_by("sha256:2", &a.certificate(), a.certificate(), fa);
+  memo.issued_by("sha256:2", &leaf_a, a.certificate(), fa);
   EXPECT_TRUE(memo.knows_issued("sha256:2", fa));
   EXPECT_FALSE(memo.knows_issued("sha256:2", std::string(64, 'f')));  // another CA
   EXPECT_FALSE(memo.knows_issued("", fa));                            // no digest: never remembered

@@ -1,0 +1,259 @@
+#include "crypto/leaf_facts.h"
+
+#include <openssl/objects.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "api/text.h"
+#include "crypto/detail/ossl.h"
+#include "crypto/errors.h"
+
+namespace secprov::crypto {
+namespace {
+
+using detail::Access;
+using PkeyCtxPtr = detail::Ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+
+constexpr std::uint8_t kFormatVersion = 1;
+
+std::int64_t seconds_of(std::chrono::system_clock::time_point at) {
+  return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
+}
+
+// SHA-256 of a name's DER, whose first bytes stand for the name.
+std::array<std::uint8_t, 32> name_digest(const X509_NAME* name) {
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_NAME(name, &der);
+  if (length <= 0) detail::throw_openssl("i2d_X509_NAME");
+  const detail::OpensslBytePtr owned(der);
+  std::array<std::uint8_t, 32> digest{};
+  unsigned int size = 0;
+  if (EVP_Digest(der, static_cast<std::size_t>(length), digest.data(), &size, detail::sha256_md(),
+                 nullptr) != 1) {
+    detail::throw_openssl("SHA-256");
+  }
+  return digest;
+}
+
+// A digest by NID, SHA-256 through the handle fetched once.
+const EVP_MD* digest_of(int nid) {
+  return nid == NID_sha256 ? detail::sha256_md() : EVP_get_digestbynid(nid);
+}
+
+// The first element of a DER SEQUENCE (a Certificate's tbsCertificate), as encoded; empty
+// when the bytes are not a definite-length SEQUENCE holding one.
+std::string_view first_element(std::string_view der) {
+  // One TLV's header length and content length at `at`; nullopt when malformed.
+  const auto header = [&](std::size_t at) -> std::optional<std::pair<std::size_t, std::size_t>> {
+    if (at + 2 > der.size()) return std::nullopt;
+    const auto first = static_cast<std::uint8_t>(der[at + 1]);
+    if (first < 0x80) return std::pair<std::size_t, std::size_t>{2, first};
+    const std::size_t octets = first & 0x7fU;
+    if (octets == 0 || octets > 4 || at + 2 + octets > der.size()) return std::nullopt;
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < octets; ++i) {
+      length = (length << 8U) | static_cast<std::uint8_t>(der[at + 2 + i]);
+    }
+    return std::pair<std::size_t, std::size_t>{2 + octets, length};
+  };
+  const auto outer = header(0);
+  if (!outer || der.empty() || static_cast<std::uint8_t>(der[0]) != 0x30) return {};
+  const auto inner = header(outer->first);
+  if (!inner) return {};
+  const std::size_t size = inner->first + inner->second;
+  if (outer->first + size > der.size()) return {};
+  return der.substr(outer->first, size);
+}
+
+void put_u8(std::string& out, std::uint8_t value) {
+  out.push_back(static_cast<char>(value));
+}
+void put_u16(std::string& out, std::uint16_t value) {
+  put_u8(out, static_cast<std::uint8_t>(value & 0xffU));
+  put_u8(out, static_cast<std::uint8_t>(value >> 8U));
+}
+void put_i64(std::string& out, std::int64_t value) {
+  auto bits = static_cast<std::uint64_t>(value);
+  for (int i = 0; i < 8; ++i, bits >>= 8U) put_u8(out, static_cast<std::uint8_t>(bits & 0xffU));
+}
+// A text of at most 65,535 bytes, after its length (longer ones do not occur in a leaf the
+// operator keeps; they are cut rather than misread).
+void put_text(std::string& out, std::string_view text) {
+  const auto size = static_cast<std::uint16_t>(std::min<std::size_t>(text.size(), 0xffff));
+  put_u16(out, size);
+  out.append(text.substr(0, size));
+}
+
+// Reads what put_* wrote; any read past the end fails the whole decode.
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  bool ok() const { return ok_; }
+  bool at_end() const { return ok_ && bytes_.empty(); }
+  std::string_view take(std::size_t size) {
+    if (!ok_ || size > bytes_.size()) {
+      ok_ = false;
+      return {};
+    }
+    const auto taken = bytes_.substr(0, size);
+    bytes_.remove_prefix(size);
+    return taken;
+  }
+  std::uint8_t u8() {
+    const auto b = take(1);
+    return b.empty() ? 0 : static_cast<std::uint8_t>(b[0]);
+  }
+  std::uint16_t u16() {
+    const std::uint16_t low = u8();
+    return static_cast<std::uint16_t>(low | (u8() << 8U));
+  }
+  std::int64_t i64() {
+    std::uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) bits |= static_cast<std::uint64_t>(u8()) << (8U * i);
+    return static_cast<std::int64_t>(bits);
+  }
+  std::string text() { return std::string(take(u16())); }
+  template <std::size_t N>
+  std::array<std::uint8_t, N> bytes() {
+    std::array<std::uint8_t, N> out{};
+    const auto b = take(N);
+    if (b.size() == N) std::memcpy(out.data(), b.data(), N);
+    return out;
+  }
+
+ private:
+  std::string_view bytes_;
+  bool ok_ = true;
+};
+
+std::string_view as_text(const auto& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+}  // namespace
+
+LeafFacts LeafFacts::of(const Certificate& leaf) {
+  X509* const x509 = Access::x509(leaf);
+  const std::string der = leaf.to_der();
+  LeafFacts facts;
+  unsigned int size = 0;
+  if (EVP_Digest(der.data(), der.size(), facts.fingerprint_.data(), &size, detail::sha256_md(),
+                 nullptr) != 1) {
+    detail::throw_openssl("SHA-256");
+  }
+  facts.serial_hex_ = leaf.serial_hex();
+  facts.not_before_ = seconds_of(leaf.not_before());
+  facts.not_after_ = seconds_of(leaf.not_after());
+  facts.uris_ = leaf.uris();
+  const auto usage = leaf.extended_key_usage();
+  facts.oauth_access_token_signing_ = usage && usage->oauth_access_token_signing;
+
+  const auto issuer = name_digest(X509_get_issuer_name(x509));
+  std::copy_n(issuer.begin(), facts.issuer_name_digest_.size(), facts.issuer_name_digest_.begin());
+  const ASN1_BIT_STRING* signature = nullptr;
+  const X509_ALGOR* algorithm = nullptr;
+  X509_get0_signature(&signature, &algorithm, x509);
+  const ASN1_OBJECT* oid = nullptr;
+  X509_ALGOR_get0(&oid, nullptr, nullptr, algorithm);
+  int digest_nid = NID_undef;
+  int key_nid = NID_undef;
+  // X509_verify's rule: the algorithm signed inside must be the one outside.
+  const bool same_algorithm = X509_ALGOR_cmp(algorithm, X509_get0_tbs_sigalg(x509)) == 0;
+  const bool by_digest =
+      same_algorithm && OBJ_find_sigid_algs(OBJ_obj2nid(oid), &digest_nid, &key_nid) == 1 &&
+      digest_nid != NID_undef && (key_nid == EVP_PKEY_EC || key_nid == EVP_PKEY_RSA);
+  const auto tbs = first_element(der);
+  const EVP_MD* md = by_digest ? digest_of(digest_nid) : nullptr;
+  if (md != nullptr && !tbs.empty() && signature != nullptr) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (EVP_Digest(tbs.data(), tbs.size(), digest.data(), &length, md, nullptr) != 1) {
+      detail::throw_openssl("tbsCertificate digest");
+    }
+    facts.digest_nid_ = static_cast<std::uint16_t>(digest_nid);
+    facts.key_nid_ = static_cast<std::uint16_t>(key_nid);
+    facts.tbs_digest_.assign(reinterpret_cast<const char*>(digest.data()), length);
+    facts.signature_ = detail::asn1_string_bytes(signature);
+  }
+  ERR_clear_error();
+  return facts;
+}
+
+std::string LeafFacts::encode() const {
+  std::string out;
+  out.reserve(96 + serial_hex_.size() + tbs_digest_.size() + signature_.size());
+  put_u8(out, kFormatVersion);
+  out.append(as_text(fingerprint_));
+  put_text(out, serial_hex_);
+  put_i64(out, not_before_);
+  put_i64(out, not_after_);
+  put_u8(out, oauth_access_token_signing_ ? 1 : 0);
+  out.append(as_text(issuer_name_digest_));
+  put_u16(out, digest_nid_);
+  put_u16(out, key_nid_);
+  put_text(out, tbs_digest_);
+  put_text(out, signature_);
+  put_u16(out, static_cast<std::uint16_t>(std::min<std::size_t>(uris_.size(), 0xffff)));
+  for (std::size_t i = 0; i < uris_.size() && i < 0xffff; ++i) put_text(out, uris_[i]);
+  return out;
+}
+
+std::optional<LeafFacts> LeafFacts::decode(std::string_view bytes) {
+  Reader in(bytes);
+  if (in.u8() != kFormatVersion) return std::nullopt;
+  LeafFacts facts;
+  facts.fingerprint_ = in.bytes<32>();
+  facts.serial_hex_ = in.text();
+  facts.not_before_ = in.i64();
+  facts.not_after_ = in.i64();
+  const auto flags = in.u8();
+  if (flags > 1) return std::nullopt;
+  facts.oauth_access_token_signing_ = flags == 1;
+  facts.issuer_name_digest_ = in.bytes<8>();
+  facts.digest_nid_ = in.u16();
+  facts.key_nid_ = in.u16();
+  facts.tbs_digest_ = in.text();
+  facts.signature_ = in.text();
+  const std::size_t uris = in.u16();
+  for (std::size_t i = 0; i < uris && in.ok(); ++i) facts.uris_.push_back(in.text());
+  if (!in.at_end()) return std::nullopt;
+  return facts;
+}
+
+std::string LeafFacts::sha256_fingerprint() const {
+  return api::hex(as_text(fingerprint_));
+}
+
+std::chrono::system_clock::time_point LeafFacts::not_before() const {
+  return std::chrono::system_clock::time_point(std::chrono::seconds(not_before_));
+}
+
+std::chrono::system_clock::time_point LeafFacts::not_after() const {
+  return std::chrono::system_clock::time_point(std::chrono::seconds(not_after_));
+}
+
+bool LeafFacts::issued_by(const Certificate& ca) const {
+  if (digest_nid_ == 0) return false;
+  const auto subject = name_digest(X509_get_subject_name(Access::x509(ca)));
+  if (!std::equal(issuer_name_digest_.begin(), issuer_name_digest_.end(), subject.begin())) {
+    return false;
+  }
+  EVP_PKEY* key = Access::public_key(ca);
+  const EVP_MD* md = digest_of(digest_nid_);
+  if (key == nullptr || md == nullptr || EVP_PKEY_get_base_id(key) != key_nid_) {
+    ERR_clear_error();
+    return false;
+  }
+  const PkeyCtxPtr context(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  const bool ok =
+      context && EVP_PKEY_verify_init(context.get()) == 1 &&
+      EVP_PKEY_CTX_set_signature_md(context.get(), md) == 1 &&
+      EVP_PKEY_verify(context.get(), reinterpret_cast<const unsigned char*>(signature_.data()),
+                      signature_.size(), reinterpret_cast<const unsigned char*>(tbs_digest_.data()),
+                      tbs_digest_.size()) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+}  // namespace secprov::crypto

@@ -1,0 +1,97 @@
+#include "crypto/leaf_facts.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "crypto/authority.h"
+#include "crypto/key.h"
+#include "test_support.h"
+
+namespace secprov::crypto {
+namespace {
+
+using test_support::corrupt_pem;
+using test_support::fixed_now;
+using test_support::make_ca;
+using test_support::nf_template;
+
+Certificate leaf_of(const CertificateAuthority& ca, bool oauth_signing = false) {
+  auto request = nf_template(fixed_now());
+  request.oauth_access_token_signing = oauth_signing;
+  return ca.issue(PrivateKey::generate(KeyAlgorithm::EcdsaP256), request, fixed_now());
+}
+
+TEST(LeafFacts, ReadBackWhatTheCertificateSays) {
+  const auto ca = make_ca();
+  for (const bool signing : {false, true}) {
+    const auto leaf = leaf_of(ca, signing);
+    const auto facts = LeafFacts::of(leaf);
+    EXPECT_EQ(facts.sha256_fingerprint(), leaf.sha256_fingerprint());
+    EXPECT_EQ(facts.serial_hex(), leaf.serial_hex());
+    EXPECT_EQ(facts.not_before(), leaf.not_before());
+    EXPECT_EQ(facts.not_after(), leaf.not_after());
+    EXPECT_EQ(facts.uris(), leaf.uris());
+    EXPECT_EQ(facts.oauth_access_token_signing(), signing);
+  }
+}
+
+TEST(LeafFacts, EncodingIsExactlyInvertibleAndUnderHalfTheDer) {
+  const auto leaf = leaf_of(make_ca());
+  const auto facts = LeafFacts::of(leaf);
+  const auto bytes = facts.encode();
+  EXPECT_EQ(LeafFacts::decode(bytes), facts);
+  EXPECT_LT(bytes.size() * 2, leaf.to_der().size()) << bytes.size();
+  // Truncated anywhere, extended, or of another version: refused, never misread.
+  for (std::size_t size = 0; size < bytes.size(); ++size) {
+    EXPECT_FALSE(LeafFacts::decode(bytes.substr(0, size))) << size;
+  }
+  EXPECT_FALSE(LeafFacts::decode(bytes + '\0'));
+  auto other_version = bytes;
+  other_version[0] = static_cast<char>(other_version[0] + 1);
+  EXPECT_FALSE(LeafFacts::decode(other_version));
+}
+
+// The issuer check answers as Certificate::issued_by for each CA key type the operator uses,
+// from the encoded facts alone.
+TEST(LeafFacts, IssuerCheckAgreesWithTheCertificatesOwn) {
+  for (const auto algorithm :
+       {KeyAlgorithm::EcdsaP256, KeyAlgorithm::EcdsaP384, KeyAlgorithm::Rsa2048}) {
+    const auto ca = make_ca(algorithm, "issuing CA");
+    const auto other = make_ca(algorithm, "other CA");
+    const auto leaf = leaf_of(ca);
+    const auto facts = LeafFacts::decode(LeafFacts::of(leaf).encode()).value();
+    ASSERT_TRUE(leaf.issued_by(ca.certificate()));
+    EXPECT_TRUE(facts.issued_by(ca.certificate())) << to_string(algorithm);
+    EXPECT_FALSE(facts.issued_by(other.certificate())) << to_string(algorithm);
+    EXPECT_FALSE(facts.issued_by(leaf)) << to_string(algorithm);
+  }
+}
+
+TEST(LeafFacts, ABrokenSignatureOrAnotherIssuerNameIsNotIssuedByTheCa) {
+  const auto ca = make_ca();
+  const auto leaf = leaf_of(ca);
+  // The last byte of the DER is the signature's.
+  const auto tampered = Certificate::from_pem(corrupt_pem(leaf.to_pem(), -1));
+  EXPECT_FALSE(tampered.issued_by(ca.certificate()));
+  EXPECT_FALSE(LeafFacts::of(tampered).issued_by(ca.certificate()));
+
+  // A CA certificate with the same key under another name: the signature verifies, the name
+  // does not match.
+  auto renamed_request = nf_template(fixed_now());
+  renamed_request.subject = test_support::ca_subject("renamed CA");
+  renamed_request.is_ca = true;
+  renamed_request.dns_names.clear();
+  renamed_request.uris.clear();
+  renamed_request.ip_addresses.clear();
+  renamed_request.server_auth = renamed_request.client_auth = false;
+  renamed_request.nf_types.clear();
+  const auto renamed =
+      CertificateAuthority::load(ca.issue(ca.key(), renamed_request, fixed_now()).to_pem(),
+                                 ca.key().to_pkcs8_pem(), fixed_now());
+  EXPECT_FALSE(leaf.issued_by(renamed.certificate()));
+  EXPECT_FALSE(LeafFacts::of(leaf).issued_by(renamed.certificate()));
+}
+
+}  // namespace
+}  // namespace secprov::crypto
