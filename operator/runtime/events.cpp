@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
+#include <charconv>
 #include <exception>
+#include <iterator>
 #include <utility>
 
+#include "api/text.h"
+#include "crypto/encoding.h"
 #include "kube/errors.h"
 #include "kube/resource.h"
 
@@ -28,6 +31,18 @@ std::string string_at(const Json& object, const char* field) {
 std::string object_key(const ObjectReference& ref) {
   if (!ref.uid.empty()) return ref.uid;
   return ref.kind + "/" + ref.ns + "/" + ref.name;
+}
+
+// Where an Event about `object` goes: its namespace, "default" for a cluster-scoped object.
+std::string event_namespace(const ObjectReference& object) {
+  return object.ns.empty() ? std::string("default") : object.ns;
+}
+
+// An Event's name: the object's name + "." + the suffix in lowercase hex.
+std::string event_name(const ObjectReference& object, std::uint64_t suffix) {
+  std::array<char, 16> digits{};  // 64 bits: at most 16 hex digits
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), suffix, 16).ptr;
+  return object.name + "." + std::string(digits.data(), end);
 }
 
 std::string truncate_utf8(std::string text, std::size_t max_bytes) {
@@ -74,36 +89,45 @@ Json ObjectReference::to_json() const {
   return out;
 }
 
-template <typename V>
-V* EventRecorder::Lru<V>::find(const std::string& key) {
-  const auto it = index_.find(key);
-  if (it == index_.end()) return nullptr;
-  order_.splice(order_.begin(), order_, it->second);
-  return &it->second->second;
+EventRecorder::Key EventRecorder::key_of(std::string_view text) {
+  const std::string digest = crypto::sha256_hex(text);
+  Key key{};
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    key[i] = api::lower_hex_byte(digest[2 * i], digest[2 * i + 1]);
+  }
+  return key;
 }
 
 template <typename V>
-V& EventRecorder::Lru<V>::put(const std::string& key, V value) {
+V* EventRecorder::Lru<V>::find(const Key& key) {
+  const auto it = index_.find(key);
+  if (it == index_.end()) return nullptr;
+  order_.splice(order_.begin(), order_, *it);
+  return &(*it)->second;
+}
+
+template <typename V>
+V& EventRecorder::Lru<V>::put(const Key& key, V value) {
   if (V* existing = find(key)) {
     *existing = std::move(value);
     return *existing;
   }
   order_.emplace_front(key, std::move(value));
-  index_.emplace(std::string_view(order_.front().first), order_.begin());
+  index_.insert(order_.begin());
   if (order_.size() > capacity_) {
-    index_.erase(std::string_view(order_.back().first));
+    index_.erase(std::prev(order_.end()));  // first: it is hashed by the node's key
     order_.pop_back();
   }
   return order_.front().second;
 }
 
 template <typename V>
-void EventRecorder::Lru<V>::erase(const std::string& key) {
+void EventRecorder::Lru<V>::erase(const Key& key) {
   const auto it = index_.find(key);
   if (it == index_.end()) return;
-  const auto node = it->second;
-  index_.erase(it);  // first: its key is a view of the node's
-  order_.erase(node);
+  const Position at = *it;
+  index_.erase(it);  // first: it is hashed by the node's key
+  order_.erase(at);
 }
 
 EventRecorder::EventRecorder(std::shared_ptr<kube::Client> client, EventRecorderOptions options)
@@ -218,7 +242,7 @@ void EventRecorder::loop(std::stop_token stop) {
   idle_cv_.notify_all();
 }
 
-bool EventRecorder::allow(const std::string& key, Clock::time_point now) {
+bool EventRecorder::allow(const Key& key, Clock::time_point now) {
   if (options_.per_object_qps <= 0) return true;
   const double burst = static_cast<double>(std::max(options_.per_object_burst, 1));
   Bucket* bucket = buckets_.find(key);
@@ -235,14 +259,14 @@ bool EventRecorder::allow(const std::string& key, Clock::time_point now) {
 
 void EventRecorder::post(const Pending& event) {
   const std::string involved = object_key(event.object);
-  if (!allow(involved, event.at)) {
+  if (!allow(key_of(involved), event.at)) {
     count_dropped();
     spdlog::debug("event recorder: rate limit dropped {} event for {}/{}", event.reason,
                   event.object.ns, event.object.name);
     return;
   }
-  const std::string aggregate_key = involved + '\x1f' + std::string(to_string(event.type)) +
-                                    '\x1f' + event.reason + '\x1f' + event.message;
+  const Key aggregate_key = key_of(involved + '\x1f' + std::string(to_string(event.type)) + '\x1f' +
+                                   event.reason + '\x1f' + event.message);
   Recent* recent = recent_.find(aggregate_key);
   if (!recent || event.at - recent->last_seen > options_.aggregation_window) {
     create(event, aggregate_key);
@@ -250,7 +274,9 @@ void EventRecorder::post(const Pending& event) {
   }
   const Json patch{{"count", recent->count + 1}, {"lastTimestamp", format_time(event.wall_at)}};
   try {
-    client_->merge_patch(kube::resources::events(), recent->ns, recent->name, patch,
+    // The Event create() posted: the same object (part of the key), so the same name.
+    client_->merge_patch(kube::resources::events(), event_namespace(event.object),
+                         event_name(event.object, recent->suffix), patch,
                          /*subresource=*/{}, kube::Answer::Metadata);
     recent->count += 1;
     recent->last_seen = event.at;
@@ -262,15 +288,13 @@ void EventRecorder::post(const Pending& event) {
   }
 }
 
-void EventRecorder::create(const Pending& event, const std::string& aggregate_key) {
-  const std::string ns = event.object.ns.empty() ? std::string("default") : event.object.ns;
+void EventRecorder::create(const Pending& event, const Key& aggregate_key) {
+  const std::string ns = event_namespace(event.object);
   const auto nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(event.wall_at.time_since_epoch())
           .count();
-  std::array<char, 32> suffix{};
-  std::snprintf(suffix.data(), suffix.size(), "%llx",
-                static_cast<unsigned long long>(nanos) + sequence_++);
-  const std::string name = event.object.name + "." + suffix.data();
+  const std::uint64_t suffix = static_cast<std::uint64_t>(nanos) + sequence_++;
+  const std::string name = event_name(event.object, suffix);
   const std::string timestamp = format_time(event.wall_at);
   const Json body{
       {"apiVersion", "v1"},
@@ -288,7 +312,7 @@ void EventRecorder::create(const Pending& event, const std::string& aggregate_ke
       {"count", 1},
   };
   client_->create(kube::resources::events(), ns, body, kube::Answer::Metadata);
-  recent_.put(aggregate_key, Recent{ns, name, 1, event.at});
+  recent_.put(aggregate_key, Recent{suffix, 1, event.at});
 }
 
 }  // namespace secprov::runtime

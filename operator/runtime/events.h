@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -13,7 +14,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
+#include <unordered_set>
 
 #include "kube/client.h"
 #include "runtime/clock.h"
@@ -87,9 +88,17 @@ class EventRecorder {
     Clock::time_point at;
     Clock::wall_time_point wall_at;
   };
+  // The first 16 bytes of a key text's SHA-256: every cache entry has the same small size
+  // whatever the text (an aggregate key carries the Event's message). A false match needs a
+  // 128-bit collision.
+  using Key = std::array<std::uint8_t, 16>;
+  static Key key_of(std::string_view text);
+
   struct Recent {  // an Event already in the cluster
-    std::string ns;
-    std::string name;
+    // Its name is the involved object's name + "." + this in hex, its namespace the object's
+    // (see create()): the object is part of the aggregate key, so both are rebuilt from the
+    // next identical event rather than stored.
+    std::uint64_t suffix = 0;
     int count = 0;
     Clock::time_point last_seen;
   };
@@ -101,23 +110,43 @@ class EventRecorder {
   class Lru {
    public:
     explicit Lru(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
-    V* find(const std::string& key);  // marks as most recently used
-    V& put(const std::string& key, V value);
-    void erase(const std::string& key);
+    V* find(const Key& key);  // marks as most recently used
+    V& put(const Key& key, V value);
+    void erase(const Key& key);
 
    private:
+    using Entry = std::pair<Key, V>;
+    using Position = typename std::list<Entry>::iterator;
+    // Hash and compare a position by its node's key (a list node never moves), and find one
+    // by a key: the key is stored once, and an index node is two pointers.
+    struct KeyHash {
+      using is_transparent = void;
+      std::size_t operator()(const Key& key) const noexcept {
+        std::size_t hash = 0;  // SHA-256 bytes are uniform: the first few make a good hash
+        for (std::size_t i = 0; i < sizeof hash; ++i) hash = hash << 8U | key[i];
+        return hash;
+      }
+      std::size_t operator()(Position at) const noexcept { return (*this)(at->first); }
+    };
+    struct KeyEqual {
+      using is_transparent = void;
+      static const Key& of(const Key& key) noexcept { return key; }
+      static const Key& of(Position at) noexcept { return at->first; }
+      template <typename A, typename B>
+      bool operator()(const A& a, const B& b) const noexcept {
+        return of(a) == of(b);
+      }
+    };
+
     std::size_t capacity_;
-    std::list<std::pair<std::string, V>> order_;  // most recent first
-    // Keyed by a view of the key its node holds (a list node never moves): a key, which
-    // carries the Event's message, is stored once.
-    std::unordered_map<std::string_view, typename std::list<std::pair<std::string, V>>::iterator>
-        index_;
+    std::list<Entry> order_;  // most recent first
+    std::unordered_set<Position, KeyHash, KeyEqual> index_;
   };
 
   void loop(std::stop_token stop);
   void post(const Pending& event);
-  bool allow(const std::string& object_key, Clock::time_point now);
-  void create(const Pending& event, const std::string& aggregate_key);
+  bool allow(const Key& involved, Clock::time_point now);
+  void create(const Pending& event, const Key& aggregate_key);
   void count_dropped();
 
   const std::shared_ptr<kube::Client> client_;

@@ -190,6 +190,38 @@ TEST(EventRecorder, ClusterScopedObjectsGoToDefaultNamespace) {
   EXPECT_FALSE(posts[0].body["involvedObject"].contains("namespace"));
 }
 
+// A repeat patches the Event its first occurrence created, in that Event's namespace
+// ("default" for a cluster-scoped object), each object's own, however they interleave.
+TEST(EventRecorder, AggregatedPatchTargetsTheEventFirstCreated) {
+  Fixture f;
+  const auto node = ObjectReference::from(
+      Json{{"metadata", {{"name", "node-1"}, {"uid", "uid-n"}}}}, "v1", "Node");
+  const auto record_both = [&] {
+    f.recorder->record(node, EventType::Warning, "NotReady", "kubelet stopped posting");
+    f.recorder->record(profile("p1", "uid-1"), EventType::Warning, "NotReady",
+                       "kubelet stopped posting");
+    f.recorder->flush();
+    f.clock->advance(1min);
+  };
+  record_both();
+  record_both();
+  record_both();
+  const auto posts = f.api.requests("POST");
+  ASSERT_EQ(posts.size(), 2u);
+  const std::string node_event = kube::resources::events().collection_path("default") + "/" +
+                                 posts[0].body["metadata"]["name"].get<std::string>();
+  const std::string profile_event =
+      kEvents + "/" + posts[1].body["metadata"]["name"].get<std::string>();
+  const auto patches = f.api.requests("PATCH");
+  ASSERT_EQ(patches.size(), 4u);
+  EXPECT_EQ(patches[0].path, node_event);
+  EXPECT_EQ(patches[1].path, profile_event);
+  EXPECT_EQ(patches[2].path, node_event);
+  EXPECT_EQ(patches[3].path, profile_event);
+  EXPECT_EQ(patches[2].body["count"], 3);
+  EXPECT_EQ(patches[3].body["count"], 3);
+}
+
 TEST(EventRecorder, LongMessagesAreTruncated) {
   Fixture f;
   f.recorder->record(profile("p1", "uid-1"), EventType::Normal, "Big", std::string(5000, 'x'));
