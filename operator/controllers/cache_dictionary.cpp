@@ -71,6 +71,7 @@ std::vector<std::string> cache_dictionary_entries() {
                                            "secprov",
                                            kFinalizer,
                                            kCachedDigestsField,
+                                           kCachedRecordedDigestsField,
                                            kCachedLeafField,
                                            kCachedCaFingerprintsField,
                                            kCachedStatusDigestField,

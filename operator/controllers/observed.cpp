@@ -11,23 +11,25 @@
 namespace secprov::controllers {
 
 nlohmann::json compact_metadata(nlohmann::json object, MetadataKept kept) {
-  const auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object()) return object;
-  if (!kept.creation_time) metadata->erase("creationTimestamp");
+  // at() rather than iterators: GCC's -Wnull-dereference misreads json iterators.
+  if (!object.is_object() || !object.contains("metadata") || !object.at("metadata").is_object()) {
+    return object;
+  }
+  auto& metadata = object.at("metadata");
+  if (!kept.creation_time) metadata.erase("creationTimestamp");
   if (!kept.writers) {
-    metadata->erase("managedFields");
-  } else if (const auto fields = metadata->find("managedFields");
-             fields != metadata->end() && fields->is_array()) {
-    for (auto& entry : *fields) {
+    metadata.erase("managedFields");
+  } else if (metadata.contains("managedFields") && metadata.at("managedFields").is_array()) {
+    for (auto& entry : metadata.at("managedFields")) {
       if (!entry.is_object()) continue;
       entry.erase("fieldsV1");
       entry.erase("fieldsType");
       entry.erase("time");
     }
   }
-  if (const auto annotations = metadata->find("annotations");
-      !kept.last_applied && annotations != metadata->end() && annotations->is_object()) {
-    annotations->erase("kubectl.kubernetes.io/last-applied-configuration");
+  if (!kept.last_applied && metadata.contains("annotations") &&
+      metadata.at("annotations").is_object()) {
+    metadata.at("annotations").erase("kubectl.kubernetes.io/last-applied-configuration");
   }
   return object;
 }
@@ -59,30 +61,53 @@ std::set<std::string> fingerprints_in(const std::optional<std::string>& pem) {
   return fingerprints;
 }
 
-// The digests of an object's data as the transform keeps them. An object as the operator wrote
-// it carries the same digests in its data-digests annotation: then `true` stands for them, so
-// the cache does not hold them twice. Any other object (its data or annotation edited) keeps
-// its own.
-nlohmann::json digests_field(const nlohmann::json& object,
-                             std::map<std::string, std::string> actual) {
-  bool readable = true;
-  if (render::recorded_data_digests(object, &readable) == actual && readable) return true;
-  return nlohmann::json(std::move(actual));
+bool is_stripped(const nlohmann::json& object) {
+  return object.is_object() && object.contains(kCachedDigestsField);
 }
 
-// What digests_field kept, as digests. The annotation is parsed only when it stands for them,
-// unless the caller already has it (`recorded`).
+// The digests the data-digests annotation records, of an object as the API server has it or
+// as the transform left it (kCachedRecordedDigestsField).
+std::map<std::string, std::string> recorded_digests(const nlohmann::json& object,
+                                                    bool* readable = nullptr) {
+  if (!is_stripped(object)) return render::recorded_data_digests(object, readable);
+  if (readable != nullptr) *readable = true;
+  if (!object.contains(kCachedRecordedDigestsField)) return {};  // no annotation
+  const auto& field = object.at(kCachedRecordedDigestsField);
+  if (!field.is_object()) {
+    if (readable != nullptr) *readable = false;
+    return {};
+  }
+  return field.get<std::map<std::string, std::string>>();
+}
+
+// The transform's digests: the data's (kCachedDigestsField) and the annotation's, parsed, in
+// place of its text. An object as the operator wrote it carries the same digests in both:
+// then `true` stands for the data's, so the cache does not hold them twice. Any other object
+// (its data or annotation edited) keeps its own.
+void keep_digests(nlohmann::json& object, std::map<std::string, std::string> actual) {
+  bool readable = true;
+  const auto recorded = render::recorded_data_digests(object, &readable);
+  object[kCachedDigestsField] =
+      recorded == actual && readable ? nlohmann::json(true) : nlohmann::json(std::move(actual));
+  // at() rather than iterators: GCC's -Wnull-dereference misreads json iterators.
+  if (!object.contains("metadata") || !object.at("metadata").is_object() ||
+      !object.at("metadata").contains("annotations")) {
+    return;
+  }
+  auto& annotations = object.at("metadata").at("annotations");
+  if (!annotations.is_object() || !annotations.contains(render::kDataDigestsAnnotation)) return;
+  object[kCachedRecordedDigestsField] = readable ? nlohmann::json(recorded) : nlohmann::json(false);
+  annotations.erase(render::kDataDigestsAnnotation);
+}
+
+// What keep_digests kept of the data's digests. The recorded ones are read only when they
+// stand for them, unless the caller already has them (`recorded`).
 std::map<std::string, std::string> cached_digests(
     const nlohmann::json& object, const std::map<std::string, std::string>* recorded = nullptr) {
   const auto& field = object.at(kCachedDigestsField);
-  if (field.is_boolean())
-    return recorded != nullptr ? *recorded : render::recorded_data_digests(object);
+  if (field.is_boolean()) return recorded != nullptr ? *recorded : recorded_digests(object);
   return field.is_object() ? field.get<std::map<std::string, std::string>>()
                            : std::map<std::string, std::string>{};
-}
-
-bool is_stripped_secret(const nlohmann::json& secret) {
-  return secret.is_object() && secret.contains(kCachedDigestsField);
 }
 
 }  // namespace
@@ -99,8 +124,7 @@ std::optional<std::string> data_value(const nlohmann::json& data, std::string_vi
 nlohmann::json strip_secret_data(nlohmann::json secret) {
   auto& data = secret["data"];
   if (!data.is_object()) data = nlohmann::json::object();
-  secret[kCachedDigestsField] =
-      digests_field(secret, render::data_digests(data, render::DataEncoding::Base64));
+  keep_digests(secret, render::data_digests(data, render::DataEncoding::Base64));
   if (data.contains(render::kTlsCertificateKey)) {
     // Parsed once here: a reconcile reads the facts back many times.
     const auto leaf = leaf_in(decoded_value(data, render::kTlsCertificateKey));
@@ -124,10 +148,9 @@ nlohmann::json strip_secret_data(nlohmann::json secret) {
 nlohmann::json strip_config_map_data(nlohmann::json config_map) {
   if (!runtime::label_of(config_map, render::kProfileLabel)) return config_map;
   const auto data = config_map.find("data");
-  config_map[kCachedDigestsField] =
-      digests_field(config_map, data != config_map.end() && data->is_object()
-                                    ? render::data_digests(*data, render::DataEncoding::Plain)
-                                    : std::map<std::string, std::string>{});
+  keep_digests(config_map, data != config_map.end() && data->is_object()
+                               ? render::data_digests(*data, render::DataEncoding::Plain)
+                               : std::map<std::string, std::string>{});
   config_map["data"] = nlohmann::json::object();
   return config_map;
 }
@@ -156,7 +179,7 @@ nlohmann::json strip_profile_status(nlohmann::json profile) {
 }
 
 std::string secret_value_digest(const nlohmann::json& secret, std::string_view key) {
-  if (!is_stripped_secret(secret)) {
+  if (!is_stripped(secret)) {
     const auto digests =
         render::data_digests(secret.value("data", nlohmann::json()), render::DataEncoding::Base64);
     const auto found = digests.find(std::string(key));
@@ -168,7 +191,7 @@ std::string secret_value_digest(const nlohmann::json& secret, std::string_view k
 }
 
 std::optional<crypto::LeafFacts> secret_leaf(const nlohmann::json& secret) {
-  if (!is_stripped_secret(secret)) {
+  if (!is_stripped(secret)) {
     const auto leaf = secret_certificate(secret);
     try {
       return leaf ? std::optional(crypto::LeafFacts::of(*leaf)) : std::nullopt;
@@ -184,12 +207,12 @@ std::optional<crypto::LeafFacts> secret_leaf(const nlohmann::json& secret) {
 }
 
 std::optional<crypto::Certificate> secret_certificate(const nlohmann::json& secret) {
-  if (is_stripped_secret(secret)) return std::nullopt;
+  if (is_stripped(secret)) return std::nullopt;
   return leaf_in(decoded_value(secret.value("data", nlohmann::json()), render::kTlsCertificateKey));
 }
 
 std::optional<std::set<std::string>> secret_ca_fingerprints(const nlohmann::json& secret) {
-  if (!is_stripped_secret(secret)) {
+  if (!is_stripped(secret)) {
     const auto data = secret.value("data", nlohmann::json());
     if (!data.is_object() || !data.contains(render::kCaBundleKey)) return std::nullopt;
     return fingerprints_in(decoded_value(data, render::kCaBundleKey));
@@ -230,7 +253,7 @@ Observation observe(const nlohmann::json* cached, const std::map<std::string, st
       runtime::annotation_of(*cached, render::kInputDigestAnnotation).value_or("");
 
   bool readable = true;
-  const auto recorded = render::recorded_data_digests(*cached, &readable);
+  const auto recorded = recorded_digests(*cached, &readable);
   const std::map<std::string, std::string> actual =
       cached->contains(kCachedDigestsField)
           ? cached_digests(*cached, &recorded)

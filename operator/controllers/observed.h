@@ -22,6 +22,10 @@ namespace secprov::controllers {
 // The data's digests by key, or `true` when they are those its data-digests annotation records
 // (an object as the operator wrote it), which are then not kept twice.
 inline constexpr const char* kCachedDigestsField = "secprov:dataDigests";
+// The data-digests annotation (render/digest.h) parsed: an object of digests by key, or
+// `false` when it does not parse; absent with the annotation, whose text the transform drops
+// (as hex strings its digests pack to half its size, runtime/packed.h).
+inline constexpr const char* kCachedRecordedDigestsField = "secprov:recordedDigests";
 // tls.crt's first certificate as crypto::LeafFacts::encode (binary); empty when tls.crt holds
 // none or it does not parse.
 inline constexpr const char* kCachedLeafField = "secprov:leaf";

@@ -120,8 +120,11 @@ TEST(StripSecretData, KeepsDigestsTheLeafAndTheBundlesFingerprintsOnly) {
   const auto stripped = strip_secret_data(raw);
   EXPECT_TRUE(stripped["data"].empty());
   EXPECT_EQ(stripped.dump().find(crypto::base64_encode("KEY")), std::string::npos);
-  // As written: the digests are those of the annotation, kept once.
+  // As written: the digests are those of the annotation, kept once, parsed (its text is not
+  // kept: as hex strings the digests pack to half of it).
   EXPECT_EQ(stripped[kCachedDigestsField], json(true));
+  EXPECT_FALSE(stripped["metadata"]["annotations"].contains(render::kDataDigestsAnnotation));
+  EXPECT_EQ(stripped[kCachedRecordedDigestsField], json(render::recorded_data_digests(raw)));
   EXPECT_EQ(secret_value_digest(stripped, "tls.key"), crypto::sha256_hex("KEY"));
   ASSERT_TRUE(stripped[kCachedLeafField].is_binary());
   EXPECT_EQ(secret_leaf(stripped), crypto::LeafFacts::of(leaf));
@@ -191,7 +194,15 @@ TEST(Observe, AnEditedDigestsAnnotationIsDriftInTheCacheToo) {
   annotation = "not json";
   const auto unreadable = strip_secret_data(secret);
   ASSERT_TRUE(unreadable[kCachedDigestsField].is_object());
+  EXPECT_EQ(unreadable[kCachedRecordedDigestsField], json(false));
   EXPECT_EQ(observe(&unreadable, kLabels, "owner-1").drifted_keys.size(), 2U);
+  // Without the annotation: nothing recorded, nothing managed to drift.
+  secret["metadata"]["annotations"].erase(std::string(render::kDataDigestsAnnotation));
+  const auto unannotated = strip_secret_data(secret);
+  EXPECT_FALSE(unannotated.contains(kCachedRecordedDigestsField));
+  EXPECT_TRUE(observe(&unannotated, kLabels, "owner-1").drifted_keys.empty());
+  EXPECT_EQ(observe(&unannotated, kLabels, "owner-1").object_digest,
+            observe(&secret, kLabels, "owner-1").object_digest);
 }
 
 TEST(Observe, AStrippedLabelOrOwnerIsDrift) {
