@@ -75,6 +75,7 @@ std::vector<std::string> cache_dictionary_entries() {
                                            kCachedLeafField,
                                            kCachedCaFingerprintsField,
                                            kCachedStatusDigestField,
+                                           kCachedConsistentDigestField,
                                            api::kConditionReady,
                                            api::kConditionReconciling,
                                            api::kConditionStalled,

@@ -98,16 +98,6 @@ Json field(const Json& object, const char* a, const char* b) {
   return y == x->end() ? Json(nullptr) : *y;
 }
 
-// The Consistent condition of a profile as stored; null without one.
-Json consistent_condition(const Json& object) {
-  const auto conditions = field(object, "status", "conditions");
-  if (!conditions.is_array()) return nullptr;
-  for (const auto& c : conditions) {
-    if (c.is_object() && c.value("type", "") == kConditionConsistent) return c;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 void add_consistency_indexes(ProfileStore& profiles) {
@@ -242,7 +232,8 @@ std::vector<ObjectKey> consistency_keys(const ProfileStore& profiles,
         profiles.get(*key) != nullptr && !deleting(object) &&
         field(object, "status", "observedGeneration") != field(object, "metadata", "generation");
     if (!pending) out.push_back(*key);
-  } else if (fan_out || consistent_condition(*old_object) != consistent_condition(object)) {
+  } else if (fan_out ||
+             consistent_condition_digest(*old_object) != consistent_condition_digest(object)) {
     // Its evaluation written, as when the profile controller wrote a generation's first
     // evaluation (fold_consistency): evaluated again only if a peer's change was left to that
     // evaluation after it had begun (ConsistencyLedger).

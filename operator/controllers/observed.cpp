@@ -155,6 +155,23 @@ nlohmann::json strip_config_map_data(nlohmann::json config_map) {
   return config_map;
 }
 
+namespace {
+
+// A status's Consistent condition; null without one.
+const nlohmann::json* consistent_condition(const nlohmann::json& status) {
+  if (!status.is_object() || !status.contains("conditions")) return nullptr;
+  const auto& conditions = status.at("conditions");
+  if (!conditions.is_array()) return nullptr;
+  for (const auto& condition : conditions) {
+    if (condition.is_object() && condition.value("type", "") == api::kConditionConsistent) {
+      return &condition;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 nlohmann::json strip_profile_status(nlohmann::json profile) {
   if (!profile.is_object() || !profile.contains("status") || !profile["status"].is_object()) {
     return profile;
@@ -165,17 +182,24 @@ nlohmann::json strip_profile_status(nlohmann::json profile) {
   for (const char* field : {"observedGeneration", "nfInstanceId", "consistency"}) {
     if (status.contains(field)) kept[field] = std::move(status[field]);
   }
-  if (status.contains("conditions") && status["conditions"].is_array()) {
-    nlohmann::json conditions = nlohmann::json::array();
-    for (auto& condition : status["conditions"]) {
-      if (condition.is_object() && condition.value("type", "") == api::kConditionConsistent) {
-        conditions.push_back(std::move(condition));
-      }
-    }
-    kept["conditions"] = std::move(conditions);
+  if (const auto* condition = consistent_condition(status)) {
+    profile[kCachedConsistentDigestField] = render::json_digest(*condition);
   }
   profile["status"] = std::move(kept);
   return profile;
+}
+
+std::string consistent_condition_digest(const nlohmann::json& profile) {
+  if (is_stripped_profile(profile)) {
+    return profile.contains(kCachedConsistentDigestField)
+               ? profile.at(kCachedConsistentDigestField).get<std::string>()
+               : std::string{};
+  }
+  const auto* status = profile.is_object() && profile.contains("status")
+                           ? &profile.at("status")
+                           : static_cast<const nlohmann::json*>(nullptr);
+  const auto* condition = status != nullptr ? consistent_condition(*status) : nullptr;
+  return condition != nullptr ? render::json_digest(*condition) : std::string{};
 }
 
 std::string secret_value_digest(const nlohmann::json& secret, std::string_view key) {

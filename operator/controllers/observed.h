@@ -78,16 +78,22 @@ nlohmann::json strip_config_map_data(nlohmann::json config_map);
 // Store-only field of a cached SecurityProfile (strip_profile_status): the json_digest of its
 // whole status, which the status writer compares with the status it would write.
 inline constexpr const char* kCachedStatusDigestField = "secprov:statusDigest";
+// Store-only field of a cached SecurityProfile: the json_digest of its Consistent condition
+// (absent without one), all that event handlers compare of it.
+inline constexpr const char* kCachedConsistentDigestField = "secprov:consistentDigest";
 
 // The reflector transform for SecurityProfiles, applied once the typed cache has parsed the
 // whole object (TypedStore::admit): the status keeps only what event handlers compare between
-// two versions of a profile (observedGeneration, nfInstanceId, consistency and the Consistent
-// condition) and its digest. Most of a cached profile was its conditions, which the typed
-// cache holds too.
+// two versions of a profile (observedGeneration, nfInstanceId, consistency, and the
+// Consistent condition as its digest) and the whole status's digest. Most of a cached profile
+// was its conditions, which the typed cache holds too.
 nlohmann::json strip_profile_status(nlohmann::json profile);
 // Whether `object` is a profile as strip_profile_status left it: only the typed cache holds
 // its status, so it must not be parsed again.
 bool is_stripped_profile(const nlohmann::json& object);
+// The json_digest of a profile's Consistent condition, cached or as the API server has it;
+// empty without one.
+std::string consistent_condition_digest(const nlohmann::json& profile);
 
 enum class KeyDrift { Modified, Removed };
 

@@ -281,13 +281,26 @@ TEST(StripProfileStatus, KeepsWhatHandlersCompareAndTheDigestOfTheWholeStatus) {
   EXPECT_EQ(cached[kCachedStatusDigestField], render::json_digest(status));
   EXPECT_EQ(cached["status"], (json{{"observedGeneration", 3},
                                     {"nfInstanceId", "id-1"},
-                                    {"consistency", status["consistency"]},
-                                    {"conditions", json::array({consistent})}}));
+                                    {"consistency", status["consistency"]}}));
   EXPECT_EQ(cached["spec"], profile["spec"]);
   EXPECT_EQ(cached["metadata"], profile["metadata"]);
+  // The Consistent condition as its digest, the same read from either form.
+  EXPECT_EQ(cached[kCachedConsistentDigestField], render::json_digest(consistent));
+  EXPECT_EQ(consistent_condition_digest(cached), render::json_digest(consistent));
+  EXPECT_EQ(consistent_condition_digest(profile), render::json_digest(consistent));
+  auto changed = profile;
+  changed["status"]["conditions"][1]["reason"] = "Consistent";
+  EXPECT_NE(consistent_condition_digest(strip_profile_status(changed)),
+            consistent_condition_digest(cached));
+  auto without = profile;
+  without["status"]["conditions"].erase(1);
+  EXPECT_FALSE(strip_profile_status(without).contains(kCachedConsistentDigestField));
+  EXPECT_EQ(consistent_condition_digest(strip_profile_status(without)), "");
+  EXPECT_EQ(consistent_condition_digest(without), "");
   // A profile without a status yet is kept as it is.
   const json fresh = {{"metadata", {{"name", "amf"}}}, {"spec", {{"nfType", "AMF"}}}};
   EXPECT_EQ(strip_profile_status(fresh), fresh);
+  EXPECT_EQ(consistent_condition_digest(fresh), "");
 }
 
 TEST(Observe, AMissingObjectDoesNotExist) {
