@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/block_set.h"
 #include "runtime/object.h"
 #include "runtime/reflector.h"
 #include "runtime/store.h"
@@ -210,8 +211,9 @@ class TypedStore {
   // The filed entries themselves, ordered by key, so by_index copies their values without
   // looking every key up again in entries_ (with 10,000 profiles in a namespace, by_index and
   // its look-ups were about 45 % of the operator's CPU in a profile). A pointer, not a copy of
-  // the key and the value: 48 bytes per filed entry instead of 128.
-  using KeySet = std::set<const Node*, ByKey>;
+  // the key and the value, in sorted blocks: about 11 bytes per filed entry (a std::set node
+  // took 48, a copy 128).
+  using KeySet = BlockSet<const Node*, ByKey>;
   using Values = std::map<std::string, KeySet, std::less<>>;
   struct Index {
     IndexFn fn;
