@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -517,15 +520,42 @@ std::optional<std::string_view> PackDictionary::at(std::uint8_t index) const {
   return entries_[index];
 }
 
+namespace {
+constexpr std::size_t kCountBytes = 4;
+}  // namespace
+
 PackedJson::PackedJson(const Json& value, const PackDictionary* dictionary) {
-  Writer(bytes_, dictionary).value(value);
-  // The writer appends; what it grew beyond the size is a third of the bytes on average.
-  bytes_.shrink_to_fit();
+  std::string encoded;
+  Writer(encoded, dictionary).value(value);
+  if (encoded.size() > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::length_error("packed JSON: over 4 GiB");
+  }
+  // Copied out at its exact size: what the writer grew beyond it is a third on average.
+  bytes_ = std::make_unique<char[]>(kCountBytes + encoded.size());
+  auto count = static_cast<std::uint32_t>(encoded.size());
+  for (std::size_t i = 0; i < kCountBytes; ++i, count >>= 8U) {
+    bytes_[i] = static_cast<char>(count & 0xffU);
+  }
+  std::memcpy(bytes_.get() + kCountBytes, encoded.data(), encoded.size());
+}
+
+std::size_t PackedJson::size() const {
+  if (!bytes_) return 0;
+  std::uint32_t count = 0;
+  for (std::size_t i = kCountBytes; i-- > 0;) {
+    count = (count << 8U) | static_cast<std::uint8_t>(bytes_[i]);
+  }
+  return count;
+}
+
+std::string_view PackedJson::bytes() const {
+  return bytes_ ? std::string_view(bytes_.get() + kCountBytes, size()) : std::string_view{};
 }
 
 Json PackedJson::unpack(const PackDictionary* dictionary) const {
-  if (bytes_.empty()) return Json(nullptr);
-  Reader reader(bytes_, dictionary);
+  const auto bytes = this->bytes();
+  if (bytes.empty()) return Json(nullptr);
+  Reader reader(bytes, dictionary);
   Json value = reader.value();
   if (!reader.at_end()) throw std::runtime_error("packed JSON: trailing bytes");
   return value;
