@@ -80,10 +80,13 @@ void WorkQueue::promote_due_locked(Clock::time_point now) {
   while (!delayed_.empty() && delayed_.top().ready_at <= now) {
     const Waiting due = delayed_.top();
     delayed_.pop();
-    const auto it = delayed_at_.find(due.key);
-    if (it == delayed_at_.end() || it->second != due.ready_at) continue;  // stale entry
-    delayed_at_.erase(it);
-    add_locked(due.key, now);
+    auto& [key, delay] = *due.delay;
+    --delay.entries;
+    if (delay.armed && delay.ready_at == due.ready_at) {  // else a stale entry
+      delay.armed = false;
+      add_locked(key, now);
+    }
+    if (delay.entries == 0 && !delay.armed) delayed_at_.erase(delayed_at_.find(key));
   }
 }
 
@@ -104,10 +107,13 @@ void WorkQueue::add_after(const ObjectKey& key, std::chrono::nanoseconds delay) 
     return;
   }
   const auto ready_at = Clock::after(now, delay);
-  const auto it = delayed_at_.find(key);
-  if (it != delayed_at_.end() && it->second <= ready_at) return;  // already due sooner
-  delayed_at_.insert_or_assign(key, ready_at);
-  delayed_.push(Waiting{ready_at, sequence_++, key});
+  auto& node = *delayed_at_.try_emplace(key).first;
+  Delay& waiting = node.second;
+  if (waiting.armed && waiting.ready_at <= ready_at) return;  // already due sooner
+  waiting.ready_at = ready_at;
+  waiting.armed = true;
+  ++waiting.entries;
+  delayed_.push(Waiting{ready_at, sequence_++, &node});
   // A blocked get() may now have an earlier deadline to wait for.
   ready_cv_.notify_all();
 }
@@ -205,8 +211,11 @@ std::size_t WorkQueue::len() const {
   const std::lock_guard lock(mutex_);
   const auto now = clock_->now();
   std::size_t due = 0;
-  for (const auto& [key, ready_at] : delayed_at_) {
-    if (ready_at <= now && !dirty_.contains(key) && !processing_.contains(key)) ++due;
+  for (const auto& [key, delay] : delayed_at_) {
+    if (delay.armed && delay.ready_at <= now && !dirty_.contains(key) &&
+        !processing_.contains(key)) {
+      ++due;
+    }
   }
   return queue_.size() + due;
 }
@@ -215,8 +224,8 @@ std::size_t WorkQueue::waiting() const {
   const std::lock_guard lock(mutex_);
   const auto now = clock_->now();
   std::size_t pending = 0;
-  for (const auto& [key, ready_at] : delayed_at_) {
-    if (ready_at > now) ++pending;
+  for (const auto& [key, delay] : delayed_at_) {
+    if (delay.armed && delay.ready_at > now) ++pending;
   }
   return pending;
 }

@@ -89,10 +89,19 @@ class WorkQueue {
   const std::string& name() const noexcept { return options_.name; }
 
  private:
+  // A delayed key's live due time, and how many heap entries point at it: a key brought
+  // forward leaves its later entry behind, stale, and its node stays until the last entry is
+  // popped (one node per key, where each entry held a copy of the key: 80 bytes an entry).
+  struct Delay {
+    Clock::time_point ready_at;
+    std::uint32_t entries = 0;
+    bool armed = false;  // false: promoted already, every entry left is stale
+  };
+  using Delays = std::unordered_map<ObjectKey, Delay, ObjectKeyHash>;
   struct Waiting {
     Clock::time_point ready_at;
-    std::uint64_t sequence;  // keeps equal times in insertion order
-    ObjectKey key;
+    std::uint64_t sequence;     // keeps equal times in insertion order
+    Delays::value_type* delay;  // its node in delayed_at_ (nodes never move)
     bool operator>(const Waiting& other) const {
       return ready_at != other.ready_at ? ready_at > other.ready_at : sequence > other.sequence;
     }
@@ -122,8 +131,9 @@ class WorkQueue {
   std::unordered_map<ObjectKey, Clock::time_point, ObjectKeyHash> started_at_;
 
   std::priority_queue<Waiting, std::vector<Waiting>, std::greater<>> delayed_;
-  // The live due time of each delayed key; heap entries that disagree are stale.
-  std::unordered_map<ObjectKey, Clock::time_point, ObjectKeyHash> delayed_at_;
+  // Each delayed key (or one whose stale entries are still in the heap); heap entries that
+  // disagree with its armed due time are stale.
+  Delays delayed_at_;
   std::uint64_t sequence_ = 0;
 
   prometheus::Gauge* depth_ = nullptr;

@@ -139,6 +139,36 @@ TEST(WorkQueue, AddAfterKeepsTheEarlierTime) {
   EXPECT_EQ(q.len(), 1u);
 }
 
+// A key brought forward leaves its later heap entry behind: that stale entry releases
+// nothing when it comes due, whether the key waits again by then (due later) or not.
+TEST(WorkQueue, AStaleEntryOfAKeyBroughtForwardReleasesNothing) {
+  ClockedQueue cq;
+  auto& q = cq.q;
+  q.add_after(k("x"), 1h);
+  q.add_after(k("x"), 1min);  // the 1h entry is now stale
+  q.add_after(k("y"), 1h);
+  cq.clock->advance(1min);
+  EXPECT_EQ(q.get(), k("x"));
+  q.done(k("x"));
+  q.add_after(k("x"), 2h);  // waits again, due after the stale entry
+  EXPECT_EQ(q.waiting(), 2u);
+  cq.clock->advance(59min);  // the stale 1h entry of x and y's come due
+  EXPECT_EQ(q.len(), 1u);
+  EXPECT_EQ(q.get(), k("y"));
+  q.done(k("y"));
+  EXPECT_EQ(q.len(), 0u);
+  EXPECT_EQ(q.waiting(), 1u);
+  cq.clock->advance(61min);  // x was re-added at 1min for 2h
+  EXPECT_EQ(q.len(), 1u);
+  EXPECT_EQ(q.get(), k("x"));
+  q.done(k("x"));
+  // Every entry popped: nothing waits, and the key can wait again.
+  EXPECT_EQ(q.waiting(), 0u);
+  q.add_after(k("x"), 1s);
+  cq.clock->advance(1s);
+  EXPECT_EQ(q.get(), k("x"));
+}
+
 TEST(WorkQueue, DelayedKeyAlreadyQueuedIsNotDuplicated) {
   ClockedQueue cq;
   auto& q = cq.q;
