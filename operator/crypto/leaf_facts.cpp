@@ -15,7 +15,7 @@ namespace {
 using detail::Access;
 using PkeyCtxPtr = detail::Ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 
-constexpr std::uint8_t kFormatVersion = 1;
+constexpr std::uint8_t kFormatVersion = 2;
 
 std::int64_t seconds_of(std::chrono::system_clock::time_point at) {
   return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
@@ -85,6 +85,39 @@ void put_text(std::string& out, std::string_view text) {
   out.append(text.substr(0, size));
 }
 
+// A text that is mostly lowercase hex (a serial, a urn:uuid URI's UUID) as its bytes, half the
+// size: a tag says how to spell it back, and any other text is kept as it is.
+enum class Spelling : std::uint8_t { Text = 0, Hex = 1, OddHex = 2, UuidUrn = 3 };
+constexpr std::string_view kUuidUrn = "urn:uuid:";
+
+bool lower_hex(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), api::is_lower_hex_digit);
+}
+
+void put_compact(std::string& out, std::string_view text) {
+  if (lower_hex(text) && text.size() <= 2 * 0xff) {
+    const bool odd = text.size() % 2 == 1;
+    std::string digits = odd ? "0" + std::string(text) : std::string(text);
+    std::string bytes;
+    api::append_hex_bytes(bytes, digits);
+    put_u8(out, static_cast<std::uint8_t>(odd ? Spelling::OddHex : Spelling::Hex));
+    put_u8(out, static_cast<std::uint8_t>(bytes.size()));
+    out.append(bytes);
+    return;
+  }
+  if (text.starts_with(kUuidUrn) && api::is_lower_uuid(text.substr(kUuidUrn.size()))) {
+    std::string digits;
+    for (const char c : text.substr(kUuidUrn.size())) {
+      if (c != '-') digits.push_back(c);
+    }
+    put_u8(out, static_cast<std::uint8_t>(Spelling::UuidUrn));
+    api::append_hex_bytes(out, digits);
+    return;
+  }
+  put_u8(out, static_cast<std::uint8_t>(Spelling::Text));
+  put_text(out, text);
+}
+
 // Reads what put_* wrote; any read past the end fails the whole decode.
 class Reader {
  public:
@@ -114,6 +147,30 @@ class Reader {
     return static_cast<std::int64_t>(bits);
   }
   std::string text() { return std::string(take(u16())); }
+  // What put_compact wrote; ok() turns false on an unknown spelling.
+  std::string compact() {
+    switch (static_cast<Spelling>(u8())) {
+      case Spelling::Text:
+        return text();
+      case Spelling::Hex:
+        return api::hex(take(u8()));
+      case Spelling::OddHex: {
+        const auto digits = api::hex(take(u8()));
+        if (digits.empty() || digits.front() != '0') break;
+        return digits.substr(1);
+      }
+      case Spelling::UuidUrn: {
+        const auto bytes = take(16);
+        if (bytes.size() != 16) return {};
+        std::string uri(kUuidUrn);
+        api::append_uuid(uri, bytes);
+        return uri;
+        return {};
+      }
+    }
+    ok_ = false;
+    return {};
+  }
   template <std::size_t N>
   std::array<std::uint8_t, N> bytes() {
     std::array<std::uint8_t, N> out{};
@@ -185,7 +242,7 @@ std::string LeafFacts::encode() const {
   out.reserve(96 + serial_hex_.size() + tbs_digest_.size() + signature_.size());
   put_u8(out, kFormatVersion);
   out.append(as_text(fingerprint_));
-  put_text(out, serial_hex_);
+  put_compact(out, serial_hex_);
   put_i64(out, not_before_);
   put_i64(out, not_after_);
   put_u8(out, oauth_access_token_signing_ ? 1 : 0);
@@ -195,7 +252,7 @@ std::string LeafFacts::encode() const {
   put_text(out, tbs_digest_);
   put_text(out, signature_);
   put_u16(out, static_cast<std::uint16_t>(std::min<std::size_t>(uris_.size(), 0xffff)));
-  for (std::size_t i = 0; i < uris_.size() && i < 0xffff; ++i) put_text(out, uris_[i]);
+  for (std::size_t i = 0; i < uris_.size() && i < 0xffff; ++i) put_compact(out, uris_[i]);
   return out;
 }
 
@@ -204,7 +261,7 @@ std::optional<LeafFacts> LeafFacts::decode(std::string_view bytes) {
   if (in.u8() != kFormatVersion) return std::nullopt;
   LeafFacts facts;
   facts.fingerprint_ = in.bytes<32>();
-  facts.serial_hex_ = in.text();
+  facts.serial_hex_ = in.compact();
   facts.not_before_ = in.i64();
   facts.not_after_ = in.i64();
   const auto flags = in.u8();
@@ -216,7 +273,7 @@ std::optional<LeafFacts> LeafFacts::decode(std::string_view bytes) {
   facts.tbs_digest_ = in.text();
   facts.signature_ = in.text();
   const std::size_t uris = in.u16();
-  for (std::size_t i = 0; i < uris && in.ok(); ++i) facts.uris_.push_back(in.text());
+  for (std::size_t i = 0; i < uris && in.ok(); ++i) facts.uris_.push_back(in.compact());
   if (!in.at_end()) return std::nullopt;
   return facts;
 }
