@@ -1080,7 +1080,7 @@ json to_json(const CertificateStatus& c) {
 }
 
 json to_json(const GeneratedObject& o) {
-  json j{{"kind", o.kind}, {"name", o.name}};
+  json j{{"kind", o.kind.str()}, {"name", o.name}};
   if (!o.digest.empty()) j["digest"] = o.digest.str();
   if (o.state) j["state"] = std::string(to_string(*o.state));
   return j;

@@ -405,7 +405,7 @@ struct CertificateStatus {
 };
 
 struct GeneratedObject {
-  std::string kind;  // Secret, ConfigMap
+  SharedText kind;  // Secret, ConfigMap: the same two in every profile, interned by a cache
   std::string name;
   HexText digest;  // "sha256:<hex>"
   std::optional<ObjectState> state;

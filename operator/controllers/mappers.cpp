@@ -46,7 +46,7 @@ std::string namespace_trust_domain(std::string_view ns, std::string_view domain)
 
 std::shared_ptr<ProfileStore> make_profile_store() {
   // Every profile's conditions say much the same (the Enforced message alone runs to hundreds
-  // of bytes): the cache holds each text once.
+  // of bytes), and its objects are of the same two kinds: the cache holds each text once.
   auto messages = std::make_shared<api::TextPool>();
   auto store = std::make_shared<ProfileStore>([messages](const Json& object) {
     // A cached profile without its status: only admit() parses the whole one.
@@ -60,6 +60,9 @@ std::shared_ptr<ProfileStore> make_profile_store() {
         condition.message = messages->intern(condition.message);
       }
       conditions.shrink_to_fit();
+      for (auto& generated : profile->status.objects) {
+        generated.kind = messages->intern(generated.kind);
+      }
     }
     return profile;
   });

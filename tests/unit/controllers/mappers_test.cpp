@@ -209,8 +209,8 @@ TEST_F(MappersTest, TheInterconnectTrustDomainMapsToItsSepp) {
 
 // A rotation rewrites its progress report as profiles catch up; only what a profile, bundle
 // or consistency evaluation reads may wake them.
-// The profile cache holds each condition's texts (type, reason, message) once, however many
-// profiles carry them.
+// The profile cache holds each condition's texts (type, reason, message) and each generated
+// object's kind once, however many profiles carry them.
 TEST(ProfileStore, ProfilesShareTheirConditionMessages) {
   const auto store = make_profile_store();
   const std::string enforced_message(300, 'e');
@@ -226,6 +226,7 @@ TEST(ProfileStore, ProfilesShareTheirConditionMessages) {
                                               {"lastTransitionTime", "2026-12-01T00:00:00Z"},
                                               {"reason", "Provisioned"},
                                               {"message", "objects of " + name}}});
+    p["status"]["objects"] = Json::array({{{"kind", "Secret"}, {"name", name + "-tls"}}});
     store->upsert(ptr(p));
   }
   const auto amf = store->get({"5gc", "amf"});
@@ -239,6 +240,11 @@ TEST(ProfileStore, ProfilesShareTheirConditionMessages) {
   EXPECT_EQ(amf->status.conditions[0].reason, "EnforcementGaps");
   EXPECT_TRUE(amf->status.conditions[0].reason.shares_with(smf->status.conditions[0].reason));
   EXPECT_TRUE(amf->status.conditions[1].type.shares_with(smf->status.conditions[1].type));
+  // And the kinds of the objects it generated.
+  ASSERT_EQ(amf->status.objects.size(), 1u);
+  ASSERT_EQ(smf->status.objects.size(), 1u);
+  EXPECT_EQ(amf->status.objects[0].kind, "Secret");
+  EXPECT_TRUE(amf->status.objects[0].kind.shares_with(smf->status.objects[0].kind));
   // Different texts stay apart.
   EXPECT_EQ(amf->status.conditions[1].message, "objects of amf");
   EXPECT_EQ(smf->status.conditions[1].message, "objects of smf");
