@@ -4,6 +4,7 @@
 // C++ side and the CRD's enum lists stay one-to-one (tests check them against the CRD).
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -151,7 +152,7 @@ SECPROV_API_ENUM(TlsVersion, {TlsVersion::V1_2, "1.2"}, {TlsVersion::V1_3, "1.3"
 
 // The TLS 1.2 allow-list (TS 33.210 6.2.3): ECDHE key exchange with AEAD only; no NULL, export,
 // RC4, 3DES, CBC or static-RSA suites exist in this enum, so none can be configured.
-enum class Tls12CipherSuite {
+enum class Tls12CipherSuite : std::uint8_t {
   ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
   ECDHE_RSA_WITH_AES_128_GCM_SHA256,
   ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -174,13 +175,17 @@ SECPROV_API_ENUM(Tls12CipherSuite,
                   "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"});
 
 // The TLS 1.3 allow-list (RFC 8446 9.1, TS 33.210): no CCM/CCM_8.
-enum class Tls13CipherSuite { AES_128_GCM_SHA256, AES_256_GCM_SHA384, CHACHA20_POLY1305_SHA256 };
+enum class Tls13CipherSuite : std::uint8_t {
+  AES_128_GCM_SHA256,
+  AES_256_GCM_SHA384,
+  CHACHA20_POLY1305_SHA256
+};
 SECPROV_API_ENUM(Tls13CipherSuite, {Tls13CipherSuite::AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256"},
                  {Tls13CipherSuite::AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384"},
                  {Tls13CipherSuite::CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256"});
 
 // Key-exchange groups (IANA TLS Supported Groups names).
-enum class TlsGroup { X25519, secp256r1, secp384r1, X448, secp521r1 };
+enum class TlsGroup : std::uint8_t { X25519, secp256r1, secp384r1, X448, secp521r1 };
 SECPROV_API_ENUM(TlsGroup, {TlsGroup::X25519, "X25519"}, {TlsGroup::secp256r1, "secp256r1"},
                  {TlsGroup::secp384r1, "secp384r1"}, {TlsGroup::X448, "X448"},
                  {TlsGroup::secp521r1, "secp521r1"});

@@ -241,9 +241,9 @@ std::optional<KeyAlgorithm> read_key_algorithm(ObjectReader& r, const std::strin
   return k;
 }
 
-template <ApiEnum E>
-void read_enum_list(ObjectReader& r, std::string_view key, std::vector<E>& out, FieldErrors& errs) {
-  if (const json* a = r.array(key)) out = detail::read_enum_array<E>(*a, r.child(key), errs);
+template <class List>
+void read_enum_list(ObjectReader& r, std::string_view key, List& out, FieldErrors& errs) {
+  if (const json* a = r.array(key)) detail::read_enum_array(*a, r.child(key), out, errs);
 }
 
 void read_string_list(ObjectReader& r, std::string_view key, std::vector<std::string>& out,
@@ -613,15 +613,15 @@ void validate_tls(Checks& c, const std::string& path, const TlsSpec& t) {
          "spec.sbi.tls.minVersion must not be greater than maxVersion");
   const std::string p12 = join(path, "tls12CipherSuites");
   c.min_items(p12, t.tls12_cipher_suites.size(), 1);
-  c.max_items(p12, t.tls12_cipher_suites.size(), 8);
+  c.max_items(p12, t.tls12_cipher_suites.size(), kMaxTls12CipherSuites);
   c.unique(p12, t.tls12_cipher_suites, enum_key<Tls12CipherSuite>);
   const std::string p13 = join(path, "tls13CipherSuites");
   c.min_items(p13, t.tls13_cipher_suites.size(), 1);
-  c.max_items(p13, t.tls13_cipher_suites.size(), 3);
+  c.max_items(p13, t.tls13_cipher_suites.size(), kMaxTls13CipherSuites);
   c.unique(p13, t.tls13_cipher_suites, enum_key<Tls13CipherSuite>);
   const std::string pg = join(path, "groups");
   c.min_items(pg, t.groups.size(), 1);
-  c.max_items(pg, t.groups.size(), 5);
+  c.max_items(pg, t.groups.size(), kMaxTlsGroups);
   c.unique(pg, t.groups, enum_key<TlsGroup>);
   if (const auto curve = ecdsa_curve_group(t.certificate.key_algorithm);
       curve && t.mode != TlsMode::Disabled && t.min_version == TlsVersion::V1_2 &&
@@ -957,10 +957,10 @@ FieldErrors check_security_profile(const json& resource) {
 
 namespace {
 
-template <ApiEnum E>
-json enum_list_json(const std::vector<E>& v) {
+template <class List>
+json enum_list_json(const List& v) {
   json a = json::array();
-  for (E e : v) a.push_back(std::string(to_string(e)));
+  for (const auto e : v) a.push_back(std::string(to_string(e)));
   return a;
 }
 

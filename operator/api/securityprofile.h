@@ -23,6 +23,7 @@
 #include "api/boxed.h"
 #include "api/condition.h"
 #include "api/constants.h"
+#include "api/enum_list.h"
 #include "api/enums.h"
 #include "api/errors.h"
 #include "api/meta.h"
@@ -78,15 +79,23 @@ struct CertificateSpec {
   friend bool operator==(const CertificateSpec&, const CertificateSpec&) = default;
 };
 
+// The CRD's maxItems of tls12CipherSuites, tls13CipherSuites and groups (a set each).
+inline constexpr std::size_t kMaxTls12CipherSuites = 8;
+inline constexpr std::size_t kMaxTls13CipherSuites = 3;
+inline constexpr std::size_t kMaxTlsGroups = 5;
+using Tls12CipherSuites = EnumList<Tls12CipherSuite, kMaxTls12CipherSuites>;
+using Tls13CipherSuites = EnumList<Tls13CipherSuite, kMaxTls13CipherSuites>;
+using TlsGroups = EnumList<TlsGroup, kMaxTlsGroups>;
+
 struct TlsSpec {
   TlsMode mode = kDefaultTlsMode;
   TlsVersion min_version = kDefaultMinTlsVersion;
   TlsVersion max_version = kDefaultMaxTlsVersion;
-  std::vector<Tls12CipherSuite> tls12_cipher_suites{kDefaultTls12CipherSuites.begin(),
-                                                    kDefaultTls12CipherSuites.end()};
-  std::vector<Tls13CipherSuite> tls13_cipher_suites{kDefaultTls13CipherSuites.begin(),
-                                                    kDefaultTls13CipherSuites.end()};
-  std::vector<TlsGroup> groups{kDefaultTlsGroups.begin(), kDefaultTlsGroups.end()};
+  Tls12CipherSuites tls12_cipher_suites{kDefaultTls12CipherSuites.begin(),
+                                        kDefaultTls12CipherSuites.end()};
+  Tls13CipherSuites tls13_cipher_suites{kDefaultTls13CipherSuites.begin(),
+                                        kDefaultTls13CipherSuites.end()};
+  TlsGroups groups{kDefaultTlsGroups.begin(), kDefaultTlsGroups.end()};
   CertificateSpec certificate;
   friend bool operator==(const TlsSpec&, const TlsSpec&) = default;
 };
@@ -320,11 +329,11 @@ struct ExternalTlsSpec {
   TlsMode mode = kDefaultTlsMode;
   TlsVersion min_version = kDefaultMinTlsVersion;
   TlsVersion max_version = kDefaultMaxTlsVersion;
-  std::vector<Tls12CipherSuite> tls12_cipher_suites{kDefaultTls12CipherSuites.begin(),
-                                                    kDefaultTls12CipherSuites.end()};
-  std::vector<Tls13CipherSuite> tls13_cipher_suites{kDefaultTls13CipherSuites.begin(),
-                                                    kDefaultTls13CipherSuites.end()};
-  std::vector<TlsGroup> groups{kDefaultTlsGroups.begin(), kDefaultTlsGroups.end()};
+  Tls12CipherSuites tls12_cipher_suites{kDefaultTls12CipherSuites.begin(),
+                                        kDefaultTls12CipherSuites.end()};
+  Tls13CipherSuites tls13_cipher_suites{kDefaultTls13CipherSuites.begin(),
+                                        kDefaultTls13CipherSuites.end()};
+  TlsGroups groups{kDefaultTlsGroups.begin(), kDefaultTlsGroups.end()};
   KeyAlgorithm key_algorithm = kDefaultKeyAlgorithm;
   friend bool operator==(const ExternalTlsSpec&, const ExternalTlsSpec&) = default;
 };

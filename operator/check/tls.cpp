@@ -107,9 +107,9 @@ TlsEnd tls_end(const End& end, TlsRole role, const Scope& scope, const End* dial
   if (tls == nullptr) return out;
   out.mode = tls->mode;
   out.versions = range(tls->min_version, tls->max_version);
-  out.tls12_suites = tls->tls12_cipher_suites;
-  out.tls13_suites = tls->tls13_cipher_suites;
-  out.groups = tls->groups;
+  out.tls12_suites.assign(tls->tls12_cipher_suites.begin(), tls->tls12_cipher_suites.end());
+  out.tls13_suites.assign(tls->tls13_cipher_suites.begin(), tls->tls13_cipher_suites.end());
+  out.groups.assign(tls->groups.begin(), tls->groups.end());
   out.key_algorithm = tls->certificate.key_algorithm;
   out.presents_client_certificate = tls->mode != api::TlsMode::Disabled;
   out.anchors = anchors(end, scope);

@@ -22,10 +22,9 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-template <api::ApiEnum E>
-ojson enum_list(const std::vector<E>& values) {
+ojson enum_list(const auto& values) {
   ojson out = ojson::array();
-  for (E v : values) out.push_back(std::string(api::to_string(v)));
+  for (const auto v : values) out.push_back(std::string(api::to_string(v)));
   return out;
 }
 

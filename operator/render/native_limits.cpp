@@ -31,9 +31,9 @@ std::string joined(const std::vector<std::string>& items) {
   return api::join(items, ", ");
 }
 
-template <api::ApiEnum E>
-bool contains_name(const std::vector<E>& values, std::string_view name) {
-  return std::any_of(values.begin(), values.end(), [&](E v) { return api::to_string(v) == name; });
+bool contains_name(const auto& values, std::string_view name) {
+  return std::any_of(values.begin(), values.end(),
+                     [&](const auto v) { return api::to_string(v) == name; });
 }
 
 // Open5GS v2.7.7 lib/sbi/nghttp2-server.c, create_ssl_ctx(): DEFAULT_CIPHER_LIST (TLS 1.2,

@@ -47,9 +47,7 @@ class Checks {
 
   void max_items(const std::string& path, std::size_t n, std::size_t max) {
     if (n <= max) return;
-    errs_.push_back({FieldErrorType::TooMany, path,
-                     "Too many: " + std::to_string(n) + ": must have at most " +
-                         std::to_string(max) + " items"});
+    errs_.push_back(too_many_items(path, n, max));
   }
 
   void min_items(const std::string& path, std::size_t n, std::size_t min) {
@@ -74,8 +72,8 @@ class Checks {
   }
 
   // x-kubernetes-list-type set / map: `key(item)` gives the identity as a string.
-  template <class T, class KeyFn>
-  void unique(const std::string& path, const std::vector<T>& items, KeyFn key) {
+  template <class Items, class KeyFn>
+  void unique(const std::string& path, const Items& items, KeyFn key) {
     std::vector<std::string> seen;
     for (std::size_t i = 0; i < items.size(); ++i) {
       std::string k = key(items[i]);

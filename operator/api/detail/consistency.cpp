@@ -32,9 +32,9 @@ bool is_external_type(std::string_view s) {
   return s == kExternalGnbType || parse_enum<NfType>(s).has_value();
 }
 
-template <ApiEnum E>
-void read_enums(ObjectReader& r, std::string_view key, std::vector<E>& out, FieldErrors& errs) {
-  if (const json* a = r.array(key)) out = read_enum_array<E>(*a, r.child(key), errs);
+template <class List>
+void read_enums(ObjectReader& r, std::string_view key, List& out, FieldErrors& errs) {
+  if (const json* a = r.array(key)) read_enum_array(*a, r.child(key), out, errs);
 }
 void read_strings(ObjectReader& r, std::string_view key, std::vector<std::string>& out,
                   FieldErrors& errs) {
@@ -146,8 +146,7 @@ void fingerprint(Checks& c, const std::string& path, const std::string& value) {
 }
 
 template <class T, class Key>
-void bounded_set(Checks& c, const std::string& path, const std::vector<T>& items, std::size_t max,
-                 Key key) {
+void bounded_set(Checks& c, const std::string& path, const T& items, std::size_t max, Key key) {
   c.max_items(path, items.size(), max);
   c.unique(path, items, key);
 }
@@ -159,13 +158,15 @@ std::string enum_key_of(const auto& e) {
 void validate_tls(Checks& c, const std::string& path, const ExternalTlsSpec& t) {
   const std::string p12 = join_path(path, "tls12CipherSuites");
   c.min_items(p12, t.tls12_cipher_suites.size(), 1);
-  bounded_set(c, p12, t.tls12_cipher_suites, 8, [](auto e) { return enum_key_of(e); });
+  bounded_set(c, p12, t.tls12_cipher_suites, kMaxTls12CipherSuites,
+              [](auto e) { return enum_key_of(e); });
   const std::string p13 = join_path(path, "tls13CipherSuites");
   c.min_items(p13, t.tls13_cipher_suites.size(), 1);
-  bounded_set(c, p13, t.tls13_cipher_suites, 3, [](auto e) { return enum_key_of(e); });
+  bounded_set(c, p13, t.tls13_cipher_suites, kMaxTls13CipherSuites,
+              [](auto e) { return enum_key_of(e); });
   const std::string pg = join_path(path, "groups");
   c.min_items(pg, t.groups.size(), 1);
-  bounded_set(c, pg, t.groups, 5, [](auto e) { return enum_key_of(e); });
+  bounded_set(c, pg, t.groups, kMaxTlsGroups, [](auto e) { return enum_key_of(e); });
 }
 
 void validate_n32(Checks& c, const std::string& path, const ExternalN32Spec& n) {

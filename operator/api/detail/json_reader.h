@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/enum_list.h"
 #include "api/enums.h"
 #include "api/errors.h"
 #include "api/time.h"
@@ -77,6 +78,13 @@ void check_type_meta(ObjectReader& resource, std::string_view kind, FieldErrors&
 std::vector<std::string> read_string_array(const nlohmann::json& arr, const std::string& path,
                                            FieldErrors& errs);
 
+// maxItems in the API server's words.
+inline FieldError too_many_items(const std::string& path, std::size_t n, std::size_t max) {
+  return {
+      FieldErrorType::TooMany, path,
+      "Too many: " + std::to_string(n) + ": must have at most " + std::to_string(max) + " items"};
+}
+
 template <ApiEnum E>
 std::vector<E> read_enum_array(const nlohmann::json& arr, const std::string& path,
                                FieldErrors& errs) {
@@ -98,6 +106,25 @@ std::vector<E> read_enum_array(const nlohmann::json& arr, const std::string& pat
     }
   }
   return out;
+}
+
+template <ApiEnum E>
+void read_enum_array(const nlohmann::json& arr, const std::string& path, std::vector<E>& out,
+                     FieldErrors& errs) {
+  out = read_enum_array<E>(arr, path, errs);
+}
+
+// As read_enum_array, into a list bounded by the CRD's maxItems: more items than that are a
+// TooMany error (as the API server's own check words it) and nothing is read.
+template <ApiEnum E, std::size_t kMax>
+void read_enum_array(const nlohmann::json& arr, const std::string& path, EnumList<E, kMax>& out,
+                     FieldErrors& errs) {
+  if (arr.size() > kMax) {
+    errs.push_back(too_many_items(path, arr.size(), kMax));
+    return;
+  }
+  const auto items = read_enum_array<E>(arr, path, errs);
+  out = EnumList<E, kMax>(items.begin(), items.end());
 }
 
 }  // namespace secprov::api::detail

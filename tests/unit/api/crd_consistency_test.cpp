@@ -227,6 +227,21 @@ TEST(Crd, KubectlExperience) {
   EXPECT_EQ(schema_at(profile_crd(), "status.conditions").at("maxItems"), kMaxConditions);
 }
 
+// The TLS preference lists are held in place up to these bounds (api::EnumList), so the CRD's
+// maxItems and the C++ bound must be the same number, for profiles and external peers alike.
+TEST(Crd, TlsListBoundsAreTheCppCapacities) {
+  for (const std::string tls : {"spec.sbi.tls", "spec.consistency.externalPeers.[].tls"}) {
+    EXPECT_EQ(schema_at(profile_crd(), tls + ".tls12CipherSuites").at("maxItems"),
+              Tls12CipherSuites::max_size())
+        << tls;
+    EXPECT_EQ(schema_at(profile_crd(), tls + ".tls13CipherSuites").at("maxItems"),
+              Tls13CipherSuites::max_size())
+        << tls;
+    EXPECT_EQ(schema_at(profile_crd(), tls + ".groups").at("maxItems"), TlsGroups::max_size())
+        << tls;
+  }
+}
+
 // status.rotation of a TrustDomain (issue 11): the phases and the bound of waitingFor.
 TEST(Crd, TrustDomainRotationMirrorsTheApi) {
   EXPECT_EQ(schema_at(domain_crd(), "status.rotation.waitingFor").at("maxItems"),

@@ -77,16 +77,14 @@ TEST(SecurityProfileParse, MinimalProfileGetsAllDefaults) {
   EXPECT_EQ(t.min_version, TlsVersion::V1_2);
   EXPECT_EQ(t.max_version, TlsVersion::V1_3);
   EXPECT_EQ(t.tls12_cipher_suites,
-            (std::vector<Tls12CipherSuite>{Tls12CipherSuite::ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-                                           Tls12CipherSuite::ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-                                           Tls12CipherSuite::ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-                                           Tls12CipherSuite::ECDHE_RSA_WITH_AES_256_GCM_SHA384}));
-  EXPECT_EQ(t.tls13_cipher_suites,
-            (std::vector<Tls13CipherSuite>{Tls13CipherSuite::AES_128_GCM_SHA256,
-                                           Tls13CipherSuite::AES_256_GCM_SHA384,
-                                           Tls13CipherSuite::CHACHA20_POLY1305_SHA256}));
-  EXPECT_EQ(t.groups,
-            (std::vector<TlsGroup>{TlsGroup::X25519, TlsGroup::secp256r1, TlsGroup::secp384r1}));
+            (Tls12CipherSuites{Tls12CipherSuite::ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                               Tls12CipherSuite::ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                               Tls12CipherSuite::ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+                               Tls12CipherSuite::ECDHE_RSA_WITH_AES_256_GCM_SHA384}));
+  EXPECT_EQ(t.tls13_cipher_suites, (Tls13CipherSuites{Tls13CipherSuite::AES_128_GCM_SHA256,
+                                                      Tls13CipherSuite::AES_256_GCM_SHA384,
+                                                      Tls13CipherSuite::CHACHA20_POLY1305_SHA256}));
+  EXPECT_EQ(t.groups, (TlsGroups{TlsGroup::X25519, TlsGroup::secp256r1, TlsGroup::secp384r1}));
   EXPECT_EQ(t.certificate.key_algorithm, KeyAlgorithm::EcdsaP256);
   EXPECT_EQ(t.certificate.duration, "2160h");
   EXPECT_EQ(t.certificate.renew_before, "720h");
@@ -156,9 +154,8 @@ TEST(SecurityProfileParse, ExplicitValuesOverrideDefaults) {
   EXPECT_EQ(t.mode, TlsMode::TLS);
   EXPECT_EQ(t.min_version, TlsVersion::V1_3);
   EXPECT_EQ(t.max_version, TlsVersion::V1_3);
-  EXPECT_EQ(t.tls13_cipher_suites,
-            std::vector<Tls13CipherSuite>{Tls13CipherSuite::AES_256_GCM_SHA384});
-  EXPECT_EQ(t.groups, std::vector<TlsGroup>{TlsGroup::secp384r1});
+  EXPECT_EQ(t.tls13_cipher_suites, Tls13CipherSuites{Tls13CipherSuite::AES_256_GCM_SHA384});
+  EXPECT_EQ(t.groups, TlsGroups{TlsGroup::secp384r1});
   EXPECT_EQ(t.certificate.key_algorithm, KeyAlgorithm::Rsa3072);
   EXPECT_EQ(t.certificate.rotation_policy, RotationPolicy::Never);
   EXPECT_EQ(effective_service_name(r.value()), "amf-sbi");
@@ -370,6 +367,34 @@ TEST(SecurityProfileRules, SuiteListsAreNonEmptySets) {
   EXPECT_TRUE(HasError(
       check_security_profile(with("/spec/sbi/tls/groups", json::array({"X25519", "X25519"}))),
       "spec.sbi.tls.groups[1]", "Duplicate"));
+}
+
+// More items than the CRD's maxItems are refused by the parse itself (the lists are held in
+// place up to that bound), with the API server's wording and the list's path.
+TEST(SecurityProfileRules, SuiteListsAreBoundedByTheCrdsMaxItems) {
+  const json tls12 = json::array(
+      {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+       "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+       "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+       "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"});
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/sbi/tls/tls12CipherSuites", tls12)),
+                       "spec.sbi.tls.tls12CipherSuites", "Too many: 9: must have at most 8 items"));
+  const json tls13 = json::array({"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                                  "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"});
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/sbi/tls/tls13CipherSuites", tls13)),
+                       "spec.sbi.tls.tls13CipherSuites", "Too many: 4: must have at most 3 items"));
+  const json groups =
+      json::array({"X25519", "secp256r1", "secp384r1", "X448", "secp521r1", "X25519"});
+  EXPECT_TRUE(HasError(check_security_profile(with("/spec/sbi/tls/groups", groups)),
+                       "spec.sbi.tls.groups", "Too many: 6: must have at most 5 items"));
+  // At the bound: read whole, in order.
+  const json five = json::array({"secp521r1", "X448", "secp384r1", "secp256r1", "X25519"});
+  const auto r = parse_security_profile(with("/spec/sbi/tls/groups", five));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->spec.sbi.tls.groups,
+            (TlsGroups{TlsGroup::secp521r1, TlsGroup::X448, TlsGroup::secp384r1,
+                       TlsGroup::secp256r1, TlsGroup::X25519}));
 }
 
 TEST(SecurityProfileRules, KeyAlgorithmRsaAtLeast2048) {
