@@ -46,24 +46,28 @@ StoreDelta Store::replace(std::vector<Json> objects, std::string resource_versio
   }
 
   StoreDelta delta;
-  std::map<ObjectKey, Slot> slots;
+  Namespaces slots;
   std::unique_lock lock(mutex_);
-  for (const auto& [key, old] : objects_) {
-    if (!fresh.contains(key)) delta.deleted.push_back(object_of(old));
+  for (const auto& [ns, names] : objects_) {
+    for (const auto& [name, old] : names) {
+      if (!fresh.contains(ObjectKey{ns, name})) delta.deleted.push_back(object_of(old));
+    }
   }
   for (auto& [key, listed] : fresh) {
     auto& [tree, slot] = listed;
-    const auto it = objects_.find(key);
-    if (it == objects_.end()) {
+    if (const Slot* stored_slot = find_locked(key); stored_slot == nullptr) {
       delta.added.push_back(tree);
-    } else if (auto stored = object_of(it->second); unchanged(*stored, *tree)) {
+    } else if (auto stored = object_of(*stored_slot); unchanged(*stored, *tree)) {
       ++delta.unchanged;
     } else {
       delta.updated.emplace_back(std::move(stored), tree);
     }
-    slots.emplace_hint(slots.end(), key, std::move(slot));
+    // `fresh` is in key order: each namespace's names come in order, after the previous one's.
+    auto& names = slots.try_emplace(slots.end(), key.ns)->second;
+    names.emplace_hint(names.end(), key.name, std::move(slot));
   }
   objects_ = std::move(slots);
+  size_ = fresh.size();
   resource_version_ = std::move(resource_version);
   return delta;
 }
@@ -74,74 +78,87 @@ ObjectPtr Store::upsert(Json object) {
 
 ObjectPtr Store::upsert(ObjectPtr object) {
   if (!object) throw std::invalid_argument("null object");
-  const ObjectKey key = key_of(*object);
+  ObjectKey key = key_of(*object);
   auto fresh = slot_of(std::move(object));
   std::unique_lock lock(mutex_);
-  const auto [it, inserted] = objects_.try_emplace(key);
+  auto& names = objects_.try_emplace(std::move(key.ns)).first->second;
+  const auto [it, inserted] = names.try_emplace(std::move(key.name));
   const Slot previous = std::exchange(it->second, std::move(fresh));
+  if (inserted) ++size_;
   lock.unlock();  // expanding the previous object holds nobody up
   return inserted ? nullptr : object_of(previous);
 }
 
 ObjectPtr Store::erase(const ObjectKey& key) {
   std::unique_lock lock(mutex_);
-  const auto it = objects_.find(key);
-  if (it == objects_.end()) return nullptr;
+  const auto names = objects_.find(key.ns);
+  if (names == objects_.end()) return nullptr;
+  const auto it = names->second.find(key.name);
+  if (it == names->second.end()) return nullptr;
   const Slot previous = std::move(it->second);
-  objects_.erase(it);
+  names->second.erase(it);
+  if (names->second.empty()) objects_.erase(names);
+  --size_;
   lock.unlock();
   return object_of(previous);
 }
 
+const Store::Slot* Store::find_locked(const ObjectKey& key) const {
+  const auto names = objects_.find(key.ns);
+  if (names == objects_.end()) return nullptr;
+  const auto it = names->second.find(key.name);
+  return it == names->second.end() ? nullptr : &it->second;
+}
+
 ObjectPtr Store::get(const ObjectKey& key) const {
   std::shared_lock lock(mutex_);
-  const auto it = objects_.find(key);
-  return it == objects_.end() ? nullptr : object_of(it->second);
+  const Slot* slot = find_locked(key);
+  return slot == nullptr ? nullptr : object_of(*slot);
 }
 
 std::vector<ObjectPtr> Store::list() const {
   std::shared_lock lock(mutex_);
   std::vector<ObjectPtr> out;
-  out.reserve(objects_.size());
-  for (const auto& [key, slot] : objects_) out.push_back(object_of(slot));
-  return out;
-}
-
-template <class Visit>
-void Store::for_namespace_locked(std::string_view ns, const Visit& visit) const {
-  // Keys sort by namespace first, so one namespace is a contiguous range.
-  for (auto it = objects_.lower_bound(ObjectKey{std::string(ns), ""});
-       it != objects_.end() && it->first.ns == ns; ++it) {
-    visit(it->first, it->second);
+  out.reserve(size_);
+  for (const auto& [ns, names] : objects_) {
+    for (const auto& [name, slot] : names) out.push_back(object_of(slot));
   }
+  return out;
 }
 
 std::vector<ObjectPtr> Store::list(std::string_view ns) const {
   std::shared_lock lock(mutex_);
   std::vector<ObjectPtr> out;
-  for_namespace_locked(ns,
-                       [&](const ObjectKey&, const Slot& slot) { out.push_back(object_of(slot)); });
+  if (const auto names = objects_.find(ns); names != objects_.end()) {
+    out.reserve(names->second.size());
+    for (const auto& [name, slot] : names->second) out.push_back(object_of(slot));
+  }
   return out;
 }
 
 std::vector<ObjectKey> Store::keys() const {
   std::shared_lock lock(mutex_);
   std::vector<ObjectKey> out;
-  out.reserve(objects_.size());
-  for (const auto& [key, slot] : objects_) out.push_back(key);
+  out.reserve(size_);
+  for (const auto& [ns, names] : objects_) {
+    for (const auto& [name, slot] : names) out.push_back(ObjectKey{ns, name});
+  }
   return out;
 }
 
 std::vector<ObjectKey> Store::keys(std::string_view ns) const {
   std::shared_lock lock(mutex_);
   std::vector<ObjectKey> out;
-  for_namespace_locked(ns, [&](const ObjectKey& key, const Slot&) { out.push_back(key); });
+  if (const auto names = objects_.find(ns); names != objects_.end()) {
+    out.reserve(names->second.size());
+    for (const auto& [name, slot] : names->second) out.push_back(ObjectKey{names->first, name});
+  }
   return out;
 }
 
 std::size_t Store::size() const {
   std::shared_lock lock(mutex_);
-  return objects_.size();
+  return size_;
 }
 
 std::string Store::resource_version() const {

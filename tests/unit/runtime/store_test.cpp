@@ -78,6 +78,32 @@ TEST_P(Store_, UpsertGetEraseList) {
   EXPECT_THROW(store.upsert(Json::object()), std::invalid_argument);
 }
 
+// Entries are kept per namespace: a namespace's last object going takes the namespace with
+// it, cluster-scoped objects ("" namespace) sort first, and a relist moves objects between
+// namespaces without losing count.
+TEST_P(Store_, NamespacesComeAndGoWithTheirObjects) {
+  store.upsert(obj("b", "x", "1"));
+  store.upsert(obj("", "cluster", "1"));
+  store.upsert(obj("a", "y", "1"));
+  EXPECT_EQ(store.keys(), (std::vector<ObjectKey>{{"", "cluster"}, {"a", "y"}, {"b", "x"}}));
+  EXPECT_NE(store.erase({"a", "y"}), nullptr);
+  EXPECT_EQ(store.erase({"a", "x"}), nullptr);  // a name of another namespace
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_TRUE(store.keys("a").empty());
+  EXPECT_EQ(store.upsert(obj("a", "y", "2")), nullptr);  // the namespace again, a new object
+  EXPECT_EQ(store.size(), 3u);
+
+  const auto delta =
+      store.replace({obj("c", "z", "1"), obj("b", "x", "1"), obj("c", "w", "1")}, "9");
+  EXPECT_EQ(names(delta.added), (std::vector<std::string>{"c/w", "c/z"}));
+  EXPECT_EQ(names(delta.deleted), (std::vector<std::string>{"cluster", "a/y"}));
+  EXPECT_EQ(delta.unchanged, 1u);
+  EXPECT_EQ(store.size(), 3u);
+  EXPECT_EQ(store.keys(), (std::vector<ObjectKey>{{"b", "x"}, {"c", "w"}, {"c", "z"}}));
+  EXPECT_EQ(names(store.list("c")), (std::vector<std::string>{"c/w", "c/z"}));
+  EXPECT_EQ(store.get({"", "cluster"}), nullptr);
+}
+
 TEST_P(Store_, ReaderKeepsOldObjectAfterUpdate) {
   store.upsert(obj("ns", "a", "1"));
   const ObjectPtr held = store.get({"ns", "a"});
