@@ -6,6 +6,11 @@
 
 namespace secprov::api {
 
+void to_json(nlohmann::json& out, const Labels& labels) {
+  out = nlohmann::json::object();
+  for (const auto& [key, value] : labels) out[key] = value;
+}
+
 ObjectMeta parse_object_meta(const nlohmann::json& metadata, FieldErrors& errs) {
   detail::ObjectReader r(metadata, "metadata", errs, detail::Strictness::IgnoreUnknown);
   ObjectMeta m;

@@ -60,7 +60,7 @@ inline constexpr std::string_view kIkeIdentityPattern =
     R"(^[!#-\[\]-~]([ !#-\[\]-~]*[!#-\[\]-~])?$)";
 
 struct LabelSelector {
-  std::map<std::string, std::string> match_labels;
+  Labels match_labels;
   friend bool operator==(const LabelSelector&, const LabelSelector&) = default;
 };
 

@@ -154,7 +154,7 @@ ExternalPeer external_peer(const api::ExternalPeerSpec& spec) {
   return x;
 }
 
-bool selects(const api::LabelSelector& selector, const std::map<std::string, std::string>& labels) {
+bool selects(const api::LabelSelector& selector, const api::Labels& labels) {
   return std::all_of(selector.match_labels.begin(), selector.match_labels.end(),
                      [&](const auto& kv) {
                        const auto it = labels.find(kv.first);

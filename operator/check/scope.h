@@ -30,7 +30,7 @@ std::vector<api::PlmnId> plmns_of_domain(std::string_view domain);
 ExternalPeer external_peer(const api::ExternalPeerSpec& spec);
 
 // matchLabels semantics: every label of the selector is on the object (empty: everything).
-bool selects(const api::LabelSelector& selector, const std::map<std::string, std::string>& labels);
+bool selects(const api::LabelSelector& selector, const api::Labels& labels);
 
 // Whole-namespace scope (secprovctl, reports): every profile of `namespace_` that `selector`
 // matches (all when absent), in the order given; the external peers their specs describe (the

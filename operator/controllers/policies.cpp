@@ -334,11 +334,10 @@ bool pod_selected(const api::SecurityProfile& profile, const nlohmann::json& pod
   const auto& wanted = profile.spec.selector.match_labels;
   const auto& labels = member(metadata, "labels");
   if (wanted.empty() || !labels.is_object()) return false;
-  return std::all_of(wanted.begin(), wanted.end(),
-                     [&](const std::pair<const std::string, std::string>& kv) {
-                       const auto& v = member(labels, kv.first.c_str());
-                       return v.is_string() && v.get<std::string>() == kv.second;
-                     });
+  return std::all_of(wanted.begin(), wanted.end(), [&](const api::Labels::value_type& kv) {
+    const auto& v = member(labels, kv.first.c_str());
+    return v.is_string() && v.get<std::string>() == kv.second;
+  });
 }
 
 PodState pod_state(const nlohmann::json& pod, const std::string& profile_name,

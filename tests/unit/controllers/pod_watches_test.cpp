@@ -36,14 +36,14 @@ api::SecurityProfile profile(const std::string& ns, const std::string& name,
   api::SecurityProfile p;
   p.metadata.name = name;
   p.metadata.namespace_ = ns;
-  p.spec.selector.match_labels = std::move(labels);
+  p.spec.selector.match_labels = api::Labels(labels);
   p.spec.enabler = api::EnablerSpec{};
   p.spec.enabler->mode = mode;
   return p;
 }
 
 std::optional<std::string> query(std::map<std::string, std::string> labels) {
-  return label_selector_query(api::LabelSelector{std::move(labels)});
+  return label_selector_query(api::LabelSelector{api::Labels(labels)});
 }
 
 TEST(LabelSelectorQueryTest, MatchLabelsInKeyOrder) {

@@ -28,7 +28,7 @@ std::shared_ptr<const api::SecurityProfile> profile(const std::string& ns, const
 
 TEST(SelectorsMayOverlap, Table) {
   struct Case {
-    std::map<std::string, std::string> a, b;
+    api::Labels a, b;
     bool overlap;
   };
   const std::vector<Case> cases = {
