@@ -346,8 +346,7 @@ std::optional<std::string> verify_chain(const Certificate& leaf_in,
       X509_STORE_CTX_init(context.get(), store.get(), Access::x509(leaf), untrusted.get()) != 1) {
     detail::throw_openssl("X509_STORE_CTX_init");
   }
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(at).time_since_epoch().count();
-  X509_STORE_CTX_set_time(context.get(), 0, static_cast<time_t>(seconds));
+  X509_STORE_CTX_set_time(context.get(), 0, static_cast<time_t>(detail::epoch_seconds(at)));
   const int result = X509_verify_cert(context.get());
   ERR_clear_error();
   if (result == 1) return std::nullopt;

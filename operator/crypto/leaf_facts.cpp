@@ -17,10 +17,6 @@ using PkeyCtxPtr = detail::Ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 
 constexpr std::uint8_t kFormatVersion = 2;
 
-std::int64_t seconds_of(std::chrono::system_clock::time_point at) {
-  return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
-}
-
 // SHA-256 of a name's DER, whose first bytes stand for the name.
 std::array<std::uint8_t, 32> name_digest(const X509_NAME* name) {
   unsigned char* der = nullptr;
@@ -200,8 +196,8 @@ LeafFacts LeafFacts::of(const Certificate& leaf) {
     detail::throw_openssl("SHA-256");
   }
   facts.serial_hex_ = leaf.serial_hex();
-  facts.not_before_ = seconds_of(leaf.not_before());
-  facts.not_after_ = seconds_of(leaf.not_after());
+  facts.not_before_ = detail::epoch_seconds(leaf.not_before());
+  facts.not_after_ = detail::epoch_seconds(leaf.not_after());
   facts.uris_ = leaf.uris();
   const auto usage = leaf.extended_key_usage();
   facts.oauth_access_token_signing_ = usage && usage->oauth_access_token_signing;

@@ -127,10 +127,13 @@ std::chrono::system_clock::time_point from_asn1_time(const ASN1_TIME* time) {
                                                  seconds{tm.tm_sec});
 }
 
+std::int64_t epoch_seconds(std::chrono::system_clock::time_point at) {
+  return std::chrono::floor<std::chrono::seconds>(at).time_since_epoch().count();
+}
+
 Asn1TimePtr to_asn1_time(std::chrono::system_clock::time_point time) {
-  const auto secs = std::chrono::floor<std::chrono::seconds>(time).time_since_epoch().count();
   // UTCTime up to 2049, GeneralizedTime from 2050 (RFC 5280 4.1.2.5).
-  Asn1TimePtr out(ASN1_TIME_set(nullptr, static_cast<time_t>(secs)));
+  Asn1TimePtr out(ASN1_TIME_set(nullptr, static_cast<time_t>(epoch_seconds(time))));
   if (!out) throw_openssl("ASN1_TIME_set");
   return out;
 }

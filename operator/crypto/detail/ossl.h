@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -98,6 +99,9 @@ BioPtr new_memory_bio();
 std::string bio_contents(BIO* bio);
 
 std::chrono::system_clock::time_point from_asn1_time(const ASN1_TIME* time);
+// Whole seconds since the epoch, rounded down as an X.509 time is: a time before 1970 goes to
+// the second it falls in, not the later one truncation toward zero would give.
+std::int64_t epoch_seconds(std::chrono::system_clock::time_point at);
 Asn1TimePtr to_asn1_time(std::chrono::system_clock::time_point time);
 
 std::string asn1_string_bytes(const ASN1_STRING* s);

@@ -165,5 +165,20 @@ TEST(Certificate, SubSecondTimesAreTruncated) {
   EXPECT_EQ(issued.leaf.not_before(), fixed_now());
 }
 
+// Before 1970 a time rounds down to the second it falls in (floor), not toward the epoch:
+// both where a certificate's times are written and where a chain is checked at a time.
+TEST(Certificate, TimesBefore1970RoundDownToTheirSecond) {
+  using namespace std::chrono;
+  const system_clock::time_point epoch{};
+  const auto ca = make_ca(KeyAlgorithm::EcdsaP256, "secprov test CA", epoch - 3s);
+  const auto now = epoch - 1500ms;
+  const auto leaf = ca.issue(PrivateKey::generate(KeyAlgorithm::EcdsaP256), nf_template(now), now);
+  EXPECT_EQ(leaf.not_before(), epoch - 2s);
+  EXPECT_EQ(verify_chain(leaf, {}, {ca.certificate()}, now), std::nullopt);
+  // Inside the second before notBefore: truncated, it would be notBefore itself.
+  EXPECT_EQ(verify_chain(leaf, {}, {ca.certificate()}, epoch - 2500ms),
+            "certificate is not yet valid");
+}
+
 }  // namespace
 }  // namespace secprov::crypto

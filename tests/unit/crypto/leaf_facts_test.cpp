@@ -41,6 +41,19 @@ TEST(LeafFacts, ReadBackWhatTheCertificateSays) {
   }
 }
 
+// Times before 1970 are negative seconds: kept as such, and read back as the certificate's.
+TEST(LeafFacts, TimesBefore1970ReadBackAsTheCertificatesOwn) {
+  using namespace std::chrono;
+  const system_clock::time_point epoch{};
+  const auto now = epoch - 1500ms;
+  const auto ca = make_ca(KeyAlgorithm::EcdsaP256, "secprov test CA", epoch - 3s);
+  const auto leaf = ca.issue(PrivateKey::generate(KeyAlgorithm::EcdsaP256), nf_template(now), now);
+  ASSERT_EQ(leaf.not_before(), epoch - 2s);
+  const auto facts = LeafFacts::decode(LeafFacts::of(leaf).encode()).value();
+  EXPECT_EQ(facts.not_before(), leaf.not_before());
+  EXPECT_EQ(facts.not_after(), leaf.not_after());
+}
+
 TEST(LeafFacts, EncodingIsExactlyInvertibleAndUnderHalfTheDer) {
   const auto leaf = leaf_of(make_ca());
   const auto facts = LeafFacts::of(leaf);
