@@ -39,6 +39,10 @@ int decode_char(char c) noexcept {
 
 }  // namespace
 
+std::array<std::uint8_t, 32> sha256(std::string_view data) {
+  return detail::sha256_of(data.data(), data.size());
+}
+
 std::string sha256_hex(std::string_view data) {
   return detail::sha256_hex_of(data.data(), data.size());
 }

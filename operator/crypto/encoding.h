@@ -1,12 +1,17 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace secprov::crypto {
 
+// SHA-256 of data, its 32 bytes: for a key or a comparison, where hex would only be decoded
+// again.
+std::array<std::uint8_t, 32> sha256(std::string_view data);
 // Lowercase hex SHA-256 of data (like sha256sum).
 std::string sha256_hex(std::string_view data);
 

@@ -7,6 +7,7 @@
 
 #include "api/text.h"
 #include "crypto/detail/ossl.h"
+#include "crypto/encoding.h"
 #include "crypto/errors.h"
 
 namespace secprov::crypto {
@@ -23,13 +24,7 @@ std::array<std::uint8_t, 32> name_digest(const X509_NAME* name) {
   const int length = i2d_X509_NAME(name, &der);
   if (length <= 0) detail::throw_openssl("i2d_X509_NAME");
   const detail::OpensslBytePtr owned(der);
-  std::array<std::uint8_t, 32> digest{};
-  unsigned int size = 0;
-  if (EVP_Digest(der, static_cast<std::size_t>(length), digest.data(), &size, detail::sha256_md(),
-                 nullptr) != 1) {
-    detail::throw_openssl("SHA-256");
-  }
-  return digest;
+  return detail::sha256_of(der, static_cast<std::size_t>(length));
 }
 
 // A digest by NID, SHA-256 through the handle fetched once.
@@ -190,11 +185,7 @@ LeafFacts LeafFacts::of(const Certificate& leaf) {
   X509* const x509 = Access::x509(leaf);
   const std::string der = leaf.to_der();
   LeafFacts facts;
-  unsigned int size = 0;
-  if (EVP_Digest(der.data(), der.size(), facts.fingerprint_.data(), &size, detail::sha256_md(),
-                 nullptr) != 1) {
-    detail::throw_openssl("SHA-256");
-  }
+  facts.fingerprint_ = sha256(der);
   facts.serial_hex_ = leaf.serial_hex();
   facts.not_before_ = detail::epoch_seconds(leaf.not_before());
   facts.not_after_ = detail::epoch_seconds(leaf.not_after());

@@ -9,7 +9,6 @@
 #include <iterator>
 #include <utility>
 
-#include "api/text.h"
 #include "crypto/encoding.h"
 #include "kube/errors.h"
 #include "kube/resource.h"
@@ -90,11 +89,9 @@ Json ObjectReference::to_json() const {
 }
 
 EventRecorder::Key EventRecorder::key_of(std::string_view text) {
-  const std::string digest = crypto::sha256_hex(text);
+  const auto digest = crypto::sha256(text);
   Key key{};
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    key[i] = api::lower_hex_byte(digest[2 * i], digest[2 * i + 1]);
-  }
+  std::copy_n(digest.begin(), key.size(), key.begin());
   return key;
 }
 

@@ -186,13 +186,18 @@ const EVP_MD* sha256_md() {
   return md;
 }
 
-std::string sha256_hex_of(const void* data, std::size_t size) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+std::array<std::uint8_t, 32> sha256_of(const void* data, std::size_t size) {
+  std::array<std::uint8_t, 32> md{};
   unsigned int length = 0;
   if (EVP_Digest(data, size, md.data(), &length, sha256_md(), nullptr) != 1) {
     throw_openssl("SHA-256");
   }
-  return to_hex(md.data(), length);
+  return md;
+}
+
+std::string sha256_hex_of(const void* data, std::size_t size) {
+  const auto md = sha256_of(data, size);
+  return to_hex(md.data(), md.size());
 }
 
 // ---- keys ----

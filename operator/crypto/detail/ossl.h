@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -110,7 +111,9 @@ DistinguishedName to_distinguished_name(const X509_NAME* name);
 // SHA-256, fetched once for the process. EVP_sha256() is a legacy handle: every digest made
 // with it fetches the provider's implementation again (1 % of the operator's CPU in a burst).
 const EVP_MD* sha256_md();
-// SHA-256 of `size` bytes as lower-case hex.
+// SHA-256 of `size` bytes: the one implementation behind crypto::sha256 and sha256_hex.
+std::array<std::uint8_t, 32> sha256_of(const void* data, std::size_t size);
+// The same as lower-case hex.
 std::string sha256_hex_of(const void* data, std::size_t size);
 
 std::string public_key_sha256(const EVP_PKEY* key);

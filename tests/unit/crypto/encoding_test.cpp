@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdint>
 #include <regex>
 #include <string>
+#include <string_view>
 
 namespace secprov::crypto {
 namespace {
@@ -11,6 +14,24 @@ namespace {
 TEST(Sha256Hex, KnownVectors) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// The digest's bytes, which sha256_hex spells.
+TEST(Sha256, TheBytesSha256HexSpells) {
+  const auto hex_of = [](const std::array<std::uint8_t, 32>& bytes) {
+    constexpr std::string_view kDigits = "0123456789abcdef";
+    std::string hex;
+    for (const auto byte : bytes) {
+      hex += kDigits[byte >> 4U];
+      hex += kDigits[byte & 0xfU];
+    }
+    return hex;
+  };
+  EXPECT_EQ(hex_of(sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  for (const std::string& data : {std::string(), std::string("abc"), std::string(1000, 'x')}) {
+    EXPECT_EQ(hex_of(sha256(data)), sha256_hex(data));
+  }
 }
 
 TEST(Base64, Rfc4648Vectors) {
