@@ -126,11 +126,13 @@ nlohmann::json strip_secret_data(nlohmann::json secret) {
   if (!data.is_object()) data = nlohmann::json::object();
   keep_digests(secret, render::data_digests(data, render::DataEncoding::Base64));
   if (data.contains(render::kTlsCertificateKey)) {
-    // Parsed once here: a reconcile reads the facts back many times.
-    const auto leaf = leaf_in(decoded_value(data, render::kTlsCertificateKey));
+    // Parsed once here, from the leaf's DER as stored: a reconcile reads the facts back many
+    // times.
+    const auto pem = decoded_value(data, render::kTlsCertificateKey);
+    const auto blocks = pem ? crypto::certificate_der_blocks(*pem) : std::vector<std::string>{};
     std::string facts;
     try {
-      if (leaf) facts = crypto::LeafFacts::of(*leaf).encode();
+      if (!blocks.empty()) facts = crypto::LeafFacts::of_der(blocks.front()).encode();
     } catch (const crypto::CryptoError&) {
       facts.clear();  // kept as unreadable
     }

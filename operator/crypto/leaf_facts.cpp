@@ -182,8 +182,15 @@ std::string_view as_text(const auto& bytes) {
 }  // namespace
 
 LeafFacts LeafFacts::of(const Certificate& leaf) {
+  return read(leaf, leaf.to_der());
+}
+
+LeafFacts LeafFacts::of_der(std::string_view der) {
+  return read(Certificate::from_der(der), der);
+}
+
+LeafFacts LeafFacts::read(const Certificate& leaf, std::string_view der) {
   X509* const x509 = Access::x509(leaf);
-  const std::string der = leaf.to_der();
   LeafFacts facts;
   facts.fingerprint_ = sha256(der);
   facts.serial_hex_ = leaf.serial_hex();

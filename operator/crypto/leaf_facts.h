@@ -21,6 +21,9 @@ class LeafFacts {
  public:
   // Read from a parsed certificate. Throws CryptoError only when OpenSSL cannot encode it.
   static LeafFacts of(const Certificate& leaf);
+  // Read from a certificate's DER as it is stored (a PEM block, certificate_der_blocks): parsed
+  // once, not encoded again. Throws CryptoError when the bytes are not exactly one certificate.
+  static LeafFacts of_der(std::string_view der);
   // The compact binary form a cache keeps, and its exact inverse: nullopt for bytes that are
   // not such a form (truncated, trailing bytes, another version).
   std::string encode() const;
@@ -42,6 +45,9 @@ class LeafFacts {
   friend bool operator==(const LeafFacts&, const LeafFacts&) = default;
 
  private:
+  // `der` is leaf's own encoding: the fingerprint's and the signed part's bytes.
+  static LeafFacts read(const Certificate& leaf, std::string_view der);
+
   std::array<std::uint8_t, 32> fingerprint_{};  // SHA-256 of the DER certificate
   std::string serial_hex_;
   std::int64_t not_before_ = 0;  // seconds since the epoch

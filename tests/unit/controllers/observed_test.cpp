@@ -7,6 +7,7 @@
 
 #include "crypto/authority.h"
 #include "crypto/encoding.h"
+#include "crypto/key.h"
 #include "render/digest.h"
 #include "runtime/packed.h"
 
@@ -145,12 +146,28 @@ TEST(StripSecretData, KeepsDigestsTheLeafAndTheBundlesFingerprintsOnly) {
   EXPECT_LT(runtime::PackedJson(stripped).size() * 2, runtime::PackedJson(raw).size());
 }
 
+// The leaf is tls.crt's first certificate, whatever other blocks come before it.
+TEST(StripSecretData, TheLeafIsTheFirstCertificateBlock) {
+  const auto leaf = test_certificate("leaf");
+  const auto key = crypto::PrivateKey::generate(crypto::KeyAlgorithm::EcdsaP256);
+  const auto raw = written_secret(
+      {{"tls.crt", key.to_pkcs8_pem() + leaf.to_pem() + test_certificate("ca").to_pem()}});
+  EXPECT_EQ(secret_leaf(strip_secret_data(raw)), crypto::LeafFacts::of(leaf));
+  EXPECT_EQ(secret_leaf(raw), crypto::LeafFacts::of(leaf));
+}
+
 TEST(StripSecretData, UnreadableOrMissingCertificatesLeaveNothingToRead) {
   const auto unreadable =
       strip_secret_data(written_secret({{"tls.crt", "CERT"}, {"ca.crt", "CA"}}));
   EXPECT_EQ(secret_leaf(unreadable), std::nullopt);
   EXPECT_EQ(secret_ca_fingerprints(unreadable), std::set<std::string>{});  // a ca.crt, empty
   EXPECT_EQ(secret_value_digest(unreadable, "tls.crt"), crypto::sha256_hex("CERT"));
+  // A CERTIFICATE block that holds no certificate: unreadable too, cached or not.
+  const auto junk = written_secret(
+      {{"tls.crt", "-----BEGIN CERTIFICATE-----\n" + crypto::base64_encode("not a certificate") +
+                       "\n-----END CERTIFICATE-----\n"}});
+  EXPECT_EQ(secret_leaf(strip_secret_data(junk)), std::nullopt);
+  EXPECT_EQ(secret_leaf(junk), std::nullopt);
   const auto without = strip_secret_data(written_secret({{"tls.key", "KEY"}}));
   EXPECT_EQ(secret_leaf(without), std::nullopt);
   EXPECT_EQ(secret_ca_fingerprints(without), std::nullopt);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "crypto/authority.h"
+#include "crypto/errors.h"
 #include "crypto/key.h"
 #include "test_support.h"
 
@@ -68,6 +69,25 @@ TEST(LeafFacts, EncodingIsExactlyInvertibleAndUnderHalfTheDer) {
   auto other_version = bytes;
   other_version[0] = static_cast<char>(other_version[0] + 1);
   EXPECT_FALSE(LeafFacts::decode(other_version));
+}
+
+// From a certificate's DER as a PEM block stores it, the facts of the parsed certificate;
+// bytes that are not exactly one certificate are refused.
+TEST(LeafFacts, ReadFromTheStoredDerAsFromTheCertificate) {
+  for (const auto algorithm :
+       {KeyAlgorithm::EcdsaP256, KeyAlgorithm::EcdsaP384, KeyAlgorithm::Rsa2048}) {
+    const auto ca = make_ca(algorithm, "issuing CA");
+    const auto leaf = leaf_of(ca, /*oauth_signing=*/true);
+    const auto blocks = certificate_der_blocks(leaf.to_pem() + ca.certificate().to_pem());
+    ASSERT_EQ(blocks.size(), 2U);
+    const auto facts = LeafFacts::of_der(blocks.front());
+    EXPECT_EQ(facts, LeafFacts::of(leaf)) << to_string(algorithm);
+    EXPECT_TRUE(facts.issued_by(ca.certificate())) << to_string(algorithm);
+  }
+  const auto der = leaf_of(make_ca()).to_der();
+  EXPECT_THROW(LeafFacts::of_der(der + '\0'), CryptoError);
+  EXPECT_THROW(LeafFacts::of_der(der.substr(0, der.size() - 1)), CryptoError);
+  EXPECT_THROW(LeafFacts::of_der("not a certificate"), CryptoError);
 }
 
 // The issuer check answers as Certificate::issued_by for each CA key type the operator uses,
