@@ -51,6 +51,19 @@ std::optional<crypto::Certificate> leaf_in(const std::optional<std::string>& pem
   }
 }
 
+// The facts of the first certificate of a PEM text (tls.crt's leaf), from its DER as stored:
+// one parse, no encoding back. nullopt when there is none or it cannot be read.
+std::optional<crypto::LeafFacts> leaf_facts_in(const std::optional<std::string>& pem) {
+  if (!pem) return std::nullopt;
+  const auto blocks = crypto::certificate_der_blocks(*pem);
+  if (blocks.empty()) return std::nullopt;
+  try {
+    return crypto::LeafFacts::of_der(blocks.front());
+  } catch (const crypto::CryptoError&) {
+    return std::nullopt;
+  }
+}
+
 // The fingerprints of ca.crt's certificates, from their PEM blocks (no X.509 parse).
 std::set<std::string> fingerprints_in(const std::optional<std::string>& pem) {
   std::set<std::string> fingerprints;
@@ -126,16 +139,9 @@ nlohmann::json strip_secret_data(nlohmann::json secret) {
   if (!data.is_object()) data = nlohmann::json::object();
   keep_digests(secret, render::data_digests(data, render::DataEncoding::Base64));
   if (data.contains(render::kTlsCertificateKey)) {
-    // Parsed once here, from the leaf's DER as stored: a reconcile reads the facts back many
-    // times.
-    const auto pem = decoded_value(data, render::kTlsCertificateKey);
-    const auto blocks = pem ? crypto::certificate_der_blocks(*pem) : std::vector<std::string>{};
-    std::string facts;
-    try {
-      if (!blocks.empty()) facts = crypto::LeafFacts::of_der(blocks.front()).encode();
-    } catch (const crypto::CryptoError&) {
-      facts.clear();  // kept as unreadable
-    }
+    // Parsed once here: a reconcile reads the facts back many times. Unreadable: empty.
+    const auto leaf = leaf_facts_in(decoded_value(data, render::kTlsCertificateKey));
+    const std::string facts = leaf ? leaf->encode() : std::string{};
     secret[kCachedLeafField] = nlohmann::json::binary({facts.begin(), facts.end()});
   }
   if (data.contains(render::kCaBundleKey)) {
@@ -218,12 +224,8 @@ std::string secret_value_digest(const nlohmann::json& secret, std::string_view k
 
 std::optional<crypto::LeafFacts> secret_leaf(const nlohmann::json& secret) {
   if (!is_stripped(secret)) {
-    const auto leaf = secret_certificate(secret);
-    try {
-      return leaf ? std::optional(crypto::LeafFacts::of(*leaf)) : std::nullopt;
-    } catch (const crypto::CryptoError&) {
-      return std::nullopt;
-    }
+    return leaf_facts_in(
+        decoded_value(secret.value("data", nlohmann::json()), render::kTlsCertificateKey));
   }
   const auto found = secret.find(kCachedLeafField);
   if (found == secret.end() || !found->is_binary()) return std::nullopt;

@@ -174,6 +174,24 @@ TEST(StripSecretData, UnreadableOrMissingCertificatesLeaveNothingToRead) {
   EXPECT_EQ(secret_value_digest(without, "tls.crt"), "");
 }
 
+// One reader for both: what secret_leaf tells of a Secret as the server has it, it tells of
+// the cached copy, whether tls.crt is readable or not.
+TEST(SecretLeaf, TellsOfTheServersSecretWhatItTellsOfTheCachedCopy) {
+  const auto leaf = test_certificate("leaf");
+  const std::string not_a_certificate = "-----BEGIN CERTIFICATE-----\n" +
+                                        crypto::base64_encode("not a certificate") +
+                                        "\n-----END CERTIFICATE-----\n";
+  const auto key = crypto::PrivateKey::generate(crypto::KeyAlgorithm::EcdsaP256).to_pkcs8_pem();
+  for (const auto& tls_crt : std::vector<std::string>{leaf.to_pem(), key + leaf.to_pem(), "CERT",
+                                                      "", not_a_certificate, key}) {
+    SCOPED_TRACE(tls_crt);
+    const auto raw = written_secret({{"tls.crt", tls_crt}});
+    const auto cached = secret_leaf(strip_secret_data(raw));
+    EXPECT_EQ(secret_leaf(raw), cached);
+    EXPECT_EQ(cached.has_value(), tls_crt.find(leaf.to_pem()) != std::string::npos);
+  }
+}
+
 TEST(Observe, AnUntouchedObjectIsInSync) {
   const auto cached = strip_secret_data(written_secret({{"tls.crt", "C"}, {"tls.key", "K"}}));
   const auto observation = observe(&cached, kLabels, "owner-1");
