@@ -58,7 +58,7 @@ std::optional<Reason> certificate_missing(const Input& input) {
 }
 
 std::optional<Reason> issuer_changed(const Input& input) {
-  if (input.leaf == nullptr || input.leaf->issued_by(*input.ca)) return std::nullopt;
+  if (input.leaf == nullptr || input.leaf->issued_by(*input.issuer)) return std::nullopt;
   return Reason{"IssuerChanged", "the stored certificate was not issued by the trust domain's CA"};
 }
 
@@ -103,7 +103,7 @@ std::optional<Reason> certificate_replaced(const Input& input,
       input.leaf->sha256_fingerprint() == *recorded_fingerprint) {
     return std::nullopt;
   }
-  const bool own_later_write = input.leaf->issued_by(*input.ca) && recorded_not_before &&
+  const bool own_later_write = input.leaf->issued_by(*input.issuer) && recorded_not_before &&
                                input.leaf->not_before() > *recorded_not_before;
   if (own_later_write) return std::nullopt;
   return Reason{"CertificateReplaced",

@@ -20,6 +20,8 @@ namespace secprov::controllers::policies {
 struct Input {
   const crypto::LeafFacts* leaf = nullptr;  // the stored leaf; null when absent or unreadable
   const crypto::Certificate* ca = nullptr;  // the CA accepted for issuing (never null)
+  // ca prepared for the issuer checks, once for all a pass's leaves (never null).
+  const crypto::LeafFacts::Issuer* issuer = nullptr;
   std::chrono::system_clock::time_point now;
   std::chrono::seconds duration{0};
   std::chrono::seconds renew_before{0};

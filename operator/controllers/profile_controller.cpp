@@ -142,6 +142,7 @@ struct SecurityProfileReconciler::Pass {
   const api::SecurityProfile& profile;
   const api::TrustDomain& domain;
   const crypto::CertificateAuthority& ca;
+  const crypto::LeafFacts::Issuer& issuer;  // ca, prepared once for every leaf of the pass
   Clock::time_point now;
   render::ProfilePlan plan;
 };
@@ -373,6 +374,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
   const auto certificate_input = [&](const crypto::LeafFacts* certificate) {
     return policies::Input{.leaf = certificate,
                            .ca = &pass.ca.certificate(),
+                           .issuer = &pass.issuer,
                            .now = pass.now,
                            .duration = request.duration,
                            .renew_before = request.renew_before};
@@ -410,7 +412,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
       // Revoked before its successor, when its key is no longer to be trusted.
       if (leaf && policies::revocation_on_replacement(
                       observed.drifted_keys.contains(std::string(render::kTlsPrivateKeyKey)),
-                      leaf->issued_by(pass.ca.certificate()))) {
+                      leaf->issued_by(pass.issuer))) {
         report_revocation(pass.object, trust_domain,
                           record_revocation(context_, trust_domain, *leaf, pass.now));
       }
@@ -618,6 +620,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_s
   const auto input_for = [&](const crypto::LeafFacts* certificate) {
     return policies::Input{.leaf = certificate,
                            .ca = &pass.ca.certificate(),
+                           .issuer = &pass.issuer,
                            .now = pass.now,
                            .duration = request->duration,
                            .renew_before = request->renew_before};
@@ -707,12 +710,14 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_n32(cons
     return crypto::base64_decode(data.value(std::string(key), std::string{})).value_or("");
   };
   auto leaf = current ? stored_leaf(&*current) : std::nullopt;
+  const crypto::LeafFacts::Issuer n32_issuer(ca->certificate());  // for every check below
   const bool inputs_changed =
-      !current || !leaf || !leaf->issued_by(ca->certificate()) ||
+      !current || !leaf || !leaf->issued_by(n32_issuer) ||
       runtime::annotation_of(*current, render::kInputDigestAnnotation) != digest;
   const auto input_for = [&](const crypto::LeafFacts* certificate) {
     return policies::Input{.leaf = certificate,
                            .ca = &ca->certificate(),
+                           .issuer = &n32_issuer,
                            .now = pass.now,
                            .duration = request->duration,
                            .renew_before = request->renew_before};
@@ -1044,7 +1049,8 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
     }
   }
 
-  Pass pass{object, profile, domain, *ca, now, std::move(*plan)};
+  const crypto::LeafFacts::Issuer ca_issuer(ca->certificate());
+  Pass pass{object, profile, domain, *ca, ca_issuer, now, std::move(*plan)};
   // A Conflict (stale view) or AlreadyExists (created since observed) throws: the next pass,
   // with backoff, looks again.
   for (auto& target : targets) claim(target, pass);

@@ -320,7 +320,7 @@ std::set<std::string> GateMemo::bundle(const std::string& digest, const std::str
 }
 
 std::optional<bool> GateMemo::issued_by(const std::string& digest, const crypto::LeafFacts* leaf,
-                                        const crypto::Certificate& ca,
+                                        const crypto::LeafFacts::Issuer& ca,
                                         const std::string& ca_fingerprint) {
   const std::string key = digest.empty() ? std::string{} : digest + "|" + ca_fingerprint;
   if (!key.empty()) {
@@ -713,10 +713,13 @@ std::set<std::string> TrustDomainReconciler::previous_cas_in_use(
     trust::GateMemo& memo) const {
   std::set<std::string> in_use;
   if (previous.empty()) return in_use;
-  std::vector<std::pair<std::string, crypto::Certificate>> cas;
+  // Each prepared once for all the domain's leaves.
+  std::vector<std::pair<std::string, crypto::LeafFacts::Issuer>> cas;
   for (const auto& ca : previous) {
     const auto parsed = certificates_in(ca.certificate_pem);
-    if (!parsed.empty()) cas.emplace_back(ca.fingerprint, parsed.front());
+    if (!parsed.empty()) {
+      cas.emplace_back(ca.fingerprint, crypto::LeafFacts::Issuer(parsed.front()));
+    }
   }
   visit_domain_secrets(domain, domain_namespaces(domain), [&](const nlohmann::json& secret) {
     const auto digest = secret_value_digest(secret, render::kTlsCertificateKey);
@@ -744,6 +747,8 @@ std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
   std::optional<crypto::Certificate> new_ca;
   if (const auto parsed = certificates_in(new_ca_pem); !parsed.empty()) new_ca = parsed.front();
   const std::string new_fingerprint = new_ca ? new_ca->sha256_fingerprint() : std::string{};
+  // Prepared once for all the domain's leaves.
+  const auto new_issuer = new_ca ? std::optional(crypto::LeafFacts::Issuer(*new_ca)) : std::nullopt;
   const auto owner_of = [](const nlohmann::json& object, std::string_view kind) {
     const auto key = runtime::try_key_of(object);
     const std::string ns = key ? key->ns : std::string{};
@@ -762,11 +767,11 @@ std::vector<trust::RotationObject> TrustDomainReconciler::rotation_objects(
     object.owner = owner_of(secret, "Secret");
     object.bundle = secret_ca_fingerprints(secret);
     const auto leaf_digest = secret_value_digest(secret, render::kTlsCertificateKey);
-    if (new_ca && memo.knows_issued(leaf_digest, new_fingerprint)) {
-      object.leaf_from_new = memo.issued_by(leaf_digest, nullptr, *new_ca, new_fingerprint);
+    if (new_issuer && memo.knows_issued(leaf_digest, new_fingerprint)) {
+      object.leaf_from_new = memo.issued_by(leaf_digest, nullptr, *new_issuer, new_fingerprint);
     } else if (const auto leaf = secret_leaf(secret)) {
       object.leaf_from_new =
-          new_ca ? memo.issued_by(leaf_digest, &*leaf, *new_ca, new_fingerprint) : false;
+          new_issuer ? memo.issued_by(leaf_digest, &*leaf, *new_issuer, new_fingerprint) : false;
     }
     if (object.bundle || object.leaf_from_new) objects.push_back(std::move(object));
     return true;

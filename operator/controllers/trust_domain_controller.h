@@ -176,9 +176,11 @@ class GateMemo {
   // Fingerprints of the certificates in `pem`, remembered under `digest` (empty: not kept).
   std::set<std::string> bundle(const std::string& digest, const std::string& pem);
   // Whether `leaf` is issued by `ca` (fingerprint `ca_fingerprint`), remembered under
-  // `digest` (tls.crt's); nullopt when there is no leaf.
+  // `digest` (tls.crt's); nullopt when there is no leaf. `ca` is prepared once by the caller
+  // for all the leaves of a pass.
   std::optional<bool> issued_by(const std::string& digest, const crypto::LeafFacts* leaf,
-                                const crypto::Certificate& ca, const std::string& ca_fingerprint);
+                                const crypto::LeafFacts::Issuer& ca,
+                                const std::string& ca_fingerprint);
   // Whether issued_by() under `digest` answers from memory: the caller then need not decode
   // the leaf (a null one is not read).
   bool knows_issued(const std::string& digest, const std::string& ca_fingerprint) const;

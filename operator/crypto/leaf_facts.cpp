@@ -284,13 +284,21 @@ std::chrono::system_clock::time_point LeafFacts::not_after() const {
   return std::chrono::system_clock::time_point(std::chrono::seconds(not_after_));
 }
 
-bool LeafFacts::issued_by(const Certificate& ca) const {
-  if (digest_nid_ == 0) return false;
+LeafFacts::Issuer::Issuer(const Certificate& ca) {
   const auto subject = name_digest(X509_get_subject_name(Access::x509(ca)));
-  if (!std::equal(issuer_name_digest_.begin(), issuer_name_digest_.end(), subject.begin())) {
-    return false;
+  std::copy_n(subject.begin(), name_digest_.size(), name_digest_.begin());
+  if (EVP_PKEY* key = Access::public_key(ca)) {
+    key_ = detail::Handle<evp_pkey_st>(detail::retain(key));
   }
-  EVP_PKEY* key = Access::public_key(ca);
+}
+
+bool LeafFacts::issued_by(const Certificate& ca) const {
+  return issued_by(Issuer(ca));
+}
+
+bool LeafFacts::issued_by(const Issuer& ca) const {
+  if (digest_nid_ == 0 || issuer_name_digest_ != ca.name_digest_) return false;
+  EVP_PKEY* key = ca.key_.get();
   const EVP_MD* md = digest_of(digest_nid_);
   if (key == nullptr || md == nullptr || EVP_PKEY_get_base_id(key) != key_nid_) {
     ERR_clear_error();

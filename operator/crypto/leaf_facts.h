@@ -37,9 +37,25 @@ class LeafFacts {
   // extendedKeyUsage includes kOAuthAccessTokenSigningOid.
   bool oauth_access_token_signing() const { return oauth_access_token_signing_; }
 
+  // A CA read once for the many leaves checked against it (a rotation gate's pass, a
+  // profile's pass): the first bytes of its subject name's digest and its key. Copies share
+  // the key.
+  class Issuer {
+   public:
+    // Throws CryptoError only when OpenSSL cannot encode ca's subject name.
+    explicit Issuer(const Certificate& ca);
+
+   private:
+    friend class LeafFacts;
+    std::array<std::uint8_t, 8> name_digest_{};
+    detail::Handle<evp_pkey_st> key_;  // empty when ca has no key OpenSSL can use
+  };
+
   // As Certificate::issued_by: the issuer name is ca's subject and ca's key verifies the
   // signature (same algorithm inside and outside the signed part). False for a signature
   // that cannot be checked from a digest (RSA-PSS, EdDSA), which the operator never makes.
+  bool issued_by(const Issuer& ca) const;
+  // The same for one check: issued_by(Issuer(ca)).
   bool issued_by(const Certificate& ca) const;
 
   friend bool operator==(const LeafFacts&, const LeafFacts&) = default;

@@ -63,8 +63,10 @@ TEST(PoliciesTest, DecidesIssuingAndHoldsBackRenewalsThatCannotHelp) {
     if (c.leaf) {
       leaf = crypto::LeafFacts::of(leaf_until(c.leaf_from_other_ca ? other : ca, kNow + *c.leaf));
     }
+    const crypto::LeafFacts::Issuer issuer(ca.certificate());
     const Input input{.leaf = leaf ? &*leaf : nullptr,
                       .ca = &ca.certificate(),
+                      .issuer = &issuer,
                       .now = kNow,
                       .duration = c.duration,
                       .renew_before = c.renew_before};

@@ -440,18 +440,20 @@ TEST(GateMemo, AGatePassParsesOnlyWhatChanged) {
   const auto a_pem = a.certificate().to_pem();
   const auto both = a_pem + b.certificate().to_pem();
   const auto leaf_a = crypto::LeafFacts::of(a.certificate());
+  const crypto::LeafFacts::Issuer issuer_a(a.certificate());
+  const crypto::LeafFacts::Issuer issuer_b(b.certificate());
   GateMemo memo;
   // Many objects with the same bundle: one parse.
   for (int i = 0; i < 3; ++i) EXPECT_EQ(memo.bundle("sha256:1", both), (std::set{fa, fb}));
   EXPECT_EQ(memo.parses(), 1U);
   // A leaf (here self-signed) against two CAs: one check each.
-  EXPECT_EQ(memo.issued_by("sha256:2", &leaf_a, a.certificate(), fa), true);
-  EXPECT_EQ(memo.issued_by("sha256:2", &leaf_a, b.certificate(), fb), false);
+  EXPECT_EQ(memo.issued_by("sha256:2", &leaf_a, issuer_a, fa), true);
+  EXPECT_EQ(memo.issued_by("sha256:2", &leaf_a, issuer_b, fb), false);
   EXPECT_EQ(memo.parses(), 3U);
   memo.end_pass();
   // The next pass over the same content parses nothing.
   EXPECT_EQ(memo.bundle("sha256:1", both), (std::set{fa, fb}));
-  EXPECT_EQ(memo.issued_by("sha256:2", &leaf_a, a.certificate(), fa), true);
+  EXPECT_EQ(memo.issued_by("sha256:2", &leaf_a, issuer_a, fa), true);
   EXPECT_EQ(memo.parses(), 3U);
   // Content a pass did not look at is forgotten (the memo stays the size of the objects).
   memo.end_pass();
@@ -463,7 +465,7 @@ TEST(GateMemo, AGatePassParsesOnlyWhatChanged) {
   EXPECT_EQ(memo.bundle("", a_pem), (std::set{fa}));
   EXPECT_EQ(memo.parses(), 6U);
   EXPECT_TRUE(memo.bundle("sha256:3", "not a certificate").empty());
-  EXPECT_FALSE(memo.issued_by("sha256:4", nullptr, a.certificate(), fa).has_value());
+  EXPECT_FALSE(memo.issued_by("sha256:4", nullptr, issuer_a, fa).has_value());
 }
 
 // What the memo knows answers without the leaf: the gates then skip decoding the Secret's.
@@ -471,16 +473,17 @@ TEST(GateMemo, KnownDigestsAnswerWithoutTheLeaf) {
   const auto a = test_ca("a");
   const auto fa = a.certificate().sha256_fingerprint();
   const auto leaf_a = crypto::LeafFacts::of(a.certificate());
+  const crypto::LeafFacts::Issuer issuer_a(a.certificate());
   GateMemo memo;
   EXPECT_FALSE(memo.knows_issued("sha256:2", fa));
-  memo.issued_by("sha256:2", &leaf_a, a.certificate(), fa);
+  memo.issued_by("sha256:2", &leaf_a, issuer_a, fa);
   EXPECT_TRUE(memo.knows_issued("sha256:2", fa));
   EXPECT_FALSE(memo.knows_issued("sha256:2", std::string(64, 'f')));  // another CA
   EXPECT_FALSE(memo.knows_issued("", fa));                            // no digest: never remembered
   memo.end_pass();
   // Known from the previous pass: the answer comes without the leaf and without a check.
   const auto parses = memo.parses();
-  EXPECT_EQ(memo.issued_by("sha256:2", nullptr, a.certificate(), fa), true);
+  EXPECT_EQ(memo.issued_by("sha256:2", nullptr, issuer_a, fa), true);
   EXPECT_EQ(memo.parses(), parses);
   memo.end_pass();
   memo.end_pass();  // not looked at for a whole pass: forgotten

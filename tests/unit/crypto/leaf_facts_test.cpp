@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "crypto/authority.h"
 #include "crypto/errors.h"
@@ -24,6 +25,20 @@ Certificate leaf_of(const CertificateAuthority& ca, bool oauth_signing = false) 
   request.uris.push_back("urn:uuid:0B7F8A4E-3C1D-4A57-9A2E-5F0D6C1B2A39");
   request.uris.push_back("https://nrf.5gc.example/oauth2/token");
   return ca.issue(PrivateKey::generate(KeyAlgorithm::EcdsaP256), request, fixed_now());
+}
+
+// ca's key under another subject name, as a CA that issues.
+CertificateAuthority renamed_ca(const CertificateAuthority& ca, const std::string& name) {
+  auto request = nf_template(fixed_now());
+  request.subject = test_support::ca_subject(name);
+  request.is_ca = true;
+  request.dns_names.clear();
+  request.uris.clear();
+  request.ip_addresses.clear();
+  request.server_auth = request.client_auth = false;
+  request.nf_types.clear();
+  return CertificateAuthority::load(ca.issue(ca.key(), request, fixed_now()).to_pem(),
+                                    ca.key().to_pkcs8_pem(), fixed_now());
 }
 
 TEST(LeafFacts, ReadBackWhatTheCertificateSays) {
@@ -116,19 +131,44 @@ TEST(LeafFacts, ABrokenSignatureOrAnotherIssuerNameIsNotIssuedByTheCa) {
 
   // A CA certificate with the same key under another name: the signature verifies, the name
   // does not match.
-  auto renamed_request = nf_template(fixed_now());
-  renamed_request.subject = test_support::ca_subject("renamed CA");
-  renamed_request.is_ca = true;
-  renamed_request.dns_names.clear();
-  renamed_request.uris.clear();
-  renamed_request.ip_addresses.clear();
-  renamed_request.server_auth = renamed_request.client_auth = false;
-  renamed_request.nf_types.clear();
-  const auto renamed =
-      CertificateAuthority::load(ca.issue(ca.key(), renamed_request, fixed_now()).to_pem(),
-                                 ca.key().to_pkcs8_pem(), fixed_now());
+  const auto renamed = renamed_ca(ca, "renamed CA");
   EXPECT_FALSE(leaf.issued_by(renamed.certificate()));
   EXPECT_FALSE(LeafFacts::of(leaf).issued_by(renamed.certificate()));
+}
+
+// A CA prepared once (LeafFacts::Issuer) answers as Certificate::issued_by for every leaf:
+// its own, one of a CA of the same name with another key, one of a CA with the same key
+// under another name.
+TEST(LeafFacts, APreparedIssuerAnswersAsTheCertificatesOwnCheck) {
+  for (const auto algorithm :
+       {KeyAlgorithm::EcdsaP256, KeyAlgorithm::EcdsaP384, KeyAlgorithm::Rsa2048}) {
+    SCOPED_TRACE(to_string(algorithm));
+    const auto ca = make_ca(algorithm, "issuing CA");
+    const auto same_name = make_ca(algorithm, "issuing CA");
+    const auto same_key = renamed_ca(ca, "renamed CA");
+    // Read back from PEM too: the key then comes from the X509, not from the issuing process.
+    const auto parsed = Certificate::from_pem(ca.certificate().to_pem());
+    const std::vector<Certificate> cas = {ca.certificate(), same_name.certificate(),
+                                          same_key.certificate(), parsed};
+    const std::vector<Certificate> leaves = {leaf_of(ca), leaf_of(ca, /*oauth_signing=*/true),
+                                             leaf_of(same_name), leaf_of(same_key)};
+    int issued = 0;
+    for (std::size_t c = 0; c < cas.size(); ++c) {
+      const LeafFacts::Issuer prepared(cas[c]);
+      const auto copy = prepared;  // a value: copies share the key
+      for (std::size_t l = 0; l < leaves.size(); ++l) {
+        SCOPED_TRACE("CA " + std::to_string(c) + ", leaf " + std::to_string(l));
+        const auto facts = LeafFacts::decode(LeafFacts::of(leaves[l]).encode()).value();
+        const bool expected = leaves[l].issued_by(cas[c]);
+        EXPECT_EQ(facts.issued_by(prepared), expected);
+        EXPECT_EQ(facts.issued_by(copy), expected);
+        EXPECT_EQ(facts.issued_by(cas[c]), expected);
+        issued += expected ? 1 : 0;
+      }
+    }
+    // ca and parsed issued the first two leaves, same_name and same_key one each.
+    EXPECT_EQ(issued, 6);
+  }
 }
 
 }  // namespace
