@@ -31,12 +31,8 @@ detail::X509Ptr read_next(BIO* bio) {
   detail::throw_openssl("malformed certificate in PEM");
 }
 
-detail::SubjectAltNames subject_alt_names(X509* cert) {
-  const detail::GeneralNamesPtr names(
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
-  ERR_clear_error();
-  if (!names) return {};
-  return detail::read_general_names(names.get());
+detail::SubjectAltNames subject_alt_names(const X509* cert) {
+  return detail::subject_alt_names(X509_get0_extensions(cert));
 }
 
 std::optional<bool> critical_by_nid(const X509* cert, int nid) {
@@ -204,19 +200,8 @@ std::optional<ExtendedKeyUsage> Certificate::extended_key_usage() const {
   out.critical = *critical;
   out.server_auth = (bits & XKU_SSL_SERVER) != 0;
   out.client_auth = (bits & XKU_SSL_CLIENT) != 0;
-  // OpenSSL's bits know no RFC 9509 purpose: look for its OID in the extension itself.
-  using Usages = detail::Ptr<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
-  const Usages usages(static_cast<EXTENDED_KEY_USAGE*>(
-      X509_get_ext_d2i(cert_.get(), NID_ext_key_usage, nullptr, nullptr)));
-  const detail::Ptr<ASN1_OBJECT, ASN1_OBJECT_free> signing(
-      OBJ_txt2obj(std::string(kOAuthAccessTokenSigningOid).c_str(), 1));
-  if (usages && signing) {
-    for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
-      if (OBJ_cmp(sk_ASN1_OBJECT_value(usages.get(), i), signing.get()) == 0) {
-        out.oauth_access_token_signing = true;
-      }
-    }
-  }
+  out.oauth_access_token_signing =
+      detail::lists_oauth_access_token_signing(X509_get0_extensions(cert_.get()));
   return out;
 }
 

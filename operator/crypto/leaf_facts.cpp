@@ -18,7 +18,8 @@ using PkeyCtxPtr = detail::Ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 
 constexpr std::uint8_t kFormatVersion = 2;
 
-// SHA-256 of a name's DER, whose first bytes stand for the name.
+// SHA-256 of a name's DER, whose first bytes stand for the name (a CA's subject; a leaf's
+// issuer is digested as it is encoded in the leaf, the same bytes for a parsed name).
 std::array<std::uint8_t, 32> name_digest(const X509_NAME* name) {
   unsigned char* der = nullptr;
   const int length = i2d_X509_NAME(name, &der);
@@ -32,29 +33,90 @@ const EVP_MD* digest_of(int nid) {
   return nid == NID_sha256 ? detail::sha256_md() : EVP_get_digestbynid(nid);
 }
 
-// The first element of a DER SEQUENCE (a Certificate's tbsCertificate), as encoded; empty
-// when the bytes are not a definite-length SEQUENCE holding one.
-std::string_view first_element(std::string_view der) {
-  // One TLV's header length and content length at `at`; nullopt when malformed.
-  const auto header = [&](std::size_t at) -> std::optional<std::pair<std::size_t, std::size_t>> {
-    if (at + 2 > der.size()) return std::nullopt;
-    const auto first = static_cast<std::uint8_t>(der[at + 1]);
-    if (first < 0x80) return std::pair<std::size_t, std::size_t>{2, first};
-    const std::size_t octets = first & 0x7fU;
-    if (octets == 0 || octets > 4 || at + 2 + octets > der.size()) return std::nullopt;
-    std::size_t length = 0;
-    for (std::size_t i = 0; i < octets; ++i) {
-      length = (length << 8U) | static_cast<std::uint8_t>(der[at + 2 + i]);
+// One DER element: its tag octet, its whole encoding and its contents.
+struct DerElement {
+  std::uint8_t tag = 0;
+  std::string_view whole;
+  std::string_view contents;
+};
+
+// Consecutive DER elements of `bytes`, read without building anything: a certificate's
+// structure is walked here and only the parts the facts need are decoded by OpenSSL (d2i_X509
+// would also decode the subject's public key through the provider decoders, most of its cost,
+// and the facts do not need it). Low tag numbers and definite lengths only, as DER has them
+// in a certificate; anything else is malformed.
+class DerCursor {
+ public:
+  explicit DerCursor(std::string_view bytes) : rest_(bytes) {}
+  bool at_end() const { return rest_.empty(); }
+
+  // The next element when it has `tag`; nullopt (nothing consumed) otherwise.
+  std::optional<DerElement> next_if(std::uint8_t tag) {
+    if (rest_.empty() || static_cast<std::uint8_t>(rest_.front()) != tag) return std::nullopt;
+    return next();
+  }
+  // The next element, which must have `tag`. Throws CryptoError naming `what` otherwise.
+  DerElement expect(std::uint8_t tag, const char* what) {
+    auto element = next_if(tag);
+    if (!element) throw CryptoError(std::string("not one DER certificate: ") + what);
+    return *element;
+  }
+
+ private:
+  std::optional<DerElement> next() {
+    if (rest_.size() < 2 || (static_cast<std::uint8_t>(rest_[0]) & 0x1fU) == 0x1fU) {
+      return std::nullopt;
     }
-    return std::pair<std::size_t, std::size_t>{2 + octets, length};
-  };
-  const auto outer = header(0);
-  if (!outer || der.empty() || static_cast<std::uint8_t>(der[0]) != 0x30) return {};
-  const auto inner = header(outer->first);
-  if (!inner) return {};
-  const std::size_t size = inner->first + inner->second;
-  if (outer->first + size > der.size()) return {};
-  return der.substr(outer->first, size);
+    std::size_t header = 2;
+    std::size_t length = static_cast<std::uint8_t>(rest_[1]);
+    if (length >= 0x80) {
+      const std::size_t octets = length & 0x7fU;
+      if (octets == 0 || octets > 3 || rest_.size() < 2 + octets) return std::nullopt;
+      length = 0;
+      for (std::size_t i = 0; i < octets; ++i) {
+        length = (length << 8U) | static_cast<std::uint8_t>(rest_[2 + i]);
+      }
+      header += octets;
+    }
+    if (length > rest_.size() - header) return std::nullopt;
+    const DerElement element{static_cast<std::uint8_t>(rest_[0]), rest_.substr(0, header + length),
+                             rest_.substr(header, length)};
+    rest_.remove_prefix(header + length);
+    return element;
+  }
+
+  std::string_view rest_;
+};
+
+constexpr std::uint8_t kInteger = 0x02;
+constexpr std::uint8_t kBitString = 0x03;
+constexpr std::uint8_t kSequence = 0x30;
+constexpr std::uint8_t kUtcTime = 0x17;
+constexpr std::uint8_t kGeneralizedTime = 0x18;
+constexpr std::uint8_t kExplicit0 = 0xa0;  // tbsCertificate.version
+constexpr std::uint8_t kImplicit1 = 0x81;  // issuerUniqueID
+constexpr std::uint8_t kImplicit2 = 0x82;  // subjectUniqueID
+constexpr std::uint8_t kExplicit3 = 0xa3;  // extensions
+
+// An element decoded by OpenSSL's d2i for its type, which must take all of it.
+template <typename T, auto Free>
+detail::Ptr<T, Free> decode_whole(const DerElement& element,
+                                  T* (*d2i)(T**, const unsigned char**, long), const char* what) {
+  const auto* cursor = reinterpret_cast<const unsigned char*>(element.whole.data());
+  detail::Ptr<T, Free> value(d2i(nullptr, &cursor, static_cast<long>(element.whole.size())));
+  if (!value || cursor != reinterpret_cast<const unsigned char*>(element.whole.data()) +
+                              element.whole.size()) {
+    ERR_clear_error();
+    throw CryptoError(std::string("not one DER certificate: ") + what);
+  }
+  return value;
+}
+
+std::int64_t time_in(DerCursor& validity, const char* what) {
+  auto element = validity.next_if(kUtcTime);
+  if (!element) element = validity.expect(kGeneralizedTime, what);
+  const auto time = decode_whole<ASN1_TIME, ASN1_TIME_free>(*element, d2i_ASN1_TIME, what);
+  return detail::epoch_seconds(detail::from_asn1_time(time.get()));
 }
 
 void put_u8(std::string& out, std::uint8_t value) {
@@ -182,50 +244,87 @@ std::string_view as_text(const auto& bytes) {
 }  // namespace
 
 LeafFacts LeafFacts::of(const Certificate& leaf) {
-  return read(leaf, leaf.to_der());
+  return of_der(leaf.to_der());
 }
 
+// RFC 5280 4.1: Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature },
+// TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer,
+// validity, subject, subjectPublicKeyInfo, [1] and [2] unique IDs OPTIONAL, [3] extensions
+// OPTIONAL }.
 LeafFacts LeafFacts::of_der(std::string_view der) {
-  return read(Certificate::from_der(der), der);
-}
+  DerCursor outer(der);
+  const auto certificate = outer.expect(kSequence, "Certificate");
+  if (!outer.at_end()) throw CryptoError("not one DER certificate: bytes after it");
+  DerCursor parts(certificate.contents);
+  const auto tbs = parts.expect(kSequence, "tbsCertificate");
+  const auto outer_algorithm = parts.expect(kSequence, "signatureAlgorithm");
+  const auto signature_element = parts.expect(kBitString, "signature");
+  if (!parts.at_end()) throw CryptoError("not one DER certificate: after its signature");
 
-LeafFacts LeafFacts::read(const Certificate& leaf, std::string_view der) {
-  X509* const x509 = Access::x509(leaf);
+  DerCursor fields(tbs.contents);
+  fields.next_if(kExplicit0);
+  const auto serial = fields.expect(kInteger, "serialNumber");
+  const auto inner_algorithm = fields.expect(kSequence, "tbsCertificate.signature");
+  const auto issuer = fields.expect(kSequence, "issuer");
+  const auto validity = fields.expect(kSequence, "validity");
+  fields.expect(kSequence, "subject");
+  fields.expect(kSequence, "subjectPublicKeyInfo");
+  fields.next_if(kImplicit1);
+  fields.next_if(kImplicit2);
+  const auto extensions_field = fields.next_if(kExplicit3);
+  if (!fields.at_end()) throw CryptoError("not one DER certificate: tbsCertificate");
+
   LeafFacts facts;
   facts.fingerprint_ = sha256(der);
-  facts.serial_hex_ = leaf.serial_hex();
-  facts.not_before_ = detail::epoch_seconds(leaf.not_before());
-  facts.not_after_ = detail::epoch_seconds(leaf.not_after());
-  facts.uris_ = leaf.uris();
-  const auto usage = leaf.extended_key_usage();
-  facts.oauth_access_token_signing_ = usage && usage->oauth_access_token_signing;
+  facts.serial_hex_ = detail::serial_hex(
+      decode_whole<ASN1_INTEGER, ASN1_INTEGER_free>(serial, d2i_ASN1_INTEGER, "serialNumber")
+          .get());
+  DerCursor times(validity.contents);
+  facts.not_before_ = time_in(times, "notBefore");
+  facts.not_after_ = time_in(times, "notAfter");
+  if (!times.at_end()) throw CryptoError("not one DER certificate: validity");
+  if (extensions_field) {
+    DerCursor wrapped(extensions_field->contents);
+    const auto list = wrapped.expect(kSequence, "extensions");
+    if (!wrapped.at_end()) throw CryptoError("not one DER certificate: extensions");
+    const auto extensions = decode_whole<STACK_OF(X509_EXTENSION), detail::free_extension_stack>(
+        list, d2i_X509_EXTENSIONS, "extensions");
+    facts.uris_ = detail::subject_alt_names(extensions.get()).uris;
+    facts.oauth_access_token_signing_ = detail::lists_oauth_access_token_signing(extensions.get());
+  }
+  // The issuer name as encoded in the certificate: what i2d_X509_NAME gives for a parsed one.
+  const auto issuer_digest = sha256(issuer.whole);
+  std::copy_n(issuer_digest.begin(), facts.issuer_name_digest_.size(),
+              facts.issuer_name_digest_.begin());
 
-  const auto issuer = name_digest(X509_get_issuer_name(x509));
-  std::copy_n(issuer.begin(), facts.issuer_name_digest_.size(), facts.issuer_name_digest_.begin());
-  const ASN1_BIT_STRING* signature = nullptr;
-  const X509_ALGOR* algorithm = nullptr;
-  X509_get0_signature(&signature, &algorithm, x509);
+  const auto algorithm = decode_whole<X509_ALGOR, X509_ALGOR_free>(outer_algorithm, d2i_X509_ALGOR,
+                                                                   "signatureAlgorithm");
+  const auto signed_algorithm = decode_whole<X509_ALGOR, X509_ALGOR_free>(
+      inner_algorithm, d2i_X509_ALGOR, "tbsCertificate.signature");
+  const auto signature = decode_whole<ASN1_BIT_STRING, ASN1_BIT_STRING_free>(
+      signature_element, d2i_ASN1_BIT_STRING, "signature");
   const ASN1_OBJECT* oid = nullptr;
-  X509_ALGOR_get0(&oid, nullptr, nullptr, algorithm);
+  X509_ALGOR_get0(&oid, nullptr, nullptr, algorithm.get());
   int digest_nid = NID_undef;
   int key_nid = NID_undef;
-  // X509_verify's rule: the algorithm signed inside must be the one outside.
-  const bool same_algorithm = X509_ALGOR_cmp(algorithm, X509_get0_tbs_sigalg(x509)) == 0;
+  // X509_verify's rules: the algorithm signed inside must be the one outside, and the
+  // signature a whole number of octets (its first content octet counts the unused bits).
+  const bool whole_octets = signature_element.contents.starts_with('\0');
   const bool by_digest =
-      same_algorithm && OBJ_find_sigid_algs(OBJ_obj2nid(oid), &digest_nid, &key_nid) == 1 &&
+      whole_octets && X509_ALGOR_cmp(algorithm.get(), signed_algorithm.get()) == 0 &&
+      OBJ_find_sigid_algs(OBJ_obj2nid(oid), &digest_nid, &key_nid) == 1 &&
       digest_nid != NID_undef && (key_nid == EVP_PKEY_EC || key_nid == EVP_PKEY_RSA);
-  const auto tbs = first_element(der);
   const EVP_MD* md = by_digest ? digest_of(digest_nid) : nullptr;
-  if (md != nullptr && !tbs.empty() && signature != nullptr) {
+  if (md != nullptr) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
-    if (EVP_Digest(tbs.data(), tbs.size(), digest.data(), &length, md, nullptr) != 1) {
+    if (EVP_Digest(tbs.whole.data(), tbs.whole.size(), digest.data(), &length, md, nullptr) != 1) {
       detail::throw_openssl("tbsCertificate digest");
     }
     facts.digest_nid_ = static_cast<std::uint16_t>(digest_nid);
     facts.key_nid_ = static_cast<std::uint16_t>(key_nid);
     facts.tbs_digest_.assign(reinterpret_cast<const char*>(digest.data()), length);
-    facts.signature_ = detail::asn1_string_bytes(signature);
+    facts.signature_ = detail::asn1_string_bytes(signature.get());
   }
   ERR_clear_error();
   return facts;

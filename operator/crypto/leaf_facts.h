@@ -19,10 +19,12 @@ namespace secprov::crypto {
 
 class LeafFacts {
  public:
-  // Read from a parsed certificate. Throws CryptoError only when OpenSSL cannot encode it.
+  // Read from a parsed certificate (its DER). Throws CryptoError only when OpenSSL cannot
+  // encode it.
   static LeafFacts of(const Certificate& leaf);
-  // Read from a certificate's DER as it is stored (a PEM block, certificate_der_blocks): parsed
-  // once, not encoded again. Throws CryptoError when the bytes are not exactly one certificate.
+  // Read from a certificate's DER as it is stored (a PEM block, certificate_der_blocks) without
+  // parsing it whole: the subject's key is never decoded. Throws CryptoError when the bytes
+  // are not exactly one certificate's structure.
   static LeafFacts of_der(std::string_view der);
   // The compact binary form a cache keeps, and its exact inverse: nullopt for bytes that are
   // not such a form (truncated, trailing bytes, another version).
@@ -61,9 +63,6 @@ class LeafFacts {
   friend bool operator==(const LeafFacts&, const LeafFacts&) = default;
 
  private:
-  // `der` is leaf's own encoding: the fingerprint's and the signed part's bytes.
-  static LeafFacts read(const Certificate& leaf, std::string_view der);
-
   std::array<std::uint8_t, 32> fingerprint_{};  // SHA-256 of the DER certificate
   std::string serial_hex_;
   std::int64_t not_before_ = 0;  // seconds since the epoch

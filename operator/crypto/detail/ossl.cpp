@@ -414,4 +414,26 @@ SubjectAltNames read_general_names(const GENERAL_NAMES* names) {
   return out;
 }
 
+SubjectAltNames subject_alt_names(const STACK_OF(X509_EXTENSION) * extensions) {
+  const GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
+      X509V3_get_d2i(extensions, NID_subject_alt_name, nullptr, nullptr)));
+  ERR_clear_error();
+  if (!names) return {};
+  return read_general_names(names.get());
+}
+
+bool lists_oauth_access_token_signing(const STACK_OF(X509_EXTENSION) * extensions) {
+  using Usages = Ptr<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
+  const Usages usages(static_cast<EXTENDED_KEY_USAGE*>(
+      X509V3_get_d2i(extensions, NID_ext_key_usage, nullptr, nullptr)));
+  ERR_clear_error();
+  if (!usages) return false;
+  const Asn1ObjectPtr signing(OBJ_txt2obj(std::string(kOAuthAccessTokenSigningOid).c_str(), 1));
+  if (!signing) throw_openssl("OBJ_txt2obj");
+  for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
+    if (OBJ_cmp(sk_ASN1_OBJECT_value(usages.get(), i), signing.get()) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace secprov::crypto::detail

@@ -135,5 +135,11 @@ struct SubjectAltNames {
   std::vector<std::string> ip_addresses;
 };
 SubjectAltNames read_general_names(const GENERAL_NAMES* names);
+// The subjectAltName of a certificate's extensions; empty when absent, repeated or unreadable
+// (as X509_get_ext_d2i reads it).
+SubjectAltNames subject_alt_names(const STACK_OF(X509_EXTENSION) * extensions);
+// Whether the extendedKeyUsage among extensions lists id-kp-oauthAccessTokenSigning (RFC 9509);
+// false when absent, repeated or unreadable. OpenSSL's usage bits do not know this purpose.
+bool lists_oauth_access_token_signing(const STACK_OF(X509_EXTENSION) * extensions);
 
 }  // namespace secprov::crypto::detail

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "crypto/authority.h"
+#include "crypto/detail/ossl.h"
 #include "crypto/errors.h"
 #include "crypto/key.h"
 #include "test_support.h"
@@ -25,6 +26,26 @@ Certificate leaf_of(const CertificateAuthority& ca, bool oauth_signing = false) 
   request.uris.push_back("urn:uuid:0B7F8A4E-3C1D-4A57-9A2E-5F0D6C1B2A39");
   request.uris.push_back("https://nrf.5gc.example/oauth2/token");
   return ca.issue(PrivateKey::generate(KeyAlgorithm::EcdsaP256), request, fixed_now());
+}
+
+// A version 1 certificate (no extensions at all), self-signed by key: the CA never makes one,
+// but a Secret may hold anything.
+Certificate version_1_certificate(const PrivateKey& key) {
+  detail::X509Ptr x509(X509_new());
+  EVP_PKEY* pkey = detail::Access::pkey(key);
+  const auto name = detail::NamePtr(X509_NAME_new());
+  X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("v1"), -1, -1, 0);
+  const bool built = X509_set_version(x509.get(), X509_VERSION_1) == 1 &&
+                     ASN1_INTEGER_set(X509_get_serialNumber(x509.get()), 0x1234) == 1 &&
+                     X509_set_subject_name(x509.get(), name.get()) == 1 &&
+                     X509_set_issuer_name(x509.get(), name.get()) == 1 &&
+                     X509_gmtime_adj(X509_getm_notBefore(x509.get()), 0) != nullptr &&
+                     X509_gmtime_adj(X509_getm_notAfter(x509.get()), 3600) != nullptr &&
+                     X509_set_pubkey(x509.get(), pkey) == 1 &&
+                     X509_sign(x509.get(), pkey, EVP_sha256()) > 0;
+  if (!built) detail::throw_openssl("test certificate");
+  return detail::Access::wrap(std::move(x509));
 }
 
 // ca's key under another subject name, as a CA that issues.
@@ -103,6 +124,88 @@ TEST(LeafFacts, ReadFromTheStoredDerAsFromTheCertificate) {
   EXPECT_THROW(LeafFacts::of_der(der + '\0'), CryptoError);
   EXPECT_THROW(LeafFacts::of_der(der.substr(0, der.size() - 1)), CryptoError);
   EXPECT_THROW(LeafFacts::of_der("not a certificate"), CryptoError);
+}
+
+// A certificate without extensions (version 1): no URIs, no usage, its own issuer.
+TEST(LeafFacts, AVersion1CertificateHasNoUrisAndNoUsage) {
+  const auto key = PrivateKey::generate(KeyAlgorithm::EcdsaP256);
+  const auto certificate = version_1_certificate(key);
+  const auto facts = LeafFacts::of_der(certificate.to_der());
+  EXPECT_EQ(facts.serial_hex(), "1234");
+  EXPECT_EQ(facts.not_after(), certificate.not_after());
+  EXPECT_TRUE(facts.uris().empty());
+  EXPECT_FALSE(facts.oauth_access_token_signing());
+  EXPECT_TRUE(facts.issued_by(certificate));
+  EXPECT_FALSE(facts.issued_by(make_ca().certificate()));
+}
+
+// The facts are read without d2i_X509, so each byte of a leaf is changed in turn: the result is
+// refused, or its facts are not issued by the CA. Where OpenSSL parses the changed bytes too,
+// its own check (X509_verify) says the same.
+TEST(LeafFacts, EveryChangedByteIsRefusedOrNotIssuedByTheCa) {
+  for (const auto algorithm : {KeyAlgorithm::EcdsaP256, KeyAlgorithm::Rsa2048}) {
+    SCOPED_TRACE(to_string(algorithm));
+    const auto ca = make_ca(algorithm, "issuing CA");
+    const LeafFacts::Issuer issuer(ca.certificate());
+    const auto der = leaf_of(ca, /*oauth_signing=*/true).to_der();
+    ASSERT_TRUE(LeafFacts::of_der(der).issued_by(issuer));
+    int read = 0;
+    for (std::size_t at = 0; at < der.size(); ++at) {
+      for (const unsigned char bit : {0x01, 0x80}) {
+        auto changed = der;
+        changed[at] = static_cast<char>(changed[at] ^ bit);
+        std::optional<LeafFacts> facts;
+        try {
+          facts = LeafFacts::of_der(changed);
+        } catch (const CryptoError&) {
+        }
+        if (!facts) continue;
+        ++read;
+        EXPECT_FALSE(facts->issued_by(issuer)) << "byte " << at << " ^ " << int{bit};
+        try {
+          EXPECT_FALSE(Certificate::from_der(changed).issued_by(ca.certificate())) << at;
+        } catch (const CryptoError&) {
+        }
+      }
+    }
+    // Most changes fall in names, keys, extensions and the signature, which still read.
+    EXPECT_GT(read, static_cast<int>(der.size()));
+  }
+}
+
+// A signature BIT STRING that claims an unused bit is refused as X509_verify refuses it, even
+// where the bits it drops are zero and the octets left still verify.
+TEST(LeafFacts, ASignatureWithUnusedBitsIsNotIssuedByTheCa) {
+  const auto ca = make_ca(KeyAlgorithm::Rsa2048, "issuing CA");
+  std::string der;
+  for (int i = 0; i < 64 && (der.empty() || (der.back() & 1) != 0); ++i) {
+    der = leaf_of(ca).to_der();
+  }
+  ASSERT_EQ(der.back() & 1, 0);
+  // An RSA-2048 signature: 03 82 01 01, the unused-bits octet, 256 octets.
+  const auto unused_bits = der.size() - 257;
+  ASSERT_EQ(der.substr(unused_bits - 4, 5), std::string("\x03\x82\x01\x01\x00", 5));
+  auto changed = der;
+  changed[unused_bits] = '\x01';
+  EXPECT_FALSE(Certificate::from_der(changed).issued_by(ca.certificate()));
+  EXPECT_FALSE(LeafFacts::of_der(changed).issued_by(ca.certificate()));
+  EXPECT_TRUE(LeafFacts::of_der(der).issued_by(ca.certificate()));
+}
+
+// Cut anywhere or wrapped in another element: not a certificate.
+TEST(LeafFacts, ATruncatedOrRewrappedCertificateIsRefused) {
+  const auto der = leaf_of(make_ca()).to_der();
+  for (std::size_t size = 0; size < der.size(); ++size) {
+    EXPECT_THROW(LeafFacts::of_der(der.substr(0, size)), CryptoError) << size;
+  }
+  // The same bytes as a SET, and inside a second SEQUENCE.
+  auto as_set = der;
+  as_set[0] = '\x31';
+  EXPECT_THROW(LeafFacts::of_der(as_set), CryptoError);
+  const std::string wrapped = std::string("\x30\x82") +
+                              static_cast<char>((der.size() >> 8U) & 0xffU) +
+                              static_cast<char>(der.size() & 0xffU) + der;
+  EXPECT_THROW(LeafFacts::of_der(wrapped), CryptoError);
 }
 
 // The issuer check answers as Certificate::issued_by for each CA key type the operator uses,
