@@ -33,9 +33,8 @@ const EVP_MD* digest_of(int nid) {
   return nid == NID_sha256 ? detail::sha256_md() : EVP_get_digestbynid(nid);
 }
 
-// One DER element: its tag octet, its whole encoding and its contents.
+// One DER element: its whole encoding and its contents.
 struct DerElement {
-  std::uint8_t tag = 0;
   std::string_view whole;
   std::string_view contents;
 };
@@ -79,8 +78,7 @@ class DerCursor {
       header += octets;
     }
     if (length > rest_.size() - header) return std::nullopt;
-    const DerElement element{static_cast<std::uint8_t>(rest_[0]), rest_.substr(0, header + length),
-                             rest_.substr(header, length)};
+    const DerElement element{rest_.substr(0, header + length), rest_.substr(header, length)};
     rest_.remove_prefix(header + length);
     return element;
   }
@@ -262,17 +260,40 @@ LeafFacts LeafFacts::of_der(std::string_view der) {
   if (!parts.at_end()) throw CryptoError("not one DER certificate: after its signature");
 
   DerCursor fields(tbs.contents);
-  fields.next_if(kExplicit0);
+  if (const auto version = fields.next_if(kExplicit0)) {
+    DerCursor wrapped(version->contents);
+    const auto number = wrapped.expect(kInteger, "version");
+    if (!wrapped.at_end()) throw CryptoError("not one DER certificate: version");
+    decode_whole<ASN1_INTEGER, ASN1_INTEGER_free>(number, d2i_ASN1_INTEGER, "version");
+  }
   const auto serial = fields.expect(kInteger, "serialNumber");
   const auto inner_algorithm = fields.expect(kSequence, "tbsCertificate.signature");
   const auto issuer = fields.expect(kSequence, "issuer");
   const auto validity = fields.expect(kSequence, "validity");
-  fields.expect(kSequence, "subject");
-  fields.expect(kSequence, "subjectPublicKeyInfo");
-  fields.next_if(kImplicit1);
-  fields.next_if(kImplicit2);
+  const auto subject = fields.expect(kSequence, "subject");
+  const auto key_info = fields.expect(kSequence, "subjectPublicKeyInfo");
+  const auto issuer_id = fields.next_if(kImplicit1);
+  const auto subject_id = fields.next_if(kImplicit2);
   const auto extensions_field = fields.next_if(kExplicit3);
   if (!fields.at_end()) throw CryptoError("not one DER certificate: tbsCertificate");
+  // What d2i_X509 would refuse is refused here too, though only the facts below are kept:
+  // the names, the key's algorithm and bits (the key itself is not decoded), the unique IDs.
+  decode_whole<X509_NAME, X509_NAME_free>(issuer, d2i_X509_NAME, "issuer");
+  decode_whole<X509_NAME, X509_NAME_free>(subject, d2i_X509_NAME, "subject");
+  DerCursor key_parts(key_info.contents);
+  decode_whole<X509_ALGOR, X509_ALGOR_free>(key_parts.expect(kSequence, "subjectPublicKeyInfo"),
+                                            d2i_X509_ALGOR, "subjectPublicKeyInfo.algorithm");
+  decode_whole<ASN1_BIT_STRING, ASN1_BIT_STRING_free>(
+      key_parts.expect(kBitString, "subjectPublicKey"), d2i_ASN1_BIT_STRING, "subjectPublicKey");
+  if (!key_parts.at_end()) throw CryptoError("not one DER certificate: subjectPublicKeyInfo");
+  for (const auto& unique_id : {issuer_id, subject_id}) {
+    if (!unique_id) continue;
+    // [1] and [2] IMPLICIT BIT STRING: read as the BIT STRING they stand for.
+    std::string as_bit_string(unique_id->whole);
+    as_bit_string.front() = static_cast<char>(kBitString);
+    decode_whole<ASN1_BIT_STRING, ASN1_BIT_STRING_free>(DerElement{as_bit_string, {}},
+                                                        d2i_ASN1_BIT_STRING, "uniqueIdentifier");
+  }
 
   LeafFacts facts;
   facts.fingerprint_ = sha256(der);

@@ -19,12 +19,14 @@ namespace secprov::crypto {
 
 class LeafFacts {
  public:
-  // Read from a parsed certificate (its DER). Throws CryptoError only when OpenSSL cannot
-  // encode it.
+  // Read from a parsed certificate's encoding, as of_der. Throws CryptoError when that is not
+  // DER (never for a certificate issued here).
   static LeafFacts of(const Certificate& leaf);
   // Read from a certificate's DER as it is stored (a PEM block, certificate_der_blocks) without
-  // parsing it whole: the subject's key is never decoded. Throws CryptoError when the bytes
-  // are not exactly one certificate's structure.
+  // d2i_X509, which would decode the subject's key: every part d2i_X509 checks is checked, the
+  // key's bits only as a BIT STRING. Throws CryptoError when the bytes are not exactly one
+  // certificate OpenSSL reads, and for encodings only BER allows (indefinite or padded lengths,
+  // constructed strings), which OpenSSL reads but the operator never writes.
   static LeafFacts of_der(std::string_view der);
   // The compact binary form a cache keeps, and its exact inverse: nullopt for bytes that are
   // not such a form (truncated, trailing bytes, another version).
@@ -54,8 +56,11 @@ class LeafFacts {
   };
 
   // As Certificate::issued_by: the issuer name is ca's subject and ca's key verifies the
-  // signature (same algorithm inside and outside the signed part). False for a signature
-  // that cannot be checked from a digest (RSA-PSS, EdDSA), which the operator never makes.
+  // signature (same algorithm inside and outside the signed part, a whole number of octets).
+  // Stricter in one way: the names are compared as encoded, where X509_NAME_cmp would also
+  // match a variant in letter case, spaces or string type (a leaf issued here copies its CA's
+  // subject). False for a signature that cannot be checked from a digest (RSA-PSS, EdDSA),
+  // which the operator never makes.
   bool issued_by(const Issuer& ca) const;
   // The same for one check: issued_by(Issuer(ca)).
   bool issued_by(const Certificate& ca) const;

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/authority.h"
@@ -46,6 +49,41 @@ Certificate version_1_certificate(const PrivateKey& key) {
                      X509_sign(x509.get(), pkey, EVP_sha256()) > 0;
   if (!built) detail::throw_openssl("test certificate");
   return detail::Access::wrap(std::move(x509));
+}
+
+// DER pieces for certificates altered and signed again by a CA (the byte-change test cannot
+// reach these: any change there breaks the signature, whatever the reader makes of it).
+std::string der_length(std::size_t size) {
+  if (size < 0x80) return std::string(1, static_cast<char>(size));
+  std::string octets;
+  for (; size != 0; size >>= 8U) octets.insert(octets.begin(), static_cast<char>(size & 0xffU));
+  return static_cast<char>(0x80 | octets.size()) + octets;
+}
+std::string tlv(unsigned char tag, const std::string& contents) {
+  return static_cast<char>(tag) + der_length(contents.size()) + contents;
+}
+// The elements of a DER contents octets, each whole (this test's own inputs: well formed).
+std::vector<std::string> elements(const std::string& contents) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < contents.size();) {
+    std::size_t header = 2;
+    std::size_t size = static_cast<unsigned char>(contents[at + 1]);
+    if (size >= 0x80) {
+      const std::size_t octets = size & 0x7fU;
+      size = 0;
+      for (std::size_t i = 0; i < octets; ++i) {
+        size = (size << 8U) | static_cast<unsigned char>(contents[at + 2 + i]);
+      }
+      header += octets;
+    }
+    out.push_back(contents.substr(at, header + size));
+    at += header + size;
+  }
+  return out;
+}
+std::string contents_of(const std::string& element) {
+  const auto first = static_cast<unsigned char>(element[1]);
+  return element.substr(first < 0x80 ? 2 : 2 + (first & 0x7fU));
 }
 
 // ca's key under another subject name, as a CA that issues.
@@ -190,6 +228,108 @@ TEST(LeafFacts, ASignatureWithUnusedBitsIsNotIssuedByTheCa) {
   EXPECT_FALSE(Certificate::from_der(changed).issued_by(ca.certificate()));
   EXPECT_FALSE(LeafFacts::of_der(changed).issued_by(ca.certificate()));
   EXPECT_TRUE(LeafFacts::of_der(der).issued_by(ca.certificate()));
+}
+
+// Certificates altered and signed again by the CA: the facts are read exactly when OpenSSL
+// parses the certificate (a broken name, key info, version or unique ID is refused although
+// the signature verifies), and then say what OpenSSL's reading says. Encodings only BER allows,
+// which OpenSSL also reads, are refused: a stored leaf is the operator's own DER.
+TEST(LeafFacts, ReadsWhatOpenSslReadsAndRefusesBrokenSignedParts) {
+  const auto ca = make_ca(KeyAlgorithm::EcdsaP256, "issuing CA");
+  const auto leaf = leaf_of(ca, /*oauth_signing=*/true).to_der();
+  const auto parts = elements(contents_of(leaf));  // tbsCertificate, algorithm, signature
+  const auto fields = elements(contents_of(parts[0]));
+  ASSERT_EQ(fields.size(), 8U);  // version, serial, algorithm, issuer, validity, subject, key, [3]
+  const auto sign = [&](const std::string& tbs) {
+    const detail::Ptr<EVP_MD_CTX, EVP_MD_CTX_free> context(EVP_MD_CTX_new());
+    std::size_t size = 0;
+    const auto* data = reinterpret_cast<const unsigned char*>(tbs.data());
+    EXPECT_EQ(EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr,
+                                 detail::Access::pkey(ca.key())),
+              1);
+    EXPECT_EQ(EVP_DigestSign(context.get(), nullptr, &size, data, tbs.size()), 1);
+    std::string signature(size, '\0');
+    EXPECT_EQ(EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()),
+                             &size, data, tbs.size()),
+              1);
+    signature.resize(size);
+    return signature;
+  };
+  const auto with = [&](const std::function<void(std::vector<std::string>&)>& change) {
+    auto changed = fields;
+    change(changed);
+    std::string tbs;
+    for (const auto& field : changed) tbs += field;
+    tbs = tlv(0x30, tbs);
+    return tlv(0x30, tbs + parts[1] + tlv(0x03, std::string(1, '\0') + sign(tbs)));
+  };
+  const auto name_of = [](const std::string& attribute) {
+    return tlv(0x30, tlv(0x31, tlv(0x30, std::string("\x06\x03\x55\x04\x03", 5) + attribute)));
+  };
+  const std::vector<std::pair<std::string, std::string>> same = {
+      {"as issued", with([](auto&) {})},
+      {"subject not UTF-8", with([&](auto& f) { f[5] = name_of(tlv(0x0c, "\xff\xfe")); })},
+      {"subject not a name", with([](auto& f) { f[5] = tlv(0x30, tlv(0x02, "\x05")); })},
+      {"key info not one", with([](auto& f) { f[6] = tlv(0x30, tlv(0x02, "\x05")); })},
+      {"key not a point", with([](auto& f) {
+         f[6] = tlv(0x30, elements(contents_of(f[6]))[0] + tlv(0x03, std::string("\0\x04\x01", 3)));
+       })},
+      {"version not an INTEGER", with([](auto& f) { f[0] = tlv(0xa0, tlv(0x04, "\x02")); })},
+      {"version 8", with([](auto& f) { f[0] = tlv(0xa0, tlv(0x02, "\x07")); })},
+      {"version and more",
+       with([](auto& f) { f[0] = tlv(0xa0, tlv(0x02, "\x02") + tlv(0x05, "")); })},
+      {"issuer ID with 8 unused bits",
+       with([](auto& f) { f.insert(f.begin() + 7, tlv(0x81, "\x08\xab")); })},
+      {"issuer ID empty", with([](auto& f) { f.insert(f.begin() + 7, tlv(0x81, "")); })},
+      {"issuer and subject IDs", with([](auto& f) {
+         f.insert(f.begin() + 7,
+                  {tlv(0x81, std::string("\0\xab", 2)), tlv(0x82, std::string("\0\xcd", 2))});
+       })},
+      {"no extension", with([](auto& f) { f[7] = tlv(0xa3, tlv(0x30, "")); })},
+      {"extensions not a list", with([](auto& f) { f[7] = tlv(0xa3, ""); })},
+      {"serial with a leading zero",
+       with([](auto& f) { f[1] = tlv(0x02, std::string("\0\x12", 2)); })},
+      {"serial empty", with([](auto& f) { f[1] = tlv(0x02, ""); })},
+      {"notAfter as GeneralizedTime", with([](auto& f) {
+         f[4] = tlv(0x30, elements(contents_of(f[4]))[0] + tlv(0x18, "20991231235959Z"));
+       })},
+  };
+  for (const auto& [what, der] : same) {
+    SCOPED_TRACE(what);
+    std::optional<Certificate> parsed;
+    try {
+      parsed = Certificate::from_der(der);
+    } catch (const CryptoError&) {
+    }
+    if (!parsed) {
+      EXPECT_THROW(LeafFacts::of_der(der), CryptoError);
+      continue;
+    }
+    const auto facts = LeafFacts::of_der(der);
+    EXPECT_EQ(facts.issued_by(ca.certificate()), parsed->issued_by(ca.certificate()));
+    EXPECT_EQ(facts.serial_hex(), parsed->serial_hex());
+    EXPECT_EQ(facts.not_after(), parsed->not_after());
+    EXPECT_EQ(facts.uris(), parsed->uris());
+  }
+  EXPECT_TRUE(LeafFacts::of_der(same.front().second).issued_by(ca.certificate()));
+
+  const std::string inner = contents_of(with([](auto&) {}));
+  const auto tbs = elements(inner)[0];
+  const std::vector<std::pair<std::string, std::string>> ber_only = {
+      {"indefinite length", std::string("\x30\x80", 2) + inner + std::string(2, '\0')},
+      {"length in four octets",
+       std::string("\x30\x84\0\0", 4) + der_length(inner.size()).substr(1) + inner},
+      {"signature as a constructed BIT STRING",
+       tlv(0x30, tbs + parts[1] + tlv(0x23, tlv(0x03, std::string(1, '\0') + sign(tbs))))},
+      {"issuer ID constructed", with([](auto& f) {
+         f.insert(f.begin() + 7, tlv(0xa1, tlv(0x03, std::string("\0\xab", 2))));
+       })},
+  };
+  for (const auto& [what, der] : ber_only) {
+    SCOPED_TRACE(what);
+    EXPECT_TRUE(Certificate::from_der(der).issued_by(ca.certificate()));
+    EXPECT_THROW(LeafFacts::of_der(der), CryptoError);
+  }
 }
 
 // Cut anywhere or wrapped in another element: not a certificate.
