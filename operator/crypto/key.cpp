@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstddef>
+#include <string>
 #include <utility>
 
 #include "crypto/detail/ossl.h"
@@ -34,12 +35,46 @@ int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*
   return -1;
 }
 
+// A named curve's domain parameters, made once for the process and never changed (OpenSSL
+// keys are safe to share read-only between threads).
+const EVP_PKEY* curve_parameters(const char* group) {
+  using PkeyCtxPtr = detail::Ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+  const PkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* parameters = nullptr;
+  if (!context || EVP_PKEY_paramgen_init(context.get()) != 1 ||
+      EVP_PKEY_CTX_set_group_name(context.get(), group) != 1 ||
+      EVP_PKEY_paramgen(context.get(), &parameters) != 1) {
+    detail::throw_openssl(std::string("parameters of ") + group);
+  }
+  return parameters;
+}
+
+// An EC key from its curve's parameters: the generation copies their group, where generating
+// by the curve's name builds the group again each time (a third of a P-256 key's cost).
+EVP_PKEY* generate_ec_key(const EVP_PKEY* parameters) {
+  using PkeyCtxPtr = detail::Ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+  // EVP_PKEY_CTX_new_from_pkey only takes a reference: the parameters are not changed.
+  const PkeyCtxPtr context(
+      EVP_PKEY_CTX_new_from_pkey(nullptr, const_cast<EVP_PKEY*>(parameters), nullptr));
+  EVP_PKEY* key = nullptr;
+  if (!context || EVP_PKEY_keygen_init(context.get()) != 1 ||
+      EVP_PKEY_generate(context.get(), &key) != 1) {
+    return nullptr;
+  }
+  return key;
+}
+
 EVP_PKEY* generate_key(KeyAlgorithm algorithm) {
   switch (algorithm) {
-    case KeyAlgorithm::EcdsaP256:
-      return EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-    case KeyAlgorithm::EcdsaP384:
-      return EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+    case KeyAlgorithm::EcdsaP256: {
+      // Never freed: one immutable object, shared by every thread until the process ends.
+      static const EVP_PKEY* const p256 = curve_parameters("P-256");
+      return generate_ec_key(p256);
+    }
+    case KeyAlgorithm::EcdsaP384: {
+      static const EVP_PKEY* const p384 = curve_parameters("P-384");
+      return generate_ec_key(p384);
+    }
     case KeyAlgorithm::Rsa2048:
       return EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(2048));
     case KeyAlgorithm::Rsa3072:

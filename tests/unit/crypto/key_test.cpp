@@ -7,7 +7,10 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "crypto/errors.h"
 #include "test_support.h"
@@ -125,6 +128,33 @@ TEST(PrivateKey, GeneratesRsa4096) {
 TEST(PrivateKey, TwoKeysDiffer) {
   EXPECT_NE(PrivateKey::generate(KeyAlgorithm::EcdsaP256).public_key_sha256(),
             PrivateKey::generate(KeyAlgorithm::EcdsaP256).public_key_sha256());
+}
+
+// EC keys come from curve parameters shared by the whole process: keys generated on several
+// threads at once are all distinct, on the right curve, and each still its own.
+TEST(PrivateKey, EcKeysGeneratedOnManyThreadsAtOnceAreDistinct) {
+  for (const auto algorithm : {KeyAlgorithm::EcdsaP256, KeyAlgorithm::EcdsaP384}) {
+    constexpr int kThreads = 4;
+    constexpr int kKeysEach = 25;
+    std::vector<std::vector<std::string>> fingerprints(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kKeysEach; ++i) {
+          const auto key = PrivateKey::generate(algorithm);
+          const auto parsed = PrivateKey::from_pem(key.to_pkcs8_pem());
+          fingerprints[t].push_back(parsed.algorithm() == algorithm ? key.public_key_sha256()
+                                                                    : "wrong curve");
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    std::set<std::string> distinct;
+    for (const auto& list : fingerprints) distinct.insert(list.begin(), list.end());
+    EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kThreads * kKeysEach))
+        << to_string(algorithm);
+    EXPECT_FALSE(distinct.contains("wrong curve")) << to_string(algorithm);
+  }
 }
 
 TEST(PrivateKey, CopySharesTheKeyAndOutlivesTheOriginal) {
