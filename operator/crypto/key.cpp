@@ -38,8 +38,7 @@ int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*
 // A named curve's domain parameters, made once for the process and never changed (OpenSSL
 // keys are safe to share read-only between threads).
 const EVP_PKEY* curve_parameters(const char* group) {
-  using PkeyCtxPtr = detail::Ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
-  const PkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  const detail::PkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   EVP_PKEY* parameters = nullptr;
   if (!context || EVP_PKEY_paramgen_init(context.get()) != 1 ||
       EVP_PKEY_CTX_set_group_name(context.get(), group) != 1 ||
@@ -52,9 +51,8 @@ const EVP_PKEY* curve_parameters(const char* group) {
 // An EC key from its curve's parameters: the generation copies their group, where generating
 // by the curve's name builds the group again each time (a third of a P-256 key's cost).
 EVP_PKEY* generate_ec_key(const EVP_PKEY* parameters) {
-  using PkeyCtxPtr = detail::Ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
   // EVP_PKEY_CTX_new_from_pkey only takes a reference: the parameters are not changed.
-  const PkeyCtxPtr context(
+  const detail::PkeyCtxPtr context(
       EVP_PKEY_CTX_new_from_pkey(nullptr, const_cast<EVP_PKEY*>(parameters), nullptr));
   EVP_PKEY* key = nullptr;
   if (!context || EVP_PKEY_keygen_init(context.get()) != 1 ||

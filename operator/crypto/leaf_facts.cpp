@@ -14,7 +14,7 @@ namespace secprov::crypto {
 namespace {
 
 using detail::Access;
-using PkeyCtxPtr = detail::Ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using detail::PkeyCtxPtr;
 
 constexpr std::uint8_t kFormatVersion = 2;
 
@@ -31,6 +31,11 @@ std::array<std::uint8_t, 32> name_digest(const X509_NAME* name) {
 // A digest by NID, SHA-256 through the handle fetched once.
 const EVP_MD* digest_of(int nid) {
   return nid == NID_sha256 ? detail::sha256_md() : EVP_get_digestbynid(nid);
+}
+
+// The bytes are not one certificate: `what` names the part that is not as it should be.
+[[noreturn]] void refuse(std::string_view what) {
+  throw CryptoError("not one DER certificate: " + std::string(what));
 }
 
 // One DER element: its whole encoding and its contents.
@@ -57,8 +62,12 @@ class DerCursor {
   // The next element, which must have `tag`. Throws CryptoError naming `what` otherwise.
   DerElement expect(std::uint8_t tag, const char* what) {
     auto element = next_if(tag);
-    if (!element) throw CryptoError(std::string("not one DER certificate: ") + what);
+    if (!element) refuse(what);
     return *element;
+  }
+  // Nothing may follow: throws CryptoError naming `what` otherwise.
+  void expect_end(const char* what) const {
+    if (!at_end()) refuse(what);
   }
 
  private:
@@ -105,7 +114,7 @@ detail::Ptr<T, Free> decode_whole(const DerElement& element,
   if (!value || cursor != reinterpret_cast<const unsigned char*>(element.whole.data()) +
                               element.whole.size()) {
     ERR_clear_error();
-    throw CryptoError(std::string("not one DER certificate: ") + what);
+    refuse(what);
   }
   return value;
 }
@@ -252,18 +261,18 @@ LeafFacts LeafFacts::of(const Certificate& leaf) {
 LeafFacts LeafFacts::of_der(std::string_view der) {
   DerCursor outer(der);
   const auto certificate = outer.expect(kSequence, "Certificate");
-  if (!outer.at_end()) throw CryptoError("not one DER certificate: bytes after it");
+  outer.expect_end("bytes after it");
   DerCursor parts(certificate.contents);
   const auto tbs = parts.expect(kSequence, "tbsCertificate");
   const auto outer_algorithm = parts.expect(kSequence, "signatureAlgorithm");
   const auto signature_element = parts.expect(kBitString, "signature");
-  if (!parts.at_end()) throw CryptoError("not one DER certificate: after its signature");
+  parts.expect_end("after its signature");
 
   DerCursor fields(tbs.contents);
   if (const auto version = fields.next_if(kExplicit0)) {
     DerCursor wrapped(version->contents);
     const auto number = wrapped.expect(kInteger, "version");
-    if (!wrapped.at_end()) throw CryptoError("not one DER certificate: version");
+    wrapped.expect_end("version");
     decode_whole<ASN1_INTEGER, ASN1_INTEGER_free>(number, d2i_ASN1_INTEGER, "version");
   }
   const auto serial = fields.expect(kInteger, "serialNumber");
@@ -275,7 +284,7 @@ LeafFacts LeafFacts::of_der(std::string_view der) {
   const auto issuer_id = fields.next_if(kImplicit1);
   const auto subject_id = fields.next_if(kImplicit2);
   const auto extensions_field = fields.next_if(kExplicit3);
-  if (!fields.at_end()) throw CryptoError("not one DER certificate: tbsCertificate");
+  fields.expect_end("tbsCertificate");
   // What d2i_X509 would refuse is refused here too, though only the facts below are kept:
   // the names, the key's algorithm and bits (the key itself is not decoded), the unique IDs.
   decode_whole<X509_NAME, X509_NAME_free>(issuer, d2i_X509_NAME, "issuer");
@@ -285,7 +294,7 @@ LeafFacts LeafFacts::of_der(std::string_view der) {
                                             d2i_X509_ALGOR, "subjectPublicKeyInfo.algorithm");
   decode_whole<ASN1_BIT_STRING, ASN1_BIT_STRING_free>(
       key_parts.expect(kBitString, "subjectPublicKey"), d2i_ASN1_BIT_STRING, "subjectPublicKey");
-  if (!key_parts.at_end()) throw CryptoError("not one DER certificate: subjectPublicKeyInfo");
+  key_parts.expect_end("subjectPublicKeyInfo");
   for (const auto& unique_id : {issuer_id, subject_id}) {
     if (!unique_id) continue;
     // [1] and [2] IMPLICIT BIT STRING: read as the BIT STRING they stand for.
@@ -303,11 +312,11 @@ LeafFacts LeafFacts::of_der(std::string_view der) {
   DerCursor times(validity.contents);
   facts.not_before_ = time_in(times, "notBefore");
   facts.not_after_ = time_in(times, "notAfter");
-  if (!times.at_end()) throw CryptoError("not one DER certificate: validity");
+  times.expect_end("validity");
   if (extensions_field) {
     DerCursor wrapped(extensions_field->contents);
     const auto list = wrapped.expect(kSequence, "extensions");
-    if (!wrapped.at_end()) throw CryptoError("not one DER certificate: extensions");
+    wrapped.expect_end("extensions");
     const auto extensions = decode_whole<STACK_OF(X509_EXTENSION), detail::free_extension_stack>(
         list, d2i_X509_EXTENSIONS, "extensions");
     facts.uris_ = detail::subject_alt_names(extensions.get()).uris;

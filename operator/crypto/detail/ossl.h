@@ -44,6 +44,7 @@ void free_x509_stack_shallow(STACK_OF(X509) * s) noexcept;  // does not free the
 
 using BioPtr = Ptr<BIO, BIO_free_all>;
 using PkeyPtr = Ptr<EVP_PKEY, EVP_PKEY_free>;
+using PkeyCtxPtr = Ptr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using X509Ptr = Ptr<X509, X509_free>;
 using ReqPtr = Ptr<X509_REQ, X509_REQ_free>;
 using NamePtr = Ptr<X509_NAME, X509_NAME_free>;
