@@ -111,7 +111,8 @@ Json with_type_meta(Json object, const ResourceType& type) {
 // list's items without managedFields' field sets (what the caches keep; see json_read.h).
 enum class Parse { Whole, Identity, ListForCache };
 
-Json parse_json(const HttpResponse& response, const std::string& what, Parse parse = Parse::Whole) {
+Json parse_json(const HttpResponse& response, const std::string& what, JsonReaderPool& readers,
+                Parse parse = Parse::Whole) {
   if (response.body.empty()) return Json();
   std::optional<Json> parsed;
   switch (parse) {
@@ -122,10 +123,10 @@ Json parse_json(const HttpResponse& response, const std::string& what, Parse par
       }
       break;
     case Parse::Identity:
-      parsed = parse_identity(response.body);
+      parsed = readers.identity(response.body);
       break;
     case Parse::ListForCache:
-      parsed = parse_pruned(response.body, keep::all_but_field_sets);
+      parsed = readers.pruned(response.body, keep::all_but_field_sets);
       break;
   }
   if (!parsed) {
@@ -324,11 +325,11 @@ std::unique_ptr<HttpLineStream> Client::open_stream(HttpRequest request) {
 Json Client::get(const ResourceType& type, const std::string& ns, const std::string& name,
                  const std::string& subresource) {
   const std::string path = with_subresource(type.object_path(ns, name), subresource);
-  return parse_json(send(prepare("GET", path, {}, {})), "GET " + path);
+  return parse_json(send(prepare("GET", path, {}, {})), "GET " + path, readers_);
 }
 
 Json Client::get_path(const std::string& path) {
-  return parse_json(send(prepare("GET", path, {}, {})), "GET " + path);
+  return parse_json(send(prepare("GET", path, {}, {})), "GET " + path, readers_);
 }
 
 ObjectList Client::list(const ResourceType& type, const std::string& ns,
@@ -357,7 +358,7 @@ ObjectList Client::list_page(const ResourceType& type, const std::string& ns,
       .add("continue", options.continue_token)
       .add("resourceVersion", options.resource_version);
   const std::string path = type.collection_path(ns);
-  Json body = parse_json(send(prepare("GET", path + query.str(), {}, {})), "GET " + path,
+  Json body = parse_json(send(prepare("GET", path + query.str(), {}, {})), "GET " + path, readers_,
                          Parse::ListForCache);
   if (!body.is_object()) throw ApiError(ErrorKind::Decode, 200, "GET " + path + ": not a list");
 
@@ -380,7 +381,7 @@ Json Client::create(const ResourceType& type, const std::string& ns, const Json&
   const std::string path = type.collection_path(in);
   auto notice = notice_write(type, in, metadata_string(object, "name"));
   return notice.answer(parse_json(send(prepare("POST", path, object.dump(), "application/json")),
-                                  "POST " + path, parse_for(answer)));
+                                  "POST " + path, readers_, parse_for(answer)));
 }
 
 Json Client::update(const ResourceType& type, const std::string& ns, const Json& object,
@@ -393,7 +394,7 @@ Json Client::update(const ResourceType& type, const std::string& ns, const Json&
   auto notice = notice_write(type, in, name);
   return notice.answer(
       parse_json(send(prepare("PUT", path + query.str(), object.dump(), "application/json")),
-                 "PUT " + path, parse_for(options.answer)));
+                 "PUT " + path, readers_, parse_for(options.answer)));
 }
 
 Json Client::merge_patch(const ResourceType& type, const std::string& ns, const std::string& name,
@@ -402,7 +403,7 @@ Json Client::merge_patch(const ResourceType& type, const std::string& ns, const 
   auto notice = notice_write(type, ns, name);
   return notice.answer(
       parse_json(send(prepare("PATCH", path, patch.dump(), "application/merge-patch+json")),
-                 "PATCH " + path, parse_for(answer)));
+                 "PATCH " + path, readers_, parse_for(answer)));
 }
 
 Json Client::apply(const ResourceType& type, const std::string& ns, const Json& object,
@@ -422,7 +423,7 @@ Json Client::apply(const ResourceType& type, const std::string& ns, const Json& 
   return notice.answer(
       parse_json(send(prepare("PATCH", path + query.str(), with_type_meta(object, type).dump(),
                               "application/apply-patch+yaml")),
-                 "PATCH " + path, parse_for(options.answer)));
+                 "PATCH " + path, readers_, parse_for(options.answer)));
 }
 
 Json Client::remove(const ResourceType& type, const std::string& ns, const std::string& name,
@@ -439,7 +440,7 @@ Json Client::remove(const ResourceType& type, const std::string& ns, const std::
   query.add("propagationPolicy", policy);
   const std::string path = type.object_path(ns, name);
   return parse_json(send(prepare("DELETE", path + query.str(), body.dump(), "application/json")),
-                    "DELETE " + path);
+                    "DELETE " + path, readers_);
 }
 
 std::unique_ptr<WatchStream> Client::watch(const ResourceType& type, const std::string& ns,

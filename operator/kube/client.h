@@ -14,6 +14,7 @@
 #include "kube/config.h"
 #include "kube/errors.h"
 #include "kube/http.h"
+#include "kube/json_read.h"
 #include "kube/rate_limiter.h"
 #include "kube/resource.h"
 #include "kube/watch.h"
@@ -158,6 +159,7 @@ class Client {
   std::unique_ptr<HttpTransport> transport_;
   TokenBucket limiter_;
   std::atomic<std::uint64_t> requests_sent_{0};
+  JsonReaderPool readers_;  // reads the answers
   mutable std::mutex observers_mutex_;
   // Replaced whole when one is added, so a write calls them without holding the lock.
   std::shared_ptr<const std::vector<WriteObserver>> observers_;

@@ -46,7 +46,12 @@ std::string WatchEvent::resource_version() const {
 }
 
 WatchEvent parse_watch_line(const std::string& line) {
-  auto pruned = parse_pruned(line, keep::all_but_field_sets);
+  JsonReader reader;
+  return parse_watch_line(line, reader);
+}
+
+WatchEvent parse_watch_line(const std::string& line, JsonReader& reader) {
+  auto pruned = reader.pruned(line, keep::all_but_field_sets);
   // The line is not quoted in messages: it may be a Secret.
   if (!pruned || !pruned->is_object()) {
     throw ApiError(ErrorKind::Decode, 0,
@@ -73,7 +78,7 @@ WatchStream::WatchStream(std::unique_ptr<HttpLineStream> stream) : stream_(std::
 std::optional<WatchEvent> WatchStream::next() {
   while (auto line = stream_->read_line()) {
     if (blank(*line)) continue;  // keep-alive or stray separator
-    return parse_watch_line(*line);
+    return parse_watch_line(*line, reader_);
   }
   return std::nullopt;
 }

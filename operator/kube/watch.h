@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kube/http.h"
+#include "kube/json_read.h"
 
 namespace secprov::kube {
 
@@ -43,11 +44,13 @@ class WatchStream {
 
  private:
   std::unique_ptr<HttpLineStream> stream_;
+  JsonReader reader_;  // only next() reads, on the watch's own thread
 };
 
 // Parses one watch line, without the field sets of the object's managedFields
 // (keep::all_but_field_sets in json_read.h); exposed for unit tests. Throws as described for
 // WatchStream::next.
+WatchEvent parse_watch_line(const std::string& line, JsonReader& reader);
 WatchEvent parse_watch_line(const std::string& line);
 
 }  // namespace secprov::kube
