@@ -181,6 +181,46 @@ TEST_F(TransportTest, SendRoundTripsMethodHeadersAndBody) {
   EXPECT_EQ(response.headers.at("content-type"), "application/json");
 }
 
+TEST_F(TransportTest, AHandleServingRequestsInTurnCarriesNothingFromOneToTheNext) {
+  // Sent one after another from one thread, these reuse one handle (and its connection):
+  // each request's method, body, headers and query are its own.
+  struct Step {
+    std::string method, target, body, content_type, authorization;
+  };
+  const std::vector<Step> steps = {
+      {"PATCH", "/echo?force=true", R"({"a":1})", "application/merge-patch+json", "Bearer abc"},
+      {"GET", "/echo", "", "", ""},
+      {"DELETE", "/echo?propagationPolicy=Background", R"({"kind":"DeleteOptions"})",
+       "application/json", ""},
+      {"DELETE", "/echo", "", "", "Bearer def"},
+      {"PUT", "/echo", "", "application/json", ""},
+      {"POST", "/echo", std::string(70 * 1024, 'p'), "application/json", ""},
+      {"GET", "/echo?watch=false", "", "", ""},
+      {"PATCH", "/echo", "{}", "application/apply-patch+yaml", ""},
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& step : steps) {
+      HttpRequest request;
+      request.method = step.method;
+      request.target = step.target;
+      request.body = step.body;
+      request.timeout = 5s;
+      if (!step.content_type.empty()) request.headers["Content-Type"] = step.content_type;
+      if (!step.authorization.empty()) request.headers["Authorization"] = step.authorization;
+      const HttpResponse response = transport->send(request);
+      const std::string query = step.target.find('?') == std::string::npos
+                                    ? ""
+                                    : step.target.substr(step.target.find('?') + 1);
+      EXPECT_EQ(response.status, 201) << step.method << " " << step.target;
+      EXPECT_EQ(response.headers.at("x-seen-method"), step.method) << step.target;
+      EXPECT_EQ(response.headers.at("x-seen-query"), query) << step.method;
+      EXPECT_EQ(response.body, step.body) << step.method << " " << step.target;
+      EXPECT_EQ(response.headers.at("x-seen-type"), step.content_type) << step.method;
+      EXPECT_EQ(response.headers.at("x-seen-auth"), step.authorization) << step.method;
+    }
+  }
+}
+
 TEST_F(TransportTest, LargeBodiesArriveWholeAlsoFromManyThreadsAtOnce) {
   // Bodies that span many reads, from concurrent callers: each gets exactly its own.
   std::vector<std::future<bool>> answers;
