@@ -225,7 +225,9 @@ std::optional<Json> JsonReader::identity(std::string_view text) {
 
 std::optional<Json> JsonReader::read_by_simdjson(std::string_view text, KeepMember keep) {
   if (text.size() > kLargestFastText) return std::nullopt;
-  return read_with(*parser_, text, keep);
+  if (text.size() <= kLargestKeptText) return read_with(*parser_, text, keep);
+  simdjson::dom::parser once;  // its buffers go with it
+  return read_with(once, text, keep);
 }
 
 std::optional<Json> JsonReaderPool::pruned(std::string_view text, KeepMember keep) {
