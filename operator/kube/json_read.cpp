@@ -257,7 +257,7 @@ std::unique_ptr<JsonReader> JsonReaderPool::take() {
 }
 
 void JsonReaderPool::give_back(std::unique_ptr<JsonReader> reader) {
-  static constexpr std::size_t kMaxIdle = 16;  // about as many as threads reading at once
+  static constexpr std::size_t kMaxIdle = 8;  // about as many as threads reading at once
   const std::lock_guard lock(mutex_);
   if (idle_.size() < kMaxIdle) idle_.push_back(std::move(reader));
 }
