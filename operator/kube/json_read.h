@@ -40,9 +40,9 @@ std::optional<nlohmann::json> parse_identity(std::string_view text);
 // go through simdjson, whose buffers (about 16 bytes per byte of text) are kept for the next
 // text when it is at most kLargestKeptText (making them each time cost more than reading a
 // 4 KiB text; the operator's objects are 2 to 7 KiB), so a reader never holds more than about
-// 128 KiB, most of it never touched. Larger texts (list pages, a large ConfigMap) go through nlohmann's streaming
-// reader, which needs no buffer the size of the text. Not thread-safe: one per reading thread
-// (each watch has its own).
+// 128 KiB, most of it never touched. Larger texts (list pages, a large ConfigMap) go through
+// nlohmann's streaming reader, which needs no buffer the size of the text. Not thread-safe: one per
+// reading thread (each watch has its own).
 class JsonReader {
  public:
   static constexpr std::size_t kLargestKeptText = 8 * 1024;
