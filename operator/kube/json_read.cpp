@@ -184,7 +184,7 @@ Json build(simdjson::dom::element element, KeepMember keep, std::vector<std::str
 // simdjson's reading of `text` with `parser`, built as nlohmann's tree without the members
 // `keep` refuses; nullopt when simdjson does not take the text (nlohmann's reader then
 // decides). simdjson finds the structure at several GB/s where nlohmann's lexer reads about
-// 100 MB/s: a 4 KiB watch event took 40 µs by nlohmann's parse, 11 µs this way.
+// 100 MB/s: a 4.4 KB Secret watch event took 24 µs by the SAX reader below, 4 µs this way.
 std::optional<Json> read_with(simdjson::dom::parser& parser, std::string_view text,
                               KeepMember keep) {
   simdjson::dom::element root;
