@@ -10,7 +10,7 @@ ARG BASE=debian:12-slim
 
 FROM ${BASE} AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      g++ make cmake ninja-build pkg-config libcpprest-dev libcurl4-openssl-dev libssl-dev \
+      g++ make cmake ninja-build pkg-config libcpprest-dev libssl-dev \
       libyaml-cpp-dev libsimdjson-dev \
       nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libcli11-dev \
     && rm -rf /var/lib/apt/lists/*
@@ -41,14 +41,14 @@ COPY --from=build /out/secprov-enabler-agent /usr/local/bin/secprov-enabler-agen
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/secprov-enabler-agent"]
 
-# The operator: libcurl (OpenSSL flavour; the API client), simdjson (reads its answers), cpprest (the webhook and probe
-# servers; it pulls in Boost and OpenSSL), yaml-cpp, spdlog/fmt and prometheus-cpp's core
+# The operator: OpenSSL (its API client's TLS, and its CA), simdjson (reads the API server's
+# answers), cpprest (the webhook and probe servers; it pulls in Boost), yaml-cpp, spdlog/fmt and prometheus-cpp's core
 # library. No ca-certificates (it would bring the openssl program): in a Pod the API server's CA
 # is the ServiceAccount's ca.crt. The webhook serving key and
 # certificate go to --webhook-cert-dir (an emptyDir).
 FROM ${BASE} AS operator
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcurl4 libsimdjson14 libcpprest2.10 libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 \
+      libsimdjson14 libcpprest2.10 libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 \
       libprometheus-cpp-core1.0 \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 COPY --from=build /out/secprov-operator /usr/local/bin/secprov-operator

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl openssl python3
-  libcpprest-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
+  libcpprest-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
   libsimdjson-dev
   libgtest-dev libgmock-dev googletest prometheus-cpp-dev libcli11-dev
   strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins iproute2

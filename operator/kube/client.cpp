@@ -164,7 +164,7 @@ std::shared_ptr<Client> Client::connect(ClusterConfig config, ClientOptions opti
   // A watch is silent for up to watch_timeout; the transport must not give up before the
   // server ends it.
   const auto inactivity = options.watch_timeout + seconds(30);
-  auto transport = make_curl_transport(config.server, config.tls, inactivity);
+  auto transport = make_http_transport(config.server, config.tls, inactivity);
   return std::make_shared<Client>(std::move(config), std::move(options), std::move(transport));
 }
 

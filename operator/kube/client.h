@@ -87,7 +87,7 @@ struct WriteTarget {
 class Client {
  public:
   Client(ClusterConfig config, ClientOptions options, std::unique_ptr<HttpTransport> transport);
-  // Builds the libcurl transport for `config` (inactivity timeout: watch_timeout + 30 s).
+  // Builds the HTTP/1.1 transport for `config` (inactivity timeout: watch_timeout + 30 s).
   // Throws ConfigError when the TLS material is unusable.
   static std::shared_ptr<Client> connect(ClusterConfig config, ClientOptions options = {});
 

@@ -9,8 +9,8 @@
 
 namespace secprov::kube {
 
-// The project's own small HTTP interface. Only kube/curl_transport.cpp knows the
-// library behind it, so it can be replaced without touching callers.
+// The project's own small HTTP interface. Only kube/http1_transport.cpp implements it, so it
+// can be replaced without touching callers.
 
 using HttpHeaders = std::map<std::string, std::string>;  // names lower-cased
 
@@ -64,8 +64,9 @@ class HttpTransport {
 // base_url: scheme://host:port (no trailing slash). inactivity_timeout bounds a silent stream.
 // Thread-safe. Throws ConfigError when OpenSSL rejects the TLS material (names the field,
 // e.g. "tls.client_key_pem"; never its content).
-// Requests run on the caller's thread (libcurl), each on a kept-alive connection of its own.
-std::unique_ptr<HttpTransport> make_curl_transport(const std::string& base_url,
+// HTTP/1.1 over a socket (and OpenSSL for https): requests run on the caller's thread, each on
+// a kept-alive connection of its own; a stream has a connection of its own.
+std::unique_ptr<HttpTransport> make_http_transport(const std::string& base_url,
                                                    const TlsSettings& tls,
                                                    std::chrono::seconds inactivity_timeout);
 

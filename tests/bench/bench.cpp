@@ -917,7 +917,7 @@ int run(const Options& options) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 
-  const auto metrics = secprov::kube::make_curl_transport(
+  const auto metrics = secprov::kube::make_http_transport(
       "http://127.0.0.1:" + std::to_string(probe_port), {}, std::chrono::seconds(30));
   const auto passes_before = scrape_operator(*metrics);
   const auto writes_before = scrape_writes(options);

@@ -101,10 +101,10 @@ TEST(TransportTrust, OnlyTheConfiguredCaIsTrustedNotTheSystemStore) {
 
   // The control: with the server's CA configured the same server answers, so a refusal
   // below is about trust, not about the server.
-  const auto trusting = kube::make_curl_transport(url, trusting_only(system_ca), 10s);
+  const auto trusting = kube::make_http_transport(url, trusting_only(system_ca), 10s);
   EXPECT_EQ(trusting->send(get).status, 200);
 
-  const auto cluster_only = kube::make_curl_transport(url, trusting_only(cluster_ca), 10s);
+  const auto cluster_only = kube::make_http_transport(url, trusting_only(cluster_ca), 10s);
   try {
     const auto response = cluster_only->send(get);
     ADD_FAILURE() << "a server certificate from a root outside the configured CA was accepted "

@@ -1,13 +1,17 @@
-// The libcurl transport against a local plain-HTTP cpprestsdk http_listener: streaming, cancel,
-// timeouts and connection errors. TLS is covered by the integration tests.
+// The HTTP/1.1 transport against a local plain-HTTP cpprestsdk http_listener (streaming,
+// cancel, timeouts, connection errors) and a scripted raw-socket peer (framing, kept
+// connections, malformed answers). TLS is covered by the integration tests.
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -72,7 +76,7 @@ class TransportTest : public ::testing::Test {
     listener = std::make_unique<Listener>(base_url);
     listener->support([this](http::http_request request) { handle(std::move(request)); });
     listener->open().wait();
-    transport = make_curl_transport(base_url, TlsSettings{}, 5s);
+    transport = make_http_transport(base_url, TlsSettings{}, 5s);
   }
   void TearDown() override {
     release.set();
@@ -181,9 +185,9 @@ TEST_F(TransportTest, SendRoundTripsMethodHeadersAndBody) {
   EXPECT_EQ(response.headers.at("content-type"), "application/json");
 }
 
-TEST_F(TransportTest, AHandleServingRequestsInTurnCarriesNothingFromOneToTheNext) {
-  // Sent one after another from one thread, these reuse one handle (and its connection):
-  // each request's method, body, headers and query are its own.
+TEST_F(TransportTest, AConnectionServingRequestsInTurnCarriesNothingFromOneToTheNext) {
+  // Sent one after another from one thread, these reuse one kept connection: each request's
+  // method, body, headers and query are its own.
   struct Step {
     std::string method, target, body, content_type, authorization;
   };
@@ -313,7 +317,7 @@ TEST_F(TransportTest, StreamMayOutliveItsTransport) {
 }
 
 TEST_F(TransportTest, SilentStreamHitsTheInactivityTimeout) {
-  const auto impatient = make_curl_transport(base_url, TlsSettings{}, 1s);
+  const auto impatient = make_http_transport(base_url, TlsSettings{}, 1s);
   auto stream = impatient->open_stream(get("/hang-after-one"));
   ASSERT_EQ(stream->read_line(), Line("only"));
   const auto start = std::chrono::steady_clock::now();
@@ -343,7 +347,7 @@ TEST_F(TransportTest, RequestTimeoutIsTimeoutError) {
 }
 
 TEST(Transport, NobodyListeningIsTransportError) {
-  const auto transport = make_curl_transport(
+  const auto transport = make_http_transport(
       "http://127.0.0.1:" + std::to_string(secprov::testing::free_loopback_port()), {}, 5s);
   HttpRequest request;
   request.method = "GET";
@@ -368,7 +372,7 @@ TEST(Transport, RejectedTlsMaterialNamesTheField) {
   TlsSettings tls;
   tls.ca_pem = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
   try {
-    (void)make_curl_transport("https://127.0.0.1:6443", tls, 5s);
+    (void)make_http_transport("https://127.0.0.1:6443", tls, 5s);
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.field(), "tls.ca_pem");
@@ -379,11 +383,208 @@ TEST(Transport, RejectedTlsMaterialNamesTheField) {
       "-----BEGIN "
       "PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
   try {
-    (void)make_curl_transport("https://127.0.0.1:6443", key_only_garbage, 5s);
+    (void)make_http_transport("https://127.0.0.1:6443", key_only_garbage, 5s);
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.field(), "tls.client_cert_pem");
     EXPECT_EQ(std::string(e.what()).find("c2VjcmV0"), std::string::npos);
+  }
+}
+
+// A scripted HTTP peer on a raw socket, for what a well-behaved server never sends: each
+// accepted connection runs the next script, which reads requests and writes bytes as given.
+class RawServer {
+ public:
+  using Script = std::function<void(int fd)>;
+
+  explicit RawServer(std::vector<Script> scripts) : scripts_(std::move(scripts)) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int one = 1;
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listen_fd_, 8) != 0) {
+      throw std::runtime_error("RawServer: cannot listen");
+    }
+    socklen_t length = sizeof address;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      for (auto& script : scripts_) {
+        const int fd = ::accept(listen_fd_, nullptr, nullptr);
+        if (fd < 0) return;
+        ++accepted_;
+        script(fd);
+        ::close(fd);
+      }
+    });
+  }
+  ~RawServer() {
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    ::close(listen_fd_);
+    thread_.join();
+  }
+  RawServer(const RawServer&) = delete;
+  RawServer& operator=(const RawServer&) = delete;
+
+  std::string url(const std::string& path = "") const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  int accepted() const { return accepted_.load(); }
+
+  // Reads one request (headers and a Content-Length body); empty when the client closed.
+  static std::string read_request(int fd) {
+    std::string text;
+    char c = 0;
+    while (text.find("\r\n\r\n") == std::string::npos) {
+      if (::recv(fd, &c, 1, 0) != 1) return {};
+      text += c;
+    }
+    const auto at = text.find("Content-Length: ");
+    std::size_t length = at == std::string::npos ? 0 : std::stoul(text.substr(at + 16));
+    while (length-- > 0 && ::recv(fd, &c, 1, 0) == 1) text += c;
+    return text;
+  }
+  // Sends byte by byte, so the client's reads end anywhere in the framing.
+  static void send_slowly(int fd, const std::string& bytes) {
+    for (const char c : bytes) ::send(fd, &c, 1, MSG_NOSIGNAL);
+  }
+
+ private:
+  std::vector<Script> scripts_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
+HttpRequest plain_get(const std::string& target) {
+  HttpRequest request;
+  request.method = "GET";
+  request.target = target;
+  request.timeout = 5s;
+  return request;
+}
+
+TEST(Http1Transport, ChunkedBodiesWithExtensionsAndTrailersArriveWholeOnOneConnection) {
+  const std::string chunked =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Multi: a\r\nx-multi: b\r\n\r\n"
+      "5;name=value\r\nhello\r\n6\r\n world\r\nB\r\n 0123456789\r\n0\r\nX-Trailer: t\r\n\r\n";
+  RawServer server({[&](int fd) {
+    for (int i = 0; i < 3; ++i) {
+      if (RawServer::read_request(fd).empty()) return;
+      RawServer::send_slowly(fd, chunked);
+    }
+  }});
+  const auto transport = make_http_transport(server.url(), {}, 5s);
+  for (int i = 0; i < 3; ++i) {
+    const HttpResponse response = transport->send(plain_get("/x"));
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.body, "hello world 0123456789");
+    EXPECT_EQ(response.headers.at("x-multi"), "a, b");
+  }
+  EXPECT_EQ(server.accepted(), 1);  // the trailers were consumed: the connection was kept
+}
+
+TEST(Http1Transport, ABodyWithoutLengthIsReadToTheCloseAndItsConnectionIsNotKept) {
+  const auto answer = [](int fd) {
+    if (RawServer::read_request(fd).empty()) return;
+    RawServer::send_slowly(fd, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nto the end");
+  };
+  RawServer server({answer, answer});
+  const auto transport = make_http_transport(server.url(), {}, 5s);
+  EXPECT_EQ(transport->send(plain_get("/a")).body, "to the end");
+  EXPECT_EQ(transport->send(plain_get("/b")).body, "to the end");
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST(Http1Transport, AKeptConnectionTheServerClosesIsReplacedWithoutAnError) {
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  RawServer server({
+      [&](int fd) {
+        // Answers one request, then reads the next and closes without a byte of answer: the
+        // race of an idle timeout on the server's side.
+        if (RawServer::read_request(fd).empty()) return;
+        RawServer::send_slowly(fd, ok);
+        (void)RawServer::read_request(fd);
+      },
+      [&](int fd) {
+        if (RawServer::read_request(fd).empty()) return;
+        RawServer::send_slowly(fd, ok);
+      },
+  });
+  const auto transport = make_http_transport(server.url(), {}, 5s);
+  HttpRequest post = plain_get("/first");
+  EXPECT_EQ(transport->send(post).body, "ok");
+  post.method = "POST";
+  post.body = "{}";
+  EXPECT_EQ(transport->send(post).body, "ok");
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST(Http1Transport, ANewConnectionClosedBeforeAnAnswerIsAnErrorNotARetry) {
+  const auto hang_up = [](int fd) { (void)RawServer::read_request(fd); };
+  RawServer server({hang_up, hang_up, hang_up});
+  const auto transport = make_http_transport(server.url(), {}, 5s);
+  try {
+    (void)transport->send(plain_get("/x"));
+    FAIL() << "an answer from a server that closed";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Transport) << e.what();
+  }
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST(Http1Transport, MalformedAnswersAreTransportErrors) {
+  const std::vector<std::string> answers = {
+      "SPDY/3 200 OK\r\n\r\n",
+      "HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nno colon here\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+  };
+  for (const auto& answer : answers) {
+    RawServer server({[&](int fd) {
+      if (RawServer::read_request(fd).empty()) return;
+      RawServer::send_slowly(fd, answer);
+    }});
+    const auto transport = make_http_transport(server.url(), {}, 5s);
+    try {
+      const auto response = transport->send(plain_get("/x"));
+      ADD_FAILURE() << "accepted: " << answer << " as status " << response.status;
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Transport) << answer << ": " << e.what();
+    }
+  }
+}
+
+TEST(Http1Transport, TheServerUrlsPathPrefixesEveryTargetAndItsAuthorityIsTheHost) {
+  std::string seen;
+  RawServer server({[&](int fd) {
+    seen = RawServer::read_request(fd);
+    RawServer::send_slowly(fd, "HTTP/1.1 204 No Content\r\n\r\n");
+  }});
+  const auto transport = make_http_transport(server.url("/k8s/clusters/c-1/"), {}, 5s);
+  EXPECT_EQ(transport->send(plain_get("/api/v1/namespaces?limit=1")).status, 204);
+  EXPECT_EQ(seen.substr(0, seen.find("\r\n")),
+            "GET /k8s/clusters/c-1/api/v1/namespaces?limit=1 HTTP/1.1");
+  const std::string authority = server.url().substr(7);
+  EXPECT_NE(seen.find("\r\nHost: " + authority + "\r\n"), std::string::npos) << seen;
+}
+
+TEST(Http1Transport, UnusableServerUrlsNameTheField) {
+  for (const std::string url : {"ftp://h", "https://", "https://user@h:1", "https://h:port",
+                                "https://[::1", "https://h/p?q"}) {
+    try {
+      (void)make_http_transport(url, {}, 5s);
+      ADD_FAILURE() << url;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.field(), "server") << url;
+    }
   }
 }
 
