@@ -1,7 +1,7 @@
 // The transport trusts the CA of its configuration only, as client-go does: a server whose
 // certificate chains to a root of the system store (here OpenSSL's default CA file, pointed at
-// a test CA through SSL_CERT_FILE) but not to the configured CA is refused. The peer is a
-// real `openssl s_server`.
+// a test CA through SSL_CERT_FILE) but not to the configured CA is refused, and so is a
+// certificate of the configured CA for another host. The peer is a real `openssl s_server`.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -113,6 +113,61 @@ TEST(TransportTrust, OnlyTheConfiguredCaIsTrustedNotTheSystemStore) {
   } catch (const kube::ApiError& e) {
     EXPECT_EQ(e.kind(), kube::ErrorKind::Transport) << e.what();
   }
+  fs::remove_all(dir);
+}
+
+TEST(TransportTrust, TheServersAddressOrNameMustBeInItsCertificate) {
+  // The transport checks the URL's host against the certificate's SANs itself (an IP address
+  // as an iPAddress entry, a name as a dNSName entry): a certificate of the trusted CA for
+  // another host is refused, unless verification is switched off.
+  const auto dir = fs::temp_directory_path() / ("secprov-tls-host-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto now = std::chrono::system_clock::now();
+  const auto ca = crypto::CertificateAuthority::create_self_signed(
+      crypto::KeyAlgorithm::EcdsaP256, organization("cluster"), 24h, now - 1h);
+  const auto server_key = crypto::PrivateKey::generate(crypto::KeyAlgorithm::EcdsaP256);
+  crypto::CertificateTemplate request;
+  request.subject = organization("apiserver");
+  request.dns_names = {"apiserver.invalid"};
+  request.ip_addresses = {"127.0.0.2"};
+  request.not_before = now - 1h;
+  request.not_after = now + 1h;
+  write(dir / "server.pem", ca.issue(server_key, request, now).to_pem());
+  write(dir / "server.key", server_key.to_pkcs8_pem());
+
+  ChildProcess server(
+      {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:0", "-cert",
+       (dir / "server.pem").string(), "-key", (dir / "server.key").string(), "-www"},
+      dir / "s_server.log");
+  int port = 0;
+  ASSERT_TRUE(eventually([&] {
+    const auto text = server.log();
+    const auto at = text.find("ACCEPT 127.0.0.1:");
+    if (at == std::string::npos) return false;
+    port = std::stoi(text.substr(at + 17));
+    return true;
+  })) << server.log();
+  const kube::HttpRequest get{.method = "GET", .target = "/", .headers = {}, .body = {}};
+
+  for (const std::string host : {"127.0.0.1", "localhost"}) {
+    const auto transport = kube::make_http_transport("https://" + host + ":" + std::to_string(port),
+                                                     trusting_only(ca), 10s);
+    try {
+      const auto response = transport->send(get);
+      ADD_FAILURE() << "a certificate for apiserver.invalid / 127.0.0.2 was accepted for " << host
+                    << " (status " << response.status << ")";
+    } catch (const kube::ApiError& e) {
+      EXPECT_EQ(e.kind(), kube::ErrorKind::Transport) << e.what();
+      EXPECT_NE(std::string(e.what()).find("not accepted"), std::string::npos) << e.what();
+    }
+  }
+  // The control: the same server answers when verification is off, so the refusals above are
+  // about the host, not about the server.
+  kube::TlsSettings unverified = trusting_only(ca);
+  unverified.insecure_skip_verify = true;
+  const auto insecure =
+      kube::make_http_transport("https://127.0.0.1:" + std::to_string(port), unverified, 10s);
+  EXPECT_EQ(insecure->send(get).status, 200);
   fs::remove_all(dir);
 }
 
