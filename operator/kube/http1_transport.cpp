@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
@@ -376,6 +377,10 @@ class Connection {
   // Ends the connection for a reader blocked in another thread.
   void shut() { ::shutdown(fd_.get(), SHUT_RDWR); }
 
+  // Bytes received and not yet consumed, kept with the connection so that a kept connection
+  // reads each answer into the same storage (no allocation of a read buffer per request).
+  std::string& inbox() { return inbox_; }
+
  private:
   [[noreturn]] void fail(const std::string& why) const {
     throw ApiError(ErrorKind::Transport, 0, what_ + ": " + why);
@@ -474,6 +479,7 @@ class Connection {
   const std::string what_;
   SocketFd fd_;
   SslPtr ssl_;  // after the socket: freed first (the BIO only borrows the descriptor)
+  std::string inbox_;
 };
 
 // ---- HTTP/1.1 ------------------------------------------------------------------------------
@@ -515,7 +521,9 @@ std::string request_bytes(const Endpoint& endpoint, const HttpRequest& request) 
 class ResponseReader {
  public:
   ResponseReader(Connection& connection, std::string what)
-      : connection_(connection), what_(std::move(what)) {}
+      : connection_(connection), what_(std::move(what)), raw_(connection.inbox()) {
+    raw_.clear();  // a kept connection is reused only with nothing left over
+  }
 
   // False when the connection ended before the first byte of an answer (a kept connection the
   // server had closed: the request may be sent again on a new one).
@@ -537,6 +545,10 @@ class ResponseReader {
   }
 
   int status() const { return status_; }
+  std::optional<std::size_t> declared_length() const {
+    if (framing_ != Framing::Length) return std::nullopt;
+    return remaining_;
+  }
   const HttpHeaders& headers() const { return headers_; }
   HttpHeaders take_headers() { return std::move(headers_); }
   // A HEAD request's answer has no body, whatever its headers say.
@@ -581,16 +593,9 @@ class ResponseReader {
       raw_.erase(0, start_);
       start_ = 0;
     }
-    const std::size_t old = raw_.size();
-    raw_.resize(old + kReadSize);
-    std::size_t got = 0;
-    try {
-      got = connection_.read_some(raw_.data() + old, kReadSize, deadline);
-    } catch (...) {
-      raw_.resize(old);
-      throw;
-    }
-    raw_.resize(old + got);
+    std::array<char, kReadSize> chunk;  // not zeroed: only what was read is copied
+    const std::size_t got = connection_.read_some(chunk.data(), chunk.size(), deadline);
+    raw_.append(chunk.data(), got);
     return got > 0;
   }
 
@@ -725,7 +730,7 @@ class ResponseReader {
 
   Connection& connection_;
   const std::string what_;
-  std::string raw_;  // received, not yet decoded from start_ on
+  std::string& raw_;  // received (the connection's inbox), not yet decoded from start_ on
   std::size_t start_ = 0;
   int status_ = 0;
   HttpHeaders headers_;
@@ -890,9 +895,11 @@ class SocketTransport final : public HttpTransport {
     HttpResponse response;
     response.status = reader.status();
     response.headers = reader.take_headers();
-    // A write's answer is a few KiB (a Secret, a profile): one allocation rather than the
-    // string's doubling from 15 bytes.
-    response.body.reserve(8 * 1024);
+    // One allocation rather than the string's doubling from 15 bytes: the declared length, or
+    // for a chunked answer a few KiB (a write's answer is a Secret, a profile); capped, the
+    // string grows past it if a longer body really comes.
+    response.body.reserve(
+        std::min<std::size_t>(reader.declared_length().value_or(8 * 1024), 1024 * 1024));
     while (reader.read_body(response.body, deadline)) {
     }
     if (reader.reusable()) give_back(std::move(connection));
