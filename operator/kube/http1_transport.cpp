@@ -320,7 +320,7 @@ class Connection {
     while (!data.empty()) {
       std::size_t written = 0;
       if (ssl_) {
-        ERR_clear_error();
+        clear_errors();
         if (SSL_write_ex(ssl_.get(), data.data(), data.size(), &written) != 1) {
           await_tls(SSL_get_error(ssl_.get(), 0), deadline, "send");
           continue;
@@ -344,7 +344,7 @@ class Connection {
     for (;;) {
       if (ssl_) {
         std::size_t got = 0;
-        ERR_clear_error();
+        clear_errors();
         if (SSL_read_ex(ssl_.get(), buffer, size, &got) == 1) return got;
         const int error = SSL_get_error(ssl_.get(), 0);
         if (error == SSL_ERROR_ZERO_RETURN) return 0;
@@ -386,6 +386,13 @@ class Connection {
  private:
   [[noreturn]] void fail(const std::string& why) const {
     throw ApiError(ErrorKind::Transport, 0, what_ + ": " + why);
+  }
+
+  // Before each TLS call: SSL_get_error reads OpenSSL's queue and, for SSL_ERROR_SYSCALL,
+  // errno, which an earlier call may have left set.
+  static void clear_errors() {
+    ERR_clear_error();
+    errno = 0;
   }
 
   void await(short events, Clock::time_point deadline) {
@@ -456,14 +463,19 @@ class Connection {
     if (bio == nullptr) fail("out of memory");
     BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(fd_.get())));
     SSL_set_bio(ssl_.get(), bio, bio);  // the SSL owns the BIO
-    if (endpoint.host_is_address) {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), endpoint.host.c_str());
-    } else {
-      SSL_set_tlsext_host_name(ssl_.get(), endpoint.host.c_str());
-      SSL_set1_host(ssl_.get(), endpoint.host.c_str());
+    // Fails closed: a host OpenSSL cannot take is an error, never a connection whose
+    // certificate is checked against no name.
+    const bool host_set =
+        endpoint.host_is_address
+            ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), endpoint.host.c_str()) == 1
+            : SSL_set_tlsext_host_name(ssl_.get(), endpoint.host.c_str()) == 1 &&
+                  SSL_set1_host(ssl_.get(), endpoint.host.c_str()) == 1;
+    if (!host_set) {
+      ERR_clear_error();
+      fail("cannot check the server's certificate against " + endpoint.host);
     }
     for (;;) {
-      ERR_clear_error();
+      clear_errors();
       if (SSL_connect(ssl_.get()) == 1) return;
       const int error = SSL_get_error(ssl_.get(), 0);
       if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
