@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -224,9 +225,9 @@ SslContextPtr make_tls_context(const TlsSettings& tls) {
   // rather than a malloc and free of about 17 KiB per read.
   SSL_CTX_clear_mode(context.get(), SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_mode(context.get(), SSL_MODE_AUTO_RETRY);
-  // A server that closes without close_notify ends the stream like any close: the HTTP
-  // framing (Content-Length, the last chunk) tells a whole answer from a cut one, and a kept
-  // connection closed while idle is then simply replaced.
+  // A server that closes without close_notify ends the stream like any close (with this BIO,
+  // OpenSSL reports it as SSL_ERROR_SYSCALL with errno 0, read_some's end): the HTTP framing
+  // (Content-Length, the last chunk) tells a whole answer from a cut one.
   SSL_CTX_set_options(context.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
   static constexpr unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
   SSL_CTX_set_alpn_protos(context.get(), kAlpn, sizeof kAlpn);
@@ -379,6 +380,10 @@ class Connection {
   // Ends the connection for a reader blocked in another thread.
   void shut() { ::shutdown(fd_.get(), SHUT_RDWR); }
 
+  // When the connection went back to the pool: one idle too long is not reused (the API
+  // server closes idle connections after 90 s; libcurl dropped them after 118 s).
+  Clock::time_point idle_since{};
+
   // Bytes received and not yet consumed, kept with the connection so that a kept connection
   // reads each answer into the same storage (no allocation of a read buffer per request).
   std::string& inbox() { return inbox_; }
@@ -447,7 +452,13 @@ class Connection {
         if (error == 0) {
           const int one = 1;
           ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          // A peer gone without a FIN (a node or load balancer failing) shows within a minute,
+          // as client-go's dialer does, rather than after the kernel's two hours.
+          const int idle = 30, interval = 10, probes = 3;
           ::setsockopt(fd_.get(), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+          ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+          ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+          ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
           return;
         }
         errno = error;
@@ -470,6 +481,9 @@ class Connection {
             ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), endpoint.host.c_str()) == 1
             : SSL_set_tlsext_host_name(ssl_.get(), endpoint.host.c_str()) == 1 &&
                   SSL_set1_host(ssl_.get(), endpoint.host.c_str()) == 1;
+    // As Go's crypto/tls: no partial wildcards ("a*.example"), never the subject's CN.
+    SSL_set_hostflags(ssl_.get(),
+                      X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
     if (!host_set) {
       ERR_clear_error();
       fail("cannot check the server's certificate against " + endpoint.host);
@@ -503,7 +517,33 @@ std::string describe(const HttpRequest& request) {
   return request.method + " " + request.target.substr(0, request.target.find('?'));
 }
 
+// No byte of a request line or header may end it early or start another one.
+bool is_token(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return c > 0x20 && c < 0x7f && std::strchr("\"(),/:;<=>?@[\\]{}", c) == nullptr;
+  });
+}
+bool is_visible(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return c > 0x20 && c != 0x7f; });
+}
+bool is_field_value(std::string_view text) {
+  return std::none_of(text.begin(), text.end(),
+                      [](unsigned char c) { return c == '\r' || c == '\n' || c == '\0'; });
+}
+
 std::string request_bytes(const Endpoint& endpoint, const HttpRequest& request) {
+  bool well_formed = is_token(request.method) && !request.target.empty() &&
+                     request.target.front() == '/' && is_visible(request.target);
+  for (const auto& [name, value] : request.headers) {
+    well_formed = well_formed && is_token(name) && is_field_value(value);
+  }
+  if (!well_formed) {
+    throw ApiError(ErrorKind::BadRequest, 0,
+                   describe(request) +
+                       ": not sent: its method, target or a header holds a byte HTTP does not "
+                       "allow there");
+  }
   std::string out;
   out.reserve(256 + request.target.size() + request.body.size());
   out.append(request.method).append(" ").append(endpoint.path_prefix).append(request.target);
@@ -545,6 +585,7 @@ class ResponseReader {
     for (;;) {
       auto end = raw_.find("\r\n\r\n", start_);
       while (end == std::string::npos) {
+        if (raw_.size() - start_ > kMaxHead) fail("headers longer than 1 MiB");
         if (!fill(deadline)) {
           if (may_be_stale && raw_.empty()) return false;
           fail("connection closed before the headers");
@@ -652,13 +693,17 @@ class ResponseReader {
     const auto length = headers_.find("content-length");
     if (status_ == 204 || status_ == 304 || head_request_) {
       framing_ = Framing::None;
-    } else if (encoding != headers_.end() &&
-               lower(encoding->second).find("chunked") != std::string::npos) {
+    } else if (encoding != headers_.end()) {
+      // Only what a Go server sends; anything else could frame the body another way.
+      if (lower(encoding->second) != "chunked") fail("unsupported Transfer-Encoding");
       framing_ = Framing::Chunked;
+      if (length != headers_.end()) keep_alive_ = false;  // both: RFC 9112 6.3, close after
     } else if (length != headers_.end()) {
+      // One decimal number and nothing else (two differing headers fold into "a, b").
       const auto& text = length->second;
       std::size_t size = 0;
-      if (std::from_chars(text.data(), text.data() + text.size(), size).ec != std::errc{}) {
+      const auto parsed = std::from_chars(text.data(), text.data() + text.size(), size);
+      if (text.empty() || parsed.ec != std::errc{} || parsed.ptr != text.data() + text.size()) {
         fail("bad Content-Length");
       }
       framing_ = Framing::Length;
@@ -741,6 +786,7 @@ class ResponseReader {
   }
 
   static constexpr std::size_t kReadSize = 16 * 1024;
+  static constexpr std::size_t kMaxHead = 1024 * 1024;  // Go's default limit on a server
 
   Connection& connection_;
   const std::string what_;
@@ -848,6 +894,14 @@ class SocketLineStream final : public HttpLineStream {
   bool ended_ = false;
 };
 
+constexpr auto kMaxIdleTime = std::chrono::seconds(60);
+
+// Whether a request may be sent again after its connection ended without a byte of answer
+// although the server may have read it: only methods that change nothing (as Go's net/http).
+bool safe_to_resend(const std::string& method) {
+  return method == "GET" || method == "HEAD";
+}
+
 class SocketTransport final : public HttpTransport {
  public:
   explicit SocketTransport(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
@@ -857,8 +911,9 @@ class SocketTransport final : public HttpTransport {
     const auto deadline = Clock::now() + request.timeout;
     const std::string bytes = request_bytes(endpoint_, request);
     try {
-      // A kept connection the server closed while it was idle ends before the answer's first
-      // byte: the request is sent once more on a new connection (the server never read it).
+      // A kept connection the server closed while it was idle fails the write, or ends before
+      // the answer's first byte: the request is sent once more on a new connection (a write
+      // that failed never reached the server whole; after a whole one, only a GET or HEAD).
       for (int attempt = 0;; ++attempt) {
         std::unique_ptr<Connection> connection = attempt == 0 ? take_idle() : nullptr;
         const bool reused = connection != nullptr;
@@ -905,7 +960,7 @@ class SocketTransport final : public HttpTransport {
       throw;
     }
     connection->await_readable(deadline);
-    if (!reader.read_head(deadline, reused)) return std::nullopt;
+    if (!reader.read_head(deadline, reused && safe_to_resend(request.method))) return std::nullopt;
     HttpResponse response;
     response.status = reader.status();
     response.headers = reader.take_headers();
@@ -929,13 +984,16 @@ class SocketTransport final : public HttpTransport {
         connection = std::move(idle_.back());
         idle_.pop_back();
       }
-      if (connection->idle_and_open()) return connection;
+      if (Clock::now() - connection->idle_since < kMaxIdleTime && connection->idle_and_open()) {
+        return connection;
+      }
       // Closed by the server while idle: dropped here, outside the lock.
     }
   }
 
   void give_back(std::unique_ptr<Connection> connection) {
     static constexpr std::size_t kMaxIdle = 32;  // beyond this, a burst's extra connections close
+    connection->idle_since = Clock::now();
     const std::lock_guard lock(idle_mutex_);
     if (idle_.size() < kMaxIdle) idle_.push_back(std::move(connection));
   }

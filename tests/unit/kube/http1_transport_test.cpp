@@ -516,12 +516,64 @@ TEST(Http1Transport, AKeptConnectionTheServerClosesIsReplacedWithoutAnError) {
       },
   });
   const auto transport = make_http_transport(server.url(), {}, 5s);
-  HttpRequest post = plain_get("/first");
-  EXPECT_EQ(transport->send(post).body, "ok");
+  EXPECT_EQ(transport->send(plain_get("/first")).body, "ok");
+  EXPECT_EQ(transport->send(plain_get("/second")).body, "ok");  // a GET: sent again
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST(Http1Transport, AWriteTheServerMayHaveReadIsNotSentTwice) {
+  // The same close after reading, for a POST: the server may have acted on it, so the
+  // caller gets the error (and decides) rather than a second create.
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  std::atomic<int> posts{0};
+  RawServer server({
+      [&](int fd) {
+        if (RawServer::read_request(fd).empty()) return;
+        RawServer::send_slowly(fd, ok);
+        if (RawServer::read_request(fd).rfind("POST", 0) == 0) ++posts;
+      },
+      [&](int fd) {
+        if (RawServer::read_request(fd).rfind("POST", 0) == 0) ++posts;
+        RawServer::send_slowly(fd, ok);
+      },
+  });
+  const auto transport = make_http_transport(server.url(), {}, 5s);
+  EXPECT_EQ(transport->send(plain_get("/first")).body, "ok");
+  HttpRequest post = plain_get("/create");
   post.method = "POST";
   post.body = "{}";
-  EXPECT_EQ(transport->send(post).body, "ok");
-  EXPECT_EQ(server.accepted(), 2);
+  try {
+    (void)transport->send(post);
+    FAIL() << "an answer from a server that closed after reading the POST";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Transport) << e.what();
+  }
+  EXPECT_EQ(posts.load(), 1);
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST(Http1Transport, ARequestThatWouldSplitIsNotSent) {
+  // A control character in the target or a header would let one request carry another
+  // (with the client's credentials): refused before any connection is made.
+  RawServer server({[](int fd) { (void)RawServer::read_request(fd); }});
+  const auto transport = make_http_transport(server.url(), {}, 5s);
+  HttpRequest in_target = plain_get("/api/v1/namespaces/x HTTP/1.1\r\n\r\nDELETE /api");
+  HttpRequest in_value = plain_get("/api");
+  in_value.headers["x-note"] = "a\r\nauthorization: Bearer other";
+  HttpRequest in_name = plain_get("/api");
+  in_name.headers["x note"] = "a";
+  HttpRequest in_method = plain_get("/api");
+  in_method.method = "GET /x HTTP/1.1\r\n";
+  for (const auto* request : {&in_target, &in_value, &in_name, &in_method}) {
+    try {
+      (void)transport->send(*request);
+      ADD_FAILURE() << "sent: " << request->target;
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::BadRequest) << e.what();
+      EXPECT_FALSE(e.retryable());
+    }
+  }
+  EXPECT_EQ(server.accepted(), 0);
 }
 
 TEST(Http1Transport, ANewConnectionClosedBeforeAnAnswerIsAnErrorNotARetry) {
@@ -537,7 +589,7 @@ TEST(Http1Transport, ANewConnectionClosedBeforeAnAnswerIsAnErrorNotARetry) {
   EXPECT_EQ(server.accepted(), 1);
 }
 
-TEST(Http1Transport, MalformedAnswersAreTransportErrors) {
+TEST(Http1Transport, MalformedOrAmbiguouslyFramedAnswersAreTransportErrors) {
   const std::vector<std::string> answers = {
       "SPDY/3 200 OK\r\n\r\n",
       "HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n",
@@ -546,6 +598,9 @@ TEST(Http1Transport, MalformedAnswersAreTransportErrors) {
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
       "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+      "HTTP/1.1 200 OK\r\nContent-Length: 2abc\r\n\r\nok",
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
   };
   for (const auto& answer : answers) {
     RawServer server({[&](int fd) {
