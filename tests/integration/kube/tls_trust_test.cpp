@@ -63,6 +63,27 @@ class SystemStoreOverride {
   std::optional<std::string> previous_;
 };
 
+// `openssl s_server -www` with dir/server.pem and dir/server.key, on a port the kernel picks.
+ChildProcess serve_www(const fs::path& dir) {
+  return ChildProcess(
+      {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:0", "-cert",
+       (dir / "server.pem").string(), "-key", (dir / "server.key").string(), "-www"},
+      dir / "s_server.log");
+}
+
+// The port s_server prints once it accepts connections; 0 when it never does.
+int accepting_port(const ChildProcess& server) {
+  int port = 0;
+  eventually([&] {
+    const auto text = server.log();
+    const auto at = text.find("ACCEPT 127.0.0.1:");
+    if (at == std::string::npos) return false;
+    port = std::stoi(text.substr(at + 17));
+    return true;
+  });
+  return port;
+}
+
 TEST(TransportTrust, OnlyTheConfiguredCaIsTrustedNotTheSystemStore) {
   const auto dir = fs::temp_directory_path() / ("secprov-tls-trust-" + std::to_string(::getpid()));
   fs::create_directories(dir);
@@ -82,18 +103,9 @@ TEST(TransportTrust, OnlyTheConfiguredCaIsTrustedNotTheSystemStore) {
   write(dir / "server.key", server_key.to_pkcs8_pem());
   write(dir / "system-roots.pem", system_ca.certificate().to_pem());
 
-  ChildProcess server(
-      {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:0", "-cert",
-       (dir / "server.pem").string(), "-key", (dir / "server.key").string(), "-www"},
-      dir / "s_server.log");
-  int port = 0;
-  ASSERT_TRUE(eventually([&] {
-    const auto text = server.log();
-    const auto at = text.find("ACCEPT 127.0.0.1:");
-    if (at == std::string::npos) return false;
-    port = std::stoi(text.substr(at + 17));
-    return true;
-  })) << server.log();
+  const ChildProcess server = serve_www(dir);
+  const int port = accepting_port(server);
+  ASSERT_NE(port, 0) << server.log();
 
   const SystemStoreOverride system_store(dir / "system-roots.pem");
   const std::string url = "https://127.0.0.1:" + std::to_string(port);
@@ -135,18 +147,9 @@ TEST(TransportTrust, TheServersAddressOrNameMustBeInItsCertificate) {
   write(dir / "server.pem", ca.issue(server_key, request, now).to_pem());
   write(dir / "server.key", server_key.to_pkcs8_pem());
 
-  ChildProcess server(
-      {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:0", "-cert",
-       (dir / "server.pem").string(), "-key", (dir / "server.key").string(), "-www"},
-      dir / "s_server.log");
-  int port = 0;
-  ASSERT_TRUE(eventually([&] {
-    const auto text = server.log();
-    const auto at = text.find("ACCEPT 127.0.0.1:");
-    if (at == std::string::npos) return false;
-    port = std::stoi(text.substr(at + 17));
-    return true;
-  })) << server.log();
+  const ChildProcess server = serve_www(dir);
+  const int port = accepting_port(server);
+  ASSERT_NE(port, 0) << server.log();
   const kube::HttpRequest get{.method = "GET", .target = "/", .headers = {}, .body = {}};
 
   for (const std::string host : {"127.0.0.1", "localhost"}) {
