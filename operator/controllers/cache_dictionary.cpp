@@ -70,6 +70,8 @@ std::vector<std::string> cache_dictionary_entries() {
                                            kFieldManager,
                                            "secprov",
                                            kFinalizer,
+                                           render::kRevocationFinalizer,
+                                           render::kIssuerAnnotation,
                                            kCachedDigestsField,
                                            kCachedRecordedDigestsField,
                                            kCachedLeafField,

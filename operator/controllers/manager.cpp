@@ -287,6 +287,12 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
             if (const auto writes = own.lock()) writes->answered(target, written);
           }});
   profiles.add_handlers(p.profiles->handler_for_primary(runtime::spec_or_metadata_changed));
+  // A profile gone: what its reconciler remembers of it (nothing else says so when the profile
+  // had no finalizer).
+  profiles.add_handlers(runtime::EventHandlers{
+      .on_delete = [reconciler = p.profile_reconciler.get()](const ObjectPtr& object) {
+        reconciler->forget(runtime::uid_of(*object));
+      }});
   secrets.add_handlers(
       p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile", p.own_writes));
   config_maps.add_handlers(

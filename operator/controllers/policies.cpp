@@ -118,6 +118,16 @@ std::optional<Reason> revocation_on_replacement(bool stored_key_drifted,
                 "to is revoked"};
 }
 
+bool profile_finalizer_needed(api::DeletionPolicy policy, bool holds_finalizer) {
+  return holds_finalizer || policy == api::DeletionPolicy::Retain;
+}
+
+std::optional<Reason> revocation_on_deletion(bool controlled_by_a_profile, bool profile_lives) {
+  if (!controlled_by_a_profile || profile_lives) return std::nullopt;
+  return Reason{"ProfileDeleted",
+                "the profile that owned the certificate is deleted: the certificate is revoked"};
+}
+
 std::string issuance_reason(bool had_certificate, bool repairing,
                             const std::optional<Reason>& trigger) {
   if (!had_certificate) return "Issued";

@@ -69,6 +69,22 @@ bool cache_absence_trusted(const api::SecurityProfileStatus& status);
 // certificates of the current CA are listed: its CRL speaks for nothing else.
 std::optional<Reason> revocation_on_replacement(bool stored_key_drifted, bool issued_by_current_ca);
 
+// Whether a profile's pass runs under its own finalizer (runtime::with_finalizer). Retain
+// needs one: the generated objects are released before the garbage collector would delete
+// them. Delete does not: the owner references delete them, and the certificate Secrets' own
+// finalizer revokes their certificates (render::kRevocationFinalizer), so a profile costs no
+// finalizer write. A profile that already holds the finalizer (written by an earlier version
+// or while it was Retain) keeps it until its deletion, which it then guards as before.
+bool profile_finalizer_needed(api::DeletionPolicy policy, bool holds_finalizer);
+
+// ProfileDeleted: a certificate Secret being deleted (still held by render::kRevocationFinalizer)
+// has its certificate revoked when the profile that owned it is gone or going: nobody is to
+// use it again. Not while that profile lives on (someone deleted the Secret, or the profile
+// stopped asking for it): the profile issues again or leaves it unused, and the copy the NF
+// may still have mounted is not cut off before its successor arrives. A Secret no profile
+// controls (released by a Retain deletion) stays in use: not revoked either.
+std::optional<Reason> revocation_on_deletion(bool controlled_by_a_profile, bool profile_lives);
+
 // The Event reason of an issuance: Issued (no certificate before), Reissued (repairing drift
 // or another trigger), Renewed (renewal due).
 std::string issuance_reason(bool had_certificate, bool repairing,

@@ -83,6 +83,68 @@ std::optional<runtime::OwnerReference> controller_reference(const Json& object) 
   return std::nullopt;
 }
 
+// metadata.finalizers without render::kRevocationFinalizer; nullopt when it is not there.
+std::optional<Json> without_revocation_finalizer(const Json& object) {
+  const auto* finalizers = runtime::find_at(object, {"metadata", "finalizers"});
+  if (finalizers == nullptr || !finalizers->is_array()) return std::nullopt;
+  Json rest = Json::array();
+  bool found = false;
+  for (const auto& finalizer : *finalizers) {
+    if (finalizer.is_string() &&
+        finalizer.get_ref<const std::string&>() == std::string_view(render::kRevocationFinalizer)) {
+      found = true;
+    } else {
+      rest.push_back(finalizer);
+    }
+  }
+  if (!found) return std::nullopt;
+  return rest;
+}
+
+// Removes render::kRevocationFinalizer from a Secret as the server or the cache has it,
+// conditional on its resourceVersion (a Conflict is thrown: the pass is retried). Whether the
+// Secret held it; one gone already is done.
+bool let_go_of_revocation(kube::Client& client, const Json& secret) {
+  auto finalizers = without_revocation_finalizer(secret);
+  if (!finalizers) return false;
+  try {
+    client.merge_patch(kube::resources::secrets(),
+                       runtime::string_at(secret, {"metadata", "namespace"}),
+                       runtime::string_at(secret, {"metadata", "name"}),
+                       {{"metadata",
+                         {{"finalizers", std::move(*finalizers)},
+                          {"resourceVersion", runtime::resource_version_of(secret)}}}},
+                       /*subresource=*/{}, kube::Answer::Metadata);
+  } catch (const kube::ApiError& e) {
+    if (!kube::is_not_found(e)) throw;
+  }
+  return true;
+}
+
+// After the operator's own DELETE of a generated Secret (its certificate revoked or kept by
+// the caller's decision), the revocation finalizer is let go at once: the deletion's event
+// may be taken for the echo of that write and bring no pass that would. `answer` is the
+// DELETE's (the object still held, or a Status).
+void let_go_after_delete(kube::Client& client, const kube::ResourceType& type, const Json& answer) {
+  if (type == kube::resources::secrets()) let_go_of_revocation(client, answer);
+}
+
+// Deletes an object the operator decided to remove, if it is still the one of `uid` (an
+// object recreated under the name meanwhile is not touched); gone already is done.
+void remove_decided(kube::Client& client, const kube::ResourceType& type, const std::string& ns,
+                    const std::string& name, const std::string& uid) {
+  try {
+    const auto answer =
+        client.remove(type, ns, name,
+                      kube::DeleteOptions{.propagation = kube::Propagation::Default,
+                                          .precondition_uid = uid,
+                                          .precondition_resource_version = std::nullopt});
+    let_go_after_delete(client, type, answer);
+  } catch (const kube::ApiError& e) {
+    if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
+  }
+}
+
 bool has_managed_label(const Json& object) {
   return runtime::label_of(object, render::kManagedByLabel) == std::string(render::kManagedByValue);
 }
@@ -230,15 +292,9 @@ void SecurityProfileReconciler::roll_back_created(const Pass& pass,
                                                   const std::vector<Target>& targets) {
   for (const auto& target : targets) {
     if (target.created_uid.empty()) continue;
-    try {
-      context_.client->remove(target.type, pass.profile.metadata.namespace_, target.name,
-                              kube::DeleteOptions{.propagation = kube::Propagation::Default,
-                                                  .precondition_uid = target.created_uid,
-                                                  .precondition_resource_version = std::nullopt});
-    } catch (const kube::ApiError& e) {
-      // Gone already, or no longer the object created (UID precondition): nothing to undo.
-      if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
-    }
+    // Gone already, or no longer the object created: nothing to undo.
+    remove_decided(*context_.client, target.type, pass.profile.metadata.namespace_, target.name,
+                   target.created_uid);
   }
 }
 
@@ -279,16 +335,8 @@ void SecurityProfileReconciler::remove_unwanted(const Pass& pass, const Target& 
   if (!removable_by(*target.current, pass.profile.metadata.uid)) {
     return;  // another profile's or a user's object that merely has the name: not ours
   }
-  try {
-    context_.client->remove(
-        target.type, pass.profile.metadata.namespace_, target.name,
-        kube::DeleteOptions{
-            .propagation = kube::Propagation::Default,
-            .precondition_uid = (*target.current)["metadata"].value("uid", std::string{}),
-            .precondition_resource_version = std::nullopt});
-  } catch (const kube::ApiError& e) {
-    if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
-  }
+  remove_decided(*context_.client, target.type, pass.profile.metadata.namespace_, target.name,
+                 runtime::uid_of(*target.current));
 }
 
 // One private value of a Secret, read from the server (the cache keeps only digests) at
@@ -566,17 +614,9 @@ void SecurityProfileReconciler::remove_owned_secret(const Json& current,
                                                     const std::string& profile_uid) {
   if (!removable_by(current, profile_uid)) return;
   const auto& metadata = current.at("metadata");
-  try {
-    // The UID precondition: an object recreated under this name meanwhile is not touched.
-    context_.client->remove(
-        kube::resources::secrets(), metadata.value("namespace", std::string{}),
-        metadata.value("name", std::string{}),
-        kube::DeleteOptions{.propagation = kube::Propagation::Default,
-                            .precondition_uid = metadata.value("uid", std::string{}),
-                            .precondition_resource_version = std::nullopt});
-  } catch (const kube::ApiError& e) {
-    if (!kube::is_not_found(e) && e.kind() != kube::ErrorKind::Conflict) throw;
-  }
+  remove_decided(*context_.client, kube::resources::secrets(),
+                 metadata.value("namespace", std::string{}), metadata.value("name", std::string{}),
+                 metadata.value("uid", std::string{}));
 }
 
 SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_signing(
@@ -838,25 +878,31 @@ runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
                               record_revocation(context_, *interconnect, *leaf, context_.now()));
           }
         }
-        context_.client->remove(
-            type, ns, name,
-            kube::DeleteOptions{.propagation = kube::Propagation::Default,
-                                .precondition_uid = current["metadata"].value("uid", std::string{}),
-                                .precondition_resource_version = std::nullopt});
+        // Revoked above: its own finalizer has nothing left to do.
+        let_go_after_delete(
+            *context_.client, type,
+            context_.client->remove(
+                type, ns, name,
+                kube::DeleteOptions{
+                    .propagation = kube::Propagation::Default,
+                    .precondition_uid = current["metadata"].value("uid", std::string{}),
+                    .precondition_resource_version = std::nullopt}));
         continue;
       }
-      // Retain: release the object from the profile so the garbage collector keeps it.
+      // Retain: release the object from the profile so the garbage collector keeps it, and
+      // its certificate from revocation on deletion (it stays in use).
       Json references = Json::array();
       for (const auto& reference : current["metadata"].value("ownerReferences", Json::array())) {
         if (reference.value("uid", std::string{}) != profile.metadata.uid) {
           references.push_back(reference);
         }
       }
-      context_.client->merge_patch(
-          type, ns, name,
-          {{"metadata",
-            {{"ownerReferences", references},
-             {"resourceVersion", current["metadata"]["resourceVersion"]}}}});
+      Json release = {{"ownerReferences", references},
+                      {"resourceVersion", current["metadata"]["resourceVersion"]}};
+      if (auto finalizers = without_revocation_finalizer(current)) {
+        release["finalizers"] = std::move(*finalizers);
+      }
+      context_.client->merge_patch(type, ns, name, {{"metadata", std::move(release)}});
     } catch (const kube::ApiError& e) {
       if (!kube::is_not_found(e)) throw;  // a Conflict retries the whole finalization
     }
@@ -869,8 +915,52 @@ runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
   return runtime::ReconcileResult::Done();
 }
 
+bool SecurityProfileReconciler::release_deleted_certificates(const runtime::ObjectKey& key,
+                                                             const Json* profile_object) {
+  api::SecurityProfile named;  // the generated names depend on the profile's name alone
+  named.metadata.name = key.name;
+  named.metadata.namespace_ = key.ns;
+  bool released = false;
+  for (const auto& name : {render::tls_secret_name(named), render::n32_secret_name(named)}) {
+    const auto secret = context_.stores.managed_secrets->get({key.ns, name});
+    if (!secret || runtime::find_at(*secret, {"metadata", "deletionTimestamp"}) == nullptr ||
+        !runtime::has_finalizer(*secret, render::kRevocationFinalizer)) {
+      continue;
+    }
+    const auto owner = controller_reference(*secret);
+    const std::string owner_uid =
+        owner && owner->kind == api::kSecurityProfileKind ? owner->uid : std::string{};
+    const bool profile_lives =
+        profile_object != nullptr && runtime::uid_of(*profile_object) == owner_uid &&
+        runtime::find_at(*profile_object, {"metadata", "deletionTimestamp"}) == nullptr;
+    if (policies::revocation_on_deletion(!owner_uid.empty(), profile_lives)) {
+      const auto domain = runtime::annotation_of(*secret, render::kIssuerAnnotation);
+      if (const auto leaf = secret_leaf(*secret); leaf && domain && !domain->empty()) {
+        const auto record = record_revocation(context_, *domain, *leaf, context_.now());
+        if (record == RevocationRecord::NotOurs) {
+          context_.events->record(*secret, runtime::EventType::Warning, "RevocationNotRecorded",
+                                  "the certificate of this deleted Secret is not revoked: the CRL "
+                                  "ConfigMap of trust domain " +
+                                      *domain + " is not the operator's");
+        }
+      }
+    }
+    let_go_of_revocation(*context_.client, *secret);  // a Conflict throws: retried
+    released = true;
+  }
+  return released;
+}
+
+void SecurityProfileReconciler::forget(const std::string& profile_uid) {
+  take_absence_check(profile_uid);
+  limiter_.forget(profile_uid);
+}
+
 runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::ObjectKey& key) {
   const auto object = context_.stores.profiles->get(key);
+  // Certificate Secrets being deleted are revoked (or not) and let go first; their deletion
+  // brings the key back.
+  if (release_deleted_certificates(key, object.get())) return runtime::ReconcileResult::Done();
   if (!object) return runtime::ReconcileResult::Done();
   const auto now = context_.now();
   // Parsed once, when it entered the cache (TypedStore::admit).
@@ -890,6 +980,15 @@ runtime::ReconcileResult SecurityProfileReconciler::reconcile(const runtime::Obj
                             api::to_json(status));
     throw runtime::TerminalError("InvalidSpec", "SecurityProfile " + key.ns + "/" + key.name +
                                                     " does not parse; see its status");
+  }
+  if (!policies::profile_finalizer_needed(profile->spec.deletion_policy,
+                                          runtime::has_finalizer(*object, kFinalizer))) {
+    // Delete: the garbage collector removes the generated objects (owner references), and
+    // their certificates are revoked through the Secrets' own finalizer.
+    if ((*object)["metadata"].contains("deletionTimestamp")) {
+      return runtime::ReconcileResult::Done();
+    }
+    return apply(*object, *profile, now);
   }
   return runtime::with_finalizer(*context_.client, kube::resources::security_profiles(), *object,
                                  kFinalizer, [&](runtime::FinalizerEvent event) {

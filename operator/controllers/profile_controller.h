@@ -48,6 +48,8 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
   SecurityProfileReconciler(Context context, std::shared_ptr<CaProvider> cas,
                             BundleNotifier bundle_changed);
   runtime::ReconcileResult reconcile(const runtime::ObjectKey& key) override;
+  // The profile is gone from the cache: drop what is remembered of it (by UID).
+  void forget(const std::string& profile_uid);
 
   // What one step did to its object, for status.
   struct Outcome {
@@ -80,6 +82,11 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
                                  std::chrono::system_clock::time_point now);
   runtime::ReconcileResult cleanup(const nlohmann::json& object,
                                    const api::SecurityProfile& profile);
+  // The key's certificate Secrets being deleted and still held by render::kRevocationFinalizer:
+  // each certificate revoked as policies::revocation_on_deletion says, then the finalizer
+  // removed. Whether any was.
+  bool release_deleted_certificates(const runtime::ObjectKey& key,
+                                    const nlohmann::json* profile_object);
   // The trust domain and the CA it accepted, or why the profile cannot be issued for.
   IssuerOrWhy resolve_issuer(const api::SecurityProfile& profile,
                              std::chrono::system_clock::time_point now) const;

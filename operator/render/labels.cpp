@@ -33,6 +33,12 @@ std::string profile_selector(std::string_view profile_name) {
          label_value(profile_name);
 }
 
+void mark_revocable(nlohmann::json& secret, std::string_view trust_domain) {
+  auto& metadata = secret["metadata"];
+  metadata["annotations"][std::string(kIssuerAnnotation)] = std::string(trust_domain);
+  metadata["finalizers"] = nlohmann::json::array({std::string(kRevocationFinalizer)});
+}
+
 namespace {
 
 nlohmann::json controller_reference(std::string_view kind, const std::string& name,

@@ -66,11 +66,11 @@ nlohmann::json n32_secret(const api::SecurityProfile& profile,
       {std::string(kTlsPrivateKeyKey), crypto::base64_encode(private_key_pem)},
       {std::string(kCaBundleKey), crypto::base64_encode(ca_bundle_pem)},
   };
-  return with_digests(
-      detail::make_object("Secret", n32_secret_name(profile), profile.metadata.namespace_,
-                          managed_labels(profile), owner_reference(profile), std::move(data),
-                          "kubernetes.io/tls"),
-      input_digest);
+  auto secret = detail::make_object("Secret", n32_secret_name(profile), profile.metadata.namespace_,
+                                    managed_labels(profile), owner_reference(profile),
+                                    std::move(data), "kubernetes.io/tls");
+  mark_revocable(secret, n32_trust_domain(profile).value_or(""));
+  return with_digests(std::move(secret), input_digest);
 }
 
 }  // namespace secprov::render

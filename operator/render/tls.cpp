@@ -29,9 +29,11 @@ nlohmann::json tls_secret(const api::SecurityProfile& profile, const TlsMaterial
       {std::string(kTlsPrivateKeyKey), crypto::base64_encode(material.private_key_pem)},
       {std::string(kCaBundleKey), crypto::base64_encode(material.ca_bundle_pem)},
   };
-  return detail::make_object("Secret", tls_secret_name(profile), profile.metadata.namespace_,
-                             managed_labels(profile), owner_reference(profile), std::move(data),
-                             "kubernetes.io/tls");
+  auto secret = detail::make_object("Secret", tls_secret_name(profile), profile.metadata.namespace_,
+                                    managed_labels(profile), owner_reference(profile),
+                                    std::move(data), "kubernetes.io/tls");
+  mark_revocable(secret, profile.spec.trust_domain_ref.name);
+  return secret;
 }
 
 nlohmann::json trust_bundle_config_map(std::string_view trust_domain, std::string_view ns,

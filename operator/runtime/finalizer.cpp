@@ -18,6 +18,12 @@ void patch_finalizers(kube::Client& client, const kube::ResourceType& type, cons
 
 }  // namespace
 
+bool has_finalizer(const Json& object, std::string_view finalizer) {
+  const auto* finalizers = find_at(object, {"metadata", "finalizers"});
+  return finalizers != nullptr && finalizers->is_array() &&
+         std::find(finalizers->begin(), finalizers->end(), Json(finalizer)) != finalizers->end();
+}
+
 ReconcileResult with_finalizer(kube::Client& client, const kube::ResourceType& type,
                                const Json& object, std::string_view finalizer,
                                const std::function<ReconcileResult(FinalizerEvent)>& reconcile) {

@@ -23,6 +23,9 @@ namespace secprov::runtime {
 
 enum class FinalizerEvent { Apply, Cleanup };
 
+// Whether metadata.finalizers holds `finalizer`.
+bool has_finalizer(const Json& object, std::string_view finalizer);
+
 ReconcileResult with_finalizer(kube::Client& client, const kube::ResourceType& type,
                                const Json& object, std::string_view finalizer,
                                const std::function<ReconcileResult(FinalizerEvent)>& reconcile);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -164,6 +165,47 @@ TEST_F(CrlTest, PublishedSignedServedAndListsReplacedAndDeletedCertificates) {
   }
   EXPECT_TRUE(serials.contains(original.serial_hex()));
   EXPECT_TRUE(serials.contains(last.serial_hex()));
+}
+
+// Delete needs no finalizer on the profile: the garbage collector deletes the Secret, whose own
+// finalizer holds it until the operator has revoked its certificate, even when the operator
+// was down while the profile went.
+TEST_F(CrlTest, AProfileDeletedWhileTheOperatorIsDownHasItsCertificateRevokedOnItsReturn) {
+  start_operator("op");
+  create_trust_domain();
+  std::string output;
+  ASSERT_EQ(apply_yaml(profile_yaml("smf"), &output), 0) << output;
+  ASSERT_TRUE(eventually([&] { return profile_condition("smf", "Ready", "True"); }, 60s))
+      << operators_[0]->log();
+  EXPECT_FALSE(profile("smf")["metadata"].contains("finalizers")) << profile("smf").dump();
+  const auto held = secret("smf-tls");
+  EXPECT_EQ(held["metadata"]["finalizers"], Json::array({"secprov.io/revoke"}));
+  EXPECT_EQ(held["metadata"]["annotations"]["secprov.io/issuer"], trust_domain_);
+  const auto issued = leaf_of("smf-tls");
+
+  operators_[0]->signal(SIGTERM);
+  ASSERT_TRUE(operators_[0]->wait_for(15s).has_value());
+  client_->remove(resources::security_profiles(), namespace_, "smf");
+  // The garbage collector deletes the Secret; its finalizer keeps it while nobody revokes.
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto current = client_->get(resources::secrets(), namespace_, "smf-tls");
+        return current["metadata"].contains("deletionTimestamp");
+      },
+      60s));
+  EXPECT_TRUE(eventually([&] { return gone(resources::config_maps(), "smf-security"); }, 60s));
+  EXPECT_FALSE(gone(resources::secrets(), "smf-tls"));
+
+  start_operator("op");
+  ASSERT_TRUE(eventually([&] { return gone(resources::secrets(), "smf-tls"); }, 60s))
+      << operators_[1]->log();
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto crl = published();
+        return crl && crl->revokes(issued);
+      },
+      60s))
+      << operators_[1]->log();
 }
 
 TEST_F(CrlTest, WithoutBaseUrlNoDistributionPointButTheCrlIsStillPublished) {

@@ -72,8 +72,8 @@ TEST_F(EchoTest, OwnWritesDoNotWakeAProfileAgainButSomeoneElsesEditDoes) {
         << operators_[0]->log();
   }
   ASSERT_TRUE(eventually([&] { return settled(last); }));
-  // Two passes a profile are needed: one adds the finalizer, the one its event brings writes
-  // the Secret, the ConfigMap and the status. The echo of the status write never brings another
+  // One pass a profile is needed (deletionPolicy Delete takes no finalizer): it writes the
+  // Secret, the ConfigMap and the status. The echo of the status write never brings another
   // (the predicate, asserted below), nor do the echoes of the Secret and ConfigMap writes,
   // whether their watch event comes before or after the write's answer; a write refused for a
   // stale resourceVersion brings a retry. How many passes that makes is a benchmark figure

@@ -211,6 +211,10 @@ TEST_F(ProfileTest, DeletionDeletesOrRetainsPerPolicy) {
   const auto retained = secret("nef-tls");
   EXPECT_FALSE(retained["metadata"].contains("ownerReferences") &&
                !retained["metadata"]["ownerReferences"].empty());
+  // Kept in use: its revocation finalizer went with its owner reference.
+  EXPECT_FALSE(retained["metadata"].contains("finalizers") &&
+               !retained["metadata"]["finalizers"].empty())
+      << retained["metadata"].dump();
   EXPECT_FALSE(gone(resources::config_maps(), "nef-security"));
   // No profile uses the trust domain in this namespace any more: its bundle goes.
   EXPECT_TRUE(eventually([&] { return gone(resources::config_maps(), trust_domain_ + "-ca"); }));

@@ -670,7 +670,10 @@ TEST_F(RbacProofTest, EachRuleIsNeeded) {
       {"Role", served_role, served_, "securityprofiles", false, "watch", "secprov.io", served_,
        nothing, nothing},
       {"Role", served_role, served_, "securityprofiles", false, "patch", "secprov.io", served_,
-       nothing, [&] { new_profile(unique("fin")); }},
+       nothing,
+       [&] {  // a Retain profile's finalizer (Delete needs none)
+         new_profile(unique("fin"), "  deletionPolicy: Retain\n");
+       }},
       {"Role", served_role, served_, "securityprofiles/status", false, "update", "secprov.io",
        served_, nothing, [&] { new_profile(unique("st")); }},
       {"Role", served_role, served_, "secrets", false, "get", "", served_, nothing,
@@ -708,9 +711,11 @@ TEST_F(RbacProofTest, EachRuleIsNeeded) {
                               {{"data", {{"security.yaml", "tampered"}}}});
        }},
       {"Role", served_role, served_, "configmaps", false, "delete", "", served_, nothing,
-       [&] {  // a deleted profile's ConfigMap goes with it (deletionPolicy: Delete)
+       [&] {  // the trust bundle of a domain the namespace's last profile of it left
+         const auto td = new_trust_domain(unique("cd"));
          const auto name = unique("cd");
-         new_profile(name, "  deletionPolicy: Delete\n");
+         std::string out;
+         EXPECT_EQ(apply_yaml(profile_yaml(name, td), &out, served_), 0) << out;
          EXPECT_TRUE(eventually([&] { return ready(served_, name); }, std::chrono::seconds(30)));
          client_->remove(resources::security_profiles(), served_, name);
        }},

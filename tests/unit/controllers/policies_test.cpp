@@ -94,6 +94,26 @@ TEST(PoliciesTest, RevokesOnlyACertificateWhoseKeyWasEditedAndOfTheCurrentCa) {
   EXPECT_FALSE(revocation_on_replacement(true, false).has_value());
 }
 
+// The certificate of a Secret being deleted: revoked only when nobody is to use it again.
+TEST(PoliciesTest, ADeletedSecretsCertificateIsRevokedOnlyWhenItsProfileIsGone) {
+  const auto gone = revocation_on_deletion(/*controlled_by_a_profile=*/true,
+                                           /*profile_lives=*/false);
+  ASSERT_TRUE(gone.has_value());
+  EXPECT_EQ(gone->reason, "ProfileDeleted");
+  // Deleted by someone while its profile lives: issued again, the old one may still be served.
+  EXPECT_FALSE(revocation_on_deletion(true, true).has_value());
+  // Released by a Retain deletion: it stays in use.
+  EXPECT_FALSE(revocation_on_deletion(false, false).has_value());
+}
+
+TEST(PoliciesTest, OnlyRetainOrAFinalizerAlreadyHeldGuardsAProfilesDeletion) {
+  EXPECT_FALSE(profile_finalizer_needed(api::DeletionPolicy::Delete, false));
+  EXPECT_TRUE(profile_finalizer_needed(api::DeletionPolicy::Retain, false));
+  // Held from an earlier version, or from a time it was Retain: kept to guard its deletion.
+  EXPECT_TRUE(profile_finalizer_needed(api::DeletionPolicy::Delete, true));
+  EXPECT_TRUE(profile_finalizer_needed(api::DeletionPolicy::Retain, true));
+}
+
 // A trust domain's key pair issues only when its status accepts it, with one exception that
 // is not a refusal: the instant between a rotation's promotion and its status saying so.
 TEST(PoliciesTest, TheCachesAbsenceIsTrustedOnlyOnAFirstProvisioningWithoutAConflict) {

@@ -22,6 +22,7 @@
 #include "crypto/encoding.h"
 #include "crypto/key.h"
 #include "kube/errors.h"
+#include "render/trust_domain.h"
 #include "runtime/events.h"
 #include "unit/controllers/cached_profile.h"
 #include "unit/controllers/ready_trust_domain.h"
@@ -82,6 +83,7 @@ class World {
     api_.intercept([this](const Request& r) -> std::optional<kube::HttpResponse> {
       if (r.path == kStatusPath) return answer_status(r);
       if (r.method == "DELETE") return answer_delete(r);
+      if (r.method == "PATCH") return answer_last_finalizer_removed(r);
       return std::nullopt;
     });
     client_ = api_.client();
@@ -130,6 +132,7 @@ class World {
 
   // The profile as the API server has it.
   Json profile() const { return api_.object(kProfilePath).value(); }
+  std::optional<Json> profile_if_present() const { return api_.object(kProfilePath); }
   // Stores the profile in the API and, as its reflector would deliver it, in the cache.
   void put_profile(Json profile) {
     api_.put_object(kProfilePath, std::move(profile));
@@ -143,9 +146,33 @@ class World {
   // What the reflectors deliver once every write so far is seen: the profile with its status,
   // the managed Secrets (data replaced by digests) and the managed ConfigMaps.
   void sync_caches() {
-    put_profile(profile());
+    if (const auto current = api_.object(kProfilePath)) put_profile(*current);
     sync(kCore + "secrets/", *context_.stores.managed_secrets, true);
     sync(kCore + "configmaps/", *context_.stores.managed_config_maps, false);
+  }
+
+  // The profile deleted without a finalizer: gone from the API and the cache at once.
+  void remove_profile() {
+    api_.erase(kProfilePath);
+    context_.stores.profiles->erase({"5gc", "amf"});
+    context_.stores.typed_profiles->erase({"5gc", "amf"});
+  }
+  // Someone (the garbage collector, a user) deletes an object its finalizers hold.
+  void delete_held(const std::string& resource, const std::string& name) {
+    auto object = get(resource, name).value();
+    ASSERT_FALSE(object["metadata"].value("finalizers", Json::array()).empty());
+    object["metadata"]["deletionTimestamp"] = "2026-03-01T00:10:00Z";
+    put(resource, std::move(object));
+  }
+  // Serials the trust domain's CRL ConfigMap records.
+  std::set<std::string> revoked_serials() const {
+    std::set<std::string> out;
+    if (const auto crl = api_.object("/api/v1/namespaces/secprov-system/configmaps/td-crl")) {
+      for (const auto& revocation : render::recorded_revocations(*crl)) {
+        out.insert(revocation.serial_hex);
+      }
+    }
+    return out;
   }
 
   // An object of "secrets" or "configmaps" in the API (not in the caches until sync_caches).
@@ -265,16 +292,35 @@ class World {
     return {200, {{"content-type", "application/json"}}, body.dump()};
   }
 
-  // The fake API has no DELETE: this one honours a uid precondition, as the API server does.
+  // DELETE as the API server does it: a uid precondition honoured, and an object its
+  // finalizers hold kept, marked as being deleted, and returned.
   std::optional<kube::HttpResponse> answer_delete(const Request& r) {
-    const auto current = api_.object(r.path);
+    auto current = api_.object(r.path);
     if (!current) return runtime::testing::FakeApi::status(404, "NotFound", r.path);
     const auto uid = r.body.value("preconditions", Json::object()).value("uid", std::string{});
     if (!uid.empty() && uid != (*current)["metadata"].value("uid", std::string{})) {
       return runtime::testing::FakeApi::status(409, "Conflict", "Precondition failed: UID");
     }
+    if (!(*current)["metadata"].value("finalizers", Json::array()).empty()) {
+      (*current)["metadata"]["deletionTimestamp"] = "2026-03-01T00:10:00Z";
+      api_.put_object(r.path, std::move(*current));
+      return ok(api_.object(r.path).value());
+    }
     api_.erase(r.path);
     return ok(Json{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Success"}});
+  }
+  // A patch that removes the last finalizer of an object being deleted deletes it.
+  std::optional<kube::HttpResponse> answer_last_finalizer_removed(const Request& r) {
+    auto current = api_.object(r.path);
+    if (!current || !(*current)["metadata"].contains("deletionTimestamp")) return std::nullopt;
+    const auto sent = r.body.value("metadata", Json::object()).value("resourceVersion", Json());
+    if (sent.is_string() && sent != (*current)["metadata"]["resourceVersion"]) {
+      return runtime::testing::FakeApi::status(409, "Conflict", "the object has been modified");
+    }
+    current->merge_patch(r.body);
+    if (!(*current)["metadata"].value("finalizers", Json::array()).empty()) return std::nullopt;
+    api_.erase(r.path);
+    return ok(*current);
   }
 
   runtime::testing::FakeApi api_;
@@ -355,8 +401,29 @@ std::function<void(World&)> deleted(bool with_foreign_object) {
   };
 }
 
+// deletionPolicy Delete, as a profile is created: no finalizer (the earlier cases' base
+// profile holds one, as written by an earlier version).
+void delete_policy_without_finalizer(Json& profile) {
+  profile["spec"]["deletionPolicy"] = "Delete";
+  profile["metadata"].erase("finalizers");
+}
+
+// Provisioned (the leaf's serial noted), then `profile_change` (the profile deleted, replaced
+// by one of the same name, or nothing), then the TLS Secret deleted while its finalizer holds it.
+std::function<void(World&)> tls_secret_deleted_after(std::function<void(World&)> profile_change) {
+  return [profile_change = std::move(profile_change)](World& w) {
+    provisioned(w);
+    w.notes["serial"] = w.leaf().value().serial_hex();
+    profile_change(w);
+    w.delete_held("secrets", "amf-tls");
+    w.sync_caches();
+  };
+}
+
 void expect_finalizer_removed(const World& w) {
-  const auto finalizers = w.profile()["metadata"].value("finalizers", Json::array());
+  const auto profile = w.profile_if_present();
+  if (!profile) return;  // its last finalizer removed: gone, as on the API server
+  const auto finalizers = (*profile)["metadata"].value("finalizers", Json::array());
   EXPECT_EQ(std::count(finalizers.begin(), finalizers.end(), Json(kCleanup)), 0);
 }
 
@@ -389,6 +456,10 @@ void expect_released_not_deleted(const World& w) {
     for (const auto& reference : (*object)["metadata"].value("ownerReferences", Json::array())) {
       EXPECT_NE(reference.value("uid", ""), "profile-uid");
     }
+    // Kept in use: its later deletion must not wait for a revocation.
+    EXPECT_FALSE((*object)["metadata"].contains("finalizers") &&
+                 !(*object)["metadata"]["finalizers"].empty())
+        << (*object)["metadata"]["finalizers"].dump();
   }
   expect_finalizer_removed(w);
 }
@@ -547,7 +618,9 @@ std::vector<Case> cases() {
                p["spec"]["sbi"]["tls"]["mode"] = "Disabled";
              });
            },
-       .writes = {"DELETE secrets/amf-tls", "PATCH configmaps/amf-security", kStatus},
+       // The DELETE, then its revocation finalizer let go (not revoked: the profile lives).
+       .writes = {"DELETE secrets/amf-tls", "PATCH secrets/amf-tls",
+                  "PATCH configmaps/amf-security", kStatus},
        .conditions = kReady,
        .events = {},
        .requeue = kNoRequeue,
@@ -742,8 +815,8 @@ std::vector<Case> cases() {
       {.name = "DeletionWithDeleteRemovesOwnedObjects",
        .spec = [](Json& p) { p["spec"]["deletionPolicy"] = "Delete"; },
        .existing = deleted(false),
-       .writes = {"DELETE secrets/amf-tls", "DELETE configmaps/amf-security", kFinalizerPatch,
-                  kCrlRecord},
+       .writes = {"DELETE secrets/amf-tls", "PATCH secrets/amf-tls",
+                  "DELETE configmaps/amf-security", kFinalizerPatch, kCrlRecord},
        .conditions = {},
        .events = {},
        .requeue = kNoRequeue,
@@ -751,8 +824,8 @@ std::vector<Case> cases() {
       {.name = "DeletionWithDeleteLeavesAForeignObject",
        .spec = [](Json& p) { p["spec"]["deletionPolicy"] = "Delete"; },
        .existing = deleted(true),
-       .writes = {"DELETE secrets/amf-tls", "DELETE configmaps/amf-security", kFinalizerPatch,
-                  kCrlRecord},
+       .writes = {"DELETE secrets/amf-tls", "PATCH secrets/amf-tls",
+                  "DELETE configmaps/amf-security", kFinalizerPatch, kCrlRecord},
        .conditions = {},
        .events = {"NotOwned"},
        .requeue = kNoRequeue,
@@ -760,6 +833,79 @@ std::vector<Case> cases() {
            [](const World& w, std::size_t mark) {
              expect_deleted_with_uid_preconditions(w, mark);
              expect_foreign_secret_untouched(w);
+           }},
+      {.name = "ADeleteProfileNeedsNoFinalizer",
+       .spec = delete_policy_without_finalizer,
+       .existing = {},
+       .writes = {"POST secrets/amf-tls", "POST configmaps/amf-security", kStatus},
+       .conditions = kReady,
+       .events = {"Issued"},
+       .requeue = kAtRenewal,
+       .check =
+           [](const World& w, std::size_t) {
+             EXPECT_FALSE(w.profile()["metadata"].contains("finalizers"));
+             const auto secret = w.get("secrets", "amf-tls").value();
+             EXPECT_EQ(secret["metadata"]["finalizers"], Json::array({"secprov.io/revoke"}));
+             EXPECT_EQ(secret["metadata"]["annotations"]["secprov.io/issuer"], "td");
+           }},
+      {.name = "ARetainProfileGetsItsFinalizerFirst",
+       .spec =
+           [](Json& p) {
+             p["spec"]["deletionPolicy"] = "Retain";
+             p["metadata"].erase("finalizers");
+           },
+       .existing = {},
+       .writes = {kFinalizerPatch},
+       .conditions = {},
+       .events = {},
+       .requeue = kNoRequeue,
+       .check =
+           [](const World& w, std::size_t) {
+             EXPECT_EQ(w.profile()["metadata"]["finalizers"], Json::array({kCleanup}));
+             EXPECT_FALSE(w.get("secrets", "amf-tls").has_value());
+           }},
+      // Delete without a profile finalizer: the garbage collector deletes the Secret after the
+      // profile, its finalizer holds it, and the pass its event brings revokes the certificate.
+      {.name = "ADeletedProfilesCertificateIsRevokedBeforeItsSecretGoes",
+       .spec = delete_policy_without_finalizer,
+       .existing = tls_secret_deleted_after([](World& w) { w.remove_profile(); }),
+       .writes = {kCrlRecord, "PATCH secrets/amf-tls"},
+       .conditions = {},
+       .events = {},
+       .requeue = kNoRequeue,
+       .check =
+           [](const World& w, std::size_t) {
+             EXPECT_EQ(w.revoked_serials(), std::set<std::string>{w.notes.at("serial")});
+             EXPECT_FALSE(w.get("secrets", "amf-tls").has_value());
+           }},
+      // The profile lives on: its Secret deleted by someone is let go, its certificate not
+      // revoked (the NF may still serve it until the next one arrives).
+      {.name = "ALiveProfilesDeletedSecretIsLetGoNotRevoked",
+       .spec = delete_policy_without_finalizer,
+       .existing = tls_secret_deleted_after([](World&) {}),
+       .writes = {"PATCH secrets/amf-tls"},
+       .conditions = kReady,
+       .events = {},
+       .requeue = kNoRequeue,
+       .check =
+           [](const World& w, std::size_t) {
+             EXPECT_TRUE(w.revoked_serials().empty());
+             EXPECT_FALSE(w.get("secrets", "amf-tls").has_value());
+           }},
+      // The same Secret under a profile of the same name but another UID (the old one deleted,
+      // a new one created): the old profile's certificate is revoked.
+      {.name = "ADeletedSecretOfAnEarlierProfileOfTheNameIsRevoked",
+       .spec = delete_policy_without_finalizer,
+       .existing = tls_secret_deleted_after([](World& w) {
+         w.edit_profile([](Json& p) { p["metadata"]["uid"] = "new-profile-uid"; });
+       }),
+       .writes = {kCrlRecord, "PATCH secrets/amf-tls"},
+       .conditions = kReady,
+       .events = {},
+       .requeue = kNoRequeue,
+       .check =
+           [](const World& w, std::size_t) {
+             EXPECT_EQ(w.revoked_serials(), std::set<std::string>{w.notes.at("serial")});
            }},
       {.name = "DeletionWithRetainReleasesOwnedObjects",
        .spec = [](Json& p) { p["spec"]["deletionPolicy"] = "Retain"; },
@@ -874,7 +1020,9 @@ std::vector<Case> cases() {
                p["spec"]["sbi"]["tls"]["mode"] = "Disabled";
              });
            },
-       .writes = {"DELETE secrets/amf-tls", "PATCH configmaps/amf-security", kStatus},
+       // The DELETE, then its revocation finalizer let go (not revoked: the profile lives).
+       .writes = {"DELETE secrets/amf-tls", "PATCH secrets/amf-tls",
+                  "PATCH configmaps/amf-security", kStatus},
        .conditions = {kReady[0], {"Enforced", "True", "NativelyEnforced"}},
        .events = {},
        .requeue = kNoRequeue,

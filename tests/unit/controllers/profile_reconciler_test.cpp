@@ -161,11 +161,15 @@ TEST_F(ProfileReconcilerTest, ForeignObjectWithAGeneratedNameLeavesNothingWritte
     EXPECT_TRUE(kube::is_already_exists(e)) << e.what();  // an error: retried with backoff
   }
   const auto first = object_writes();
-  ASSERT_EQ(first.size(), 3u);
+  ASSERT_EQ(first.size(), 4u);
   EXPECT_EQ(first[0].method, "POST");  // the Secret
   EXPECT_EQ(first[1].method, "POST");  // the ConfigMap: AlreadyExists
   EXPECT_EQ(first[2].method, "DELETE");
   EXPECT_EQ(first[2].path, "/api/v1/namespaces/5gc/secrets/amf-tls");
+  // Its revocation finalizer let go at once (the certificate was never used: not revoked).
+  EXPECT_EQ(first[3].method, "PATCH");
+  EXPECT_EQ(first[3].path, "/api/v1/namespaces/5gc/secrets/amf-tls");
+  EXPECT_EQ(first[3].body["metadata"]["finalizers"], Json::array());
   EXPECT_FALSE(api_.object("/api/v1/namespaces/5gc/secrets/amf-tls").has_value());
   EXPECT_EQ(api_.object("/api/v1/namespaces/5gc/configmaps/amf-security").value()["data"]["mine"],
             "yes");

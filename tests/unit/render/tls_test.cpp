@@ -51,7 +51,18 @@ TEST(TlsSecret, OnlyOwnedFields) {
   for (const auto& [k, v] : s["metadata"].items()) meta.push_back(k);
   EXPECT_EQ(top, (std::vector<std::string>{"apiVersion", "data", "kind", "metadata", "type"}));
   // Digest annotations are added by ProfilePlan (render/profile.h).
-  EXPECT_EQ(meta, (std::vector<std::string>{"labels", "name", "namespace", "ownerReferences"}));
+  EXPECT_EQ(meta, (std::vector<std::string>{"annotations", "finalizers", "labels", "name",
+                                            "namespace", "ownerReferences"}));
+}
+
+// Its deletion waits for the operator, which revokes the certificate in the issuing domain
+// when the profile is gone (controllers: release_deleted_certificates).
+TEST(TlsSecret, IsHeldForRevocationAndNamesItsIssuer) {
+  const auto p = parse(profile_doc());
+  const json s = tls_secret(p, kMaterial);
+  EXPECT_EQ(s["metadata"]["finalizers"], json::array({std::string(kRevocationFinalizer)}));
+  EXPECT_EQ(s["metadata"]["annotations"],
+            json({{std::string(kIssuerAnnotation), p.spec.trust_domain_ref.name}}));
 }
 
 TEST(TlsSecret, DataFollowsTheMaterial) {

@@ -43,6 +43,13 @@ class FinalizerTest : public ::testing::Test {
   std::shared_ptr<kube::Client> client_ = api_.client();
 };
 
+TEST(HasFinalizer, FindsOnlyThatFinalizer) {
+  EXPECT_TRUE(has_finalizer(Json{{"metadata", {{"finalizers", {"a", kFinalizer}}}}}, kFinalizer));
+  EXPECT_FALSE(has_finalizer(Json{{"metadata", {{"finalizers", {"a"}}}}}, kFinalizer));
+  EXPECT_FALSE(has_finalizer(Json{{"metadata", Json::object()}}, kFinalizer));
+  EXPECT_FALSE(has_finalizer(Json{{"metadata", {{"finalizers", kFinalizer}}}}, kFinalizer));
+}
+
 TEST_F(FinalizerTest, ALiveObjectWithoutTheFinalizerGetsItAndNoApplyYet) {
   std::vector<FinalizerEvent> seen;
   const auto result = run(stored({{"finalizers", {"other.io/keep"}}}), seen);
