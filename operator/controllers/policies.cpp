@@ -128,6 +128,10 @@ std::optional<Reason> revocation_on_deletion(bool controlled_by_a_profile, bool 
                 "the profile that owned the certificate is deleted: the certificate is revoked"};
 }
 
+bool revocation_hold_orphaned(bool controlled_by_a_profile, bool a_profile_of_its_name_lives) {
+  return !controlled_by_a_profile && !a_profile_of_its_name_lives;
+}
+
 std::string issuance_reason(bool had_certificate, bool repairing,
                             const std::optional<Reason>& trigger) {
   if (!had_certificate) return "Issued";

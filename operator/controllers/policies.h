@@ -84,6 +84,11 @@ bool profile_finalizer_needed(api::DeletionPolicy policy, bool holds_finalizer);
 // may still have mounted is not cut off before its successor arrives. A Secret no profile
 // controls (released by a Retain deletion) stays in use: not revoked either.
 std::optional<Reason> revocation_on_deletion(bool controlled_by_a_profile, bool profile_lives);
+// A certificate Secret no profile controls any more, and whose profile is gone or going (it
+// was deleted with propagation Orphan), is left in place and in use: its revocation finalizer,
+// which nothing would remove at its deletion, is let go. While a profile of its name lives, it
+// is that profile's to adopt, and the finalizer stays.
+bool revocation_hold_orphaned(bool controlled_by_a_profile, bool a_profile_of_its_name_lives);
 
 // The Event reason of an issuance: Issued (no certificate before), Reissued (repairing drift
 // or another trigger), Renewed (renewal due).

@@ -259,13 +259,23 @@ void SecurityProfileReconciler::read_uncached(const api::SecurityProfile& profil
 // controller. Only the ownerReference is written; the content is judged afterwards.
 void SecurityProfileReconciler::claim(Target& target, const Pass& pass) {
   if (target.ownership != Ownership::Released) return;
-  auto references = (*target.current)["metadata"].value("ownerReferences", Json::array());
+  const auto& current = *target.current;
+  auto references = current["metadata"].value("ownerReferences", Json::array());
   references.push_back(render::owner_reference(pass.profile));
-  auto updated = context_.client->merge_patch(
-      target.type, pass.profile.metadata.namespace_, target.name,
-      {{"metadata",
-        {{"ownerReferences", references},
-         {"resourceVersion", (*target.current)["metadata"]["resourceVersion"]}}}});
+  Json metadata = {{"ownerReferences", references},
+                   {"resourceVersion", current["metadata"]["resourceVersion"]}};
+  if (target.type == kube::resources::secrets() &&
+      target.name == render::tls_secret_name(pass.profile) &&
+      !runtime::has_finalizer(current, render::kRevocationFinalizer)) {
+    // Released without it (Retain): its deletion waits for the revocation again.
+    auto finalizers = current["metadata"].value("finalizers", Json::array());
+    finalizers.push_back(render::kRevocationFinalizer);
+    metadata["finalizers"] = std::move(finalizers);
+    metadata["annotations"] = {
+        {std::string(render::kIssuerAnnotation), pass.profile.spec.trust_domain_ref.name}};
+  }
+  auto updated = context_.client->merge_patch(target.type, pass.profile.metadata.namespace_,
+                                              target.name, {{"metadata", std::move(metadata)}});
   target.current = std::make_shared<const Json>(
       target.kind == "Secret" ? strip_secret_data(std::move(updated)) : std::move(updated));
   target.ownership = Ownership::Ours;
@@ -923,16 +933,21 @@ bool SecurityProfileReconciler::release_deleted_certificates(const runtime::Obje
   bool released = false;
   for (const auto& name : {render::tls_secret_name(named), render::n32_secret_name(named)}) {
     const auto secret = context_.stores.managed_secrets->get({key.ns, name});
-    if (!secret || runtime::find_at(*secret, {"metadata", "deletionTimestamp"}) == nullptr ||
-        !runtime::has_finalizer(*secret, render::kRevocationFinalizer)) {
-      continue;
-    }
+    if (!secret || !runtime::has_finalizer(*secret, render::kRevocationFinalizer)) continue;
     const auto owner = controller_reference(*secret);
     const std::string owner_uid =
         owner && owner->kind == api::kSecurityProfileKind ? owner->uid : std::string{};
-    const bool profile_lives =
-        profile_object != nullptr && runtime::uid_of(*profile_object) == owner_uid &&
+    const bool a_profile_lives =
+        profile_object != nullptr &&
         runtime::find_at(*profile_object, {"metadata", "deletionTimestamp"}) == nullptr;
+    if (runtime::find_at(*secret, {"metadata", "deletionTimestamp"}) == nullptr) {
+      if (policies::revocation_hold_orphaned(!owner_uid.empty(), a_profile_lives)) {
+        let_go_of_revocation(*context_.client, *secret);
+        released = true;
+      }
+      continue;
+    }
+    const bool profile_lives = a_profile_lives && runtime::uid_of(*profile_object) == owner_uid;
     if (policies::revocation_on_deletion(!owner_uid.empty(), profile_lives)) {
       const auto domain = runtime::annotation_of(*secret, render::kIssuerAnnotation);
       if (const auto leaf = secret_leaf(*secret); leaf && domain && !domain->empty()) {

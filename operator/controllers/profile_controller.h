@@ -82,9 +82,9 @@ class SecurityProfileReconciler final : public runtime::Reconciler {
                                  std::chrono::system_clock::time_point now);
   runtime::ReconcileResult cleanup(const nlohmann::json& object,
                                    const api::SecurityProfile& profile);
-  // The key's certificate Secrets being deleted and still held by render::kRevocationFinalizer:
-  // each certificate revoked as policies::revocation_on_deletion says, then the finalizer
-  // removed. Whether any was.
+  // The key's certificate Secrets held by render::kRevocationFinalizer: one being deleted has
+  // its certificate revoked as policies::revocation_on_deletion says, then the finalizer
+  // removed; one orphaned (policies::revocation_hold_orphaned) only the latter. Whether any was.
   bool release_deleted_certificates(const runtime::ObjectKey& key,
                                     const nlohmann::json* profile_object);
   // The trust domain and the CA it accepted, or why the profile cannot be issued for.

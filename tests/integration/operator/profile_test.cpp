@@ -220,6 +220,34 @@ TEST_F(ProfileTest, DeletionDeletesOrRetainsPerPolicy) {
   EXPECT_TRUE(eventually([&] { return gone(resources::config_maps(), trust_domain_ + "-ca"); }));
 }
 
+// kubectl delete --cascade=orphan: the garbage collector removes the owner references and
+// deletes nothing; the Secret stays in use, so its revocation finalizer is let go (nothing
+// would remove it at a later deletion) and its certificate is not revoked.
+TEST_F(ProfileTest, AProfileDeletedWithPropagationOrphanLeavesItsSecretInUseAndUnheld) {
+  create_trust_domain();
+  start_operator("op");
+  ASSERT_EQ(apply_yaml(profile_yaml("udr")), 0);
+  ASSERT_TRUE(eventually([&] { return ready("udr"); }, std::chrono::seconds(60)))
+      << operators_[0]->log();
+  ASSERT_EQ(secret("udr-tls")["metadata"]["finalizers"], Json::array({"secprov.io/revoke"}));
+  std::string output;
+  ASSERT_EQ(
+      kubectl("delete -n " + namespace_ + " securityprofile udr --cascade=orphan --timeout=60s",
+              &output),
+      0)
+      << output;
+  EXPECT_TRUE(eventually([&] {
+    const auto kept = secret("udr-tls");
+    return kept["metadata"].value("ownerReferences", Json::array()).empty() &&
+           kept["metadata"].value("finalizers", Json::array()).empty();
+  })) << secret("udr-tls")["metadata"].dump()
+      << operators_[0]->log();
+  EXPECT_FALSE(gone(resources::config_maps(), "udr-security"));
+  // Deleting it now is not held.
+  client_->remove(resources::secrets(), namespace_, "udr-tls");
+  EXPECT_TRUE(eventually([&] { return gone(resources::secrets(), "udr-tls"); }));
+}
+
 TEST_F(ProfileTest, TheSchemaRejectsEachInvalidSampleNamingTheField) {
   const std::map<std::string, std::string> expected_field = {
       {"tls-1.1.yaml", "minVersion"},          {"cbc-suite.yaml", "tls12CipherSuites"},

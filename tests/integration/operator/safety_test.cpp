@@ -273,6 +273,8 @@ TEST_F(SafetyTest, RetainedObjectsAreAdoptedByAProfileOfTheSameName) {
       << output;
   const auto retained = secret("pcf-tls");
   ASSERT_TRUE(retained["metadata"].value("ownerReferences", Json::array()).empty());
+  // Kept in use: its deletion would not wait for a revocation.
+  EXPECT_TRUE(retained["metadata"].value("finalizers", Json::array()).empty());
 
   ASSERT_EQ(apply_yaml(profile_yaml("pcf", "  driftPolicy: Report\n")), 0);
   ASSERT_TRUE(eventually(
@@ -287,6 +289,9 @@ TEST_F(SafetyTest, RetainedObjectsAreAdoptedByAProfileOfTheSameName) {
   ASSERT_EQ(adopted["metadata"]["ownerReferences"].size(), 1u);
   EXPECT_EQ(adopted["metadata"]["ownerReferences"][0]["uid"], uid);
   EXPECT_EQ(adopted["data"]["tls.crt"], retained["data"]["tls.crt"]) << "adoption reissued";
+  // The new profile (Delete) holds its certificate's revocation through the Secret again.
+  EXPECT_EQ(adopted["metadata"]["finalizers"], Json::array({"secprov.io/revoke"}));
+  EXPECT_FALSE(profile("pcf")["metadata"].contains("finalizers"));
   for (const auto& f : findings("pcf"))
     EXPECT_NE(f["field"], "metadata.ownerReferences") << f.dump();
   EXPECT_EQ(config_map("pcf-security")["metadata"]["ownerReferences"][0]["uid"], uid);

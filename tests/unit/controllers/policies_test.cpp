@@ -106,6 +106,16 @@ TEST(PoliciesTest, ADeletedSecretsCertificateIsRevokedOnlyWhenItsProfileIsGone) 
   EXPECT_FALSE(revocation_on_deletion(false, false).has_value());
 }
 
+TEST(PoliciesTest, AnOrphanedCertificateSecretIsLetGoOnceNoProfileOfItsNameLives) {
+  EXPECT_TRUE(revocation_hold_orphaned(/*controlled_by_a_profile=*/false,
+                                       /*a_profile_of_its_name_lives=*/false));
+  // A profile of its name lives: it adopts the Secret, which stays held.
+  EXPECT_FALSE(revocation_hold_orphaned(false, true));
+  // Controlled: its owner's deletion (or its own) decides.
+  EXPECT_FALSE(revocation_hold_orphaned(true, false));
+  EXPECT_FALSE(revocation_hold_orphaned(true, true));
+}
+
 TEST(PoliciesTest, OnlyRetainOrAFinalizerAlreadyHeldGuardsAProfilesDeletion) {
   EXPECT_FALSE(profile_finalizer_needed(api::DeletionPolicy::Delete, false));
   EXPECT_TRUE(profile_finalizer_needed(api::DeletionPolicy::Retain, false));

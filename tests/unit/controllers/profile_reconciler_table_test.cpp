@@ -164,6 +164,13 @@ class World {
     object["metadata"]["deletionTimestamp"] = "2026-03-01T00:10:00Z";
     put(resource, std::move(object));
   }
+  // Someone edits an object of "secrets" or "configmaps" in the API.
+  void edit(const std::string& resource, const std::string& name,
+            const std::function<void(Json&)>& change) {
+    auto object = get(resource, name).value();
+    change(object);
+    put(resource, std::move(object));
+  }
   // Serials the trust domain's CRL ConfigMap records.
   std::set<std::string> revoked_serials() const {
     std::set<std::string> out;
@@ -906,6 +913,59 @@ std::vector<Case> cases() {
        .check =
            [](const World& w, std::size_t) {
              EXPECT_EQ(w.revoked_serials(), std::set<std::string>{w.notes.at("serial")});
+           }},
+      // Deleted with propagation Orphan: the garbage collector removed the owner reference and
+      // the profile went; the Secret stays in use, and nothing would remove its finalizer.
+      {.name = "AnOrphanedSecretOfADeletedProfileIsLetGoNotRevoked",
+       .spec = delete_policy_without_finalizer,
+       .existing =
+           [](World& w) {
+             provisioned(w);
+             w.edit("secrets", "amf-tls",
+                    [](Json& secret) { secret["metadata"].erase("ownerReferences"); });
+             w.remove_profile();
+             w.sync_caches();
+           },
+       .writes = {"PATCH secrets/amf-tls"},
+       .conditions = {},
+       .events = {},
+       .requeue = kNoRequeue,
+       .check =
+           [](const World& w, std::size_t) {
+             const auto secret = w.get("secrets", "amf-tls");
+             ASSERT_TRUE(secret.has_value());
+             EXPECT_EQ((*secret)["metadata"]["finalizers"], Json::array());
+             EXPECT_TRUE(w.revoked_serials().empty());
+           }},
+      // Released by a Retain deletion (no owner, no revocation finalizer), then adopted by a
+      // new profile of the name: held for revocation again.
+      {.name = "ARetainedSecretAdoptedIsHeldForRevocationAgain",
+       .spec = delete_policy_without_finalizer,
+       .existing =
+           [](World& w) {
+             provisioned(w);
+             for (const auto& [resource, name] :
+                  {std::pair{"secrets", "amf-tls"}, std::pair{"configmaps", "amf-security"}}) {
+               w.edit(resource, name, [](Json& object) {
+                 object["metadata"].erase("ownerReferences");
+                 object["metadata"].erase("finalizers");
+               });
+             }
+             w.edit_profile([](Json& p) { p["metadata"]["uid"] = "new-profile-uid"; });
+             w.sync_caches();
+           },
+       // Both claimed (the ConfigMap then applied again); the status, unchanged, not written.
+       .writes = {"PATCH secrets/amf-tls", "PATCH configmaps/amf-security",
+                  "PATCH configmaps/amf-security"},
+       .conditions = kReady,
+       .events = {"Adopted"},
+       .requeue = kAtRenewal,
+       .check =
+           [](const World& w, std::size_t) {
+             const auto secret = w.get("secrets", "amf-tls").value();
+             EXPECT_EQ(secret["metadata"]["finalizers"], Json::array({"secprov.io/revoke"}));
+             EXPECT_EQ(secret["metadata"]["annotations"]["secprov.io/issuer"], "td");
+             EXPECT_EQ(secret["metadata"]["ownerReferences"][0]["uid"], "new-profile-uid");
            }},
       {.name = "DeletionWithRetainReleasesOwnedObjects",
        .spec = [](Json& p) { p["spec"]["deletionPolicy"] = "Retain"; },
