@@ -297,6 +297,7 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
       p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile", p.own_writes));
   config_maps.add_handlers(
       p.profiles->handler_for_owned("secprov.io/v1alpha1", "SecurityProfile", p.own_writes));
+  secrets.add_handlers(p.profiles->handler_for_mapped(profile_of_orphaned_certificate_secret));
   const auto typed_profiles = p.context.stores.typed_profiles;
   const auto typed_domains = p.context.stores.typed_trust_domains;
   // A trust domain's change (its CA) reaches every profile using it and every bundle; not a

@@ -13,6 +13,7 @@
 #include "render/n32.h"
 #include "render/names.h"
 #include "render/oauth2.h"
+#include "runtime/finalizer.h"
 #include "runtime/object.h"
 
 namespace secprov::controllers {
@@ -218,6 +219,17 @@ std::vector<ObjectKey> producers_of_signing_secret(const ProfileStore& profiles,
     return profiles.keys_by_index(index::kProfileOAuth2Nrf, nrf_key(key->ns, *id));
   }
   return {};
+}
+
+std::vector<ObjectKey> profile_of_orphaned_certificate_secret(const Json& secret) {
+  if (!runtime::has_finalizer(secret, render::kRevocationFinalizer)) return {};
+  for (const auto& reference : runtime::owner_references_of(secret)) {
+    if (reference.controller) return {};  // its owner's events and deletion reach it
+  }
+  const auto key = runtime::try_key_of(secret);
+  const auto profile = runtime::label_of(secret, render::kProfileLabel);
+  if (!key || !profile || profile->empty()) return {};
+  return {{key->ns, *profile}};
 }
 
 Json strip_pod(Json pod) {

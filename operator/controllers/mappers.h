@@ -91,6 +91,12 @@ std::vector<runtime::ObjectKey> producers_of_nrf(const ProfileStore& profiles,
 std::vector<runtime::ObjectKey> producers_of_signing_secret(const ProfileStore& profiles,
                                                             const runtime::Json& secret);
 
+// A certificate Secret held by render::kRevocationFinalizer that no profile controls (orphaned)
+// -> the profile of its secprov.io/profile label, whose pass lets it go once that profile is
+// gone: no owner reference brings that pass after a restart. Names over 63 characters have a
+// shortened label and are not matched. O(1).
+std::vector<runtime::ObjectKey> profile_of_orphaned_certificate_secret(const runtime::Json& secret);
+
 // ---- Pods of Sidecar profiles (issue 9) ----
 
 // The Pod cache's transform: only what status.pods and rollout read is kept (metadata name,

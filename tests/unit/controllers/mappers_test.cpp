@@ -155,6 +155,28 @@ TEST_F(MappersTest, EventInKeysOut) {
   for (const auto& c : cases) EXPECT_EQ(strings(c.map(c.event)), c.expected) << c.name;
 }
 
+// Only an orphaned Secret still held for revocation reaches a profile by its label: a
+// controlled one is reached through its owner.
+TEST(OrphanedCertificateSecret, ReachesTheProfileOfItsLabelOnlyWhenHeldAndUncontrolled) {
+  Json secret = {{"metadata",
+                  {{"name", "udr-tls"},
+                   {"namespace", "5gc"},
+                   {"labels", {{std::string(render::kProfileLabel), "udr"}}},
+                   {"finalizers", {std::string(render::kRevocationFinalizer)}}}}};
+  EXPECT_EQ(profile_of_orphaned_certificate_secret(secret),
+            (std::vector<runtime::ObjectKey>{{"5gc", "udr"}}));
+  auto controlled = secret;
+  controlled["metadata"]["ownerReferences"] = {
+      {{"kind", "SecurityProfile"}, {"name", "udr"}, {"uid", "u"}, {"controller", true}}};
+  EXPECT_TRUE(profile_of_orphaned_certificate_secret(controlled).empty());
+  auto unheld = secret;
+  unheld["metadata"]["finalizers"] = Json::array();
+  EXPECT_TRUE(profile_of_orphaned_certificate_secret(unheld).empty());
+  auto unlabelled = secret;
+  unlabelled["metadata"].erase("labels");
+  EXPECT_TRUE(profile_of_orphaned_certificate_secret(unlabelled).empty());
+}
+
 TEST_F(MappersTest, IndexesByNamespaceAndPeerAddress) {
   EXPECT_EQ(strings(profiles->keys_by_index(index::kProfileNamespace, "edge")),
             (Keys{"edge/nrf", "edge/upf"}));
