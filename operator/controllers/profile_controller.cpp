@@ -83,42 +83,17 @@ std::optional<runtime::OwnerReference> controller_reference(const Json& object) 
   return std::nullopt;
 }
 
-// metadata.finalizers without render::kRevocationFinalizer; nullopt when it is not there.
-std::optional<Json> without_revocation_finalizer(const Json& object) {
-  const auto* finalizers = runtime::find_at(object, {"metadata", "finalizers"});
-  if (finalizers == nullptr || !finalizers->is_array()) return std::nullopt;
-  Json rest = Json::array();
-  bool found = false;
-  for (const auto& finalizer : *finalizers) {
-    if (finalizer.is_string() &&
-        finalizer.get_ref<const std::string&>() == std::string_view(render::kRevocationFinalizer)) {
-      found = true;
-    } else {
-      rest.push_back(finalizer);
-    }
-  }
-  if (!found) return std::nullopt;
-  return rest;
-}
-
-// Removes render::kRevocationFinalizer from a Secret as the server or the cache has it,
-// conditional on its resourceVersion (a Conflict is thrown: the pass is retried). Whether the
-// Secret held it; one gone already is done.
+// Removes render::kRevocationFinalizer from a Secret as the server or the cache has it
+// (a Conflict is thrown: the pass is retried). Whether the Secret held it; one gone already is
+// done.
 bool let_go_of_revocation(kube::Client& client, const Json& secret) {
-  auto finalizers = without_revocation_finalizer(secret);
-  if (!finalizers) return false;
   try {
-    client.merge_patch(kube::resources::secrets(),
-                       runtime::string_at(secret, {"metadata", "namespace"}),
-                       runtime::string_at(secret, {"metadata", "name"}),
-                       {{"metadata",
-                         {{"finalizers", std::move(*finalizers)},
-                          {"resourceVersion", runtime::resource_version_of(secret)}}}},
-                       /*subresource=*/{}, kube::Answer::Metadata);
+    return runtime::remove_finalizer(client, kube::resources::secrets(), secret,
+                                     render::kRevocationFinalizer);
   } catch (const kube::ApiError& e) {
     if (!kube::is_not_found(e)) throw;
+    return true;
   }
-  return true;
 }
 
 // After the operator's own DELETE of a generated Secret (its certificate revoked or kept by
@@ -256,26 +231,25 @@ void SecurityProfileReconciler::read_uncached(const api::SecurityProfile& profil
 }
 
 // Takes a released object back: it carries this profile's name and secprov's label, and no
-// controller. Only the ownerReference is written; the content is judged afterwards.
+// controller. Only the ownerReference (and a certificate Secret's revocation hold) is written;
+// the content is judged afterwards.
 void SecurityProfileReconciler::claim(Target& target, const Pass& pass) {
   if (target.ownership != Ownership::Released) return;
   const auto& current = *target.current;
   auto references = current["metadata"].value("ownerReferences", Json::array());
   references.push_back(render::owner_reference(pass.profile));
-  Json metadata = {{"ownerReferences", references},
-                   {"resourceVersion", current["metadata"]["resourceVersion"]}};
+  Json patch = {{"metadata",
+                 {{"ownerReferences", references},
+                  {"resourceVersion", current["metadata"]["resourceVersion"]}}}};
   if (target.type == kube::resources::secrets() &&
       target.name == render::tls_secret_name(pass.profile) &&
       !runtime::has_finalizer(current, render::kRevocationFinalizer)) {
     // Released without it (Retain): its deletion waits for the revocation again.
-    auto finalizers = current["metadata"].value("finalizers", Json::array());
-    finalizers.push_back(render::kRevocationFinalizer);
-    metadata["finalizers"] = std::move(finalizers);
-    metadata["annotations"] = {
-        {std::string(render::kIssuerAnnotation), pass.profile.spec.trust_domain_ref.name}};
+    patch["metadata"]["finalizers"] = current["metadata"].value("finalizers", Json::array());
+    render::mark_revocable(patch, pass.profile.spec.trust_domain_ref.name);
   }
   auto updated = context_.client->merge_patch(target.type, pass.profile.metadata.namespace_,
-                                              target.name, {{"metadata", std::move(metadata)}});
+                                              target.name, patch);
   target.current = std::make_shared<const Json>(
       target.kind == "Secret" ? strip_secret_data(std::move(updated)) : std::move(updated));
   target.ownership = Ownership::Ours;
@@ -909,7 +883,7 @@ runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
       }
       Json release = {{"ownerReferences", references},
                       {"resourceVersion", current["metadata"]["resourceVersion"]}};
-      if (auto finalizers = without_revocation_finalizer(current)) {
+      if (auto finalizers = runtime::finalizers_without(current, render::kRevocationFinalizer)) {
         release["finalizers"] = std::move(*finalizers);
       }
       context_.client->merge_patch(type, ns, name, {{"metadata", std::move(release)}});

@@ -1,5 +1,6 @@
 #include "render/labels.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "render/detail/common.h"
@@ -36,7 +37,12 @@ std::string profile_selector(std::string_view profile_name) {
 void mark_revocable(nlohmann::json& secret, std::string_view trust_domain) {
   auto& metadata = secret["metadata"];
   metadata["annotations"][std::string(kIssuerAnnotation)] = std::string(trust_domain);
-  metadata["finalizers"] = nlohmann::json::array({std::string(kRevocationFinalizer)});
+  auto& finalizers = metadata["finalizers"];
+  if (!finalizers.is_array()) finalizers = nlohmann::json::array();
+  const nlohmann::json ours = std::string(kRevocationFinalizer);
+  if (std::find(finalizers.begin(), finalizers.end(), ours) == finalizers.end()) {
+    finalizers.push_back(ours);
+  }
 }
 
 namespace {

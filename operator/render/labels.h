@@ -35,12 +35,14 @@ std::string profile_selector(std::string_view profile_name);
 // A generated Secret that holds a certificate carries this finalizer from its creation: its
 // deletion (by the garbage collector after its profile's, or by anyone) waits for the
 // operator, which revokes the certificate when the profile is gone. So revocation survives an
-// operator outage without a finalizer, and a write, on every profile (controllers/revocation.h).
+// operator outage without a finalizer, and a write, on every profile
+// (SecurityProfileReconciler::release_deleted_certificates).
 inline constexpr std::string_view kRevocationFinalizer = "secprov.io/revoke";
 // The trust domain whose CA issued that certificate: where its revocation is recorded once the
 // profile (and its spec) is gone.
 inline constexpr std::string_view kIssuerAnnotation = "secprov.io/issuer";
-// Adds both to a certificate Secret issued by `trust_domain`.
+// Adds both to a certificate Secret issued by `trust_domain` (or to a patch of one), keeping
+// any other finalizer it lists.
 void mark_revocable(nlohmann::json& secret, std::string_view trust_domain);
 
 // {apiVersion secprov.io/v1alpha1, kind SecurityProfile, name, uid, controller: true,

@@ -24,6 +24,21 @@ bool has_finalizer(const Json& object, std::string_view finalizer) {
          std::find(finalizers->begin(), finalizers->end(), Json(finalizer)) != finalizers->end();
 }
 
+std::optional<Json> finalizers_without(const Json& object, std::string_view finalizer) {
+  if (!has_finalizer(object, finalizer)) return std::nullopt;
+  auto rest = object["metadata"]["finalizers"];
+  rest.erase(std::remove(rest.begin(), rest.end(), Json(finalizer)), rest.end());
+  return rest;
+}
+
+bool remove_finalizer(kube::Client& client, const kube::ResourceType& type, const Json& object,
+                      std::string_view finalizer) {
+  const auto rest = finalizers_without(object, finalizer);
+  if (!rest) return false;
+  patch_finalizers(client, type, object, *rest);
+  return true;
+}
+
 ReconcileResult with_finalizer(kube::Client& client, const kube::ResourceType& type,
                                const Json& object, std::string_view finalizer,
                                const std::function<ReconcileResult(FinalizerEvent)>& reconcile) {
@@ -34,8 +49,7 @@ ReconcileResult with_finalizer(kube::Client& client, const kube::ResourceType& t
   if (metadata.contains("deletionTimestamp")) {
     if (!present) return ReconcileResult::Done();
     auto result = reconcile(FinalizerEvent::Cleanup);
-    finalizers.erase(ours);
-    patch_finalizers(client, type, object, finalizers);
+    remove_finalizer(client, type, object, finalizer);
     return result;
   }
   if (!present) {

@@ -12,6 +12,7 @@
 // pass is retried.
 
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include "kube/client.h"
@@ -25,6 +26,12 @@ enum class FinalizerEvent { Apply, Cleanup };
 
 // Whether metadata.finalizers holds `finalizer`.
 bool has_finalizer(const Json& object, std::string_view finalizer);
+// metadata.finalizers without `finalizer`; nullopt when it does not hold it.
+std::optional<Json> finalizers_without(const Json& object, std::string_view finalizer);
+// Removes `finalizer` by a merge patch conditional on the object's resourceVersion (a stale
+// view gets Conflict). False, and nothing sent, when the object does not hold it.
+bool remove_finalizer(kube::Client& client, const kube::ResourceType& type, const Json& object,
+                      std::string_view finalizer);
 
 ReconcileResult with_finalizer(kube::Client& client, const kube::ResourceType& type,
                                const Json& object, std::string_view finalizer,

@@ -55,6 +55,16 @@ TEST(TlsSecret, OnlyOwnedFields) {
                                             "namespace", "ownerReferences"}));
 }
 
+// A patch of a Secret that lists other finalizers keeps them.
+TEST(MarkRevocable, AddsItsFinalizerOnceKeepingOthers) {
+  json patch = {{"metadata", {{"finalizers", {"someone.else/hold"}}}}};
+  mark_revocable(patch, "td");
+  mark_revocable(patch, "td");
+  EXPECT_EQ(patch["metadata"]["finalizers"],
+            json({"someone.else/hold", std::string(kRevocationFinalizer)}));
+  EXPECT_EQ(patch["metadata"]["annotations"][std::string(kIssuerAnnotation)], "td");
+}
+
 // Its deletion waits for the operator, which revokes the certificate in the issuing domain
 // when the profile is gone (controllers: release_deleted_certificates).
 TEST(TlsSecret, IsHeldForRevocationAndNamesItsIssuer) {

@@ -50,6 +50,16 @@ TEST(HasFinalizer, FindsOnlyThatFinalizer) {
   EXPECT_FALSE(has_finalizer(Json{{"metadata", {{"finalizers", kFinalizer}}}}, kFinalizer));
 }
 
+TEST(FinalizersWithout, KeepsTheOthersInOrderAndSaysWhenItIsNotThere) {
+  EXPECT_EQ(
+      finalizers_without(Json{{"metadata", {{"finalizers", {"a", kFinalizer, "b"}}}}}, kFinalizer),
+      Json({"a", "b"}));
+  EXPECT_EQ(finalizers_without(Json{{"metadata", {{"finalizers", {kFinalizer}}}}}, kFinalizer),
+            Json::array());
+  EXPECT_FALSE(
+      finalizers_without(Json{{"metadata", {{"finalizers", {"a"}}}}}, kFinalizer).has_value());
+}
+
 TEST_F(FinalizerTest, ALiveObjectWithoutTheFinalizerGetsItAndNoApplyYet) {
   std::vector<FinalizerEvent> seen;
   const auto result = run(stored({{"finalizers", {"other.io/keep"}}}), seen);
