@@ -10,6 +10,8 @@
 //     timed to its Complete phase, with passes, writes and CPU per profile; a control group
 //     (a few profiles of another TrustDomain, created just before) must see no write at all.
 //  5. Steady state: writes and operator CPU in a window after all were Ready.
+//  6. The same requests by a bare client, the operator stopped: the harness's creates and the
+//     operator's four writes per profile, copied from profile 0's (measure_same_requests).
 // Prints a table and writes the same as JSON. Timing is reported, never asserted: goals
 // belong in docs/benchmarks.md, not in a test (CI runs this at a small N to keep it working).
 #include <signal.h>
@@ -362,6 +364,116 @@ FloorResult measure_floor(Client& client, const Options& options) {
   // The namespace is deleted at the end: its deletion's writes must not fall into the
   // operator's measurement window.
   return {2 * options.profiles, seconds_since(start)};
+}
+
+// The operator's requests for profile 0, taken once all were Ready: copied for each profile of
+// the same-requests floor (measure_same_requests).
+struct OperatorRequests {
+  Json secret;
+  Json config_map;
+  Json status;
+  Json event;
+};
+
+OperatorRequests operator_requests_of(Client& client, const std::string& ns) {
+  const auto name = profile_name(0);
+  secprov::kube::ListOptions events;
+  events.field_selector = "involvedObject.name=" + name;
+  auto listed = client.list(resources::events(), ns, events).items;
+  if (listed.empty()) throw std::runtime_error("no Event of " + name + " to copy");
+  return {client.get(resources::secrets(), ns, name + "-tls"),
+          client.get(resources::config_maps(), ns, name + "-security"),
+          client.get(resources::security_profiles(), ns, name).at("status"), listed.front()};
+}
+
+// `object` as a new object of `ns` named `name`, controlled by `owner` like the original:
+// labels and annotations kept, the server's fields and finalizers left out (nothing would
+// remove the finalizers once the operator has stopped).
+Json copied_for(const Json& object, const std::string& ns, const std::string& name,
+                const Json& owner) {
+  Json copy = object;
+  const auto& metadata = object.at("metadata");
+  copy["metadata"] = {{"name", name}, {"namespace", ns}};
+  for (const char* field : {"labels", "annotations"}) {
+    if (metadata.contains(field)) copy["metadata"][field] = metadata.at(field);
+  }
+  if (metadata.contains("ownerReferences")) {
+    Json reference = metadata.at("ownerReferences").at(0);
+    reference["name"] = owner.at("metadata").at("name");
+    reference["uid"] = owner.at("metadata").at("uid");
+    copy["metadata"]["ownerReferences"] = Json::array({reference});
+  }
+  return copy;
+}
+
+// One kind of request of the same-requests floor: its wall time and the control plane's CPU.
+struct RequestKind {
+  std::string name;
+  double seconds = 0;
+  double controlplane_cpu_seconds = 0;
+};
+
+// The same requests as the run's, by a bare client, with the operator stopped: the harness's
+// creates, then the operator's four writes per profile copied from profile 0's (Secret,
+// ConfigMap, status update, Event), kind after kind, each on `concurrency` threads. The
+// issue's floor prices every write as a core object's create; this prices each kind of
+// request the workload needs, so it is the pace the API server allows for this very workload
+// (docs/benchmarks.md, session 28).
+std::vector<RequestKind> measure_same_requests(Client& client, const Options& options,
+                                               const OperatorRequests& requests) {
+  const std::string ns = "bench-requests";
+  client.create(resources::namespaces(), "", namespace_object(ns));
+  std::vector<Json> profiles(options.profiles);
+  std::vector<RequestKind> kinds;
+  const auto timed = [&](std::string name, const auto& request) {
+    const auto before = cpu_sample(options.controlplane_pid);
+    const auto start = Clock::now();
+    parallel_for(options.profiles, options.concurrency, request);
+    const double seconds = seconds_since(start);
+    const auto after = cpu_sample(options.controlplane_pid);
+    kinds.push_back(
+        {std::move(name), seconds, after.controlplane_seconds - before.controlplane_seconds});
+  };
+  using secprov::kube::Answer;
+  timed("POST securityprofiles", [&](int i) {
+    profiles[i] =
+        client.create(resources::security_profiles(), ns,
+                      profile_object(options, ns, i, options.trust_domain), Answer::Metadata);
+  });
+  timed("POST secrets", [&](int i) {
+    client.create(resources::secrets(), ns,
+                  copied_for(requests.secret, ns, profile_name(i) + "-tls", profiles[i]),
+                  Answer::Metadata);
+  });
+  timed("POST configmaps", [&](int i) {
+    client.create(resources::config_maps(), ns,
+                  copied_for(requests.config_map, ns, profile_name(i) + "-security", profiles[i]),
+                  Answer::Metadata);
+  });
+  timed("PUT securityprofiles/status", [&](int i) {
+    const auto& metadata = profiles[i].at("metadata");
+    client.update(
+        resources::security_profiles(), ns,
+        {{"apiVersion", "secprov.io/v1alpha1"},
+         {"kind", "SecurityProfile"},
+         {"metadata",
+          {{"name", metadata.at("name")},
+           {"namespace", ns},
+           {"resourceVersion", metadata.at("resourceVersion")}}},
+         {"status", requests.status}},
+        "status",
+        secprov::kube::UpdateOptions{.field_manager = "secprov-bench", .answer = Answer::Metadata});
+  });
+  timed("POST events", [&](int i) {
+    const auto& metadata = profiles[i].at("metadata");
+    Json event = copied_for(requests.event, ns, profile_name(i) + ".bench", profiles[i]);
+    event["involvedObject"]["namespace"] = ns;
+    event["involvedObject"]["name"] = metadata.at("name");
+    event["involvedObject"]["uid"] = metadata.at("uid");
+    event["involvedObject"]["resourceVersion"] = metadata.at("resourceVersion");
+    client.create(resources::events(), ns, event, Answer::Metadata);
+  });
+  return kinds;
 }
 
 // Watches SecurityProfiles of `ns` and notes when each is first Ready.
@@ -960,6 +1072,9 @@ int run(const Options& options) {
         std::chrono::duration<double>(ready.at(profile_name(i)) - created[i]).count());
   }
 
+  // Before the drift repairs edit profile 0's Secret.
+  const auto operator_requests = operator_requests_of(*client, ns);
+
   std::cout << "==> drift repair (" << options.drift_samples << " samples)\n" << std::flush;
   std::vector<double> repairs;
   int unrepaired = 0;
@@ -1001,13 +1116,24 @@ int run(const Options& options) {
   const auto usage_end = usage_of(operator_process.pid());
   operator_process.signal(SIGTERM);
   operator_process.wait_for(std::chrono::seconds(10));
+  std::cout << "==> the same requests by a bare client\n" << std::flush;
+  const auto same_requests = measure_same_requests(*client, options, operator_requests);
   client->remove(resources::namespaces(), "", "bench-floor");
+  client->remove(resources::namespaces(), "", "bench-requests");
   // The control group stays: its TrustDomain and profiles go with the control plane.
 
   const double n = options.profiles;
   const double operator_cpu = usage_ready.cpu_seconds - cpu_before;
   const double floor_per_write = floor.seconds / floor.objects;
   const double floor_same_writes = floor_per_write * total(writes);
+  double same_requests_seconds = 0;
+  Json same_requests_json = Json::array();
+  for (const auto& kind : same_requests) {
+    same_requests_seconds += kind.seconds;
+    same_requests_json.push_back({{"request", kind.name},
+                                  {"seconds", kind.seconds},
+                                  {"controlplane_cpu_seconds", kind.controlplane_cpu_seconds}});
+  }
   Json result = {
       {"profiles", options.profiles},
       {"key_algorithm", options.key_algorithm},
@@ -1049,7 +1175,11 @@ int run(const Options& options) {
         {"operator_cpu_seconds", usage_end.cpu_seconds - steady_cpu_before}}},
       {"ratios",
        {{"floor_seconds_for_the_same_writes", floor_same_writes},
-        {"all_ready_to_floor", floor_same_writes > 0 ? all_ready / floor_same_writes : 0}}},
+        {"all_ready_to_floor", floor_same_writes > 0 ? all_ready / floor_same_writes : 0},
+        {"same_requests_seconds", same_requests_seconds},
+        {"all_ready_to_same_requests",
+         same_requests_seconds > 0 ? all_ready / same_requests_seconds : 0}}},
+      {"same_requests", same_requests_json},
   };
 
   std::printf("\n%-44s %s\n", "secprov benchmark",
@@ -1090,6 +1220,13 @@ int run(const Options& options) {
               usage_end.cpu_seconds - steady_cpu_before, options.steady_seconds);
   std::printf("%-44s %.2f s -> all Ready / floor = %.2f\n", "floor for the same writes",
               floor_same_writes, floor_same_writes > 0 ? all_ready / floor_same_writes : 0.0);
+  std::printf("%-44s %.2f s -> all Ready / that = %.2f\n", "the same requests by a bare client",
+              same_requests_seconds,
+              same_requests_seconds > 0 ? all_ready / same_requests_seconds : 0.0);
+  for (const auto& kind : same_requests) {
+    std::printf("    %-40s %.2f s, control plane %.2f ms CPU each\n", kind.name.c_str(),
+                kind.seconds, 1000 * kind.controlplane_cpu_seconds / n);
+  }
 
   const auto json_path = options.json_out.empty()
                              ? std::filesystem::path(options.work_dir) /

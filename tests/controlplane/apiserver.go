@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -39,7 +40,9 @@ func startAPIServer(ctx context.Context, dataDir string, p *pkiFiles, listener n
 		"--service-account-key-file=" + p.SAPubFile,
 		"--service-cluster-ip-range=10.96.0.0/16",
 		"--allow-privileged=true",
-		"--profiling=false",
+		// Go's CPU profile at /debug/pprof/ (admin client only) when asked, to see what a
+		// workload costs the API server (docs/benchmarks.md, session 28).
+		"--profiling=" + fmt.Sprint(os.Getenv("SECPROV_CONTROLPLANE_PROFILING") == "1"),
 		// Short, so resource versions expire within a test as they do on a busy cluster
 		// (a watch from a compacted version gets a real 410 Gone).
 		"--etcd-compaction-interval=" + compaction.String(),
