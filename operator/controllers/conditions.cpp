@@ -4,6 +4,15 @@
 
 namespace secprov::controllers {
 
+void set_abnormal_true(std::vector<api::Condition>& conditions, api::Condition condition,
+                       api::Timestamp now) {
+  if (condition.status == api::ConditionStatus::False) {
+    api::remove_condition(conditions, condition.type.str());
+  } else {
+    api::set_condition(conditions, condition, now);
+  }
+}
+
 void set_summary(std::vector<api::Condition>& conditions, std::int64_t generation,
                  api::Timestamp now, const Summary& summary) {
   using State = Summary::State;
@@ -12,16 +21,15 @@ void set_summary(std::vector<api::Condition>& conditions, std::int64_t generatio
                      make_condition(api::kConditionReady, summary.state == State::Ready, generation,
                                     summary.reason, summary.message),
                      now);
-  api::set_condition(conditions,
-                     make_condition(api::kConditionStalled, stalled, generation, summary.reason,
-                                    stalled ? summary.message : std::string{}),
-                     now);
-  api::set_condition(
+  set_abnormal_true(
       conditions,
-      summary.reconciling_reason && !stalled
-          ? make_condition(api::kConditionReconciling, true, generation,
-                           *summary.reconciling_reason, summary.reconciling_message)
-          : make_condition(api::kConditionReconciling, false, generation, summary.reason),
+      make_condition(api::kConditionStalled, stalled, generation, summary.reason, summary.message),
+      now);
+  set_abnormal_true(
+      conditions,
+      make_condition(api::kConditionReconciling, summary.reconciling_reason.has_value() && !stalled,
+                     generation, summary.reconciling_reason.value_or(std::string{}),
+                     summary.reconciling_message),
       now);
 }
 

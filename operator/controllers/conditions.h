@@ -1,6 +1,7 @@
 #pragma once
 // The kstatus conditions the reconcilers set. Ready, Stalled and Reconciling are written
-// together by set_summary() from one Summary, so they never contradict each other.
+// together by set_summary() from one Summary, so they never contradict each other; Stalled and
+// Reconciling are there only while True (set_abnormal_true).
 
 #include <chrono>
 #include <optional>
@@ -32,6 +33,15 @@ inline api::Condition make_condition(std::string_view type, api::ConditionStatus
   return api::Condition{std::string(type), status, generation, {}, std::move(reason),
                         std::move(message)};
 }
+
+// Sets an abnormal-true condition (Stalled, Reconciling, Drifted, CAExpiringSoon): present
+// only while not False, and removed when False, as Flux does with Stalled and Reconciling and
+// cert-manager with Issuing; an absent one reads as False. Every condition costs the API
+// server on each status write (its schema, its field set in managedFields): the four False
+// ones of a profile that is fine cost about 1.5 ms of its CPU per status write, a fifth of it
+// (docs/benchmarks.md, session 28).
+void set_abnormal_true(std::vector<api::Condition>& conditions, api::Condition condition,
+                       api::Timestamp now);
 
 // Where an object stands after a pass.
 struct Summary {

@@ -1303,7 +1303,6 @@ std::optional<std::chrono::system_clock::time_point> SecurityProfileReconciler::
   status.objects.clear();
   status.certificate.reset();
   bool drifted = false;
-  bool repaired = false;
   bool throttled = false;
   std::optional<Clock::time_point> next_check;
   std::optional<std::string> ca_expiring;
@@ -1321,7 +1320,6 @@ std::optional<std::chrono::system_clock::time_point> SecurityProfileReconciler::
               (finding.field.empty() ? "" : finding.field + " ") + finding.reason);
     }
     drifted = drifted || outcome.assessment.action == Action::ReportOnly;
-    repaired = repaired || outcome.assessment.repair;
     throttled = throttled || outcome.throttled.has_value();
     auto check = outcome.next_check;
     if (outcome.throttled) check = pass.now + *outcome.throttled;
@@ -1333,24 +1331,23 @@ std::optional<std::chrono::system_clock::time_point> SecurityProfileReconciler::
   const auto pods_drift = pods ? policies::pods_drift(*pods) : std::nullopt;
   const std::string objects_message =
       "generated objects differ from the desired state; policy Report leaves them";
-  api::set_condition(status.conditions,
-                     drifted
-                         ? make_condition(api::kConditionDrifted, true, generation, "DriftReported",
-                                          pods_drift ? objects_message + "; " + pods_drift->message
-                                                     : objects_message)
-                     : pods_drift ? make_condition(api::kConditionDrifted, true, generation,
-                                                   pods_drift->reason, pods_drift->message)
-                                  : make_condition(api::kConditionDrifted, false, generation,
-                                                   repaired ? "DriftRepaired" : "InSync"),
-                     now);
+  set_abnormal_true(status.conditions,
+                    drifted
+                        ? make_condition(api::kConditionDrifted, true, generation, "DriftReported",
+                                         pods_drift ? objects_message + "; " + pods_drift->message
+                                                    : objects_message)
+                    : pods_drift ? make_condition(api::kConditionDrifted, true, generation,
+                                                  pods_drift->reason, pods_drift->message)
+                                 : make_condition(api::kConditionDrifted, false, generation, {}),
+                    now);
   const bool was_expiring =
       api::is_condition_true(pass.profile.status.conditions, api::kConditionCAExpiringSoon);
-  api::set_condition(
-      status.conditions,
-      ca_expiring ? make_condition(api::kConditionCAExpiringSoon, true, generation,
-                                   "CAExpiringSoon", *ca_expiring)
-                  : make_condition(api::kConditionCAExpiringSoon, false, generation, "CAValid"),
-      now);
+  set_abnormal_true(status.conditions,
+                    ca_expiring
+                        ? make_condition(api::kConditionCAExpiringSoon, true, generation,
+                                         "CAExpiringSoon", *ca_expiring)
+                        : make_condition(api::kConditionCAExpiringSoon, false, generation, {}),
+                    now);
   if (ca_expiring && !was_expiring) {
     context_.events->record(pass.object, runtime::EventType::Warning, "CAExpiringSoon",
                             *ca_expiring);

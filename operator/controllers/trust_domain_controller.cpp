@@ -1086,10 +1086,10 @@ runtime::ReconcileResult TrustDomainReconciler::reconcile(const runtime::ObjectK
   }
 
   const auto expiry = trust::decide_ca_expiry(status.ca_not_after, now);
-  api::set_condition(status.conditions,
-                     make_condition(api::kConditionCAExpiringSoon, expiry.expiring, generation,
-                                    expiry.reason, expiry.message),
-                     seconds_of(now));
+  set_abnormal_true(status.conditions,
+                    make_condition(api::kConditionCAExpiringSoon, expiry.expiring, generation,
+                                   expiry.reason, expiry.message),
+                    seconds_of(now));
 
   if (blocked) {
     // The rotation stops (or does not start) while a foreign Secret holds the name: said once

@@ -179,6 +179,23 @@ bool OperatorTest::profile_condition(const std::string& name, const std::string&
   return false;
 }
 
+bool OperatorTest::profile_without_condition(const std::string& name, const std::string& type) {
+  try {
+    const auto object = profile(name);
+    const auto status = object.value("status", kube::Json::object());
+    if (status.value("observedGeneration", std::int64_t{0}) !=
+        object["metadata"].value("generation", std::int64_t{-1})) {
+      return false;
+    }
+    for (const auto& condition : status.value("conditions", kube::Json::array())) {
+      if (condition["type"] == type) return false;
+    }
+    return true;
+  } catch (const kube::ApiError&) {
+    return false;
+  }
+}
+
 kube::Json OperatorTest::events(const std::string& name, const std::string& reason) {
   std::string output;
   if (kubectl("get events -n " + namespace_ +

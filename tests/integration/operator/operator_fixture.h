@@ -50,6 +50,9 @@ class OperatorTest : public ClusterTest {
   bool gone(const kube::ResourceType& type, const std::string& name);
   bool profile_condition(const std::string& name, const std::string& type,
                          const std::string& status);
+  // The profile's status is of its generation and has no condition `type`: how an
+  // abnormal-true condition (Drifted, Stalled, Reconciling, CAExpiringSoon) says False.
+  bool profile_without_condition(const std::string& name, const std::string& type);
   // The Events of `reason` about object `name` of the test's namespace (each with its count).
   kube::Json events(const std::string& name, const std::string& reason);
 

@@ -40,6 +40,12 @@ class TrustDomainTest : public OperatorTest {
     }
     return false;
   }
+  bool domain_has_condition(const std::string& type) {
+    for (const auto& c : domain_status().value("conditions", Json::array())) {
+      if (c["type"] == type) return true;
+    }
+    return false;
+  }
   std::string condition_message(const std::string& type) {
     for (const auto& c : domain_status().value("conditions", Json::array())) {
       if (c["type"] == type) return c.value("message", std::string{});
@@ -258,7 +264,7 @@ TEST_F(TrustDomainTest, ReplaceCaAnnotationOverlapsOldAndNewCaUntilEveryLeafIsRe
 }
 
 TEST_F(TrustDomainTest, AnImportedCaExpiringWithin720hIsFlaggedAtTheInstantItIsDue) {
-  // Due 45 s from now: first CAExpiringSoon=False, then True without any other change.
+  // Due 45 s from now: first no CAExpiringSoon (False), then True without any other change.
   const auto ca = make_ca("imported", std::chrono::hours(720) + seconds(45));
   trust_domain_ = "td-expiring-" + unique_suffix();
   client_->create(resources::secrets(), namespace_,
@@ -273,8 +279,9 @@ TEST_F(TrustDomainTest, AnImportedCaExpiringWithin720hIsFlaggedAtTheInstantItIsD
                        &output),
             0)
       << output;
-  ASSERT_TRUE(eventually([&] { return domain_condition("CAExpiringSoon", "False", "CAValid"); }))
+  ASSERT_TRUE(eventually([&] { return domain_condition("Ready", "True"); }))
       << domain_status().dump(2) << operators_[0]->log();
+  EXPECT_FALSE(domain_has_condition("CAExpiringSoon")) << domain_status().dump(2);
   EXPECT_TRUE(domain_events("CAExpiringSoon").empty());
 
   ASSERT_TRUE(eventually(

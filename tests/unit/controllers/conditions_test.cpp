@@ -16,13 +16,21 @@ const api::Condition& get(const std::vector<api::Condition>& conditions, std::st
   return *c;
 }
 
+bool has(const std::vector<api::Condition>& conditions, std::string_view type) {
+  return api::find_condition(conditions, type) != nullptr;
+}
+
 TEST(SetSummary, ReadyClearsStalledAndReconciling) {
   std::vector<api::Condition> conditions;
+  set_summary(conditions, 1, kNow, Summary::stalled("TrustDomainNotFound", "td"));
+  ASSERT_TRUE(has(conditions, api::kConditionStalled));
   set_summary(conditions, 3, kNow, Summary::ready("Provisioned", "all in sync"));
   EXPECT_EQ(get(conditions, api::kConditionReady).status, api::ConditionStatus::True);
   EXPECT_EQ(get(conditions, api::kConditionReady).message, "all in sync");
-  EXPECT_EQ(get(conditions, api::kConditionStalled).status, api::ConditionStatus::False);
-  EXPECT_EQ(get(conditions, api::kConditionReconciling).status, api::ConditionStatus::False);
+  // Abnormal-true: absent when False.
+  EXPECT_FALSE(has(conditions, api::kConditionStalled));
+  EXPECT_FALSE(has(conditions, api::kConditionReconciling));
+  EXPECT_EQ(conditions.size(), 1u);
   for (const auto& c : conditions) EXPECT_EQ(c.observed_generation, 3);
 }
 
@@ -35,7 +43,7 @@ TEST(SetSummary, StalledIsNeverReadyNorReconciling) {
   EXPECT_EQ(get(conditions, api::kConditionReady).reason, "InvalidSpec");
   EXPECT_EQ(get(conditions, api::kConditionStalled).status, api::ConditionStatus::True);
   EXPECT_EQ(get(conditions, api::kConditionStalled).message, "spec.ipsec.interfaces[0]: bad");
-  EXPECT_EQ(get(conditions, api::kConditionReconciling).status, api::ConditionStatus::False);
+  EXPECT_FALSE(has(conditions, api::kConditionReconciling));
 }
 
 TEST(SetSummary, NotReadyWithWorkGoingOn) {
@@ -45,11 +53,25 @@ TEST(SetSummary, NotReadyWithWorkGoingOn) {
   summary.reconciling_reason = "IssuanceThrottled";
   set_summary(conditions, 2, kNow, summary);
   EXPECT_EQ(get(conditions, api::kConditionReady).status, api::ConditionStatus::False);
-  EXPECT_EQ(get(conditions, api::kConditionStalled).status, api::ConditionStatus::False);
-  EXPECT_EQ(get(conditions, api::kConditionStalled).message, "");
+  EXPECT_FALSE(has(conditions, api::kConditionStalled));
   EXPECT_EQ(get(conditions, api::kConditionReconciling).status, api::ConditionStatus::True);
   EXPECT_EQ(get(conditions, api::kConditionReconciling).reason, "IssuanceThrottled");
-  EXPECT_EQ(conditions.size(), 3u);  // replaced, not appended
+  EXPECT_EQ(conditions.size(), 2u);  // replaced, not appended
+}
+
+TEST(SetAbnormalTrue, TrueSetsFalseRemovesUnknownSets) {
+  std::vector<api::Condition> conditions;
+  set_abnormal_true(conditions, make_condition(api::kConditionDrifted, true, 1, "DriftReported"),
+                    kNow);
+  EXPECT_EQ(get(conditions, api::kConditionDrifted).status, api::ConditionStatus::True);
+  set_abnormal_true(conditions, make_condition(api::kConditionDrifted, false, 1, "InSync"), kNow);
+  EXPECT_FALSE(has(conditions, api::kConditionDrifted));
+  set_abnormal_true(conditions, make_condition(api::kConditionDrifted, false, 1, "InSync"), kNow);
+  EXPECT_TRUE(conditions.empty());
+  set_abnormal_true(conditions,
+                    make_condition(api::kConditionDrifted, api::ConditionStatus::Unknown, 1, "X"),
+                    kNow);
+  EXPECT_EQ(get(conditions, api::kConditionDrifted).status, api::ConditionStatus::Unknown);
 }
 
 }  // namespace

@@ -340,9 +340,12 @@ class World {
 
 struct Condition {
   std::string type;
-  std::string status;
+  std::string status;  // kAbsent: no condition of the type
   std::string reason;  // empty: any
 };
+// An abnormal-true condition (Stalled, Reconciling, Drifted, CAExpiringSoon) is absent when
+// False (controllers/conditions.h).
+const std::string kAbsent;
 
 struct Requeue {
   bool expected = false;  // false: neither a delay nor a backoff requeue
@@ -488,7 +491,7 @@ const std::string kFinalizerPatch = "PATCH securityprofiles/amf";
 // A replaced or deleted certificate recorded as revoked (issue 8 defect 9).
 const std::string kCrlRecord = "POST /api/v1/namespaces/secprov-system/configmaps/td-crl";
 const std::vector<Condition> kReady = {
-    {"Ready", "True", ""}, {"Stalled", "False", ""}, {"Drifted", "False", ""}};
+    {"Ready", "True", ""}, {"Stalled", kAbsent, ""}, {"Drifted", kAbsent, ""}};
 Condition stalled(const std::string& reason) {
   return {"Stalled", "True", reason};
 }
@@ -550,7 +553,7 @@ std::vector<Case> cases() {
        .spec = {},
        .existing = key_edited,
        .writes = {"PATCH secrets/amf-tls", kStatus, kCrlRecord},
-       .conditions = {{"Ready", "True", ""}, {"Drifted", "False", ""}},
+       .conditions = {{"Ready", "True", ""}, {"Drifted", kAbsent, ""}},
        .events = {"DriftRepaired", "Reissued"},
        .requeue = kAtRenewal,
        .check =
