@@ -4,7 +4,7 @@
 
 namespace secprov::controllers {
 
-void set_abnormal_true(std::vector<api::Condition>& conditions, api::Condition condition,
+void set_abnormal_true(std::vector<api::Condition>& conditions, const api::Condition& condition,
                        api::Timestamp now) {
   if (condition.status == api::ConditionStatus::False) {
     api::remove_condition(conditions, condition.type.str());

@@ -40,7 +40,7 @@ inline api::Condition make_condition(std::string_view type, api::ConditionStatus
 // server on each status write (its schema, its field set in managedFields): the four False
 // ones of a profile that is fine cost about 1.5 ms of its CPU per status write, a fifth of it
 // (docs/benchmarks.md, session 28).
-void set_abnormal_true(std::vector<api::Condition>& conditions, api::Condition condition,
+void set_abnormal_true(std::vector<api::Condition>& conditions, const api::Condition& condition,
                        api::Timestamp now);
 
 // Where an object stands after a pass.

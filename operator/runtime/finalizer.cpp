@@ -42,17 +42,15 @@ bool remove_finalizer(kube::Client& client, const kube::ResourceType& type, cons
 ReconcileResult with_finalizer(kube::Client& client, const kube::ResourceType& type,
                                const Json& object, std::string_view finalizer,
                                const std::function<ReconcileResult(FinalizerEvent)>& reconcile) {
-  const auto& metadata = object["metadata"];
-  auto finalizers = metadata.value("finalizers", Json::array());
-  const auto ours = std::find(finalizers.begin(), finalizers.end(), Json(finalizer));
-  const bool present = ours != finalizers.end();
-  if (metadata.contains("deletionTimestamp")) {
+  const bool present = has_finalizer(object, finalizer);
+  if (object["metadata"].contains("deletionTimestamp")) {
     if (!present) return ReconcileResult::Done();
     auto result = reconcile(FinalizerEvent::Cleanup);
     remove_finalizer(client, type, object, finalizer);
     return result;
   }
   if (!present) {
+    auto finalizers = object["metadata"].value("finalizers", Json::array());
     finalizers.push_back(finalizer);
     patch_finalizers(client, type, object, finalizers);
     return ReconcileResult::Done();
