@@ -1,6 +1,7 @@
 #include "render/digest.h"
 
 #include "crypto/encoding.h"
+#include "render/detail/common.h"
 
 namespace secprov::render {
 
@@ -55,11 +56,16 @@ nlohmann::json with_digests(nlohmann::json object, std::string_view input) {
 std::map<std::string, std::string> recorded_data_digests(const nlohmann::json& object,
                                                          bool* readable) {
   if (readable != nullptr) *readable = true;
-  const auto& metadata = object.value("metadata", nlohmann::json::object());
-  const auto annotations = metadata.value("annotations", nlohmann::json::object());
-  const auto text = annotations.value(std::string(kDataDigestsAnnotation), std::string{"{}"});
+  const auto* text = detail::find_path(
+      object, {"metadata", "annotations", std::string(kDataDigestsAnnotation).c_str()});
+  if (text == nullptr) return {};  // no annotation: nothing recorded
+  if (!text->is_string()) {
+    if (readable != nullptr) *readable = false;
+    return {};
+  }
   try {
-    return nlohmann::json::parse(text).get<std::map<std::string, std::string>>();
+    return nlohmann::json::parse(text->get_ref<const std::string&>())
+        .get<std::map<std::string, std::string>>();
   } catch (const nlohmann::json::exception&) {
     if (readable != nullptr) *readable = false;
     return {};

@@ -6,24 +6,16 @@
 #include <string>
 #include <utility>
 
+#include "render/detail/common.h"
+
 namespace secprov::render {
 namespace {
 
+using detail::find_path;
 using nlohmann::json;
 
 constexpr int kSecretDefaultMode = 0400;
 constexpr int kConfigMapDefaultMode = 0444;
-
-const json* find_path(const json& object, std::initializer_list<const char*> keys) {
-  const json* at = &object;
-  for (const char* key : keys) {
-    if (!at->is_object()) return nullptr;
-    const auto it = at->find(key);
-    if (it == at->end()) return nullptr;
-    at = &*it;
-  }
-  return at;
-}
 
 std::optional<std::string> string_at(const json& object, std::initializer_list<const char*> keys) {
   const json* v = find_path(object, keys);

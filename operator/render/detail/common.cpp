@@ -86,4 +86,16 @@ long long duration_seconds(const std::string& go_duration, std::string_view fiel
   return d->count();
 }
 
+const nlohmann::json* find_path(const nlohmann::json& object,
+                                std::initializer_list<const char*> keys) {
+  const nlohmann::json* at = &object;
+  for (const char* key : keys) {
+    if (!at->is_object()) return nullptr;
+    const auto it = at->find(key);
+    if (it == at->end()) return nullptr;
+    at = &*it;
+  }
+  return at;
+}
+
 }  // namespace secprov::render::detail

@@ -1,6 +1,7 @@
 #pragma once
 // Internal helpers shared by the renderers (not part of the render API).
 
+#include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -39,5 +40,10 @@ std::vector<const api::IpsecPeer*> sorted_peers(const api::IpsecInterfaceSpec& i
 
 // "24h" -> 86400; throws std::invalid_argument for an invalid duration.
 long long duration_seconds(const std::string& go_duration, std::string_view field);
+
+// The member at `keys` (object members, in turn); null when any step is missing or not an
+// object. No copy, unlike json::value().
+const nlohmann::json* find_path(const nlohmann::json& object,
+                                std::initializer_list<const char*> keys);
 
 }  // namespace secprov::render::detail

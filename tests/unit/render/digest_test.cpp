@@ -62,6 +62,16 @@ TEST(WithDigests, RecordsTheInputAndEveryDataKey) {
   edited["metadata"]["annotations"][std::string(kDataDigestsAnnotation)] = "{broken";
   EXPECT_TRUE(recorded_data_digests(edited, &readable).empty());
   EXPECT_FALSE(readable);
+  edited["metadata"]["annotations"][std::string(kDataDigestsAnnotation)] = 42;
+  EXPECT_TRUE(recorded_data_digests(edited, &readable).empty());
+  EXPECT_FALSE(readable);
+  // Nothing recorded is readable: no annotation, no annotations, no metadata.
+  edited["metadata"]["annotations"].erase(std::string(kDataDigestsAnnotation));
+  for (const auto& object : {edited, nlohmann::json{{"metadata", nlohmann::json::object()}},
+                             nlohmann::json::object(), nlohmann::json()}) {
+    EXPECT_TRUE(recorded_data_digests(object, &readable).empty()) << object;
+    EXPECT_TRUE(readable) << object;
+  }
 }
 
 }  // namespace
