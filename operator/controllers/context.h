@@ -19,6 +19,7 @@ class Registry;
 
 namespace secprov::controllers {
 
+class CertificateFactsMemo;
 class ConsistencyLedger;
 class PodWatches;
 
@@ -63,6 +64,9 @@ struct Context {
   // Shared by the profile and consistency controllers (consistency_controller.h); null: the
   // profile controller keeps no gauge, the consistency controller makes its own (unit tests).
   std::shared_ptr<ConsistencyLedger> consistency;
+  // Shared with the managed Secrets' transform (observed.h): the facts of the certificates
+  // being written. Null: each Secret's are read from it (unit tests).
+  std::shared_ptr<CertificateFactsMemo> certificate_facts;
   // The one time source (tests substitute a manual clock).
   std::shared_ptr<const runtime::Clock> clock = runtime::system_clock();
 

@@ -136,6 +136,7 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   p.context.clock = options.clock;
   p.context.crl_base_url = options.crl_base_url;
   p.context.consistency = std::make_shared<ConsistencyLedger>(options.registry.get());
+  p.context.certificate_facts = std::make_shared<CertificateFactsMemo>();
   p.context.stores = Stores{.profiles = packed_store(),
                             .trust_domains = store(),
                             .managed_secrets = packed_store(),
@@ -203,7 +204,10 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   // Only the operator's own objects are cached, Secrets without their private values and a
   // profile's ConfigMaps without their values (digests only).
   const auto secrets = cache("secrets", kube::resources::secrets(), scopes, managed_selector(),
-                             p.context.stores.managed_secrets, compacted({}, strip_secret_data));
+                             p.context.stores.managed_secrets,
+                             compacted({}, [memo = p.context.certificate_facts](nlohmann::json s) {
+                               return strip_secret_data(std::move(s), memo.get());
+                             }));
   const auto config_maps =
       cache("configmaps", kube::resources::config_maps(), scopes, managed_selector(),
             p.context.stores.managed_config_maps, compacted({}, strip_config_map_data));

@@ -134,23 +134,81 @@ std::optional<std::string> data_value(const nlohmann::json& data, std::string_vi
   return crypto::base64_decode(value);
 }
 
-nlohmann::json strip_secret_data(nlohmann::json secret) {
+void CertificateFactsMemo::remember(std::string_view field, const std::string& value_digest,
+                                    nlohmann::json entry) {
+  if (capacity_ == 0) return;
+  auto key = std::string(field) + " " + value_digest;
+  std::lock_guard lock(mutex_);
+  const auto [it, inserted] = entries_.insert_or_assign(key, std::move(entry));
+  if (!inserted) return;
+  order_.push_back(std::move(key));
+  if (order_.size() > capacity_) {
+    entries_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+std::optional<nlohmann::json> CertificateFactsMemo::recall(std::string_view field,
+                                                           const std::string& value_digest) const {
+  const auto key = std::string(field) + " " + value_digest;
+  std::lock_guard lock(mutex_);
+  const auto found = entries_.find(key);
+  if (found == entries_.end()) return std::nullopt;
+  return found->second;
+}
+
+namespace {
+
+// What the cache keeps of tls.crt's leaf (kCachedLeafField): its encoded facts, empty when
+// there is none or it cannot be read.
+nlohmann::json leaf_facts_entry(const std::optional<crypto::LeafFacts>& leaf) {
+  const std::string facts = leaf ? leaf->encode() : std::string{};
+  return nlohmann::json::binary({facts.begin(), facts.end()});
+}
+
+}  // namespace
+
+nlohmann::json strip_secret_data(nlohmann::json secret, CertificateFactsMemo* memo) {
   auto& data = secret["data"];
   if (!data.is_object()) data = nlohmann::json::object();
-  keep_digests(secret, render::data_digests(data, render::DataEncoding::Base64));
-  if (data.contains(render::kTlsCertificateKey)) {
-    // Parsed once here: a reconcile reads the facts back many times. Unreadable: empty.
-    const auto leaf = leaf_facts_in(decoded_value(data, render::kTlsCertificateKey));
-    const std::string facts = leaf ? leaf->encode() : std::string{};
-    secret[kCachedLeafField] = nlohmann::json::binary({facts.begin(), facts.end()});
+  // The API server keeps a Secret's values as bytes and serves them base64-encoded, so each
+  // digest here is that of the decoded value, as the memo's are.
+  auto digests = render::data_digests(data, render::DataEncoding::Base64);
+  const auto recalled = [&](const char* field, const std::string& digest) {
+    return memo != nullptr ? memo->recall(field, digest) : std::nullopt;
+  };
+  // Parsed once here: a reconcile reads the facts back many times. Unreadable: empty.
+  if (const auto tls = digests.find(std::string(render::kTlsCertificateKey));
+      tls != digests.end()) {
+    auto leaf = recalled(kCachedLeafField, tls->second);
+    secret[kCachedLeafField] =
+        leaf ? std::move(*leaf)
+             : leaf_facts_entry(leaf_facts_in(decoded_value(data, render::kTlsCertificateKey)));
   }
-  if (data.contains(render::kCaBundleKey)) {
-    secret[kCachedCaFingerprintsField] = fingerprints_in(decoded_value(data, render::kCaBundleKey));
+  if (const auto ca = digests.find(std::string(render::kCaBundleKey)); ca != digests.end()) {
+    auto fingerprints = recalled(kCachedCaFingerprintsField, ca->second);
+    if (!fingerprints) {
+      const auto bundle = decoded_value(data, render::kCaBundleKey);
+      fingerprints = nlohmann::json(fingerprints_in(bundle));
+      if (memo != nullptr && bundle)
+        memo->remember(kCachedCaFingerprintsField, ca->second, *fingerprints);
+    }
+    secret[kCachedCaFingerprintsField] = std::move(*fingerprints);
   }
+  keep_digests(secret, std::move(digests));
   data = nlohmann::json::object();
   // managedFields carry no values but are large; the operator never reads them.
   if (secret.contains("metadata")) secret["metadata"].erase("managedFields");
   return secret;
+}
+
+crypto::LeafFacts issued_leaf_facts(const crypto::Certificate& issued, const std::string& chain_pem,
+                                    CertificateFactsMemo* memo) {
+  auto facts = crypto::LeafFacts::of(issued);
+  if (memo != nullptr) {
+    memo->remember(kCachedLeafField, render::value_digest(chain_pem), leaf_facts_entry(facts));
+  }
+  return facts;
 }
 
 nlohmann::json strip_config_map_data(nlohmann::json config_map) {

@@ -6,7 +6,10 @@
 // (crypto::LeafFacts, a third of its DER) and the fingerprints of the trust bundle (a tenth of
 // their base64 PEM).
 
+#include <deque>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -55,9 +58,36 @@ enum class DataEncoding { Plain, Base64 };
 std::optional<std::string> data_value(const nlohmann::json& data, std::string_view key,
                                       DataEncoding encoding);
 
+// What the Secret transform derives from a certificate value (the kCachedLeafField and
+// kCachedCaFingerprintsField entries), by that value's digest (render::value_digest): the
+// reconciler that issues a certificate tells it the leaf facts it already has, so the watch
+// event of the Secret it writes is not decoded and parsed again, and a trust bundle that every
+// profile of a trust domain carries is read once. A digest names the bytes the entry was
+// derived from, so an entry found is what the transform would compute. Holds public facts only;
+// the oldest entry goes first beyond `capacity`. Shared by the reflectors and the workers.
+class CertificateFactsMemo {
+ public:
+  explicit CertificateFactsMemo(std::size_t capacity = 256) : capacity_(capacity) {}
+  void remember(std::string_view field, const std::string& value_digest, nlohmann::json entry);
+  std::optional<nlohmann::json> recall(std::string_view field,
+                                       const std::string& value_digest) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t capacity_;
+  std::map<std::string, nlohmann::json, std::less<>> entries_;  // by "<field> <digest>"
+  std::deque<std::string> order_;                               // oldest first
+};
+
 // The reflector transform for managed Secrets: base64-decodes each data value, records its
 // digest under kCachedDigestsField, the certificates' facts above, and drops every value.
-nlohmann::json strip_secret_data(nlohmann::json secret);
+// With a memo, facts it holds for a value's digest are taken as they are, and a trust
+// bundle's fingerprints are remembered.
+nlohmann::json strip_secret_data(nlohmann::json secret, CertificateFactsMemo* memo = nullptr);
+// The facts of a certificate the operator has just issued, remembered in `memo` (when not
+// null) for the Secret about to carry `chain_pem` (that certificate first) as tls.crt.
+crypto::LeafFacts issued_leaf_facts(const crypto::Certificate& issued, const std::string& chain_pem,
+                                    CertificateFactsMemo* memo);
 
 // Readers of a Secret as the transform left it, or as the API server has it (then parsed
 // from data): the digest of a data key (empty when absent), tls.crt's leaf (nullopt when

@@ -455,8 +455,9 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
       render::set_validity(certificate, request.duration, pass.now,
                            pass.ca.certificate().not_after());
       const auto issued = pass.ca.issue(key, certificate, pass.now);
-      const auto desired = pass.plan.tls_secret(issued.to_pem() + pass.ca.certificate().to_pem(),
-                                                key.to_pkcs8_pem());
+      const auto chain = issued.to_pem() + pass.ca.certificate_pem();
+      kept_or_issued = issued_leaf_facts(issued, chain, context_.certificate_facts.get());
+      const auto desired = pass.plan.tls_secret(chain, key.to_pkcs8_pem());
       write(desired, target);
       outcome.wrote = true;
       const auto what =
@@ -466,7 +467,6 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_tls(cons
                                   " valid until " +
                                   api::format_rfc3339(seconds_of(issued.not_after())) +
                                   (trigger ? " (" + trigger->reason + ")" : ""));
-      kept_or_issued = crypto::LeafFacts::of(issued);
       outcome.object = api::GeneratedObject{"Secret", target.name, written_digest(desired),
                                             api::ObjectState::InSync};
     }
@@ -656,8 +656,9 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_s
     render::set_validity(certificate, request->duration, pass.now,
                          pass.ca.certificate().not_after());
     const auto issued = pass.ca.issue(key, certificate, pass.now);
-    const auto desired = render::oauth2_signing_secret(
-        profile, issued.to_pem() + pass.ca.certificate().to_pem(), key.to_pkcs8_pem(), digest);
+    const auto chain = issued.to_pem() + pass.ca.certificate_pem();
+    leaf = issued_leaf_facts(issued, chain, context_.certificate_facts.get());
+    const auto desired = render::oauth2_signing_secret(profile, chain, key.to_pkcs8_pem(), digest);
     if (current) {
       context_.client->apply(kube::resources::secrets(), ns, desired,
                              kube::ApplyOptions{.field_manager = kFieldManager, .force = true});
@@ -669,7 +670,6 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_oauth2_s
                                 std::string(api::to_string(algorithm)) + ") serial " +
                                 issued.serial_hex() + " valid until " +
                                 api::format_rfc3339(seconds_of(issued.not_after())));
-    leaf = crypto::LeafFacts::of(issued);
     outcome.wrote = true;
     outcome.object =
         api::GeneratedObject{"Secret", name, written_digest(desired), api::ObjectState::InSync};
@@ -728,7 +728,7 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_n32(cons
   const auto digest =
       render::n32_input_digest(*request, ca->certificate().sha256_fingerprint(), pass.plan.labels);
   const auto bundle =
-      api::trust_bundle_pem(ca->certificate().to_pem(), domain.status, seconds_of(pass.now));
+      api::trust_bundle_pem(ca->certificate_pem(), domain.status, seconds_of(pass.now));
   const auto stored = [&](std::string_view key) {
     const auto data = (*current).value("data", Json::object());
     return crypto::base64_decode(data.value(std::string(key), std::string{})).value_or("");
@@ -765,13 +765,13 @@ SecurityProfileReconciler::Outcome SecurityProfileReconciler::reconcile_n32(cons
         render::crl_distribution_point(context_.crl_base_url, *interconnect);
     render::set_validity(certificate, request->duration, pass.now, ca->certificate().not_after());
     const auto issued = ca->issue(key, certificate, pass.now);
-    write_secret(render::n32_secret(profile, issued.to_pem() + ca->certificate().to_pem(),
-                                    key.to_pkcs8_pem(), bundle, digest));
+    const auto chain = issued.to_pem() + ca->certificate_pem();
+    leaf = issued_leaf_facts(issued, chain, context_.certificate_facts.get());
+    write_secret(render::n32_secret(profile, chain, key.to_pkcs8_pem(), bundle, digest));
     context_.events->record(pass.object, runtime::EventType::Normal, "N32CertificateIssued",
                             "N32 certificate from TrustDomain " + *interconnect + " serial " +
                                 issued.serial_hex() + " valid until " +
                                 api::format_rfc3339(seconds_of(issued.not_after())));
-    leaf = crypto::LeafFacts::of(issued);
   } else if (stored(render::kCaBundleKey) != bundle) {
     // The interconnect bundle changed (a CA replaced or an overlap ended): ca.crt follows,
     // with the same key and certificate.
@@ -1103,7 +1103,7 @@ runtime::ReconcileResult SecurityProfileReconciler::apply(const Json& object,
         profile, domain, nf_instance_id_for(profile, cached_leaf),
         render::IssuerInputs{
             ca->certificate().sha256_fingerprint(),
-            api::trust_bundle_pem(ca->certificate().to_pem(), domain.status, seconds_of(now))});
+            api::trust_bundle_pem(ca->certificate_pem(), domain.status, seconds_of(now))});
   } catch (const std::invalid_argument& e) {  // RenderError names the field
     return stalled({"InvalidSpec", std::string("cannot render ") + e.what()});
   }

@@ -163,7 +163,7 @@ runtime::ReconcileResult TrustBundleReconciler::reconcile(const runtime::ObjectK
 
   const auto desired = render::trust_bundle_config_map(
       domain_name, ns,
-      api::trust_bundle_pem(ca.ca->certificate().to_pem(), domain->status,
+      api::trust_bundle_pem(ca.ca->certificate_pem(), domain->status,
                             std::chrono::time_point_cast<std::chrono::seconds>(context_.now())),
       render::trust_domain_owner_reference(domain_name, domain_uid),
       published_crl(domain_name, domain_uid));

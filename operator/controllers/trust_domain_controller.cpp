@@ -484,10 +484,10 @@ bool TrustDomainReconciler::write_ca(const api::TrustDomain& domain, const nlohm
                                      const std::string& name) {
   const auto ca = crypto::CertificateAuthority::create_self_signed(
       request.key_algorithm, request.subject, request.validity, context_.now());
-  nlohmann::json secret = render::ca_key_pair_secret(
-      domain, context_.operator_namespace,
-      render::CaMaterial{ca.certificate().to_pem(), ca.key().to_pkcs8_pem()}, token,
-      existing != nullptr ? &existing->at("metadata") : nullptr);
+  nlohmann::json secret =
+      render::ca_key_pair_secret(domain, context_.operator_namespace,
+                                 render::CaMaterial{ca.certificate_pem(), ca.key().to_pkcs8_pem()},
+                                 token, existing != nullptr ? &existing->at("metadata") : nullptr);
   if (!name.empty()) {
     // The next key pair is disposable: owned by the TrustDomain (next_ca_secret_ownership).
     auto& metadata = secret["metadata"];
@@ -917,10 +917,10 @@ std::optional<runtime::ReconcileResult> TrustDomainReconciler::rotate(
       api::CaRotation rotation;
       rotation.token = *token;
       rotation.new_ca_fingerprint = observed.next;
-      rotation.new_ca_certificate_pem = next_ca->certificate().to_pem();
+      rotation.new_ca_certificate_pem = next_ca->certificate_pem();
       rotation.new_ca_not_after = seconds_of(next_ca->certificate().not_after());
       rotation.old_ca_fingerprint = status.ca_fingerprint;
-      rotation.old_ca_certificate_pem = issuing->certificate().to_pem();
+      rotation.old_ca_certificate_pem = issuing->certificate_pem();
       status.rotation = std::move(rotation);
       status.ca_replacement_token = *token;
       token.reset();
@@ -941,7 +941,7 @@ std::optional<runtime::ReconcileResult> TrustDomainReconciler::rotate(
           kube::resources::secrets(), context_.operator_namespace,
           render::ca_key_pair_secret(
               domain, context_.operator_namespace,
-              render::CaMaterial{next_ca->certificate().to_pem(), next_ca->key().to_pkcs8_pem()},
+              render::CaMaterial{next_ca->certificate_pem(), next_ca->key().to_pkcs8_pem()},
               status.rotation->token, &current->at("metadata")));
       spdlog::info("TrustDomain {}: rotation {}: new CA {} promoted to issuing",
                    domain.metadata.name, status.rotation->token,

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -47,6 +48,8 @@ class CertificateAuthority {
                     std::chrono::system_clock::time_point now) const;
 
   const Certificate& certificate() const noexcept { return certificate_; }
+  // certificate().to_pem(), encoded once: every issuance and trust bundle appends it.
+  const std::string& certificate_pem() const noexcept { return certificate_pem_; }
   const PrivateKey& key() const noexcept { return key_; }
 
  private:
@@ -54,8 +57,11 @@ class CertificateAuthority {
   void check_issuable(const CertificateTemplate& request,
                       std::chrono::system_clock::time_point now) const;
   CertificateAuthority(Certificate certificate, PrivateKey key)
-      : certificate_(std::move(certificate)), key_(std::move(key)) {}
+      : certificate_(std::move(certificate)),
+        certificate_pem_(certificate_.to_pem()),
+        key_(std::move(key)) {}
   Certificate certificate_;
+  std::string certificate_pem_;
   PrivateKey key_;
 };
 

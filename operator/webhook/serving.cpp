@@ -216,8 +216,7 @@ std::optional<ServingCertificates::Authority> ServingCertificates::ensure_ca(Syn
       if (cert && key) {
         auto ca = crypto::CertificateAuthority::load(*cert, *key, now);
         if (ca.certificate().not_after() > now + options_.certificate_validity) {
-          auto bundle =
-              ca.certificate().to_pem() + still_valid(secret_value(*stored, "previous.crt"));
+          auto bundle = ca.certificate_pem() + still_valid(secret_value(*stored, "previous.crt"));
           return Authority{std::move(ca), std::move(bundle)};
         }
       }
@@ -232,7 +231,7 @@ std::optional<ServingCertificates::Authority> ServingCertificates::ensure_ca(Syn
   auto ca = crypto::CertificateAuthority::create_self_signed(crypto::KeyAlgorithm::EcdsaP256,
                                                              subject, options_.ca_validity, now);
   const auto previous = still_valid(replaced);
-  json data = {{"tls.crt", crypto::base64_encode(ca.certificate().to_pem())},
+  json data = {{"tls.crt", crypto::base64_encode(ca.certificate_pem())},
                {"tls.key", crypto::base64_encode(ca.key().to_pkcs8_pem())}};
   if (!previous.empty()) data["previous.crt"] = crypto::base64_encode(previous);
   auto secret = managed_secret(ns, name, "webhook-ca", std::move(data));
@@ -244,7 +243,7 @@ std::optional<ServingCertificates::Authority> ServingCertificates::ensure_ca(Syn
       client_->create(kube::resources::secrets(), ns, secret);
     }
     spdlog::info("webhook CA written to {}", what);
-    auto bundle = ca.certificate().to_pem() + previous;
+    auto bundle = ca.certificate_pem() + previous;
     return Authority{std::move(ca), std::move(bundle)};
   } catch (const kube::ApiError& e) {
     // Another replica wrote first: its CA is the one; the next pass reads it.
@@ -296,7 +295,7 @@ std::optional<crypto::Certificate> ServingCertificates::ensure_serving(
     auto secret = managed_secret(ns, name, "webhook-serving",
                                  {{"tls.crt", crypto::base64_encode(*cert_pem)},
                                   {"tls.key", crypto::base64_encode(*key_pem)},
-                                  {"ca.crt", crypto::base64_encode(ca.certificate().to_pem())}});
+                                  {"ca.crt", crypto::base64_encode(ca.certificate_pem())}});
     try {
       if (stored) {
         secret["metadata"]["resourceVersion"] = (*stored)["metadata"]["resourceVersion"];

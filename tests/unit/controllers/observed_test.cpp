@@ -8,6 +8,7 @@
 #include "crypto/authority.h"
 #include "crypto/encoding.h"
 #include "crypto/key.h"
+#include "crypto/template.h"
 #include "render/digest.h"
 #include "runtime/packed.h"
 
@@ -176,6 +177,53 @@ TEST(StripSecretData, UnreadableOrMissingCertificatesLeaveNothingToRead) {
 
 // One reader for both: what secret_leaf tells of a Secret as the server has it, it tells of
 // the cached copy, whether tls.crt is readable or not.
+// The memo changes what the transform costs, never what it keeps: a Secret the operator issued
+// (its facts remembered at issuance) and one it did not (read from the Secret) are stored
+// exactly as without a memo, and the bundle they share is remembered once read.
+TEST(StripSecretData, WithAMemoKeepsExactlyWhatItKeepsWithout) {
+  const auto ca = crypto::CertificateAuthority::create_self_signed(
+      crypto::KeyAlgorithm::EcdsaP256,
+      {.country = "FR", .organization = "ca", .organizational_unit = {}, .common_name = "ca"},
+      std::chrono::hours(24), std::chrono::system_clock::now());
+  const auto key = crypto::PrivateKey::generate(crypto::KeyAlgorithm::EcdsaP256);
+  crypto::CertificateTemplate request;
+  request.subject.common_name = "amf";
+  request.uris = {"urn:uuid:0f9a1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b"};
+  request.not_before = std::chrono::system_clock::now();
+  request.not_after = request.not_before + std::chrono::hours(1);
+  const auto issued = ca.issue(key, request, request.not_before);
+  const auto chain = issued.to_pem() + ca.certificate_pem();
+  const auto bundle = ca.certificate_pem() + test_certificate("previous").to_pem();
+
+  CertificateFactsMemo memo;
+  EXPECT_EQ(issued_leaf_facts(issued, chain, &memo), crypto::LeafFacts::of(issued));
+  const auto written = written_secret({{"tls.crt", chain}, {"tls.key", "KEY"}, {"ca.crt", bundle}});
+  const auto other =
+      written_secret({{"tls.crt", test_certificate("other").to_pem()}, {"ca.crt", bundle}});
+  EXPECT_EQ(strip_secret_data(written, &memo), strip_secret_data(written));
+  EXPECT_TRUE(memo.recall(kCachedCaFingerprintsField, render::value_digest(bundle)).has_value());
+  EXPECT_EQ(strip_secret_data(other, &memo), strip_secret_data(other));
+  // What the memo holds for a digest is what the transform takes: it is consulted.
+  memo.remember(kCachedLeafField, render::value_digest(chain), json::binary({}));
+  EXPECT_EQ(secret_leaf(strip_secret_data(written, &memo)), std::nullopt);
+}
+
+TEST(CertificateFactsMemo, HoldsItsCapacityOldestFirstOut) {
+  CertificateFactsMemo memo(2);
+  memo.remember(kCachedLeafField, "d1", json("one"));
+  memo.remember(kCachedLeafField, "d2", json("two"));
+  memo.remember(kCachedLeafField, "d1", json("one again"));  // replaced, not added
+  EXPECT_EQ(memo.recall(kCachedLeafField, "d1"), json("one again"));
+  EXPECT_EQ(memo.recall(kCachedCaFingerprintsField, "d1"), std::nullopt);  // by field too
+  memo.remember(kCachedLeafField, "d3", json("three"));
+  EXPECT_EQ(memo.recall(kCachedLeafField, "d1"), std::nullopt);  // the oldest went
+  EXPECT_EQ(memo.recall(kCachedLeafField, "d2"), json("two"));
+  EXPECT_EQ(memo.recall(kCachedLeafField, "d3"), json("three"));
+  CertificateFactsMemo none(0);
+  none.remember(kCachedLeafField, "d1", json("one"));
+  EXPECT_EQ(none.recall(kCachedLeafField, "d1"), std::nullopt);
+}
+
 TEST(SecretLeaf, TellsOfTheServersSecretWhatItTellsOfTheCachedCopy) {
   const auto leaf = test_certificate("leaf");
   const std::string not_a_certificate = "-----BEGIN CERTIFICATE-----\n" +
