@@ -899,6 +899,23 @@ runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
   return runtime::ReconcileResult::Done();
 }
 
+namespace {
+
+// Whether the API server has the profile of `key` with this UID, not being deleted. Read by
+// a list of that one name (a quorum read), which the operator may make where it may watch.
+bool profile_lives_on_server(kube::Client& client, const runtime::ObjectKey& key,
+                             const std::string& uid) {
+  kube::ListOptions by_name;
+  by_name.field_selector = "metadata.name=" + key.name;
+  const auto found = client.list(kube::resources::security_profiles(), key.ns, by_name);
+  return std::any_of(found.items.begin(), found.items.end(), [&](const Json& profile) {
+    return runtime::uid_of(profile) == uid &&
+           runtime::find_at(profile, {"metadata", "deletionTimestamp"}) == nullptr;
+  });
+}
+
+}  // namespace
+
 bool SecurityProfileReconciler::release_deleted_certificates(const runtime::ObjectKey& key,
                                                              const Json* profile_object) {
   api::SecurityProfile named;  // the generated names depend on the profile's name alone
@@ -921,7 +938,11 @@ bool SecurityProfileReconciler::release_deleted_certificates(const runtime::Obje
       }
       continue;
     }
-    const bool profile_lives = a_profile_lives && runtime::uid_of(*profile_object) == owner_uid;
+    // The garbage collector deletes a profile's Secrets once the profile is gone from the API
+    // server, and this cache may not have seen it go yet: a profile the cache still holds is
+    // asked for, so a lagging watch never lets a deleted profile's certificate go unrevoked.
+    const bool profile_lives = a_profile_lives && runtime::uid_of(*profile_object) == owner_uid &&
+                               profile_lives_on_server(*context_.client, key, owner_uid);
     if (policies::revocation_on_deletion(!owner_uid.empty(), profile_lives)) {
       const auto domain = runtime::annotation_of(*secret, render::kIssuerAnnotation);
       if (const auto leaf = secret_leaf(*secret); leaf && domain && !domain->empty()) {

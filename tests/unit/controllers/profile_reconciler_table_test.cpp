@@ -157,6 +157,9 @@ class World {
     context_.stores.profiles->erase({"5gc", "amf"});
     context_.stores.typed_profiles->erase({"5gc", "amf"});
   }
+  // The profile deleted on the API server, its delete event not seen yet: the cache still
+  // holds it.
+  void remove_profile_from_the_api_only() { api_.erase(kProfilePath); }
   // Someone (the garbage collector, a user) deletes an object its finalizers hold.
   void delete_held(const std::string& resource, const std::string& name) {
     auto object = get(resource, name).value();
@@ -879,6 +882,20 @@ std::vector<Case> cases() {
       {.name = "ADeletedProfilesCertificateIsRevokedBeforeItsSecretGoes",
        .spec = delete_policy_without_finalizer,
        .existing = tls_secret_deleted_after([](World& w) { w.remove_profile(); }),
+       .writes = {kCrlRecord, "PATCH secrets/amf-tls"},
+       .conditions = {},
+       .events = {},
+       .requeue = kNoRequeue,
+       .check =
+           [](const World& w, std::size_t) {
+             EXPECT_EQ(w.revoked_serials(), std::set<std::string>{w.notes.at("serial")});
+             EXPECT_FALSE(w.get("secrets", "amf-tls").has_value());
+           }},
+      // The garbage collector can delete the Secret before the profile's delete event reaches
+      // the cache: the API server, not the lagging cache, says the profile is gone.
+      {.name = "ADeletedProfilesCertificateIsRevokedThoughTheCacheStillHoldsTheProfile",
+       .spec = delete_policy_without_finalizer,
+       .existing = tls_secret_deleted_after([](World& w) { w.remove_profile_from_the_api_only(); }),
        .writes = {kCrlRecord, "PATCH secrets/amf-tls"},
        .conditions = {},
        .events = {},

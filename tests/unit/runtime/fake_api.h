@@ -27,6 +27,7 @@ class FakeApi {
     std::string method;
     std::string path;  // without the query
     Json body;
+    std::string query;  // after '?', empty without one
   };
 
   std::shared_ptr<kube::Client> client() {
@@ -115,8 +116,10 @@ class FakeApi {
 
     kube::HttpResponse send(const kube::HttpRequest& request) override {
       std::function<std::optional<kube::HttpResponse>(const Request&)> intercept;
-      Request recorded{request.method, request.target.substr(0, request.target.find('?')),
-                       request.body.empty() ? Json() : Json::parse(request.body)};
+      const auto question = request.target.find('?');
+      Request recorded{request.method, request.target.substr(0, question),
+                       request.body.empty() ? Json() : Json::parse(request.body),
+                       question == std::string::npos ? "" : request.target.substr(question + 1)};
       {
         const std::lock_guard lock(state_->mutex);
         state_->requests.push_back(recorded);
@@ -142,8 +145,23 @@ class FakeApi {
       auto& objects = state_->objects;
       if (r.method == "GET") {
         const auto it = objects.find(r.path);
-        if (it == objects.end()) return status(404, "NotFound", r.path + " not found");
-        return ok(200, it->second);
+        if (it != objects.end()) return ok(200, it->second);
+        // A LIST of a collection (its objects directly under the path), with the one field
+        // selector the operator sends, metadata.name=<name> (URL-encoded '=').
+        constexpr std::string_view kByName = "fieldSelector=metadata.name%3D";
+        const auto selector = r.query.find(kByName);
+        if (selector == std::string::npos) {
+          return status(404, "NotFound", r.path + " not found");
+        }
+        const auto name_start = selector + kByName.size();
+        const auto wanted = r.query.substr(name_start, r.query.find('&', name_start) - name_start);
+        Json items = Json::array();
+        if (const auto found = objects.find(r.path + "/" + wanted); found != objects.end()) {
+          items.push_back(found->second);
+        }
+        return ok(200, Json{{"kind", "List"},
+                            {"metadata", {{"resourceVersion", std::to_string(state_->next_rv)}}},
+                            {"items", items}});
       }
       if (r.method == "POST") {
         const std::string path = r.path + "/" + r.body["metadata"]["name"].get<std::string>();
