@@ -440,6 +440,12 @@ void expect_finalizer_removed(const World& w) {
   EXPECT_EQ(std::count(finalizers.begin(), finalizers.end(), Json(kCleanup)), 0);
 }
 
+// The held Secret's certificate is in the CRL, and the Secret let go (gone).
+void expect_revoked_and_gone(const World& w, std::size_t) {
+  EXPECT_EQ(w.revoked_serials(), std::set<std::string>{w.notes.at("serial")});
+  EXPECT_FALSE(w.get("secrets", "amf-tls").has_value());
+}
+
 void expect_foreign_secret_untouched(const World& w) {
   const auto foreign = w.get("secrets", "amf-ipsec");
   ASSERT_TRUE(foreign.has_value()) << "the user's Secret was deleted";
@@ -886,11 +892,7 @@ std::vector<Case> cases() {
        .conditions = {},
        .events = {},
        .requeue = kNoRequeue,
-       .check =
-           [](const World& w, std::size_t) {
-             EXPECT_EQ(w.revoked_serials(), std::set<std::string>{w.notes.at("serial")});
-             EXPECT_FALSE(w.get("secrets", "amf-tls").has_value());
-           }},
+       .check = expect_revoked_and_gone},
       // The garbage collector can delete the Secret before the profile's delete event reaches
       // the cache: the API server, not the lagging cache, says the profile is gone.
       {.name = "ADeletedProfilesCertificateIsRevokedThoughTheCacheStillHoldsTheProfile",
@@ -900,11 +902,7 @@ std::vector<Case> cases() {
        .conditions = {},
        .events = {},
        .requeue = kNoRequeue,
-       .check =
-           [](const World& w, std::size_t) {
-             EXPECT_EQ(w.revoked_serials(), std::set<std::string>{w.notes.at("serial")});
-             EXPECT_FALSE(w.get("secrets", "amf-tls").has_value());
-           }},
+       .check = expect_revoked_and_gone},
       // The profile lives on: its Secret deleted by someone is let go, its certificate not
       // revoked (the NF may still serve it until the next one arrives).
       {.name = "ALiveProfilesDeletedSecretIsLetGoNotRevoked",
