@@ -901,17 +901,12 @@ runtime::ReconcileResult SecurityProfileReconciler::cleanup(const Json& object,
 
 namespace {
 
-// Whether the API server has the profile of `key` with this UID, not being deleted. Read by
-// a list of that one name (a quorum read), which the operator may make where it may watch.
+// Whether the API server has the profile of `key` with this UID, not being deleted.
 bool profile_lives_on_server(kube::Client& client, const runtime::ObjectKey& key,
                              const std::string& uid) {
-  kube::ListOptions by_name;
-  by_name.field_selector = "metadata.name=" + key.name;
-  const auto found = client.list(kube::resources::security_profiles(), key.ns, by_name);
-  return std::any_of(found.items.begin(), found.items.end(), [&](const Json& profile) {
-    return runtime::uid_of(profile) == uid &&
-           runtime::find_at(profile, {"metadata", "deletionTimestamp"}) == nullptr;
-  });
+  const auto found = client.list_one(kube::resources::security_profiles(), key.ns, key.name);
+  return found && runtime::uid_of(*found) == uid &&
+         runtime::find_at(*found, {"metadata", "deletionTimestamp"}) == nullptr;
 }
 
 }  // namespace

@@ -66,13 +66,8 @@ TrustBundleReconciler::TrustBundleReconciler(Context context, std::shared_ptr<Ca
 
 std::optional<nlohmann::json> TrustBundleReconciler::fetch(const std::string& ns,
                                                            const std::string& name) {
-  // A list by name, not a get: the operator's RBAC grants list/watch on ConfigMaps (its
-  // cache), not get. Only for a name that exists but is not in the cache.
-  kube::ListOptions options;
-  options.field_selector = "metadata.name=" + name;
-  auto items = context_.client->list(kube::resources::config_maps(), ns, options).items;
-  if (items.empty()) return std::nullopt;
-  return std::move(items.front());
+  // Only for a name that exists but is not in the cache.
+  return context_.client->list_one(kube::resources::config_maps(), ns, name);
 }
 
 std::string TrustBundleReconciler::published_crl(const std::string& domain,

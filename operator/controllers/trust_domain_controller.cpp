@@ -701,11 +701,7 @@ std::chrono::system_clock::time_point TrustDomainReconciler::report_foreign_crl(
 
 std::optional<nlohmann::json> TrustDomainReconciler::fetch(const kube::ResourceType& type,
                                                            const std::string& name) const {
-  kube::ListOptions options;
-  options.field_selector = "metadata.name=" + name;
-  auto items = context_.client->list(type, context_.operator_namespace, options).items;
-  if (items.empty()) return std::nullopt;
-  return std::move(items.front());
+  return context_.client->list_one(type, context_.operator_namespace, name);
 }
 
 std::set<std::string> TrustDomainReconciler::previous_cas_in_use(

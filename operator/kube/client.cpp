@@ -332,6 +332,15 @@ Json Client::get_path(const std::string& path) {
   return parse_json(send(prepare("GET", path, {}, {})), "GET " + path, readers_);
 }
 
+std::optional<Json> Client::list_one(const ResourceType& type, const std::string& ns,
+                                     const std::string& name) {
+  ListOptions options;
+  options.field_selector = "metadata.name=" + name;
+  auto items = list(type, ns, options).items;
+  if (items.empty()) return std::nullopt;
+  return std::move(items.front());
+}
+
 ObjectList Client::list(const ResourceType& type, const std::string& ns,
                         const ListOptions& options) {
   ObjectList all;

@@ -102,6 +102,10 @@ class Client {
   // reads who wrote an object, never which fields they own (kube/json_read.h).
   ObjectList list(const ResourceType& type, const std::string& ns, const ListOptions& options = {});
   ObjectList list_page(const ResourceType& type, const std::string& ns, const ListOptions& options);
+  // The object of that name as the API server has it now (a quorum read), or nullopt: a list
+  // of the one name, for RBAC that grants list and watch (a cache's) but not get.
+  std::optional<Json> list_one(const ResourceType& type, const std::string& ns,
+                               const std::string& name);
   // create/update/apply: `ns` empty takes object.metadata.namespace (namespaced types).
   Json create(const ResourceType& type, const std::string& ns, const Json& object,
               Answer answer = Answer::Object);

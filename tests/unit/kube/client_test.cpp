@@ -95,6 +95,23 @@ TEST_F(ClientTest, ListQueryIsUrlEncoded) {
             "&fieldSelector=metadata.name%3Da%20b&limit=50&resourceVersion=0");
 }
 
+TEST_F(ClientTest, ListOneReadsAnObjectByAListOfItsName) {
+  Client client = make_client();
+  server->respond(200,
+                  R"({"metadata":{"resourceVersion":"7"},"items":[{"metadata":{"name":"a"}}]})");
+  server->respond(200, R"({"metadata":{"resourceVersion":"7"},"items":[]})");
+  const auto found = client.list_one(resources::config_maps(), "ops", "a");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ((*found)["metadata"]["name"], "a");
+  EXPECT_EQ((*found)["kind"], "ConfigMap");
+  EXPECT_EQ(client.list_one(resources::config_maps(), "ops", "b"), std::nullopt);
+  ASSERT_EQ(server->request_count(), 2U);
+  EXPECT_EQ(server->request(0).target,
+            "/api/v1/namespaces/ops/configmaps?fieldSelector=metadata.name%3Da");
+  EXPECT_EQ(server->request(1).target,
+            "/api/v1/namespaces/ops/configmaps?fieldSelector=metadata.name%3Db");
+}
+
 TEST_F(ClientTest, ListFollowsContinueTokens) {
   Client client = make_client();
   server->respond(200, R"({"metadata":{"resourceVersion":"100","continue":"tok/1+"},
