@@ -232,7 +232,9 @@ void expect_window_after_a_pass_of(std::chrono::milliseconds pass,
       std::make_shared<const Json>(Json{{"metadata", {{"namespace", "ns"}, {"name", "leaf"}}}});
   handlers.on_add(leaf);  // no pass timed yet: the base window
   clock->advance(1000ms);
-  ASSERT_TRUE(eventually([&] { return reconciler.total() == 1; }));
+  // Done, not just begun: the controller times the pass after the reconciler returns.
+  ASSERT_TRUE(
+      eventually([&] { return reconciler.total() == 1 && controller.queue().in_flight() == 0; }));
   handlers.on_update(leaf, leaf);
   clock->advance(window - 100ms);
   std::this_thread::sleep_for(20ms);
