@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "api/detail/syntax.h"
@@ -117,6 +118,7 @@ struct Manager::Parts {
   std::unique_ptr<runtime::Controller> consistency;
   // The versions of Secrets and ConfigMaps the operator's writes returned (their echoes).
   std::shared_ptr<runtime::OwnWrites> own_writes;
+  std::optional<runtime::HeapReleaseOptions> heap_release;
 };
 
 Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
@@ -135,6 +137,7 @@ Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
   p.context.registry = options.registry;
   p.context.clock = options.clock;
   p.context.crl_base_url = options.crl_base_url;
+  p.heap_release = options.heap_release;
   p.context.consistency = std::make_shared<ConsistencyLedger>(options.registry.get());
   p.context.certificate_facts = std::make_shared<CertificateFactsMemo>();
   p.context.stores = Stores{.profiles = packed_store(),
@@ -436,10 +439,24 @@ void Manager::run_controllers(std::stop_token stop) {
     synced.push_back([r = reflector.get()] { return r->has_synced(); });
   }
   spdlog::info("starting controllers");
+  const std::vector<runtime::Controller*> controllers{parts_->domains.get(), parts_->profiles.get(),
+                                                      parts_->bundles.get(),
+                                                      parts_->consistency.get()};
   std::vector<std::jthread> threads;
-  for (auto* controller : {parts_->domains.get(), parts_->profiles.get(), parts_->bundles.get(),
-                           parts_->consistency.get()}) {
+  for (auto* controller : controllers) {
     threads.emplace_back([controller, stop, synced] { controller->run(stop, synced); });
+  }
+  if (parts_->heap_release) {
+    threads.emplace_back([this, stop, controllers] {
+      runtime::run_heap_release(stop, *parts_->context.clock, *parts_->heap_release,
+                                [&controllers] {
+                                  std::uint64_t total = 0;
+                                  for (const auto* controller : controllers) {
+                                    total += controller->passes();
+                                  }
+                                  return total;
+                                });
+    });
   }
   threads.clear();  // joins: each run() returns once its queue drained after stop
   spdlog::info("controllers stopped");

@@ -12,6 +12,7 @@
 #include "controllers/context.h"
 #include "kube/client.h"
 #include "runtime/controller.h"
+#include "runtime/heap.h"
 #include "runtime/reflector.h"
 
 namespace prometheus {
@@ -49,6 +50,8 @@ struct ManagerOptions {
   // --crl-base-url (see Context::crl_base_url): applies to certificates issued after a
   // change; certificates already issued keep theirs until their next renewal.
   std::string crl_base_url;
+  // Returning freed heap to the system after a burst (runtime/heap.h); nullopt: never.
+  std::optional<runtime::HeapReleaseOptions> heap_release = runtime::HeapReleaseOptions{};
 };
 
 // Wires the caches and the controllers. Caches run in every replica (a standby is warm);

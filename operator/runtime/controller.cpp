@@ -262,6 +262,7 @@ void Controller::process(const ObjectKey& key) {
   }
   if (active_workers_metric_) active_workers_metric_->Decrement();
   active_workers_.fetch_sub(1);
+  passes_.fetch_add(1, std::memory_order_relaxed);
 
   if (terminal) {
     // Retrying cannot help: no requeue, and no backoff carried into the next change.

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -141,6 +142,8 @@ class Controller {
   const std::string& name() const noexcept { return name_; }
   WorkQueue& queue() noexcept { return queue_; }
   int active_workers() const noexcept { return active_workers_.load(); }
+  // Reconciles finished so far, whatever their result.
+  std::uint64_t passes() const noexcept { return passes_.load(std::memory_order_relaxed); }
 
  private:
   void worker();
@@ -158,6 +161,7 @@ class Controller {
   const std::shared_ptr<prometheus::Registry> registry_;
   WorkQueue queue_;
   std::atomic<int> active_workers_{0};
+  std::atomic<std::uint64_t> passes_{0};
   // Each key's last pass, timed once a batched handler exists (few keys: fan-in targets).
   std::atomic<bool> paced_{false};
   mutable std::mutex pass_times_mutex_;
