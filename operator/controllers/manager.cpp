@@ -118,7 +118,7 @@ struct Manager::Parts {
   std::unique_ptr<runtime::Controller> consistency;
   // The versions of Secrets and ConfigMaps the operator's writes returned (their echoes).
   std::shared_ptr<runtime::OwnWrites> own_writes;
-  std::optional<runtime::HeapReleaseOptions> heap_release;
+  runtime::HeapReleaseOptions heap_release;
 };
 
 Manager::Manager(std::shared_ptr<kube::Client> client, ManagerOptions options)
@@ -446,18 +446,13 @@ void Manager::run_controllers(std::stop_token stop) {
   for (auto* controller : controllers) {
     threads.emplace_back([controller, stop, synced] { controller->run(stop, synced); });
   }
-  if (parts_->heap_release) {
-    threads.emplace_back([this, stop, controllers] {
-      runtime::run_heap_release(stop, *parts_->context.clock, *parts_->heap_release,
-                                [&controllers] {
-                                  std::uint64_t total = 0;
-                                  for (const auto* controller : controllers) {
-                                    total += controller->passes();
-                                  }
-                                  return total;
-                                });
+  threads.emplace_back([this, stop, controllers] {
+    runtime::run_heap_release(stop, *parts_->context.clock, parts_->heap_release, [&controllers] {
+      std::uint64_t total = 0;
+      for (const auto* controller : controllers) total += controller->passes();
+      return total;
     });
-  }
+  });
   threads.clear();  // joins: each run() returns once its queue drained after stop
   spdlog::info("controllers stopped");
 }

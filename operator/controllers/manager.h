@@ -50,8 +50,8 @@ struct ManagerOptions {
   // --crl-base-url (see Context::crl_base_url): applies to certificates issued after a
   // change; certificates already issued keep theirs until their next renewal.
   std::string crl_base_url;
-  // Returning freed heap to the system after a burst (runtime/heap.h); nullopt: never.
-  std::optional<runtime::HeapReleaseOptions> heap_release = runtime::HeapReleaseOptions{};
+  // When freed heap goes back to the system after a burst (runtime/heap.h).
+  runtime::HeapReleaseOptions heap_release{};
 };
 
 // Wires the caches and the controllers. Caches run in every replica (a standby is warm);
